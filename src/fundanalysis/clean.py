@@ -1,0 +1,325 @@
+"""Pure cleaning functions: money strings to integer 元, names, headers, counts.
+
+Money is never a float here: text is parsed with :class:`decimal.Decimal` or integer
+arithmetic on digit strings, and the result is an exact number of 元.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fundanalysis.config import DEFAULT_MONEY_UNIT
+
+#: Multipliers to 元 as powers of ten.
+MONEY_UNITS: dict[str, int] = {"元": 0, "万元": 4, "万": 4, "亿元": 8, "亿": 8}
+
+_MONEY_RE = re.compile(r"^(?P<sign>[-+]?)(?P<int>\d+)(?:\.(?P<frac>\d+))?(?P<unit>\D*)$")
+_NUMBERING_RE = re.compile(
+    r"^(?:\s*(?:[（(][一二三四五六七八九十百\d]+[）)]|[一二三四五六七八九十百]+、|\d+(?:、|[.．](?!\d))))+\s*"
+)
+_SPACES_RE = re.compile(r"\s+")
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+              "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+class CleanError(ValueError):
+    """A value that cannot be cleaned; the message says why."""
+
+
+def _is_blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and np.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip() == ""
+
+
+def _normalise_money_text(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("¥", "").replace("RMB", "").replace("人民币", "")
+    return re.sub(r"[\s,]", "", text)
+
+
+def parse_money(value: Any, default_unit: str = DEFAULT_MONEY_UNIT) -> int:
+    """Parse an amount as written in a report into exact integer 元.
+
+    Bare numbers are read in ``default_unit``. Full-width digits, spaces and
+    thousands separators are accepted; negative, fractional-元 and junk are not.
+
+    >>> parse_money("71.9万元")
+    719000
+    >>> parse_money("１，０００ 万元")
+    10000000
+    >>> parse_money(1.5, default_unit="亿元")
+    150000000
+    """
+    if _is_blank(value):
+        raise CleanError("amount is empty")
+    if isinstance(value, bool):
+        raise CleanError(f"amount {value!r} is not a number")
+    if isinstance(value, int | np.integer):
+        text = str(int(value))
+    elif isinstance(value, float | np.floating):
+        if not np.isfinite(value):
+            raise CleanError(f"amount {value!r} is not a finite number")
+        text = repr(float(value))
+        if "e" in text or "E" in text:
+            text = format(Decimal(text), "f")
+    elif isinstance(value, Decimal):
+        text = format(value, "f")
+    elif isinstance(value, str):
+        text = value
+    else:
+        raise CleanError(f"amount {value!r} has unsupported type {type(value).__name__}")
+    norm = _normalise_money_text(text)
+    m = _MONEY_RE.match(norm)
+    if not m:
+        raise CleanError(f"amount {value!r} is not a number with a unit such as 万元")
+    unit = m["unit"] or default_unit
+    if unit not in MONEY_UNITS:
+        raise CleanError(f"amount {value!r} has unknown unit {unit!r} (use 元, 万元 or 亿元)")
+    if m["sign"] == "-" and (m["int"].strip("0") or (m["frac"] or "").strip("0")):
+        raise CleanError(f"amount {value!r} is negative")
+    try:
+        dec = Decimal(f"{m['int']}.{m['frac'] or '0'}").scaleb(MONEY_UNITS[unit])
+    except InvalidOperation as exc:  # pragma: no cover - regex guarantees digits
+        raise CleanError(f"amount {value!r} is not a number") from exc
+    if dec != dec.to_integral_value():
+        raise CleanError(f"amount {value!r} is not a whole number of 元")
+    return int(dec)
+
+
+def parse_money_series(
+    s: pd.Series, default_unit: str = DEFAULT_MONEY_UNIT
+) -> tuple[pd.Series, pd.Series]:
+    """Vectorised :func:`parse_money` over a Series.
+
+    Returns ``(yuan, error)``: ``yuan`` is nullable Int64 (NA where the value is
+    blank or bad) and ``error`` holds a reason for each bad value (NA elsewhere).
+    Valid values are parsed with vectorised string operations; only bad rows are
+    explained one at a time.
+    """
+    out = pd.Series(pd.NA, index=s.index, dtype="Int64")
+    err = pd.Series(pd.NA, index=s.index, dtype="object")
+    if s.empty:
+        return out, err
+    text = _as_text(s)
+    norm = text.str.normalize("NFKC").str.replace(r"[\s,¥]|RMB|人民币", "", regex=True)
+    blank = norm.isna() | (norm == "")
+    parts = norm.str.extract(r"^(?P<sign>[-+]?)(?P<int>\d+)(?:\.(?P<frac>\d+))?(?P<unit>\D*)$")
+    unit = parts["unit"].mask(parts["unit"] == "", default_unit)
+    frac = parts["frac"].fillna("")
+    ok = (parts["int"].notna() & unit.isin(list(MONEY_UNITS)) & (parts["sign"] != "-")).fillna(
+        False
+    ).astype(bool)
+    for u, exp in MONEY_UNITS.items():
+        sel = ok & (unit == u).fillna(False).astype(bool)
+        if not sel.any():
+            continue
+        f = frac[sel]
+        whole = (f.str.len() <= exp) | (f.str.slice(exp).str.strip("0") == "")
+        ok.loc[sel] = whole.fillna(False).astype(bool).to_numpy()
+        sel = sel & ok
+        if not sel.any():
+            continue
+        ints = parts.loc[sel, "int"].astype("int64")
+        if exp:
+            fvals = frac[sel].str.slice(0, exp).str.pad(exp, side="right", fillchar="0")
+            ints = ints * (10**exp) + fvals.astype("int64")
+        out.loc[sel] = ints.astype("int64").to_numpy()
+    bad = (~ok & ~blank).to_numpy()
+    for idx in s.index[bad]:
+        try:
+            out.loc[idx] = parse_money(s.loc[idx], default_unit)
+        except CleanError as exc:
+            err.loc[idx] = str(exc)
+    return out, err
+
+
+def _as_text(s: pd.Series) -> pd.Series:
+    """Render cells as text for parsing; numbers keep their exact shortest form."""
+    if pd.api.types.is_integer_dtype(s.dtype):
+        return s.astype("string")
+    if pd.api.types.is_float_dtype(s.dtype):
+        integral = s.notna() & (s % 1 == 0)
+        txt = s.map(repr).astype("string")
+        txt[integral] = s[integral].astype("int64").astype("string")
+        return txt.mask(s.isna())
+    obj = s.astype(object)
+    is_float = obj.map(lambda v: isinstance(v, float)).astype(bool)
+    txt = obj.astype("string")
+    if is_float.any():
+        txt[is_float] = _as_text(obj[is_float].astype("float64"))
+    return txt
+
+
+def format_wan(yuan: int, decimals: int = 2) -> str:
+    """Show integer 元 as 万元 text with at most ``decimals`` decimals, exactly rounded.
+
+    >>> format_wan(719000)
+    '71.9'
+    >>> format_wan(10000000)
+    '1,000'
+    """
+    q = Decimal(int(yuan)).scaleb(-4).quantize(Decimal(1).scaleb(-decimals))
+    text = f"{q:,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def strip_numbering(name: Any) -> Any:
+    """Strip list numbering (``1、``, ``（一）``, ``3.``) and surrounding whitespace from a name.
+
+    >>> strip_numbering("（一）工业互联网项目")
+    '工业互联网项目'
+    >>> strip_numbering(" 1、两化融合管理体系贯标 ")
+    '两化融合管理体系贯标'
+    """
+    if _is_blank(name):
+        return None
+    text = _SPACES_RE.sub(" ", str(name)).strip()
+    return _NUMBERING_RE.sub("", text).strip()
+
+
+def clean_text(value: Any) -> str | None:
+    """Collapse whitespace in a text cell; blank becomes None. Numbers become their text."""
+    if _is_blank(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return _SPACES_RE.sub(" ", str(value)).strip()
+
+
+def normalise_header(header: Any) -> str:
+    """Normalise a header for matching: NFKC, no whitespace, unit suffix in brackets dropped.
+
+    >>> normalise_header(" 奖励金额（万元） ")
+    '奖励金额'
+    """
+    if _is_blank(header):
+        return ""
+    text = unicodedata.normalize("NFKC", str(header))
+    text = re.sub(r"\s+", "", text)
+    return re.sub(r"\(.*\)$", "", text)
+
+
+def parse_count(value: Any) -> int:
+    """Parse a non-negative whole count such as ``53``, ``53.0``, ``"５３家"`` or ``"72个"``.
+
+    >>> parse_count("72个")
+    72
+    """
+    if _is_blank(value):
+        raise CleanError("count is empty")
+    if isinstance(value, bool):
+        raise CleanError(f"count {value!r} is not a number")
+    if isinstance(value, int | np.integer):
+        n = int(value)
+    elif isinstance(value, float | np.floating):
+        if not np.isfinite(value) or not float(value).is_integer():
+            raise CleanError(f"count {value!r} is not a whole number")
+        n = int(value)
+    else:
+        text = re.sub(r"\s", "", unicodedata.normalize("NFKC", str(value)))
+        m = re.fullmatch(r"([-+]?\d+)(?:\.0+)?(个|家|项|类|篇|人|次)?", text)
+        if not m:
+            cn = re.fullmatch(r"([一二两三四五六七八九十]+)(个|家|项|类|篇)?", text)
+            if not cn:
+                raise CleanError(f"count {value!r} is not a whole number")
+            n = parse_chinese_number(cn.group(1))
+        else:
+            n = int(m.group(1))
+    if n < 0:
+        raise CleanError(f"count {value!r} is negative")
+    return n
+
+
+def parse_chinese_number(text: str) -> int:
+    """Parse a small Chinese numeral (up to 99), e.g. ``三`` → 3, ``十二`` → 12.
+
+    >>> parse_chinese_number("二十三")
+    23
+    """
+    if not text or any(ch not in _CN_DIGITS and ch != "十" for ch in text):
+        raise CleanError(f"{text!r} is not a Chinese numeral")
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        t = _CN_DIGITS[tens] if tens else 1
+        o = _CN_DIGITS[ones] if ones else 0
+        return t * 10 + o
+    if len(text) != 1:
+        raise CleanError(f"{text!r} is not a Chinese numeral")
+    return _CN_DIGITS[text]
+
+
+def parse_rank(value: Any) -> int:
+    """Parse a rank written as ``3``, ``第三`` or ``第3名``.
+
+    >>> parse_rank("第三")
+    3
+    """
+    if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
+        n = parse_count(value)
+    else:
+        text = re.sub(r"\s", "", unicodedata.normalize("NFKC", str(value)))
+        m = re.fullmatch(r"第?(\d+|[一二三四五六七八九十]+)名?", text)
+        if not m:
+            raise CleanError(f"rank {value!r} is not a number such as 3 or 第三")
+        g = m.group(1)
+        n = int(g) if g.isdigit() else parse_chinese_number(g)
+    if n < 1:
+        raise CleanError(f"rank {value!r} must be 1 or more")
+    return n
+
+
+def parse_fraction(value: Any) -> Fraction:
+    """Parse a share written as ``1/4``, ``25%`` or ``0.25``.
+
+    >>> parse_fraction("1/4")
+    Fraction(1, 4)
+    """
+    text = re.sub(r"\s", "", unicodedata.normalize("NFKC", str(value)))
+    try:
+        if text.endswith("%"):
+            return Fraction(Decimal(text[:-1])) / 100
+        if "/" in text:
+            num, den = text.split("/", 1)
+            return Fraction(int(num), int(den))
+        return Fraction(Decimal(text))
+    except (ValueError, ZeroDivisionError, InvalidOperation) as exc:
+        raise CleanError(f"share {value!r} is not a fraction such as 1/4 or 25%") from exc
+
+
+def parse_year(value: Any) -> int:
+    """Parse a four-digit year."""
+    from fundanalysis.config import MAX_YEAR, MIN_YEAR
+
+    n = parse_count(value)
+    if not MIN_YEAR <= n <= MAX_YEAR:
+        raise CleanError(f"year {value!r} is not between {MIN_YEAR} and {MAX_YEAR}")
+    return n
+
+
+def parse_stated(value: Any) -> tuple[int, str]:
+    """Parse a stated total: money to ``(元, "元")``, a count to ``(n, unit)``.
+
+    >>> parse_stated("868.7万元")
+    (8687000, '元')
+    >>> parse_stated("72个")
+    (72, '个')
+    """
+    text = re.sub(r"\s", "", unicodedata.normalize("NFKC", str(value)))
+    m = re.fullmatch(r"[\d.,]+(元|万元|万|亿元|亿)", text)
+    if m:
+        return parse_money(text), "元"
+    unit_m = re.fullmatch(r"[\d.]+(\D*)", text)
+    unit = unit_m.group(1) if unit_m else ""
+    return parse_count(value), unit
