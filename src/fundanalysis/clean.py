@@ -83,6 +83,8 @@ def parse_money(value: Any, default_unit: str = DEFAULT_MONEY_UNIT) -> int:
     if not m:
         raise CleanError(f"amount {value!r} is not a number with a unit such as 万元")
     unit = m["unit"] or default_unit
+    if unit not in MONEY_UNITS and any(ch in unit for ch in "元万亿"):
+        raise CleanError(f"amount {value!r} is not a number with a unit such as 万元")
     if unit not in MONEY_UNITS:
         raise CleanError(f"amount {value!r} has unknown unit {unit!r} (use 元, 万元 or 亿元)")
     if m["sign"] == "-" and (m["int"].strip("0") or (m["frac"] or "").strip("0")):

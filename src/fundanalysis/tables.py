@@ -235,6 +235,8 @@ def build_tables(sheets: Mapping[str, RawSheet], year: int) -> Parsed:
                                 "missing sheet '奖励类别' (or '获奖企业' with one row per recipient)"))
     _cross_checks(parsed, sheets, year, problems)
     if problems:
+        order = {s.name: i for i, s in enumerate(SHEETS)}
+        problems.sort(key=lambda p: (p.file, order.get(p.sheet or "", -1), p.row or 0))
         raise InputError(problems)
     tables = _finish(parsed)
     from fundanalysis.schemas import validate_tables

@@ -1,0 +1,185 @@
+"""The ``fundanalysis`` command line.
+
+Exit codes: 0 ok, 1 build failed, 2 bad input, 3 another build of the year is running.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from fundanalysis import io
+from fundanalysis.config import (
+    EXIT_BAD_INPUT,
+    EXIT_BUILD_FAILED,
+    EXIT_LOCKED,
+    MAX_YEAR,
+    MIN_YEAR,
+)
+from fundanalysis.errors import BuildError, InputError, LockedError, Problem
+
+DATA_DIR_OPT = click.option(
+    "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data"),
+    show_default=True, help="Folder holding raw/ and processed/.")
+OUT_DIR_OPT = click.option(
+    "--out-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs"),
+    show_default=True, help="Folder the reports and exports are written to.")
+YEAR_OPT = click.option("--year", type=click.IntRange(MIN_YEAR, MAX_YEAR), required=True,
+                        help="Report year.")
+
+
+def _fail_input(exc: InputError) -> None:
+    click.echo(f"Bad input: {len(exc.problems)} problem(s); nothing was written.", err=True)
+    for p in exc.problems:
+        click.echo(f"  - {p}", err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+def _require_data_dir(data_dir: Path) -> Path:
+    if not data_dir.is_dir():
+        _fail_input(InputError([Problem(str(data_dir), None, None, None, None,
+                                        "data folder does not exist")]))
+    return data_dir.resolve()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="fundanalysis")
+def main() -> None:
+    """Clean, check, summarise and report on special-fund evaluation workbooks."""
+
+
+@main.command()
+@YEAR_OPT
+@DATA_DIR_OPT
+def clean(year: int, data_dir: Path) -> None:
+    """Raw input → data/processed/<YEAR>/ as CSV and Parquet."""
+    from fundanalysis.pipeline import clean_year
+
+    data_dir = _require_data_dir(data_dir)
+    try:
+        dest, parsed = clean_year(data_dir, year)
+    except InputError as exc:
+        _fail_input(exc)
+    for note in parsed.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"wrote {len(parsed.tables)} tables to {dest}")
+
+
+@main.command()
+@YEAR_OPT
+@DATA_DIR_OPT
+@click.option("--json", "as_json", is_flag=True, help="Print problems as JSON.")
+def check(year: int, data_dir: Path, as_json: bool) -> None:
+    """Validate the raw input and report every problem at once (exit 2 if any)."""
+    from fundanalysis.pipeline import process_year
+
+    data_dir = _require_data_dir(data_dir)
+    try:
+        parsed = process_year(data_dir, year)
+    except InputError as exc:
+        if as_json:
+            click.echo(json.dumps([p.as_dict() for p in exc.problems], ensure_ascii=False,
+                                  indent=2))
+            sys.exit(EXIT_BAD_INPUT)
+        _fail_input(exc)
+    for note in parsed.notes:
+        click.echo(f"note: {note}", err=True)
+    if as_json:
+        click.echo("[]")
+    else:
+        click.echo(f"{year}: input OK ({len(parsed.tables)} tables)")
+
+
+@main.command()
+@YEAR_OPT
+@DATA_DIR_OPT
+def summary(year: int, data_dir: Path) -> None:
+    """Print the key figures as JSON."""
+    from fundanalysis.pipeline import load_tables, summarise, summary_json
+
+    data_dir = _require_data_dir(data_dir)
+    try:
+        tables = load_tables(data_dir, year)
+    except InputError as exc:
+        _fail_input(exc)
+    click.echo(summary_json(summarise(tables)))
+
+
+@main.command()
+@YEAR_OPT
+@OUT_DIR_OPT
+@DATA_DIR_OPT
+def template(year: int, out_dir: Path, data_dir: Path) -> None:
+    """Write a blank input workbook for YEAR to <out-dir>/templates/."""
+    from fundanalysis.template import build_template
+
+    _ = data_dir
+    dest = out_dir / "templates" / f"fund-{year}.xlsx"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.tmp")
+    build_template(year).save(tmp)
+    tmp.replace(dest)
+    click.echo(f"wrote {dest}; fill it in and copy it to {io.year_dir(data_dir, year)}/")
+
+
+@main.command()
+@click.option("--year", "years", type=click.IntRange(MIN_YEAR, MAX_YEAR), multiple=True,
+              help="Year to build (repeatable). Default: every year under data/raw/.")
+@DATA_DIR_OPT
+@OUT_DIR_OPT
+@click.option("--jobs", type=click.IntRange(1, 32), default=None,
+              help="Notebooks run in parallel (default: number of cores).")
+@click.option("--timeout", type=click.IntRange(1, 86400), default=600, show_default=True,
+              help="Per-cell timeout in seconds.")
+@click.option("--force", is_flag=True,
+              help="Rebuild even if the input and code are unchanged since the last build.")
+@click.option("--wait", is_flag=True, help="Wait for a running build of the same year.")
+def report(years: tuple[int, ...], data_dir: Path, out_dir: Path, jobs: int | None,
+           timeout: int, force: bool, wait: bool) -> None:
+    """Build the charted HTML reports into <out-dir>/<YEAR>/."""
+    from fundanalysis.build import build_reports
+
+    data_dir = _require_data_dir(data_dir)
+    chosen = list(years) or io.list_years(data_dir)
+    if not chosen:
+        _fail_input(InputError([Problem(str(data_dir / "raw"), None, None, None, None,
+                                        "no year folders under raw/")]))
+    try:
+        build_reports(chosen, data_dir=data_dir, out_dir=out_dir.resolve(), jobs=jobs,
+                      timeout=timeout, force=force, wait=wait)
+    except InputError as exc:
+        _fail_input(exc)
+    except LockedError as exc:
+        click.echo(f"Locked: {exc}", err=True)
+        sys.exit(EXIT_LOCKED)
+    except BuildError as exc:
+        click.echo(f"Build failed: {exc}", err=True)
+        sys.exit(EXIT_BUILD_FAILED)
+
+
+@main.command()
+@YEAR_OPT
+@DATA_DIR_OPT
+@OUT_DIR_OPT
+@click.option("--format", "formats", type=click.Choice(["png", "svg"]), multiple=True,
+              default=("png", "svg"), show_default=True, help="File formats (repeatable).")
+@click.option("--dpi", type=click.IntRange(50, 1200), default=200, show_default=True)
+def charts(year: int, data_dir: Path, out_dir: Path, formats: tuple[str, ...], dpi: int) -> None:
+    """Export every chart of YEAR to <out-dir>/<YEAR>/charts/ for briefings."""
+    from fundanalysis.build import export_charts
+
+    data_dir = _require_data_dir(data_dir)
+    try:
+        written = export_charts(year, data_dir=data_dir, out_dir=out_dir.resolve(),
+                                formats=formats, dpi=dpi)
+    except InputError as exc:
+        _fail_input(exc)
+    for p in written:
+        click.echo(str(p))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

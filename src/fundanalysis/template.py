@@ -1,0 +1,63 @@
+"""A blank input workbook for a new year: the same sheets, header notes and dropdowns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from fundanalysis.config import (
+    DEFAULT_AWARD_CATEGORIES,
+    LEVELS,
+    PROCUREMENT_METHODS,
+    SHEETS,
+    STATED_CHECKS,
+)
+
+_ROWS = 500  # rows covered by the dropdowns
+
+
+def _list_validation(values: Sequence[str], prompt: str) -> DataValidation:
+    dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
+                        showDropDown=False)
+    dv.promptTitle, dv.prompt = "请选择", prompt
+    dv.errorTitle, dv.error = "不在列表中", f"请从下拉列表中选择：{'、'.join(values)}"
+    return dv
+
+
+def build_template(year: int, categories: Sequence[str] = DEFAULT_AWARD_CATEGORIES) -> Workbook:
+    """A workbook with every input sheet, a note on each header and dropdowns where a
+    column takes a fixed vocabulary (categories, level, procurement method, checks)."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    dropdowns = {
+        ("奖励类别", "类别"): (list(categories), "奖励类别"),
+        ("获奖企业", "类别"): (list(categories), "奖励类别"),
+        ("奖励类别", "级别"): (list(LEVELS), "级别"),
+        ("获奖企业", "级别"): (list(LEVELS), "级别"),
+        ("媒体单位", "采购方式"): (list(PROCUREMENT_METHODS), "采购方式；报告未写明则留空"),
+        ("报告总计", "核对项"): (list(STATED_CHECKS), "报告陈述的合计数的种类"),
+    }
+    for spec in SHEETS:
+        ws = wb.create_sheet(spec.name)
+        for i, col in enumerate(spec.columns, start=1):
+            cell = ws.cell(row=1, column=i, value=col.header)
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor="DDEBF7" if col.required else "F2F2F2")
+            note = ("必填" if col.required else "选填") + (f"。{col.note}" if col.note else "")
+            cell.comment = Comment(note, "fundanalysis")
+            ws.column_dimensions[get_column_letter(i)].width = max(14, len(col.header) * 3)
+            if (spec.name, col.header) in dropdowns:
+                values, prompt = dropdowns[(spec.name, col.header)]
+                dv = _list_validation(values, prompt)
+                letter = get_column_letter(i)
+                dv.add(f"{letter}2:{letter}{_ROWS}")
+                ws.add_data_validation(dv)
+        ws.freeze_panes = "A2"
+        if spec.name == "专项资金":
+            ws.cell(row=2, column=5, value=year)
+    return wb
