@@ -1,0 +1,60 @@
+# fundanalysis — run `make help` for the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-dev
+YEARS  ?=
+
+.PHONY: help install report charts summary test lint lab bench browser-deps clean-outputs
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(STAMP) ## Create .venv and install the package with its test tools
+
+report: $(STAMP) ## Build the HTML reports for every year under data/raw (YEARS="2019 2020" to choose)
+	$(BIN)/fundanalysis report $(foreach y,$(YEARS),--year $(y))
+	@echo "Open outputs/index.html"
+
+charts: $(STAMP) ## Export every chart of 2019 as PNG and SVG for briefings
+	$(BIN)/fundanalysis charts --year 2019 --format png --format svg --dpi 300
+
+summary: $(STAMP) ## Print the 2019 key figures as JSON
+	$(BIN)/fundanalysis summary --year 2019
+
+browser-deps: ## Install Debian's chromium + chromedriver for the browser test (needs root)
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then \
+	  echo "chromium and chromedriver present"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else \
+	  echo "WARNING: chromium/chromedriver missing and not root: the browser test will be skipped"; \
+	fi
+
+test: $(STAMP) browser-deps ## Set up, then run ruff and every test
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP) ## ruff
+	$(BIN)/ruff check src tests benchmarks
+
+lab: $(STAMP) ## Start JupyterLab on the notebooks (installs it on first use)
+	@$(BIN)/python -c 'import jupyterlab' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[lab]'
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+bench: $(STAMP) ## Benchmarks B1–B4 (medians and ratios, side by side)
+	$(BIN)/python benchmarks/run.py
+
+clean-outputs: ## Remove everything generated (data/processed, outputs)
+	rm -rf data/processed/* data/processed/.versions outputs/* outputs/.versions outputs/.locks
+	@touch data/processed/.gitkeep outputs/.gitkeep

@@ -1,0 +1,454 @@
+"""Build the yearly reports: papermill in parallel, nbconvert to HTML, publish atomically.
+
+A build validates all input first (bad input: nothing written), takes a per-year lock,
+executes the report notebooks into a staging folder, converts them to standalone HTML,
+writes the year's index, summary and chart exports, and only then publishes the year
+with one atomic symlink swap. A failure leaves the last published report untouched and
+keeps the failed notebooks under ``<out>/failed/`` for debugging.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from fundanalysis import __version__, io
+from fundanalysis.config import PACKAGE_DIR, REPORT_NOTEBOOKS_DIR
+from fundanalysis.errors import BuildError, InputError, LockedError
+from fundanalysis.html import esc, page
+from fundanalysis.pipeline import process_year, summarise, summary_json
+
+log = logging.getLogger("fundanalysis.build")
+
+
+@dataclass(frozen=True)
+class Section:
+    """One report notebook."""
+
+    path: Path
+    title: str
+
+    @property
+    def slug(self) -> str:
+        """The notebook's file stem, used for the HTML name."""
+        return self.path.stem
+
+
+def discover_sections(notebooks_dir: Path = REPORT_NOTEBOOKS_DIR) -> list[Section]:
+    """The report notebooks in order, with the titles stored in their metadata."""
+    out = []
+    for p in sorted(Path(notebooks_dir).glob("*.ipynb")):
+        meta = json.loads(p.read_text(encoding="utf-8")).get("metadata", {})
+        title = meta.get("fundanalysis", {}).get("title", p.stem)
+        out.append(Section(p, title))
+    return out
+
+
+# ------------------------------------------------------------------ locking
+
+
+@contextlib.contextmanager
+def year_lock(out_dir: Path, year: int, wait: bool = False) -> Iterator[None]:
+    """An exclusive per-year lock; raises LockedError if held and ``wait`` is False."""
+    lock_dir = Path(out_dir) / ".locks"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    fh = open(lock_dir / f"{year}.lock", "a+")  # noqa: SIM115 - held for the block
+    try:
+        flags = fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB)
+        try:
+            fcntl.flock(fh, flags)
+        except BlockingIOError as exc:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            raise LockedError(f"a build of {year} is already running ({holder}); "
+                              "wait for it, or pass --wait") from exc
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}")
+        fh.flush()
+        yield
+    finally:
+        fh.close()
+
+
+# ------------------------------------------------------------------ fingerprints
+
+
+def fingerprint(data_dir: Path, years: Sequence[int], notebooks_dir: Path) -> str:
+    """Hash of everything a report depends on: all raw input, notebooks and library code."""
+    h = hashlib.sha256(__version__.encode())
+    files: list[Path] = []
+    for y in sorted(years):
+        files += io.input_files(data_dir, y)
+    files += sorted(Path(notebooks_dir).glob("*.ipynb"))
+    files += sorted(PACKAGE_DIR.rglob("*.py"))
+    for f in files:
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _published_fingerprint(out_dir: Path, year: int) -> str | None:
+    p = Path(out_dir) / str(year) / "build.json"
+    try:
+        return json.loads(p.read_text(encoding="utf-8")).get("fingerprint")
+    except (OSError, ValueError):
+        return None
+
+
+# ------------------------------------------------------------------ execution
+
+
+def _failed_cell(nb_path: Path) -> str:
+    """Describe the cell that failed (or was running) in an executed notebook."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(nb_path, as_version=4)
+    except Exception:
+        return "cell unknown"
+    for i, cell in enumerate(nb.cells):
+        pm = cell.get("metadata", {}).get("papermill", {})
+        if pm.get("exception") or pm.get("status") in ("failed", "running"):
+            first = cell.get("source", "").strip().splitlines()
+            src = first[0] if first else ""
+            return f"cell {i} [{src[:80]}]"
+    return "cell unknown"
+
+
+def execute_section(section: Section, year: int, data_dir: Path, out_dir: Path, dest: Path,
+                    timeout: int, retries: int = 3) -> Path:
+    """Execute one report notebook with papermill's Python API into ``dest``.
+
+    Kernel start-up failures are retried; an error in a cell raises BuildError naming
+    the notebook, the cell and the exception.
+    """
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    out_nb = dest / "notebooks" / section.path.name
+    out_nb.parent.mkdir(parents=True, exist_ok=True)
+    params = {"year": int(year), "data_dir": str(data_dir), "out_dir": str(out_dir)}
+    for attempt in range(1, retries + 1):
+        try:
+            pm.execute_notebook(
+                str(section.path), str(out_nb), parameters=params, kernel_name="python3",
+                progress_bar=False, log_output=False, cwd=str(section.path.parent),
+                execution_timeout=timeout, start_timeout=120)
+            return out_nb
+        except PapermillExecutionError as exc:
+            raise BuildError(f"{year} {section.path.name}: {_failed_cell(out_nb)} raised "
+                             f"{exc.ename}: {exc.evalue}") from exc
+        except Exception as exc:
+            name = type(exc).__name__
+            started = out_nb.exists() and _failed_cell(out_nb) != "cell unknown"
+            if not started and attempt < retries and (
+                    "kernel" in str(exc).lower() or isinstance(exc, TimeoutError | RuntimeError)):
+                log.warning("%s %s: kernel start failed (%s), retry %d", year, section.slug,
+                            exc, attempt)
+                time.sleep(0.5 * attempt)
+                continue
+            what = "timed out" if "timeout" in name.lower() or "timed out" in str(exc) else (
+                "kernel died" if "dead" in name.lower() else "failed")
+            raise BuildError(f"{year} {section.path.name}: {_failed_cell(out_nb)} {what}: "
+                             f"{name}: {exc}") from exc
+    raise BuildError(f"{year} {section.path.name}: the kernel did not start")  # pragma: no cover
+
+
+_EXPORTER_LOCK = threading.Lock()
+
+
+def notebook_to_html(nb_path: Path) -> str:
+    """Convert an executed notebook to an HTML fragment: code, prompts and stderr hidden."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(nb_path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", [])
+                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    nb.cells = [c for c in nb.cells if not (c.cell_type == "markdown" and c.source.startswith("# "))]
+    with _EXPORTER_LOCK:
+        exporter = HTMLExporter(template_name="basic", exclude_input=True,
+                                exclude_input_prompt=True, exclude_output_prompt=True)
+        body, _ = exporter.from_notebook_node(nb)
+    return body
+
+
+def section_page(section: Section, sections: Sequence[Section], summary: dict[str, Any],
+                 body: str) -> str:
+    """Wrap a converted section in the site's page with navigation."""
+    nav = [("目录", "index.html", False)] + [
+        (s.title, f"{s.slug}.html", s.slug == section.slug) for s in sections]
+    crumb = f'<a href="../index.html">全部年度</a> › <a href="index.html">{summary["year"]} 年度</a>'
+    return page(f"{summary['year']} 年度 {summary['fund_name']} · {section.title}", body,
+                crumb=crumb, nav=nav, footer=_footer(summary))
+
+
+def _footer(summary: dict[str, Any]) -> str:
+    src = summary.get("source_report") or ""
+    return (f"资料来源：{esc(src)}。金额以万元显示（计算使用整数“元”）。"
+            f"由 fundanalysis {esc(__version__)} 生成。")
+
+
+def _source_report(tables: dict[str, pd.DataFrame]) -> str:
+    src = tables["fund"]["source"].iloc[0]
+    return str(src).split("／")[0] if isinstance(src, str) else ""
+
+
+# ------------------------------------------------------------------ index pages
+
+
+def year_index(summary: dict[str, Any], sections: Sequence[Section], charts: Sequence[str]
+               ) -> str:
+    """The year's landing page: key figures, links to sections and downloads."""
+    from fundanalysis.sections import fmt_pct, fmt_wan
+
+    tiles = [("专项资金总额", fmt_wan(summary["budget_yuan"])),
+             ("已使用", fmt_wan(summary["spent_yuan"])),
+             ("执行率", fmt_pct(summary["utilisation"])),
+             ("结余", fmt_wan(summary["unspent_yuan"])),
+             ("项目数", f"{summary['projects']} 个")]
+    rec = summary["reconciliation"]
+    n_ok = sum(1 for r in rec if r["ok"] is True)
+    n_fail = sum(1 for r in rec if r["ok"] is False)
+    n_na = sum(1 for r in rec if r["ok"] is None)
+    body = ['<div class="fa-tiles">' + "".join(
+        f'<div class="fa-tile"><div class="k">{esc(k)}</div><div class="v">{esc(v)}</div></div>'
+        for k, v in tiles) + "</div>"]
+    body.append(f'<p class="fa-say">报告总计核对 {len(rec)} 项：{n_ok} 项相符，'
+                f'{n_fail} 项不符，{n_na} 项无法核对（详见“专项资金概况”）。</p>')
+    body.append("<h2>报告章节</h2><ol>" + "".join(
+        f'<li><a href="{esc(s.slug)}.html">{esc(s.title)}</a></li>' for s in sections) + "</ol>")
+    body.append("<h2>下载</h2><ul>"
+                '<li><a href="summary.json">summary.json</a>（关键数字，机器可读）</li>'
+                + "".join(f'<li><a href="charts/{esc(c)}">{esc(c)}</a></li>' for c in charts)
+                + "</ul>")
+    nav = [("目录", "index.html", True)] + [(s.title, f"{s.slug}.html", False) for s in sections]
+    return page(f"{summary['year']} 年度 {summary['fund_name']}", "\n".join(body),
+                crumb=f'<a href="../index.html">全部年度</a> › {esc(summary["issuer"])}',
+                nav=nav, footer=_footer(summary))
+
+
+def site_index(out_dir: Path) -> str:
+    """The top-level page listing every published year."""
+    from fundanalysis.sections import fmt_pct, fmt_wan
+
+    rows = []
+    for d in sorted(Path(out_dir).iterdir(), reverse=True):
+        if not re.fullmatch(r"\d{4}", d.name) or not (d / "summary.json").is_file():
+            continue
+        s = json.loads((d / "summary.json").read_text(encoding="utf-8"))
+        rows.append(f'<tr><td><a href="{d.name}/index.html">{d.name} 年度</a></td>'
+                    f"<td>{esc(s['fund_name'])}</td><td class=\"num\">{esc(fmt_wan(s['budget_yuan']))}</td>"
+                    f"<td class=\"num\">{esc(fmt_wan(s['spent_yuan']))}</td>"
+                    f"<td class=\"num\">{esc(fmt_pct(s['utilisation']))}</td></tr>")
+    body = ('<table class="fa-index"><thead><tr><th>年度</th><th>专项资金</th><th>总额</th>'
+            "<th>已使用</th><th>执行率</th></tr></thead><tbody>" + "".join(rows)
+            + "</tbody></table>") if rows else "<p>尚未生成任何年度的报告。</p>"
+    return page("专项资金绩效评价报告", body, footer=f"由 fundanalysis {esc(__version__)} 生成。")
+
+
+# ------------------------------------------------------------------ charts
+
+
+def write_charts(tables: dict[str, pd.DataFrame], dest: Path, formats: Sequence[str] = ("png",),
+                 dpi: int = 200) -> list[Path]:
+    """Render every chart of a year into ``dest`` (one file per chart and format)."""
+    from fundanalysis import charts
+
+    dest.mkdir(parents=True, exist_ok=True)
+    written = []
+    for spec in charts.chart_specs(tables):
+        fig = spec.make()
+        for fmt in formats:
+            p = dest / f"{spec.slug}.{fmt}"
+            p.write_bytes(charts.render(fig, fmt, dpi=dpi))
+            written.append(p)
+    return written
+
+
+def export_charts(year: int, data_dir: Path, out_dir: Path, formats: Sequence[str] = ("png", "svg"),
+                  dpi: int = 200) -> list[Path]:
+    """Export a year's charts to ``<out>/<year>/charts/`` for briefings (atomic per file set)."""
+    from fundanalysis.pipeline import load_tables
+
+    tables = load_tables(data_dir, year)
+    final = Path(out_dir) / str(year) / "charts"
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(out_dir) / f".charts-{year}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        written = write_charts(tables, tmp, formats, dpi)
+        final.mkdir(parents=True, exist_ok=True)
+        out = []
+        for p in written:
+            target = final / p.name
+            os.replace(p, target)
+            out.append(target)
+        return out
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ------------------------------------------------------------------ the build
+
+
+def _setup_log(out_dir: Path) -> tuple[Path, logging.Handler]:
+    logs = Path(out_dir) / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    path = logs / f"build-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.log"
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    return path, handler
+
+
+def build_reports(years: Sequence[int], data_dir: Path, out_dir: Path, jobs: int | None = None,
+                  timeout: int = 600, force: bool = False, wait: bool = False,
+                  notebooks_dir: Path = REPORT_NOTEBOOKS_DIR,
+                  echo: Callable[[str], None] | None = None) -> list[int]:
+    """Build the reports of ``years``; return the years built (skipped ones are up to date).
+
+    Raises InputError (nothing written), LockedError or BuildError (last good report kept).
+    """
+    say = echo or (lambda m: print(m, file=sys.stderr, flush=True))
+    data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
+    years = sorted(set(int(y) for y in years))
+    problems = []
+    parsed = {}
+    for y in years:
+        try:
+            parsed[y] = process_year(data_dir, y)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    sections = discover_sections(notebooks_dir)
+    if not sections:
+        raise BuildError(f"no report notebooks in {notebooks_dir}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    log_path, handler = _setup_log(out_dir)
+    say(f"log: {log_path}")
+    try:
+        with contextlib.ExitStack() as stack:
+            for y in years:
+                stack.enter_context(year_lock(out_dir, y, wait=wait))
+            fp = fingerprint(data_dir, io.list_years(data_dir), notebooks_dir)
+            todo = [y for y in years if force or _published_fingerprint(out_dir, y) != fp]
+            for y in sorted(set(years) - set(todo)):
+                say(f"[{y}] up to date (input, notebooks and code unchanged); --force rebuilds")
+                log.info("%s up to date", y)
+            if todo:
+                _build(todo, parsed, sections, data_dir, out_dir, jobs, timeout, fp, say)
+            io.write_text(out_dir / "index.html", site_index(out_dir))
+            return todo
+    finally:
+        log.removeHandler(handler)
+        handler.close()
+
+
+def _build(years: list[int], parsed: dict, sections: list[Section], data_dir: Path,
+           out_dir: Path, jobs: int | None, timeout: int, fp: str,
+           say: Callable[[str], None]) -> None:
+    from fundanalysis.pipeline import clean_year
+
+    for y in years:
+        for stale in out_dir.glob(f".staging-{y}-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        clean_year(data_dir, y)
+    staging = {y: Path(_mkstage(out_dir, y)) for y in years}
+    tasks = [(y, s) for y in years for s in sections]
+    workers = jobs or os.cpu_count() or 2
+    failures: dict[int, list[str]] = {}
+    summaries = {}
+    t0 = time.perf_counter()
+    done = 0
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futs = {pool.submit(_run_task, y, s, data_dir, out_dir, staging[y], timeout, sections,
+                            page_info(y, parsed[y].tables)): (y, s)
+                for y, s in tasks}
+        chart_futs = {pool.submit(write_charts, parsed[y].tables, staging[y] / "charts",
+                                  ("png", "svg")): y for y in years}
+        for fut in as_completed(futs):
+            y, s = futs[fut]
+            done += 1
+            try:
+                secs = fut.result()
+                say(f"[{y}] {s.slug} ✓ {secs:.1f}s ({done}/{len(tasks)})")
+                log.info("%s %s ok in %.1fs", y, s.slug, secs)
+            except BuildError as exc:
+                failures.setdefault(y, []).append(str(exc))
+                say(f"[{y}] {s.slug} ✗ {exc}")
+                log.error("%s", exc)
+        for fut in as_completed(chart_futs):
+            y = chart_futs[fut]
+            try:
+                fut.result()
+            except Exception as exc:
+                failures.setdefault(y, []).append(f"{y} charts: {type(exc).__name__}: {exc}")
+    for y in years:
+        if y in failures:
+            kept = out_dir / "failed" / f"{y}-{time.strftime('%Y%m%dT%H%M%S')}"
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging[y], kept)
+            log.error("%s failed; executed notebooks kept in %s", y, kept)
+            say(f"[{y}] failed; the published report is unchanged; executed notebooks kept in {kept}")
+            continue
+        summary = summarise(parsed[y].tables)
+        summary["source_report"] = _source_report(parsed[y].tables)
+        summaries[y] = summary
+        st = staging[y]
+        (st / "summary.json").write_text(summary_json(summary), encoding="utf-8")
+        charts = sorted(p.name for p in (st / "charts").glob("*.png"))
+        (st / "index.html").write_text(year_index(summary, sections, charts), encoding="utf-8")
+        (st / "build.json").write_text(json.dumps({
+            "fingerprint": fp, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "version": __version__, "seconds": round(time.perf_counter() - t0, 2),
+            "notes": parsed[y].notes}, ensure_ascii=False, indent=2), encoding="utf-8")
+        io.publish_dir(st, out_dir / str(y))
+        say(f"[{y}] published {out_dir / str(y) / 'index.html'}")
+        log.info("%s published", y)
+    if failures:
+        raise BuildError("; ".join(m for y in sorted(failures) for m in failures[y]))
+
+
+def _mkstage(out_dir: Path, year: int) -> str:
+    import tempfile
+
+    return tempfile.mkdtemp(prefix=f".staging-{year}-", dir=out_dir)
+
+
+def _run_task(year: int, section: Section, data_dir: Path, out_dir: Path, stage: Path,
+              timeout: int, sections: Sequence[Section], info: dict[str, Any]) -> float:
+    t = time.perf_counter()
+    nb = execute_section(section, year, data_dir, out_dir, stage, timeout)
+    body = notebook_to_html(nb)
+    (stage / f"{section.slug}.html").write_text(section_page(section, sections, info, body),
+                                                encoding="utf-8")
+    return time.perf_counter() - t
+
+
+def page_info(year: int, tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    """The few fields a section page's header and footer need."""
+    f = tables["fund"].iloc[0]
+    return {"year": year, "fund_name": str(f["fund_name"]), "issuer": str(f["issuer"]),
+            "source_report": _source_report(tables)}
