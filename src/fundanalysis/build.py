@@ -31,7 +31,7 @@ import pandas as pd
 from fundanalysis import __version__, io
 from fundanalysis.config import PACKAGE_DIR, REPORT_NOTEBOOKS_DIR
 from fundanalysis.errors import BuildError, InputError, LockedError
-from fundanalysis.html import esc, page
+from fundanalysis.html import embed_font, esc, page
 from fundanalysis.pipeline import process_year, summarise, summary_json
 
 log = logging.getLogger("fundanalysis.build")
@@ -150,7 +150,8 @@ def execute_section(section: Section, year: int, data_dir: Path, out_dir: Path, 
             pm.execute_notebook(
                 str(section.path), str(out_nb), parameters=params, kernel_name="python3",
                 progress_bar=False, log_output=False, cwd=str(section.path.parent),
-                execution_timeout=timeout, start_timeout=120)
+                execution_timeout=timeout, start_timeout=120,
+                extra_arguments=["--IPKernelApp.log_level=ERROR"])
             return out_nb
         except PapermillExecutionError as exc:
             raise BuildError(f"{year} {section.path.name}: {_failed_cell(out_nb)} raised "
@@ -187,7 +188,8 @@ def notebook_to_html(nb_path: Path) -> str:
     nb.cells = [c for c in nb.cells if not (c.cell_type == "markdown" and c.source.startswith("# "))]
     with _EXPORTER_LOCK:
         exporter = HTMLExporter(template_name="basic", exclude_input=True,
-                                exclude_input_prompt=True, exclude_output_prompt=True)
+                                exclude_input_prompt=True, exclude_output_prompt=True,
+                                exclude_anchor_links=True)
         body, _ = exporter.from_notebook_node(nb)
     return body
 
@@ -359,7 +361,8 @@ def build_reports(years: Sequence[int], data_dir: Path, out_dir: Path, jobs: int
                 log.info("%s up to date", y)
             if todo:
                 _build(todo, parsed, sections, data_dir, out_dir, jobs, timeout, fp, say)
-            io.write_text(out_dir / "index.html", site_index(out_dir))
+            io.write_text(out_dir / "index.html",
+                          embed_font({"index": site_index(out_dir)})["index"])
             return todo
     finally:
         log.removeHandler(handler)
@@ -420,6 +423,9 @@ def _build(years: list[int], parsed: dict, sections: list[Section], data_dir: Pa
         (st / "summary.json").write_text(summary_json(summary), encoding="utf-8")
         charts = sorted(p.name for p in (st / "charts").glob("*.png"))
         (st / "index.html").write_text(year_index(summary, sections, charts), encoding="utf-8")
+        pages = {p.name: p.read_text(encoding="utf-8") for p in st.glob("*.html")}
+        for name, text in embed_font(pages).items():
+            (st / name).write_text(text, encoding="utf-8")
         (st / "build.json").write_text(json.dumps({
             "fingerprint": fp, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "version": __version__, "seconds": round(time.perf_counter() - t0, 2),

@@ -11,7 +11,7 @@ CSS = """
         --bad-bg:#fef3f2; --na-bg:#f5f7fa; }
 * { box-sizing: border-box; }
 body { margin:0; color:var(--ink); background:#fff;
-  font-family:"Noto Sans SC","Noto Sans CJK SC","Source Han Sans SC","PingFang SC",
+  font-family:"FA Noto Sans SC","Noto Sans SC","Noto Sans CJK SC","Source Han Sans SC","PingFang SC",
   "Microsoft YaHei","WenQuanYi Micro Hei",sans-serif; line-height:1.65; }
 header.fa { background:#0b3c6f; color:#fff; padding:18px 32px; }
 header.fa a { color:#fff; }
@@ -29,7 +29,7 @@ img { max-width:100%; height:auto; margin:8px 0; }
 table.fa-table, table.fa-index { border-collapse:collapse; margin:12px 0; font-size:14px; }
 table.fa-table th, table.fa-table td, table.fa-index th, table.fa-index td {
   border-bottom:1px solid var(--line); padding:6px 10px; vertical-align:top; }
-table.fa-table th, table.fa-index th { background:#f0f4f8; text-align:left; }
+table.fa-table th, table.fa-index th { background:#f0f4f8; text-align:left; white-space:nowrap; }
 td.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
 tr.fail td { background:var(--bad-bg); color:var(--bad); font-weight:bold; }
 tr.na td { background:var(--na-bg); color:var(--muted); }
@@ -38,7 +38,7 @@ tr.na td { background:var(--na-bg); color:var(--muted); }
 .fa-tile .k { color:var(--muted); font-size:13px; }
 .fa-tile .v { font-size:22px; font-weight:bold; }
 footer.fa { color:var(--muted); font-size:13px; padding:16px 32px; border-top:1px solid var(--line); }
-.jp-OutputArea-output pre, .output_stderr { display:none; }
+.jp-OutputArea-output pre, .output_stderr, a.anchor-link { display:none; }
 """
 
 
@@ -50,7 +50,8 @@ def esc(x: Any) -> str:
 def page(title: str, body: str, crumb: str = "", nav: Sequence[tuple[str, str, bool]] = (),
          footer: str = "") -> str:
     """A complete standalone page: inline CSS, no scripts, no external files."""
-    links = "".join(f'<a href="{esc(href)}"{" class=\"current\"" if cur else ""}>{esc(label)}</a>'
+    current = ' class="current"'
+    links = "".join(f'<a href="{esc(href)}"{current if cur else ""}>{esc(label)}</a>'
                     for label, href, cur in nav)
     return (
         "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -61,3 +62,38 @@ def page(title: str, body: str, crumb: str = "", nav: Sequence[tuple[str, str, b
         + f"<main>\n{body}\n</main>\n"
         + f"<footer class=\"fa\">{footer}</footer>\n</body>\n</html>\n"
     )
+
+
+def font_face_css(text: str) -> str:
+    """An ``@font-face`` rule embedding Noto Sans SC, subset to the characters of ``text``.
+
+    The pages then show Chinese on any machine, with no system font and no external file.
+    """
+    import base64
+    import io as _io
+
+    import pylopdf_fonts_zh_cn
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    codepoints = sorted({ord(c) for c in text if ord(c) > 126} | set(range(32, 127)))
+    font = TTFont(pylopdf_fonts_zh_cn.sans_path(), lazy=True)
+    opts = subset.Options()
+    opts.flavor = "woff"
+    opts.layout_features = ["*"]
+    opts.notdef_outline = True
+    sub = subset.Subsetter(opts)
+    sub.populate(unicodes=codepoints)
+    sub.subset(font)
+    buf = _io.BytesIO()
+    font.save(buf)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return ('@font-face { font-family:"FA Noto Sans SC"; font-display:block; '
+            f'src:url(data:font/woff;base64,{data}) format("woff"); }}')
+
+
+def embed_font(pages: dict[str, str]) -> dict[str, str]:
+    """Add one subset font, covering every page's characters, to each page's head."""
+    css = font_face_css("".join(pages.values()))
+    return {name: text.replace("</head>", f"<style>{css}</style>\n</head>", 1)
+            for name, text in pages.items()}

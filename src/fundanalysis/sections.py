@@ -392,7 +392,7 @@ class Report:
                 "province_total": ("全省", fmt_int), "province_share": ("占全省", fmt_pct),
                 "nation_total": ("全国", fmt_int), "nation_share": ("占全国", fmt_pct),
                 "rank_text": ("报告表述", None)}))
-        self._chart("share")
+        self._chart("share-of-province")
 
     def text_ranks(self) -> None:
         """Ranks the report states only in words (e.g. 前列): kept as text, never guessed."""
