@@ -68,7 +68,7 @@ def year_lock(out_dir: Path, year: int, wait: bool = False) -> Iterator[None]:
     """An exclusive per-year lock; raises LockedError if held and ``wait`` is False."""
     lock_dir = Path(out_dir) / ".locks"
     lock_dir.mkdir(parents=True, exist_ok=True)
-    fh = open(lock_dir / f"{year}.lock", "a+")  # noqa: SIM115 - held for the block
+    fh = open(lock_dir / f"{year}.lock", "a+")  # held for the whole block
     try:
         flags = fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB)
         try:

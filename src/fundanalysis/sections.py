@@ -349,7 +349,8 @@ class Report:
         text = f"共 {len(r)} 项成果指标，其中 {len(ranked)} 项有明确名次"
         if len(ranked):
             best = ranked.iloc[0]
-            text += f"，最好的是“{best['indicator']}”（{int(best['value'])} {best['unit']}，全省第 {int(best['rank'])}）"
+            text += (f"，最好的是“{best['indicator']}”（{int(best['value'])} {best['unit']}，"
+                     f"全省第 {int(best['rank'])}）")
         self._show(self._say(text + "。"), html_table(r, {
             "indicator": ("指标", None), "value": ("数值", fmt_int), "unit": ("单位", None),
             "rank": ("名次", lambda v: "—" if pd.isna(v) else f"第 {int(v)} 名"),
