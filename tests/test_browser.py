@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from test_report import CLI, make_data_dir
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

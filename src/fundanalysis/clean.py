@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
@@ -20,11 +20,19 @@ from fundanalysis.config import DEFAULT_MONEY_UNIT
 #: Multipliers to 元 as powers of ten.
 MONEY_UNITS: dict[str, int] = {"元": 0, "万元": 4, "万": 4, "亿元": 8, "亿": 8}
 
+#: Largest amount that fits the processed tables' Int64 columns; larger is a typo.
+MAX_YUAN = 2**63 - 1
+#: Integer digits in 元 that always fit in int64 (the vectorised path's safe width).
+_SAFE_YUAN_DIGITS = 18
+
 _MONEY_RE = re.compile(r"^(?P<sign>[-+]?)(?P<int>\d+)(?:\.(?P<frac>\d+))?(?P<unit>\D*)$")
 _NUMBERING_RE = re.compile(
     r"^(?:\s*(?:[（(][一二三四五六七八九十百\d]+[）)]|[一二三四五六七八九十百]+、|\d+(?:、|[.．](?!\d))))+\s*"
 )
 _SPACES_RE = re.compile(r"\s+")
+#: Digits accepted in amounts before NFKC: ASCII and full-width. Others (①, ², ٣) are refused,
+#: since NFKC would turn list markers such as "①5万元" into silently wrong money.
+_PLAIN_DIGITS = "[0-9０-９]"
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}
 
@@ -60,6 +68,8 @@ def parse_money(value: Any, default_unit: str = DEFAULT_MONEY_UNIT) -> int:
     >>> parse_money(1.5, default_unit="亿元")
     150000000
     """
+    if isinstance(value, np.generic):
+        value = value.item()  # messages show 1e+20, not np.float64(1e+20)
     if _is_blank(value):
         raise CleanError("amount is empty")
     if isinstance(value, bool):
@@ -69,9 +79,7 @@ def parse_money(value: Any, default_unit: str = DEFAULT_MONEY_UNIT) -> int:
     elif isinstance(value, float | np.floating):
         if not np.isfinite(value):
             raise CleanError(f"amount {value!r} is not a finite number")
-        text = repr(float(value))
-        if "e" in text or "E" in text:
-            text = format(Decimal(text), "f")
+        text = _float_text(value)
     elif isinstance(value, Decimal):
         text = format(value, "f")
     elif isinstance(value, str):
@@ -79,11 +87,13 @@ def parse_money(value: Any, default_unit: str = DEFAULT_MONEY_UNIT) -> int:
     else:
         raise CleanError(f"amount {value!r} has unsupported type {type(value).__name__}")
     norm = _normalise_money_text(text)
+    if len(re.findall(r"\d", norm)) != len(re.findall(_PLAIN_DIGITS, text)):
+        raise CleanError(f"amount {value!r} has digits other than 0-9 (such as ① or ²)")
     m = _MONEY_RE.match(norm)
     if not m:
         raise CleanError(f"amount {value!r} is not a number with a unit such as 万元")
     unit = m["unit"] or default_unit
-    if unit not in MONEY_UNITS and any(ch in unit for ch in "元万亿"):
+    if unit not in MONEY_UNITS and _is_junk_unit(unit):
         raise CleanError(f"amount {value!r} is not a number with a unit such as 万元")
     if unit not in MONEY_UNITS:
         raise CleanError(f"amount {value!r} has unknown unit {unit!r} (use 元, 万元 or 亿元)")
@@ -95,7 +105,18 @@ def parse_money(value: Any, default_unit: str = DEFAULT_MONEY_UNIT) -> int:
         raise CleanError(f"amount {value!r} is not a number") from exc
     if dec != dec.to_integral_value():
         raise CleanError(f"amount {value!r} is not a whole number of 元")
+    if dec > MAX_YUAN:
+        raise CleanError(f"amount {value!r} is too large (more than {MAX_YUAN} 元)")
     return int(dec)
+
+
+def _is_junk_unit(unit: str) -> bool:
+    """True if a unit text mixes a money unit with non-Chinese junk (``x万元``).
+
+    A unit made only of Chinese characters (``美元``, ``万元整``) is an unknown unit,
+    reported as such, not junk.
+    """
+    return any(ch in unit for ch in "元万亿") and re.search(r"[^\u4e00-\u9fff]", unit) is not None
 
 
 def parse_money_series(
@@ -114,20 +135,22 @@ def parse_money_series(
         return out, err
     text = _as_text(s)
     norm = text.str.normalize("NFKC").str.replace(r"[\s,¥]|RMB|人民币", "", regex=True)
-    blank = norm.isna() | (norm == "")
+    blank = (text.isna() | (text.str.strip() == "")).fillna(True).astype(bool)
     parts = norm.str.extract(r"^(?P<sign>[-+]?)(?P<int>\d+)(?:\.(?P<frac>\d+))?(?P<unit>\D*)$")
     unit = parts["unit"].mask(parts["unit"] == "", default_unit)
     frac = parts["frac"].fillna("")
-    ok = (parts["int"].notna() & unit.isin(list(MONEY_UNITS)) & (parts["sign"] != "-")).fillna(
-        False
-    ).astype(bool)
+    foreign = (norm.str.count(r"\d") != text.str.count(_PLAIN_DIGITS)).fillna(False)
+    ok = (parts["int"].notna() & unit.isin(list(MONEY_UNITS)) & (parts["sign"] != "-")
+          & ~foreign.astype(bool)).fillna(False).astype(bool)
     for u, exp in MONEY_UNITS.items():
         sel = ok & (unit == u).fillna(False).astype(bool)
         if not sel.any():
             continue
         f = frac[sel]
         whole = (f.str.len() <= exp) | (f.str.slice(exp).str.strip("0") == "")
-        ok.loc[sel] = whole.fillna(False).astype(bool).to_numpy()
+        # too many digits for int64: leave it to the scalar parser, which says so
+        fits = parts.loc[sel, "int"].str.lstrip("0").str.len() <= _SAFE_YUAN_DIGITS - exp
+        ok.loc[sel] = (whole & fits).fillna(False).astype(bool).to_numpy()
         sel = sel & ok
         if not sel.any():
             continue
@@ -150,9 +173,7 @@ def _as_text(s: pd.Series) -> pd.Series:
     if pd.api.types.is_integer_dtype(s.dtype):
         return s.astype("string")
     if pd.api.types.is_float_dtype(s.dtype):
-        integral = s.notna() & (s % 1 == 0)
-        txt = s.map(repr).astype("string")
-        txt[integral] = s[integral].astype("int64").astype("string")
+        txt = s.map(_float_text, na_action="ignore").astype("string")
         return txt.mask(s.isna())
     obj = s.astype(object)
     is_float = obj.map(lambda v: isinstance(v, float)).astype(bool)
@@ -162,15 +183,23 @@ def _as_text(s: pd.Series) -> pd.Series:
     return txt
 
 
+def _float_text(value: float) -> str:
+    """A float as the decimal text :func:`parse_money` reads: shortest repr, no exponent."""
+    text = repr(float(value))
+    if "e" in text or "E" in text:
+        text = format(Decimal(text), "f")
+    return text
+
+
 def format_wan(yuan: int, decimals: int = 2) -> str:
-    """Show integer 元 as 万元 text with at most ``decimals`` decimals, exactly rounded.
+    """Show integer 元 as 万元 text with at most ``decimals`` decimals, rounded half up (四舍五入).
 
     >>> format_wan(719000)
     '71.9'
     >>> format_wan(10000000)
     '1,000'
     """
-    q = Decimal(int(yuan)).scaleb(-4).quantize(Decimal(1).scaleb(-decimals))
+    q = Decimal(int(yuan)).scaleb(-4).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
     text = f"{q:,.{decimals}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")

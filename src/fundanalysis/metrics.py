@@ -59,24 +59,40 @@ def category_totals(categories: pd.DataFrame) -> pd.DataFrame:
         drop=True)
 
 
+#: Part label for spending whose part the input does not give (e.g. 获奖企业 without 所属部分).
+UNASSIGNED_PART = "未注明部分"
+
+
 def spending_by_part(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Projects and money per part (and its department), from awards and media spending."""
+    """Projects and money per part (and its department), from awards and media spending.
+
+    Spending whose part is not given is shown as one more row, :data:`UNASSIGNED_PART`,
+    so the parts always add up to the whole.
+    """
     parts = tables["parts"][["part", "department", "budget_yuan"]].copy()
     cats = tables.get("award_categories")
     media = tables.get("media_outlets")
+    known = set(parts["part"].dropna())
+    groups = [(p["part"], p["department"], p["budget_yuan"],
+               lambda df, part=p["part"]: df["part"] == part) for _, p in parts.iterrows()]
+    groups.append((UNASSIGNED_PART, None, None, lambda df: ~df["part"].isin(known)))
     rows = []
-    for _, p in parts.iterrows():
-        spent, projects = 0, 0
+    for part, department, budget, select in groups:
+        spent, projects, n_rows = 0, 0, 0
         if cats is not None:
-            sel = cats[cats["part"] == p["part"]]
+            sel = cats[select(cats).fillna(False).astype(bool)]
             spent += _money_sum(sel["amount_yuan"])
             projects += int(sel["recipients"].fillna(0).sum())
+            n_rows += len(sel)
         if media is not None:
-            sel = media[media["part"] == p["part"]]
+            sel = media[select(media).fillna(False).astype(bool)]
             spent += _money_sum(sel["amount_yuan"])
             projects += int(sel["items"].fillna(0).sum())
-        rows.append({"part": p["part"], "department": p["department"], "projects": projects,
-                     "spent_yuan": spent, "budget_yuan": p["budget_yuan"]})
+            n_rows += len(sel)
+        if part == UNASSIGNED_PART and not n_rows:
+            continue
+        rows.append({"part": part, "department": department, "projects": projects,
+                     "spent_yuan": spent, "budget_yuan": budget})
     out = pd.DataFrame(rows)
     total = int(out["spent_yuan"].sum()) if len(out) else 0
     out["share"] = [_ratio(s, total) for s in out["spent_yuan"]]

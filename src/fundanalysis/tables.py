@@ -133,11 +133,15 @@ def read_sheet(spec: SheetSpec, raw: RawSheet, problems: list[Problem], notes: l
 def _parse_column(spec: SheetSpec, raw: RawSheet, frame: pd.DataFrame, fieldname: str,
                   problems: list[Problem]) -> pd.Series:
     col = spec.column(fieldname)
-    values = frame[fieldname] if fieldname in frame else pd.Series(
+    # a missing required column is reported once by read_sheet, not again on every row
+    absent = fieldname not in frame
+    values = frame[fieldname] if not absent else pd.Series(
         [None] * len(frame), index=frame.index, dtype=object)
     rows = frame[ROW]
 
     def bad(i: Any, reason: str) -> None:
+        if absent:
+            return
         problems.append(Problem(raw.file, raw.name, int(rows.loc[i]), col.header,
                                 values.loc[i], reason))
 
@@ -262,7 +266,7 @@ def _cross_checks(parsed: dict[str, pd.DataFrame], sheets: Mapping[str, RawSheet
                                 value, reason))
 
     if "fund" in parsed:
-        spec, raw, fund = _loc(parsed, sheets, "fund")
+        _, raw, fund = _loc(parsed, sheets, "fund")
         if len(fund) != 1:
             problems.append(Problem(raw.file, raw.name, None, None, len(fund),
                                     f"expected exactly one fund row, found {len(fund)}"))
@@ -304,11 +308,13 @@ def _cross_checks(parsed: dict[str, pd.DataFrame], sheets: Mapping[str, RawSheet
                     clean.parse_stated(v)
                 except clean.CleanError as exc:
                     add("stated_totals", i, "stated_raw", v, str(exc))
-    if "award_categories" in parsed and "awards" not in parsed:
+    if "award_categories" in parsed:
         df = parsed["award_categories"]
+        # a category whose recipients are listed in 获奖企业 may leave its figures blank here
+        listed = set(parsed["awards"]["category"].dropna()) if "awards" in parsed else set()
         for f_ in ("recipients", "amount_yuan"):
-            for i in df.index[df[f_].isna()]:
-                spec, raw, _ = _loc(parsed, sheets, "award_categories")
+            for i in df.index[df[f_].isna() & ~df["category"].isin(listed)]:
+                _, raw, _ = _loc(parsed, sheets, "award_categories")
                 if not any(p.sheet == raw.name and p.row == int(df.loc[i, ROW]) for p in problems):
                     add("award_categories", i, f_, None,
                         "value is empty (give it here, or list recipients in sheet 获奖企业)")
@@ -331,7 +337,13 @@ def _finish(parsed: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
                 if f"{c}_meta" in merged:
                     merged[c] = merged[f"{c}_meta"].fillna(merged[c])
                     merged = merged.drop(columns=[f"{c}_meta"])
-            tables["award_categories"] = merged.merge(stated, on="category", how="left")
+            merged = merged.merge(stated, on="category", how="left")
+            # categories given only in 奖励类别 (no recipient rows) keep their own figures
+            # rather than vanishing from the totals
+            only_stated = meta[~meta["category"].isin(derived["category"])]
+            if len(only_stated):
+                merged = pd.concat([merged, only_stated], ignore_index=True)
+            tables["award_categories"] = merged
         else:
             tables["award_categories"] = derived
     cats = tables.get("award_categories")
