@@ -116,19 +116,26 @@ def _published_fingerprint(out_dir: Path, year: int) -> str | None:
 
 
 def _failed_cell(nb_path: Path) -> str:
-    """Describe the cell that failed (or was running) in an executed notebook."""
+    """Describe the cell that failed (or was running), numbered as in the source notebook."""
     import nbformat
 
     try:
         nb = nbformat.read(nb_path, as_version=4)
     except Exception:
         return "cell unknown"
-    for i, cell in enumerate(nb.cells):
+    skip = {"injected-parameters", "papermill-error-cell-tag"}
+    original = [c for c in nb.cells if not skip & set(c.get("metadata", {}).get("tags", []))]
+    last = None
+    for i, cell in enumerate(original):
         pm = cell.get("metadata", {}).get("papermill", {})
+        if pm.get("start_time"):
+            last = i  # a timeout leaves the interrupted cell as the last one started
         if pm.get("exception") or pm.get("status") in ("failed", "running"):
-            first = cell.get("source", "").strip().splitlines()
-            src = first[0] if first else ""
-            return f"cell {i} [{src[:80]}]"
+            last = i
+            break
+    if last is not None:
+        first = original[last].get("source", "").strip().splitlines()
+        return f"cell {last} [{first[0][:80] if first else ''}]"
     return "cell unknown"
 
 
@@ -167,8 +174,9 @@ def execute_section(section: Section, year: int, data_dir: Path, out_dir: Path, 
                 continue
             what = "timed out" if "timeout" in name.lower() or "timed out" in str(exc) else (
                 "kernel died" if "dead" in name.lower() else "failed")
+            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             raise BuildError(f"{year} {section.path.name}: {_failed_cell(out_nb)} {what}: "
-                             f"{name}: {exc}") from exc
+                             f"{name}: {detail}") from exc
     raise BuildError(f"{year} {section.path.name}: the kernel did not start")  # pragma: no cover
 
 
