@@ -33,7 +33,7 @@ def test_string_parameters_arrive_intact(data_dir: str, out_dir: str, year: int)
     params = {"year": year, "data_dir": data_dir, "out_dir": out_dir}
     source = translate_parameters("python3", "python", params, "Parameters")
     ns: dict[str, object] = {}
-    exec(source, ns)  # noqa: S102 - this is exactly what the kernel does with the cell
+    exec(source, ns)  # exactly what the kernel does with the cell
     assert ns["data_dir"] == data_dir and ns["out_dir"] == out_dir and ns["year"] == year
 
 
