@@ -42,11 +42,11 @@ browser-deps: ## Install Debian's chromium + chromedriver for the browser test (
 	fi
 
 test: $(STAMP) browser-deps ## Set up, then run ruff and every test
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check $(wildcard src tests benchmarks)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP) ## ruff
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check $(wildcard src tests benchmarks)
 
 lab: $(STAMP) ## Start JupyterLab on the notebooks (installs it on first use)
 	@$(BIN)/python -c 'import jupyterlab' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[lab]'
