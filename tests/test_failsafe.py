@@ -134,9 +134,10 @@ def test_two_concurrent_builds_never_interleave(env: dict[str, Path]) -> None:
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lock = env["out"] / ".locks" / "2019.lock"
     deadline = time.monotonic() + 60
-    while not (lock.exists() and lock.read_text().startswith("pid")):
-        assert time.monotonic() < deadline
+    while not list(env["out"].glob(".staging-2019-*/notebooks/*.ipynb")):
+        assert time.monotonic() < deadline, "the first build never started executing"
         time.sleep(0.1)
+    assert lock.read_text().startswith("pid")
     second = build(env, env["good"])
     assert second.returncode == 3, second.stderr
     assert "already running" in second.stderr

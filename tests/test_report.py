@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shutil
@@ -150,6 +151,10 @@ def test_summary_json_and_chart_exports(built: dict[str, Path]) -> None:
     charts = built["out"] / "2019" / "charts"
     pngs = sorted(charts.glob("*.png"))
     assert pngs and len(pngs) == len(list(charts.glob("*.svg")))
+    # rendered once: the exported PNG is the very image embedded in the section page
+    overview = (built["out"] / "2019" / "10-fund-overview.html").read_text(encoding="utf-8")
+    png = charts / "01-utilisation-budget-spent-unspent.png"
+    assert base64.b64encode(png.read_bytes()).decode() in overview
 
 
 def test_rebuild_is_skipped_when_nothing_changed(built: dict[str, Path]) -> None:

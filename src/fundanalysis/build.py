@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import logging
@@ -24,15 +25,19 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from fundanalysis import __version__, io
 from fundanalysis.config import PACKAGE_DIR, REPORT_NOTEBOOKS_DIR
 from fundanalysis.errors import BuildError, InputError, LockedError
-from fundanalysis.html import embed_font, esc, page
+from fundanalysis.html import embed_font, esc, font_face_css, page
+from fundanalysis.kernels import KERNEL_ARGS, KernelPool
 from fundanalysis.pipeline import process_year, summarise, summary_json
+
+if TYPE_CHECKING:
+    from jupyter_client.manager import KernelManager
 
 log = logging.getLogger("fundanalysis.build")
 
@@ -82,7 +87,11 @@ def year_lock(out_dir: Path, year: int, wait: bool = False) -> Iterator[None]:
         fh.truncate()
         fh.write(f"pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}")
         fh.flush()
-        yield
+        try:
+            yield
+        finally:
+            fh.truncate(0)  # the note says who holds the lock; clear it on release
+            fh.flush()
     finally:
         fh.close()
 
@@ -140,53 +149,55 @@ def _failed_cell(nb_path: Path) -> str:
 
 
 def execute_section(section: Section, year: int, data_dir: Path, out_dir: Path, dest: Path,
-                    timeout: int, retries: int = 3) -> Path:
+                    timeout: int, km: KernelManager | None = None) -> Path:
     """Execute one report notebook with papermill's Python API into ``dest``.
 
-    Kernel start-up failures are retried; an error in a cell raises BuildError naming
-    the notebook, the cell and the exception.
+    ``km`` is a warm kernel from :class:`~fundanalysis.kernels.KernelPool` (a fresh kernel is
+    started if None). An error raises BuildError naming the notebook, the cell and the exception.
+    Charts shown by the notebook are also written to ``dest/charts`` (rendered once).
     """
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
     out_nb = dest / "notebooks" / section.path.name
     out_nb.parent.mkdir(parents=True, exist_ok=True)
-    params = {"year": int(year), "data_dir": str(data_dir), "out_dir": str(out_dir)}
-    for attempt in range(1, retries + 1):
-        try:
-            pm.execute_notebook(
-                str(section.path), str(out_nb), parameters=params, kernel_name="python3",
-                progress_bar=False, log_output=False, cwd=str(section.path.parent),
-                execution_timeout=timeout, start_timeout=120,
-                extra_arguments=["--IPKernelApp.log_level=ERROR"])
-            return out_nb
-        except PapermillExecutionError as exc:
-            raise BuildError(f"{year} {section.path.name}: {_failed_cell(out_nb)} raised "
-                             f"{exc.ename}: {exc.evalue}") from exc
-        except Exception as exc:
-            name = type(exc).__name__
-            started = out_nb.exists() and _failed_cell(out_nb) != "cell unknown"
-            if not started and attempt < retries and (
-                    "kernel" in str(exc).lower() or isinstance(exc, TimeoutError | RuntimeError)):
-                log.warning("%s %s: kernel start failed (%s), retry %d", year, section.slug,
-                            exc, attempt)
-                time.sleep(0.5 * attempt)
-                continue
-            what = "timed out" if "timeout" in name.lower() or "timed out" in str(exc) else (
-                "kernel died" if "dead" in name.lower() else "failed")
-            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-            raise BuildError(f"{year} {section.path.name}: {_failed_cell(out_nb)} {what}: "
-                             f"{name}: {detail}") from exc
-    raise BuildError(f"{year} {section.path.name}: the kernel did not start")  # pragma: no cover
+    params = {"year": int(year), "data_dir": str(data_dir), "out_dir": str(out_dir),
+              "charts_dir": str(dest / "charts")}
+    extra: dict[str, Any] = {"km": km} if km is not None else {
+        "cwd": str(section.path.parent), "extra_arguments": KERNEL_ARGS}
+    try:
+        pm.execute_notebook(
+            str(section.path), str(out_nb), parameters=params, kernel_name="python3",
+            progress_bar=False, log_output=False, execution_timeout=timeout, start_timeout=120,
+            **extra)
+        return out_nb
+    except PapermillExecutionError as exc:
+        raise BuildError(f"{year} {section.path.name}: {_failed_cell(out_nb)} raised "
+                         f"{exc.ename}: {exc.evalue}") from exc
+    except Exception as exc:
+        name = type(exc).__name__
+        what = "timed out" if "timeout" in name.lower() or "timed out" in str(exc) else (
+            "kernel died" if "dead" in name.lower() else "failed")
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise BuildError(f"{year} {section.path.name}: {_failed_cell(out_nb)} {what}: "
+                         f"{name}: {detail}") from exc
 
 
 _EXPORTER_LOCK = threading.Lock()
 
 
+@functools.lru_cache(maxsize=1)
+def _exporter() -> Any:
+    """One HTML exporter (its templates load once): code, prompts and anchors hidden."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                        exclude_output_prompt=True, exclude_anchor_links=True)
+
+
 def notebook_to_html(nb_path: Path) -> str:
     """Convert an executed notebook to an HTML fragment: code, prompts and stderr hidden."""
     import nbformat
-    from nbconvert import HTMLExporter
 
     nb = nbformat.read(nb_path, as_version=4)
     for cell in nb.cells:
@@ -195,10 +206,7 @@ def notebook_to_html(nb_path: Path) -> str:
                             if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
     nb.cells = [c for c in nb.cells if not (c.cell_type == "markdown" and c.source.startswith("# "))]
     with _EXPORTER_LOCK:
-        exporter = HTMLExporter(template_name="basic", exclude_input=True,
-                                exclude_input_prompt=True, exclude_output_prompt=True,
-                                exclude_anchor_links=True)
-        body, _ = exporter.from_notebook_node(nb)
+        body, _ = _exporter().from_notebook_node(nb)
     return body
 
 
@@ -343,62 +351,80 @@ def build_reports(years: Sequence[int], data_dir: Path, out_dir: Path, jobs: int
     say = echo or (lambda m: print(m, file=sys.stderr, flush=True))
     data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
     years = sorted(set(int(y) for y in years))
-    problems = []
-    parsed = {}
-    for y in years:
-        try:
-            parsed[y] = process_year(data_dir, y)
-        except InputError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise InputError(problems)
     sections = discover_sections(notebooks_dir)
     if not sections:
         raise BuildError(f"no report notebooks in {notebooks_dir}")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    log_path, handler = _setup_log(out_dir)
-    say(f"log: {log_path}")
+    fp = fingerprint(data_dir, io.list_years(data_dir), notebooks_dir)
+    stale = [y for y in years if force or _published_fingerprint(out_dir, y) != fp]
+    workers = max(1, min(jobs or os.cpu_count() or 2, len(stale) * len(sections)))
+    # kernels start now, so their start-up overlaps with validating the input
+    pool = KernelPool(workers, cwd=notebooks_dir) if stale else None
     try:
-        with contextlib.ExitStack() as stack:
-            for y in years:
-                stack.enter_context(year_lock(out_dir, y, wait=wait))
-            fp = fingerprint(data_dir, io.list_years(data_dir), notebooks_dir)
-            todo = [y for y in years if force or _published_fingerprint(out_dir, y) != fp]
-            for y in sorted(set(years) - set(todo)):
-                say(f"[{y}] up to date (input, notebooks and code unchanged); --force rebuilds")
-                log.info("%s up to date", y)
-            if todo:
-                _build(todo, parsed, sections, data_dir, out_dir, jobs, timeout, fp, say)
-            io.write_text(out_dir / "index.html",
-                          embed_font({"index": site_index(out_dir)})["index"])
-            return todo
+        problems = []
+        parsed = {}
+        for y in stale:
+            try:
+                parsed[y] = process_year(data_dir, y)
+            except InputError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise InputError(problems)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        log_path, handler = _setup_log(out_dir)
+        say(f"log: {log_path}")
+        try:
+            with contextlib.ExitStack() as stack:
+                for y in years:
+                    stack.enter_context(year_lock(out_dir, y, wait=wait))
+                todo = [y for y in stale if force or _published_fingerprint(out_dir, y) != fp]
+                for y in sorted(set(years) - set(todo)):
+                    say(f"[{y}] up to date (input, notebooks and code unchanged); --force rebuilds")
+                    log.info("%s up to date", y)
+                if todo:
+                    assert pool is not None
+                    _build(todo, parsed, sections, data_dir, out_dir, pool, timeout, fp, say)
+                io.write_text(out_dir / "index.html", _with_font(out_dir, {"index": site_index(out_dir)})["index"])
+                return todo
+        finally:
+            log.removeHandler(handler)
+            handler.close()
     finally:
-        log.removeHandler(handler)
-        handler.close()
+        if pool is not None:
+            pool.close()
+
+
+def _with_font(out_dir: Path, pages: dict[str, str]) -> dict[str, str]:
+    """Embed the subset font in pages, caching the subset by the characters it covers."""
+    chars = "".join(sorted({c for text in pages.values() for c in text if ord(c) > 126}))
+    key = hashlib.sha256(chars.encode()).hexdigest()[:32]
+    cache = out_dir / ".cache" / "fonts" / f"{key}.css"
+    try:
+        css = cache.read_text(encoding="ascii")
+    except OSError:
+        css = font_face_css(chars)
+        io.write_text(cache, css)
+    return embed_font(pages, css)
 
 
 def _build(years: list[int], parsed: dict, sections: list[Section], data_dir: Path,
-           out_dir: Path, jobs: int | None, timeout: int, fp: str,
+           out_dir: Path, pool: KernelPool, timeout: int, fp: str,
            say: Callable[[str], None]) -> None:
-    from fundanalysis.pipeline import clean_year
+    from fundanalysis.pipeline import write_processed
 
     for y in years:
-        for stale in out_dir.glob(f".staging-{y}-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        clean_year(data_dir, y)
+        for old in out_dir.glob(f".staging-{y}-*"):
+            shutil.rmtree(old, ignore_errors=True)
+        write_processed(data_dir, y, parsed[y])
     staging = {y: Path(_mkstage(out_dir, y)) for y in years}
     tasks = [(y, s) for y in years for s in sections]
-    workers = jobs or os.cpu_count() or 2
     failures: dict[int, list[str]] = {}
-    summaries = {}
     t0 = time.perf_counter()
     done = 0
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futs = {pool.submit(_run_task, y, s, data_dir, out_dir, staging[y], timeout, sections,
-                            page_info(y, parsed[y].tables)): (y, s)
+    # twice as many threads as kernels: one converts to HTML while the next notebook runs
+    with ThreadPoolExecutor(max_workers=2 * pool.size) as workers:
+        futs = {workers.submit(_run_task, y, s, data_dir, out_dir, staging[y], timeout, sections,
+                               page_info(y, parsed[y].tables), pool): (y, s)
                 for y, s in tasks}
-        chart_futs = {pool.submit(write_charts, parsed[y].tables, staging[y] / "charts",
-                                  ("png", "svg")): y for y in years}
         for fut in as_completed(futs):
             y, s = futs[fut]
             done += 1
@@ -410,12 +436,6 @@ def _build(years: list[int], parsed: dict, sections: list[Section], data_dir: Pa
                 failures.setdefault(y, []).append(str(exc))
                 say(f"[{y}] {s.slug} ✗ {exc}")
                 log.error("%s", exc)
-        for fut in as_completed(chart_futs):
-            y = chart_futs[fut]
-            try:
-                fut.result()
-            except Exception as exc:
-                failures.setdefault(y, []).append(f"{y} charts: {type(exc).__name__}: {exc}")
     for y in years:
         if y in failures:
             kept = out_dir / "failed" / f"{y}-{time.strftime('%Y%m%dT%H%M%S')}"
@@ -424,25 +444,29 @@ def _build(years: list[int], parsed: dict, sections: list[Section], data_dir: Pa
             log.error("%s failed; executed notebooks kept in %s", y, kept)
             say(f"[{y}] failed; the published report is unchanged; executed notebooks kept in {kept}")
             continue
-        summary = summarise(parsed[y].tables)
-        summary["source_report"] = _source_report(parsed[y].tables)
-        summaries[y] = summary
-        st = staging[y]
-        (st / "summary.json").write_text(summary_json(summary), encoding="utf-8")
-        charts = sorted(p.name for p in (st / "charts").glob("*.png"))
-        (st / "index.html").write_text(year_index(summary, sections, charts), encoding="utf-8")
-        pages = {p.name: p.read_text(encoding="utf-8") for p in st.glob("*.html")}
-        for name, text in embed_font(pages).items():
-            (st / name).write_text(text, encoding="utf-8")
-        (st / "build.json").write_text(json.dumps({
-            "fingerprint": fp, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "version": __version__, "seconds": round(time.perf_counter() - t0, 2),
-            "notes": parsed[y].notes}, ensure_ascii=False, indent=2), encoding="utf-8")
-        io.publish_dir(st, out_dir / str(y))
+        _finish_year(y, parsed[y], sections, staging[y], out_dir, fp, time.perf_counter() - t0)
         say(f"[{y}] published {out_dir / str(y) / 'index.html'}")
         log.info("%s published", y)
     if failures:
         raise BuildError("; ".join(m for y in sorted(failures) for m in failures[y]))
+
+
+def _finish_year(year: int, parsed: Any, sections: list[Section], st: Path, out_dir: Path,
+                 fp: str, seconds: float) -> None:
+    """Write the year's summary, index and build record into staging, then publish it."""
+    summary = summarise(parsed.tables)
+    summary["source_report"] = _source_report(parsed.tables)
+    (st / "summary.json").write_text(summary_json(summary), encoding="utf-8")
+    charts = sorted(p.name for p in (st / "charts").glob("*.png"))
+    (st / "index.html").write_text(year_index(summary, sections, charts), encoding="utf-8")
+    pages = {p.name: p.read_text(encoding="utf-8") for p in st.glob("*.html")}
+    for name, text in _with_font(out_dir, pages).items():
+        (st / name).write_text(text, encoding="utf-8")
+    (st / "build.json").write_text(json.dumps({
+        "fingerprint": fp, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "version": __version__, "seconds": round(seconds, 2),
+        "notes": parsed.notes}, ensure_ascii=False, indent=2), encoding="utf-8")
+    io.publish_dir(st, out_dir / str(year))
 
 
 def _mkstage(out_dir: Path, year: int) -> str:
@@ -452,9 +476,15 @@ def _mkstage(out_dir: Path, year: int) -> str:
 
 
 def _run_task(year: int, section: Section, data_dir: Path, out_dir: Path, stage: Path,
-              timeout: int, sections: Sequence[Section], info: dict[str, Any]) -> float:
+              timeout: int, sections: Sequence[Section], info: dict[str, Any], pool: KernelPool) -> float:
     t = time.perf_counter()
-    nb = execute_section(section, year, data_dir, out_dir, stage, timeout)
+    km = pool.acquire()
+    healthy = False
+    try:
+        nb = execute_section(section, year, data_dir, out_dir, stage, timeout, km=km)
+        healthy = True
+    finally:
+        pool.release(km, healthy)
     body = notebook_to_html(nb)
     (stage / f"{section.slug}.html").write_text(section_page(section, sections, info, body),
                                                 encoding="utf-8")

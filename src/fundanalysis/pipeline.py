@@ -23,11 +23,16 @@ def process_year(data_dir: Path, year: int) -> Parsed:
 def clean_year(data_dir: Path, year: int) -> tuple[Path, Parsed]:
     """Write a year's processed tables (CSV + Parquet), all at once or not at all."""
     parsed = process_year(data_dir, year)
+    return write_processed(data_dir, year, parsed), parsed
+
+
+def write_processed(data_dir: Path, year: int, parsed: Parsed) -> Path:
+    """Publish already validated tables to ``data/processed/<year>/`` in one step."""
     final = io.processed_dir(data_dir, year)
     with io.staging_dir(final) as tmp:
         io.write_tables(parsed.tables, tmp)
         io.publish_dir(tmp, final)
-    return final, parsed
+    return final
 
 
 def load_tables(data_dir: Path, year: int) -> dict[str, pd.DataFrame]:

@@ -6,6 +6,7 @@ and, where it helps, a chart. Every data string is HTML-escaped before display.
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -63,6 +64,31 @@ def html_table(df: pd.DataFrame, columns: Mapping[str, tuple[str, Callable[[Any]
             f"<tbody>{''.join(body)}</tbody></table>")
 
 
+CHART_DPI = 150
+
+
+def _input_stamp(data: Path) -> tuple:
+    """Names, sizes and times of every input and processed file: a cache key for loading."""
+    files = sorted(p for sub in ("raw", "processed") for p in (data / sub).rglob("*") if p.is_file())
+    return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_year(year: int, data: Path, stamp: tuple) -> tuple[dict[str, pd.DataFrame], dict[str, Any],
+                                                              list[dict[str, Any]]]:
+    """Tables and summary of a year plus the other years' summaries (cached per input state)."""
+    tables = load_tables(data, year)
+    others = []
+    for y in io.list_years(data):
+        if y == year:
+            continue
+        try:
+            others.append(summarise(load_tables(data, y)))
+        except InputError:
+            continue  # a broken other year does not stop this year's report
+    return tables, summarise(tables), others
+
+
 @dataclass
 class Report:
     """The tables of one year plus everything the section notebooks display."""
@@ -73,26 +99,24 @@ class Report:
     tables: dict[str, pd.DataFrame]
     summary: dict[str, Any]
     other_years: list[dict[str, Any]] = field(default_factory=list)
+    charts_dir: Path | None = None
     _charts: dict[str, Any] | None = None
 
     @classmethod
-    def load(cls, year: int, data_dir: str | Path, out_dir: str | Path) -> Report:
-        """Load a year's tables (validated) and the summaries of earlier years for comparison."""
+    def load(cls, year: int, data_dir: str | Path, out_dir: str | Path,
+             charts_dir: str | Path = "") -> Report:
+        """Load a year's tables (validated) and the summaries of other years for comparison.
+
+        ``charts_dir``, if given, receives every chart shown (PNG and SVG), so a build
+        renders each chart once for both the HTML and the exports.
+        """
         data = Path(data_dir).expanduser().resolve()
         out = Path(out_dir).expanduser().resolve()
         if not data.is_dir():
             raise FileNotFoundError(f"data_dir {data} does not exist")
-        tables = load_tables(data, int(year))
-        summary = summarise(tables)
-        others = []
-        for y in io.list_years(data):
-            if y == int(year):
-                continue
-            try:
-                others.append(summarise(load_tables(data, y)))
-            except InputError:
-                continue  # a broken other year does not stop this year's report
-        return cls(int(year), data, out, tables, summary, others)
+        tables, summary, others = _load_year(int(year), data, _input_stamp(data))
+        charts = Path(charts_dir).expanduser().resolve() if str(charts_dir) else None
+        return cls(int(year), data, out, tables, summary, others, charts_dir=charts)
 
     # ------------------------------------------------------------ display helpers
 
@@ -105,6 +129,7 @@ class Report:
         return f'<p class="fa-say">{html.escape(text)}</p>'
 
     def _chart(self, slug_part: str) -> None:
+        """Show the charts whose slug contains ``slug_part``; export them if asked to."""
         from IPython.display import Image, display
 
         from fundanalysis import charts
@@ -113,7 +138,13 @@ class Report:
             self._charts = {c.slug: c for c in charts.chart_specs(self.tables)}
         for slug, spec in self._charts.items():
             if slug_part in slug:
-                display(Image(data=charts.render(spec.make(), "png", dpi=110)))
+                fig = spec.make()
+                png = charts.render(fig, "png", dpi=CHART_DPI)
+                display(Image(data=png))
+                if self.charts_dir is not None:
+                    self.charts_dir.mkdir(parents=True, exist_ok=True)
+                    (self.charts_dir / f"{slug}.png").write_bytes(png)
+                    (self.charts_dir / f"{slug}.svg").write_bytes(charts.render(fig, "svg"))
 
     @property
     def fund(self) -> pd.Series:
