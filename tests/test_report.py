@@ -170,3 +170,12 @@ def test_rebuild_is_skipped_when_nothing_changed(built: dict[str, Path]) -> None
 def test_build_log_is_written(built: dict[str, Path]) -> None:
     logs = list((built["out"] / "logs").glob("build-*.log"))
     assert logs and any("published" in p.read_text(encoding="utf-8") for p in logs)
+
+
+def test_exploratory_notebook_runs(built: dict[str, Path], tmp_path: Path) -> None:
+    nb = ROOT / "notebooks" / "exploratory" / "01-explore-processed-tables.ipynb"
+    out = tmp_path / "explore.ipynb"
+    papermill.execute_notebook(str(nb), str(out), parameters={"data_dir": str(built["data"])},
+                               progress_bar=False, cwd=str(nb.parent), kernel_name="python3")
+    text = out.read_text(encoding="utf-8")
+    assert "两化融合管理体系贯标" in text and "项目名称数·中经社江苏中心" in text
