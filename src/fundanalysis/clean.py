@@ -242,6 +242,19 @@ def normalise_header(header: Any) -> str:
     return re.sub(r"\(.*\)$", "", text)
 
 
+def header_unit(header: Any) -> str | None:
+    """The unit a header states in trailing brackets, normalised like the header; None if none.
+
+    >>> header_unit("奖励金额（万元）"), header_unit("金额 ( 元 )"), header_unit("金额")
+    ('万元', '元', None)
+    """
+    if _is_blank(header):
+        return None
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(header)))
+    m = re.search(r"\((.*)\)$", text)
+    return m.group(1) if m else None
+
+
 def parse_count(value: Any) -> int:
     """Parse a non-negative whole count such as ``53``, ``53.0``, ``"５３家"`` or ``"72个"``.
 
@@ -270,6 +283,8 @@ def parse_count(value: Any) -> int:
             n = int(m.group(1))
     if n < 0:
         raise CleanError(f"count {value!r} is negative")
+    if n > MAX_YUAN:
+        raise CleanError(f"count {value!r} is too large")
     return n
 
 
@@ -312,7 +327,7 @@ def parse_rank(value: Any) -> int:
 
 
 def parse_fraction(value: Any) -> Fraction:
-    """Parse a share written as ``1/4``, ``25%`` or ``0.25``.
+    """Parse a share between 0 and 1 written as ``1/4``, ``25%`` or ``0.25``.
 
     >>> parse_fraction("1/4")
     Fraction(1, 4)
@@ -320,22 +335,29 @@ def parse_fraction(value: Any) -> Fraction:
     text = re.sub(r"\s", "", unicodedata.normalize("NFKC", str(value)))
     try:
         if text.endswith("%"):
-            return Fraction(Decimal(text[:-1])) / 100
-        if "/" in text:
+            share = Fraction(Decimal(text[:-1])) / 100
+        elif "/" in text:
             num, den = text.split("/", 1)
-            return Fraction(int(num), int(den))
-        return Fraction(Decimal(text))
-    except (ValueError, ZeroDivisionError, InvalidOperation) as exc:
+            share = Fraction(int(num), int(den))
+        else:
+            share = Fraction(Decimal(text))
+    except (ValueError, ZeroDivisionError, InvalidOperation, OverflowError) as exc:
         raise CleanError(f"share {value!r} is not a fraction such as 1/4 or 25%") from exc
+    if not 0 <= share <= 1:
+        raise CleanError(f"share {value!r} is not between 0 and 1")
+    return share
 
 
 def parse_year(value: Any) -> int:
     """Parse a four-digit year."""
     from fundanalysis.config import MAX_YEAR, MIN_YEAR
 
-    n = parse_count(value)
-    if not MIN_YEAR <= n <= MAX_YEAR:
-        raise CleanError(f"year {value!r} is not between {MIN_YEAR} and {MAX_YEAR}")
+    try:
+        n = parse_count(value)
+    except CleanError:
+        n = None
+    if n is None or not MIN_YEAR <= n <= MAX_YEAR:
+        raise CleanError(f"year {value!r} is not a year between {MIN_YEAR} and {MAX_YEAR}")
     return n
 
 
@@ -353,4 +375,8 @@ def parse_stated(value: Any) -> tuple[int, str]:
         return parse_money(text), "元"
     unit_m = re.fullmatch(r"[\d.]+(\D*)", text)
     unit = unit_m.group(1) if unit_m else ""
-    return parse_count(value), unit
+    try:
+        return parse_count(value), unit
+    except CleanError as exc:
+        raise CleanError(f"stated value {value!r} is neither a count such as 91个 nor an amount "
+                         f"such as 868.7万元 ({exc})") from exc

@@ -6,7 +6,9 @@ Pure functions: the sheets come in already read by :mod:`fundanalysis.io`.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,11 +16,12 @@ import pandas as pd
 
 from fundanalysis import clean
 from fundanalysis.config import (
+    DEFAULT_MONEY_UNIT,
     LEVELS,
     PROCUREMENT_METHODS,
     SHEETS,
-    SHEETS_BY_NAME,
     STATED_CHECKS,
+    Column,
     SheetSpec,
 )
 from fundanalysis.errors import InputError, Problem
@@ -57,81 +60,222 @@ def _blank(v: Any) -> bool:
     return v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip())
 
 
-def read_sheet(spec: SheetSpec, raw: RawSheet, problems: list[Problem], notes: list[str]
-               ) -> pd.DataFrame | None:
-    """Match headers and cut the data rows of one sheet into a frame of raw cell values.
+@dataclass
+class SheetCells:
+    """The data rows of one sheet as raw cell values, with what reading them found.
 
-    The frame has one column per spec field present plus ``_row`` (the Excel row).
+    ``frame`` has one column per spec field present plus ``_row`` (the Excel row);
+    ``units`` is the money unit a header states (``金额（元）``) per field; ``reported``
+    holds ``(Excel row, field)`` cells already explained (merged, formula, error), so that they
+    are not reported again as empty.
     """
+
+    frame: pd.DataFrame
+    units: dict[str, str] = field(default_factory=dict)
+    reported: set[tuple[int, str]] = field(default_factory=set)
+
+
+Report = Callable[[int | None, str | None, Any, str], None]
+
+
+def _reporter(raw: RawSheet, problems: list[Problem]) -> Report:
+    """A function that records a problem located in ``raw``."""
     def bad(row: int | None, col: str | None, value: Any, reason: str) -> None:
         problems.append(Problem(raw.file, raw.name, row, col, value, reason))
 
+    return bad
+
+
+def read_sheet(spec: SheetSpec, raw: RawSheet, problems: list[Problem], notes: list[str]
+               ) -> SheetCells | None:
+    """Match headers and cut the data rows of one sheet into a frame of raw cell values.
+
+    Problems (headers, merged cells, formulas without values, error values, values without a
+    header) are appended; blank rows between data rows are dropped and said in ``notes``.
+    """
+    bad = _reporter(raw, problems)
     rows = raw.rows
     if not rows or all(_blank(v) for v in rows[0]):
         bad(1, None, None, "the header row (row 1) is empty; expected headers: "
             + "、".join(c.header for c in spec.columns))
         return None
-    for r0, c0, r1, c1 in raw.merged:
-        if r0 == 0:
-            bad(1, _col_letter(c0), rows[0][c0] if c0 < len(rows[0]) else None,
-                f"header cells {_col_letter(c0)}1:{_col_letter(c1)}{r1 + 1} are merged; "
-                "unmerge them so each column has its own header")
     header = rows[0]
+    hidden = _merged_header_problems(raw, bad)
+    found, units = _match_headers(spec, header, bad)
+    cells = SheetCells(_body(rows), units)
+    _merged_body_problems(spec, raw, found, bad, cells.reported)
+    cells.frame = _drop_blank_rows(cells.frame, raw, notes)
+    _stray_values(cells.frame, header, found, hidden, bad)
+    _bad_cell_problems(spec, raw, found, bad, cells.reported)
+    frame = cells.frame
+    out = pd.DataFrame({c.field: frame[found[c.field]] for c in spec.columns
+                        if c.field in found}, index=frame.index)
+    out[ROW] = frame[ROW].astype(int)
+    cells.frame = out.reset_index(drop=True)
+    return cells
+
+
+def _match_headers(spec: SheetSpec, header: list[Any], bad: Report
+                   ) -> tuple[dict[str, int], dict[str, str]]:
+    """Map spec fields to column positions; report unknown, doubled and missing headers.
+
+    Headers match after :func:`clean.normalise_header` (NFKC, no spaces, a bracketed unit
+    dropped). A money column's bracketed unit must be a money unit; it then reads bare numbers.
+    """
     wanted = {clean.normalise_header(c.header): c for c in spec.columns}
     found: dict[str, int] = {}
+    units: dict[str, str] = {}
+    unknown: list[int] = []
     for i, h in enumerate(header):
         if _blank(h):
             continue
-        key = clean.normalise_header(h)
-        col = wanted.get(key)
+        col = wanted.get(clean.normalise_header(h))
         if col is None:
-            close = difflib.get_close_matches(key, list(wanted), n=1, cutoff=0.5)
-            hint = f"; did you mean {wanted[close[0]].header!r}?" if close else ""
-            bad(1, _col_letter(i), h, f"unknown column header (expected one of "
-                f"{'、'.join(c.header for c in spec.columns)}){hint}")
-            continue
-        if col.field in found:
-            bad(1, _col_letter(i), h, f"column {col.header!r} appears twice")
-            continue
-        found[col.field] = i
-    for c in spec.columns:
-        if c.required and c.field not in found:
+            unknown.append(i)
+        elif col.field in found:
+            bad(1, _col_letter(i), h, f"column {col.header!r} appears twice "
+                f"(also column {_col_letter(found[col.field])})")
+        else:
+            found[col.field] = i
+            unit = clean.header_unit(h) if col.kind == "money" else None
+            if unit is not None and unit not in clean.MONEY_UNITS:
+                bad(1, _col_letter(i), h, f"unknown money unit {unit!r} in the header "
+                    "(use 元, 万元 or 亿元, or no unit: bare numbers are read in 万元)")
+            elif unit is not None:
+                units[col.field] = unit
+    missing = [c for c in spec.columns if c.field not in found]
+    for i in unknown:
+        bad(1, _col_letter(i), header[i], "unknown column header (expected one of "
+            f"{'、'.join(c.header for c in spec.columns)}){_suggest(header[i], missing, spec)}")
+    for c in missing:
+        if c.required:
             bad(1, None, None, f"missing column {c.header!r}")
+    return found, units
+
+
+def _suggest(header: Any, missing: list[Column], spec: SheetSpec) -> str:
+    """A hint for an unknown header: the closest missing column, else the closest column."""
+    key = clean.normalise_header(header)
+    for pool, cutoff in ((missing, 0.4), (list(spec.columns), 0.5)):
+        names = {clean.normalise_header(c.header): c.header for c in pool}
+        close = difflib.get_close_matches(key, list(names), n=1, cutoff=cutoff)
+        if close:
+            return f"; did you mean {names[close[0]]!r}?"
+    if any(c.required for c in missing):
+        return "; columns not found: " + "、".join(c.header for c in missing if c.required)
+    return ""
+
+
+def _body(rows: list[list[Any]]) -> pd.DataFrame:
+    """The rows below the header as an object frame padded to one width, plus ``_row``."""
     width = max((len(r) for r in rows), default=0)
     body = [list(r) + [None] * (width - len(r)) for r in rows[1:]]
     frame = pd.DataFrame(body, columns=range(width), dtype=object) if body else pd.DataFrame(
         columns=range(width), dtype=object)
     frame[ROW] = range(2, len(body) + 2)
-    if not frame.empty:
-        is_blank = frame[list(range(width))].map(_blank).all(axis=1) if width else pd.Series(
-            True, index=frame.index)
-        last = is_blank[~is_blank].index.max() if (~is_blank).any() else -1
-        inner = frame.loc[is_blank & (frame.index < last), ROW].tolist()
-        if inner:
-            notes.append(f"{raw.file}, sheet {raw.name!r}: blank rows {inner} ignored")
-        frame = frame[~is_blank]
-        # values in columns without a header are lost data
-        stray = [i for i in range(width) if i not in found.values() and (
-            i >= len(header) or _blank(header[i]))]
-        for i in stray:
-            has = frame[i].map(lambda v: not _blank(v))
-            for r in frame.loc[has, ROW].head(5):
-                bad(int(r), _col_letter(i), frame.loc[frame[ROW] == r, i].iloc[0],
-                    "value in a column without a header")
-    for ref in raw.formula_cells:
+    return frame
+
+
+def _drop_blank_rows(frame: pd.DataFrame, raw: RawSheet, notes: list[str]) -> pd.DataFrame:
+    """Drop blank rows; those between data rows are noted (ignored, not an error)."""
+    if frame.empty:
+        return frame
+    cols = [c for c in frame.columns if c != ROW]
+    is_blank = frame[cols].map(_blank).all(axis=1) if cols else pd.Series(True, index=frame.index)
+    last = is_blank[~is_blank].index.max() if (~is_blank).any() else -1
+    inner = [int(r) for r in frame.loc[is_blank & (frame.index < last), ROW]]
+    if inner:
+        rows = ", ".join(map(str, inner))
+        notes.append(f"{raw.file}, sheet {raw.name!r}: blank row{'s' if len(inner) > 1 else ''} "
+                     f"{rows} ignored")
+    return frame[~is_blank]
+
+
+def _field_at(spec: SheetSpec, found: dict[str, int], c: int) -> str | None:
+    """The spec field read from column position ``c``, if any."""
+    return next((f for f, i in found.items() if i == c), None)
+
+
+def _column_name(spec: SheetSpec, found: dict[str, int], c: int) -> str:
+    """How a problem names column position ``c``: its header if known, else its letter."""
+    f = _field_at(spec, found, c)
+    return spec.column(f).header if f else _col_letter(c)
+
+
+def _merged_header_problems(raw: RawSheet, bad: Report) -> set[int]:
+    """Report merged header cells; return the columns the merges leave without a header.
+
+    A merged range keeps its value in its top-left cell only; the other cells read as empty.
+    """
+    hidden: set[int] = set()
+    for r0, c0, r1, c1 in raw.merged:
+        if r0 == 0:
+            value = raw.rows[0][c0] if raw.rows and c0 < len(raw.rows[0]) else None
+            bad(1, _col_letter(c0), value, f"header cells {_range(r0, c0, r1, c1)} are merged; "
+                "unmerge them so each column has its own header")
+            hidden.update(range(c0 + 1, c1 + 1))
+    return hidden
+
+
+def _merged_body_problems(spec: SheetSpec, raw: RawSheet, found: dict[str, int], bad: Report,
+                          reported: set[tuple[int, str]]) -> None:
+    """Report merged cells below the header that hold a value (the rows they span lose it).
+
+    Cells a merge empties (a header merge reaching down, or a merge in the data) are added to
+    ``reported``, so they are not reported again as empty.
+    """
+    for r0, c0, r1, c1 in raw.merged:
+        value = raw.rows[r0][c0] if r0 < len(raw.rows) and c0 < len(raw.rows[r0]) else None
+        if r0 > 0 and _blank(value):
+            continue
+        if r0 > 0:
+            bad(r0 + 1, _column_name(spec, found, c0), value,
+                f"cells {_range(r0, c0, r1, c1)} are merged, so only {_col_letter(c0)}{r0 + 1} "
+                "holds the value and the other cells read as empty; unmerge them and type the value "
+                "in each")
+        for r in range(max(r0, 1), r1 + 1):  # cells the merge empties are explained already
+            for c in range(c0, c1 + 1):
+                f = _field_at(spec, found, c)
+                if f and (r, c) != (r0, c0):
+                    reported.add((r + 1, f))
+
+
+def _range(r0: int, c0: int, r1: int, c1: int) -> str:
+    """An Excel range such as ``A1:B1`` from 0-based inclusive bounds."""
+    return f"{_col_letter(c0)}{r0 + 1}:{_col_letter(c1)}{r1 + 1}"
+
+
+def _stray_values(frame: pd.DataFrame, header: list[Any], found: dict[str, int],
+                  hidden: set[int], bad: Report, shown: int = 5) -> None:
+    """Report values in columns without a header (they would be lost), ``shown`` per column."""
+    used = set(found.values())
+    for i in (c for c in frame.columns if c != ROW):
+        if i in used or i in hidden or (i < len(header) and not _blank(header[i])):
+            continue
+        has = frame.loc[frame[i].map(lambda v: not _blank(v)).astype(bool)]
+        for r, v in zip(has[ROW].head(shown), has[i].head(shown), strict=True):
+            bad(int(r), _col_letter(i), v, "value in a column without a header")
+        if len(has) > shown:
+            bad(int(has[ROW].iloc[shown]), _col_letter(i), None,
+                f"… and {len(has) - shown} more rows with values in column {_col_letter(i)}, "
+                "which has no header")
+
+
+def _bad_cell_problems(spec: SheetSpec, raw: RawSheet, found: dict[str, int], bad: Report,
+                       reported: set[tuple[int, str]]) -> None:
+    """Report cells read as empty although they are not: formulas without value, error values."""
+    for ref, (value, reason) in raw.bad_cells.items():
         r, c = _cell_ref_to_rc(ref)
-        col = next((spec_c.header for spec_c in spec.columns
-                    if found.get(spec_c.field) == c), _col_letter(c))
-        bad(r, col, ref, "formula cell has no cached value; open the workbook in Excel, "
-            "save it, or type the value")
-    out = pd.DataFrame({c.field: frame[found[c.field]] for c in spec.columns
-                        if c.field in found}, index=frame.index)
-    out[ROW] = frame[ROW].astype(int)
-    return out.reset_index(drop=True)
+        bad(r, _column_name(spec, found, c), value, reason)
+        f = _field_at(spec, found, c)
+        if f:
+            reported.add((r, f))
 
 
-def _parse_column(spec: SheetSpec, raw: RawSheet, frame: pd.DataFrame, fieldname: str,
+def _parse_column(spec: SheetSpec, raw: RawSheet, cells: SheetCells, fieldname: str,
                   problems: list[Problem]) -> pd.Series:
+    """Parse one column to its kind; bad cells are reported and become NA."""
+    frame = cells.frame
     col = spec.column(fieldname)
     # a missing required column is reported once by read_sheet, not again on every row
     absent = fieldname not in frame
@@ -140,30 +284,15 @@ def _parse_column(spec: SheetSpec, raw: RawSheet, frame: pd.DataFrame, fieldname
     rows = frame[ROW]
 
     def bad(i: Any, reason: str) -> None:
-        if absent:
+        if absent or (int(rows.loc[i]), fieldname) in cells.reported:
             return
         problems.append(Problem(raw.file, raw.name, int(rows.loc[i]), col.header,
                                 values.loc[i], reason))
 
     if col.kind == "money":
-        yuan, err = clean.parse_money_series(values)
-        for i in err[err.notna()].index:
-            bad(i, str(err.loc[i]))
-        blank = yuan.isna() & err.isna()
-        if col.required:
-            for i in blank[blank].index:
-                bad(i, "amount is empty")
-        return yuan
+        return _parse_money_column(values, col.required, cells.units.get(fieldname), bad)
     if col.kind == "text":
-        text = values.astype(object).where(values.notna(), None)
-        text = pd.Series(text, dtype="string").str.replace(r"\s+", " ", regex=True).str.strip()
-        if fieldname in {"category", "part", "outlet"}:
-            text = text.map(clean.strip_numbering, na_action="ignore").astype("string")
-        text = text.mask(text == "")
-        if col.required:
-            for i in text[text.isna()].index:
-                bad(i, "value is empty")
-        return text
+        return _parse_text_column(values, fieldname, col.required, bad)
     parser = {"count": clean.parse_count, "year": clean.parse_year, "rank": clean.parse_rank,
               "fraction": clean.parse_fraction}[col.kind]
     out: list[Any] = []
@@ -184,28 +313,95 @@ def _parse_column(spec: SheetSpec, raw: RawSheet, frame: pd.DataFrame, fieldname
     return pd.Series(out, index=values.index, dtype="Int64")
 
 
+def _parse_money_column(values: pd.Series, required: bool, unit: str | None,
+                        bad: Callable[[Any, str], None]) -> pd.Series:
+    """Amounts to integer 元; bare numbers in the header's unit, else the default unit."""
+    yuan, err = clean.parse_money_series(values, unit or DEFAULT_MONEY_UNIT)
+    for i in err[err.notna()].index:
+        bad(i, str(err.loc[i]))
+    if required:
+        blank = yuan.isna() & err.isna()
+        for i in blank[blank].index:
+            bad(i, "amount is empty")
+    return yuan
+
+
+def _parse_text_column(values: pd.Series, fieldname: str, required: bool,
+                       bad: Callable[[Any, str], None]) -> pd.Series:
+    """Text with whitespace collapsed; names lose their list numbering."""
+    text = values.astype(object).where(values.notna(), None)
+    text = pd.Series(text, dtype="string").str.replace(r"\s+", " ", regex=True).str.strip()
+    if fieldname in {"category", "part", "outlet"}:
+        text = text.map(clean.strip_numbering, na_action="ignore").astype("string")
+    text = text.mask(text == "")
+    if required:
+        for i in text[text.isna()].index:
+            bad(i, "value is empty")
+    return text
+
+
 def parse_sheet(spec: SheetSpec, raw: RawSheet, problems: list[Problem], notes: list[str]
                 ) -> pd.DataFrame | None:
     """Parse one sheet into a typed frame; problems are appended, never raised."""
-    frame = read_sheet(spec, raw, problems, notes)
-    if frame is None:
+    cells = read_sheet(spec, raw, problems, notes)
+    if cells is None:
         return None
-    out = pd.DataFrame({c.field: _parse_column(spec, raw, frame, c.field, problems)
+    out = pd.DataFrame({c.field: _parse_column(spec, raw, cells, c.field, problems)
                         for c in spec.columns})
-    out["input_ref"] = raw.file + ":" + raw.name + ":" + frame[ROW].astype(str)
-    out[ROW] = frame[ROW]
+    out["input_ref"] = raw.file + ":" + raw.name + ":" + cells.frame[ROW].astype(str)
+    out[ROW] = cells.frame[ROW]
     if spec.key:
-        keys = out[list(spec.key)].astype("string").fillna("")
-        dup = keys.duplicated(keep="first")
-        first_rows: dict[tuple, int] = {}
-        for k, r in zip(map(tuple, keys.to_numpy()), out[ROW], strict=True):
-            first_rows.setdefault(k, int(r))
-        for i in dup[dup].index:
-            k = tuple(keys.loc[i])
-            problems.append(Problem(
-                raw.file, raw.name, int(out.loc[i, ROW]), spec.columns[0].header,
-                " / ".join(k), f"duplicated row: same {'、'.join(spec.column(f).header for f in spec.key)} "
-                f"as row {first_rows[k]}"))
+        _duplicate_problems(spec, raw, out, problems)
+    return out
+
+
+def _duplicate_problems(spec: SheetSpec, raw: RawSheet, out: pd.DataFrame,
+                        problems: list[Problem]) -> None:
+    """Report rows whose key repeats an earlier row's (rows with an empty required key are skipped:
+    their emptiness is reported already)."""
+    required = [f for f in spec.key if spec.column(f).required]
+    complete = out[required].notna().all(axis=1) if required else pd.Series(True, index=out.index)
+    keys = out.loc[complete, list(spec.key)].astype("string").fillna("")
+    first: dict[tuple, int] = {}
+    what = "、".join(spec.column(f).header for f in spec.key)
+    for i, k in zip(keys.index, map(tuple, keys.to_numpy()), strict=True):
+        row = int(out.loc[i, ROW])
+        if k in first:
+            problems.append(Problem(raw.file, raw.name, row, spec.columns[0].header,
+                                    " / ".join(k), f"duplicated row: same {what} as row {first[k]}"))
+        else:
+            first[k] = row
+
+
+def _sheet_key(name: str) -> str:
+    """A sheet name for matching: NFKC, no whitespace."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
+
+
+def match_sheets(sheets: Mapping[str, RawSheet], problems: list[Problem], notes: list[str]
+                 ) -> dict[str, RawSheet]:
+    """Known sheet name → raw sheet. Names match after NFKC and without spaces.
+
+    A sheet with data whose name is close to a known one (``媒体单位表``) is a problem, since
+    its rows would be lost; other unknown sheets are noted as not used.
+    """
+    known = {_sheet_key(s.name): s.name for s in SHEETS}
+    out: dict[str, RawSheet] = {}
+    for name, raw in sheets.items():
+        spec_name = known.get(_sheet_key(name))
+        if spec_name is None:
+            close = difflib.get_close_matches(_sheet_key(name), list(known), n=1, cutoff=0.6)
+            if close and any(not _blank(v) for r in raw.rows for v in r):
+                problems.append(Problem(raw.file, name, None, None, name, "unknown sheet name, so "
+                                        f"its rows are not read; did you mean {known[close[0]]!r}?"))
+            else:
+                notes.append(f"{raw.file}: sheet {name!r} is not used (known sheets: "
+                             f"{'、'.join(s.name for s in SHEETS)})")
+        elif spec_name in out:
+            problems.append(Problem(raw.file, name, None, None, name, f"sheets {out[spec_name].name!r}"
+                                    f" and {name!r} are both read as sheet {spec_name!r}"))
+        else:
+            out[spec_name] = raw
     return out
 
 
@@ -218,10 +414,7 @@ def build_tables(sheets: Mapping[str, RawSheet], year: int) -> Parsed:
     notes: list[str] = []
     files = sorted({s.file for s in sheets.values()}) or ["input"]
     main_file = next((f for f in files if f.endswith((".xlsx", ".xlsm"))), files[0])
-    for name, raw in sheets.items():
-        if name not in SHEETS_BY_NAME:
-            notes.append(f"{raw.file}: sheet {name!r} is not used (known sheets: "
-                         f"{'、'.join(s.name for s in SHEETS)})")
+    sheets = match_sheets(sheets, problems, notes)
     parsed: dict[str, pd.DataFrame] = {}
     for spec in SHEETS:
         raw = sheets.get(spec.name)
@@ -268,8 +461,10 @@ def _cross_checks(parsed: dict[str, pd.DataFrame], sheets: Mapping[str, RawSheet
     if "fund" in parsed:
         _, raw, fund = _loc(parsed, sheets, "fund")
         if len(fund) != 1:
-            problems.append(Problem(raw.file, raw.name, None, None, len(fund),
-                                    f"expected exactly one fund row, found {len(fund)}"))
+            rows = [int(r) for r in fund[ROW]]
+            where = f" (rows {', '.join(map(str, rows))})" if rows else ""
+            problems.append(Problem(raw.file, raw.name, rows[1] if len(rows) > 1 else None, None,
+                                    len(fund), f"expected exactly one fund row, found {len(fund)}{where}"))
         for i, y in fund["year"].items():
             if pd.notna(y) and int(y) != year:
                 add("fund", i, "year", int(y), f"year does not match the folder year {year}")
