@@ -82,12 +82,13 @@ def test_failing_notebook_keeps_published_report(env: dict[str, Path]) -> None:
     assert not list(env["out"].glob(".staging-*"))
 
 
-def test_timed_out_cell_keeps_published_report(env: dict[str, Path]) -> None:
+@pytest.mark.parametrize("engine", ["inprocess", "kernel"])
+def test_timed_out_cell_keeps_published_report(env: dict[str, Path], engine: str) -> None:
     before = tree_hashes(env["out"] / "2019")
     slow = env["tmp"] / "nb-slow"
     write_nb(slow / "10-slow.ipynb", "import time\ntime.sleep(60)")
     t = time.monotonic()
-    proc = build(env, slow, "--timeout", "3")
+    proc = build(env, slow, "--timeout", "3", "--engine", engine)
     assert time.monotonic() - t < 50
     assert proc.returncode == 1, proc.stderr
     assert "10-slow.ipynb" in proc.stderr and "timed out" in proc.stderr
@@ -95,13 +96,15 @@ def test_timed_out_cell_keeps_published_report(env: dict[str, Path]) -> None:
     assert tree_hashes(env["out"] / "2019") == before
 
 
-def test_dead_kernel_keeps_published_report(env: dict[str, Path]) -> None:
+@pytest.mark.parametrize("engine", ["inprocess", "kernel"])
+def test_dead_kernel_keeps_published_report(env: dict[str, Path], engine: str) -> None:
     before = tree_hashes(env["out"] / "2019")
     dead = env["tmp"] / "nb-dead"
     write_nb(dead / "10-dead.ipynb", "import os\nos._exit(1)")
-    proc = build(env, dead)
+    proc = build(env, dead, "--engine", engine)
     assert proc.returncode == 1, proc.stderr
-    assert "10-dead.ipynb" in proc.stderr
+    assert "10-dead.ipynb" in proc.stderr and "kernel died" in proc.stderr
+    assert "cell 2" in proc.stderr
     assert tree_hashes(env["out"] / "2019") == before
 
 

@@ -179,3 +179,17 @@ def test_exploratory_notebook_runs(built: dict[str, Path], tmp_path: Path) -> No
                                progress_bar=False, cwd=str(nb.parent), kernel_name="python3")
     text = out.read_text(encoding="utf-8")
     assert "两化融合管理体系贯标" in text and "项目名称数·中经社江苏中心" in text
+
+
+def test_kernel_engine_builds_the_same_report(built: dict[str, Path], tmp_path: Path) -> None:
+    """The Jupyter-kernel engine gives the same sections and figures as the default one."""
+    out = tmp_path / "outputs"
+    proc = subprocess.run([str(CLI), "report", "--year", "2019", "--engine", "kernel",
+                           "--data-dir", str(built["data"]), "--out-dir", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    for nb in sections():
+        a = (out / "2019" / f"{nb.stem}.html").read_text(encoding="utf-8")
+        b = (built["out"] / "2019" / f"{nb.stem}.html").read_text(encoding="utf-8")
+        strip = re.compile(r"<style>@font-face.*?</style>|data:image/png;base64,[A-Za-z0-9+/=]+|cell-id=[0-9a-f-]+", re.S)
+        assert strip.sub("", a) == strip.sub("", b), nb.stem

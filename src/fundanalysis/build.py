@@ -18,6 +18,7 @@ import logging
 import os
 import re
 import shutil
+import signal
 import sys
 import threading
 import time
@@ -148,9 +149,20 @@ def _failed_cell(nb_path: Path) -> str:
     return "cell unknown"
 
 
+def _section_error(section: Section, year: int, out_nb: Path, what: str, ename: str, evalue: str
+                   ) -> BuildError:
+    detail = evalue.strip().splitlines()[0] if evalue and evalue.strip() else ""
+    return BuildError(f"{year} {section.path.name}: {_failed_cell(out_nb)} {what}: {ename}: {detail}")
+
+
+def _params(year: int, data_dir: Path, out_dir: Path, dest: Path) -> dict[str, Any]:
+    return {"year": int(year), "data_dir": str(data_dir), "out_dir": str(out_dir),
+            "charts_dir": str(dest / "charts")}
+
+
 def execute_section(section: Section, year: int, data_dir: Path, out_dir: Path, dest: Path,
                     timeout: int, km: KernelManager | None = None) -> Path:
-    """Execute one report notebook with papermill's Python API into ``dest``.
+    """Execute one report notebook in a Jupyter kernel with papermill's Python API.
 
     ``km`` is a warm kernel from :class:`~fundanalysis.kernels.KernelPool` (a fresh kernel is
     started if None). An error raises BuildError naming the notebook, the cell and the exception.
@@ -161,26 +173,128 @@ def execute_section(section: Section, year: int, data_dir: Path, out_dir: Path, 
 
     out_nb = dest / "notebooks" / section.path.name
     out_nb.parent.mkdir(parents=True, exist_ok=True)
-    params = {"year": int(year), "data_dir": str(data_dir), "out_dir": str(out_dir),
-              "charts_dir": str(dest / "charts")}
     extra: dict[str, Any] = {"km": km} if km is not None else {
         "cwd": str(section.path.parent), "extra_arguments": KERNEL_ARGS}
     try:
         pm.execute_notebook(
-            str(section.path), str(out_nb), parameters=params, kernel_name="python3",
-            progress_bar=False, log_output=False, execution_timeout=timeout, start_timeout=120,
-            **extra)
+            str(section.path), str(out_nb), parameters=_params(year, data_dir, out_dir, dest),
+            kernel_name="python3", progress_bar=False, log_output=False,
+            execution_timeout=timeout, start_timeout=120, **extra)
         return out_nb
     except PapermillExecutionError as exc:
-        raise BuildError(f"{year} {section.path.name}: {_failed_cell(out_nb)} raised "
-                         f"{exc.ename}: {exc.evalue}") from exc
+        raise _section_error(section, year, out_nb, "raised", exc.ename, exc.evalue) from exc
     except Exception as exc:
         name = type(exc).__name__
         what = "timed out" if "timeout" in name.lower() or "timed out" in str(exc) else (
             "kernel died" if "dead" in name.lower() else "failed")
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        raise BuildError(f"{year} {section.path.name}: {_failed_cell(out_nb)} {what}: "
-                         f"{name}: {detail}") from exc
+        raise _section_error(section, year, out_nb, what, name, str(exc)) from exc
+
+
+class Runner:
+    """Executes report notebooks, ``size`` at a time."""
+
+    size: int
+
+    def run(self, section: Section, year: int, data_dir: Path, out_dir: Path, dest: Path,
+            timeout: int) -> Path:
+        """Execute one notebook into ``dest``; raise BuildError on failure."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release what the runner holds."""
+
+
+class KernelRunner(Runner):
+    """Jupyter kernels from a warm pool (started early, reset between notebooks)."""
+
+    def __init__(self, size: int, cwd: Path):
+        self.size = size
+        self.pool = KernelPool(size, cwd=cwd)
+
+    def run(self, section: Section, year: int, data_dir: Path, out_dir: Path, dest: Path,
+            timeout: int) -> Path:
+        km = self.pool.acquire()
+        healthy = False
+        try:
+            nb = execute_section(section, year, data_dir, out_dir, dest, timeout, km=km)
+            healthy = True
+            return nb
+        finally:
+            self.pool.release(km, healthy)
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+class ForkRunner(Runner):
+    """A fresh process per notebook, forked from a server that preloaded the imports."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._slots = threading.BoundedSemaphore(size)
+        threading.Thread(target=start_fork_server, daemon=True).start()
+
+    def run(self, section: Section, year: int, data_dir: Path, out_dir: Path, dest: Path,
+            timeout: int) -> Path:
+        with self._slots:
+            return execute_section_forked(section, year, data_dir, out_dir, dest, timeout)
+
+
+def _fork_context() -> Any:
+    """A fork server that has imported everything the notebooks need (started once)."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["fundanalysis._forkserver_preload"])
+    return ctx
+
+
+def start_fork_server() -> None:
+    """Start the fork server now, so its imports overlap with the main process's work."""
+    from multiprocessing import forkserver
+
+    _fork_context()
+    forkserver.ensure_running()
+
+
+def execute_section_forked(section: Section, year: int, data_dir: Path, out_dir: Path, dest: Path,
+                           timeout: int) -> Path:
+    """Execute one report notebook with papermill's Python API and the in-process engine, in a
+    fresh child of the preloaded fork server. A crash of the child is reported as a dead kernel.
+    """
+    from fundanalysis.inprocess import execute_in_child
+
+    out_nb = dest / "notebooks" / section.path.name
+    out_nb.parent.mkdir(parents=True, exist_ok=True)
+    ctx = _fork_context()
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=execute_in_child, daemon=True, args=(
+        str(section.path), str(out_nb), _params(year, data_dir, out_dir, dest),
+        str(section.path.parent), timeout, child))
+    proc.start()
+    child.close()
+    cells = sum(1 for c in json.loads(section.path.read_text(encoding="utf-8"))["cells"]
+                if c["cell_type"] == "code")
+    hard = timeout * (cells + 2) + 60  # the child stops a slow cell itself; this is the backstop
+    msg = None
+    if parent.poll(hard):
+        with contextlib.suppress(EOFError):  # the child died without a word
+            msg = parent.recv()
+    proc.join(30 if msg else 0)
+    if proc.is_alive():
+        proc.kill()
+        proc.join()
+    if msg is None:
+        if proc.exitcode not in (0, None) and proc.exitcode != -signal.SIGKILL:
+            raise _section_error(section, year, out_nb, "kernel died", "DeadKernelError",
+                                 f"the notebook's process exited with code {proc.exitcode}")
+        raise _section_error(section, year, out_nb, "timed out", "TimeoutError",
+                             f"no answer within {hard} s")
+    status, ename, evalue = msg
+    if status == "ok":
+        return out_nb
+    what = "timed out" if ename == "CellTimeout" else "raised"
+    raise _section_error(section, year, out_nb, what, ename, evalue)
 
 
 _EXPORTER_LOCK = threading.Lock()
@@ -343,8 +457,11 @@ def _setup_log(out_dir: Path) -> tuple[Path, logging.Handler]:
 def build_reports(years: Sequence[int], data_dir: Path, out_dir: Path, jobs: int | None = None,
                   timeout: int = 600, force: bool = False, wait: bool = False,
                   notebooks_dir: Path = REPORT_NOTEBOOKS_DIR,
-                  echo: Callable[[str], None] | None = None) -> list[int]:
+                  echo: Callable[[str], None] | None = None, engine: str = "inprocess") -> list[int]:
     """Build the reports of ``years``; return the years built (skipped ones are up to date).
+
+    ``engine`` is ``inprocess`` (each notebook in a fresh process forked from a preloaded
+    server; fast) or ``kernel`` (each notebook in a Jupyter kernel from a warm pool).
 
     Raises InputError (nothing written), LockedError or BuildError (last good report kept).
     """
@@ -357,8 +474,9 @@ def build_reports(years: Sequence[int], data_dir: Path, out_dir: Path, jobs: int
     fp = fingerprint(data_dir, io.list_years(data_dir), notebooks_dir)
     stale = [y for y in years if force or _published_fingerprint(out_dir, y) != fp]
     workers = max(1, min(jobs or os.cpu_count() or 2, len(stale) * len(sections)))
-    # kernels start now, so their start-up overlaps with validating the input
-    pool = KernelPool(workers, cwd=notebooks_dir) if stale else None
+    # the executors start now, so their start-up overlaps with validating the input
+    pool = (ForkRunner(workers) if engine == "inprocess" else KernelRunner(workers, notebooks_dir)
+            ) if stale else None
     try:
         problems = []
         parsed = {}
@@ -407,7 +525,7 @@ def _with_font(out_dir: Path, pages: dict[str, str]) -> dict[str, str]:
 
 
 def _build(years: list[int], parsed: dict, sections: list[Section], data_dir: Path,
-           out_dir: Path, pool: KernelPool, timeout: int, fp: str,
+           out_dir: Path, pool: Runner, timeout: int, fp: str,
            say: Callable[[str], None]) -> None:
     from fundanalysis.pipeline import write_processed
 
@@ -476,15 +594,9 @@ def _mkstage(out_dir: Path, year: int) -> str:
 
 
 def _run_task(year: int, section: Section, data_dir: Path, out_dir: Path, stage: Path,
-              timeout: int, sections: Sequence[Section], info: dict[str, Any], pool: KernelPool) -> float:
+              timeout: int, sections: Sequence[Section], info: dict[str, Any], pool: Runner) -> float:
     t = time.perf_counter()
-    km = pool.acquire()
-    healthy = False
-    try:
-        nb = execute_section(section, year, data_dir, out_dir, stage, timeout, km=km)
-        healthy = True
-    finally:
-        pool.release(km, healthy)
+    nb = pool.run(section, year, data_dir, out_dir, stage, timeout)
     body = notebook_to_html(nb)
     (stage / f"{section.slug}.html").write_text(section_page(section, sections, info, body),
                                                 encoding="utf-8")

@@ -137,10 +137,13 @@ def template(year: int, out_dir: Path, data_dir: Path) -> None:
 @click.option("--force", is_flag=True,
               help="Rebuild even if the input and code are unchanged since the last build.")
 @click.option("--wait", is_flag=True, help="Wait for a running build of the same year.")
+@click.option("--engine", type=click.Choice(["inprocess", "kernel"]), default="inprocess",
+              show_default=True,
+              help="inprocess: each notebook in a fresh preloaded process (fast); kernel: Jupyter kernels.")
 @click.option("--notebooks-dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
               default=None, help="Report notebooks to run (default: the project's).")
 def report(years: tuple[int, ...], data_dir: Path, out_dir: Path, jobs: int | None,
-           timeout: int, force: bool, wait: bool, notebooks_dir: Path | None) -> None:
+           timeout: int, force: bool, wait: bool, engine: str, notebooks_dir: Path | None) -> None:
     """Build the charted HTML reports into <out-dir>/<YEAR>/."""
     from fundanalysis.build import build_reports
 
@@ -152,7 +155,7 @@ def report(years: tuple[int, ...], data_dir: Path, out_dir: Path, jobs: int | No
     try:
         kwargs = {"notebooks_dir": notebooks_dir.resolve()} if notebooks_dir else {}
         build_reports(chosen, data_dir=data_dir, out_dir=out_dir.resolve(), jobs=jobs,
-                      timeout=timeout, force=force, wait=wait, **kwargs)
+                      timeout=timeout, force=force, wait=wait, engine=engine, **kwargs)
     except InputError as exc:
         _fail_input(exc)
     except LockedError as exc:

@@ -1,0 +1,194 @@
+"""In-process notebook execution: a papermill engine that runs cells in the current Python.
+
+Report builds run each notebook through papermill's Python API with this engine, in a child
+process forked from a server that has already imported pandas, matplotlib, IPython and the
+library. Each notebook so gets a fresh process (its own namespace and state) without paying
+for a Jupyter kernel's start-up and imports. Outputs (display data, streams, results, errors)
+are recorded in the notebook exactly as a kernel would; a cell that runs longer than the
+timeout is stopped with :class:`CellTimeout`.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import io
+import os
+import signal
+import sys
+import traceback
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import nbformat
+from IPython.core.displaypub import DisplayPublisher
+from IPython.core.interactiveshell import InteractiveShell
+from papermill.engines import Engine, papermill_engines
+
+ENGINE_NAME = "fundanalysis-inprocess"
+_BINARY = ("image/png", "image/jpeg", "image/gif")
+
+
+class CellTimeout(Exception):
+    """A cell ran longer than the per-cell timeout."""
+
+
+def _clean(data: dict[str, Any]) -> dict[str, Any]:
+    """Display data as nbformat stores it: binary images base64-encoded."""
+    return {k: base64.b64encode(v).decode("ascii") if k in _BINARY and isinstance(v, bytes) else v
+            for k, v in data.items()}
+
+
+class _Publisher(DisplayPublisher):
+    """Collects display_data outputs for the running cell."""
+
+    outputs: ClassVar[list[Any]] = []
+
+    def publish(self, data: dict[str, Any], metadata: dict[str, Any] | None = None,
+                source: Any = None, *, transient: Any = None, update: bool = False,
+                **kwargs: Any) -> None:
+        self.outputs.append(nbformat.v4.new_output("display_data", data=_clean(data),
+                                                   metadata=metadata or {}))
+
+    def clear_output(self, wait: bool = False) -> None:
+        self.outputs.clear()
+
+
+class _Stream(io.TextIOBase):
+    """Collects writes to stdout/stderr as stream outputs, merging consecutive ones."""
+
+    def __init__(self, name: str, outputs: list[Any]):
+        self.name = name
+        self.outputs = outputs
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if text:
+            last = self.outputs[-1] if self.outputs else None
+            if last is not None and last.output_type == "stream" and last.name == self.name:
+                last.text += text
+            else:
+                self.outputs.append(nbformat.v4.new_output("stream", name=self.name, text=text))
+        return len(text)
+
+
+def _shell() -> InteractiveShell:
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.enabled = False  # forked processes must not share a history file
+    shell = InteractiveShell.instance(config=config)
+    shell.display_pub = _Publisher(shell=shell)
+    shell.displayhook.write_output_prompt = lambda: None  # type: ignore[method-assign]
+    shell.displayhook.write_format_data = lambda *a, **k: None  # type: ignore[method-assign]
+    return shell
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float | None) -> Iterator[None]:
+    """Raise CellTimeout in this (main) thread after ``seconds``."""
+    if not seconds or sys.platform == "win32":
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise CellTimeout(f"cell timed out after {seconds:g} seconds")
+
+    old = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def run_cell(shell: InteractiveShell, cell: Any, count: int, timeout: float | None
+             ) -> BaseException | None:
+    """Run one code cell, filling its outputs; return the exception it raised, if any."""
+    outputs: ClassVar[list[Any]] = []
+    _Publisher.outputs = outputs
+    errors: list[tuple[Any, BaseException, list[str]]] = []
+    shell._showtraceback = lambda etype, evalue, stb: errors.append((etype, evalue, stb))
+    with contextlib.redirect_stdout(_Stream("stdout", outputs)), \
+            contextlib.redirect_stderr(_Stream("stderr", outputs)):
+        try:
+            with _deadline(timeout):
+                result = shell.run_cell(cell.source, store_history=False, silent=False)
+        except CellTimeout as exc:
+            errors.append((type(exc), exc, [f"CellTimeout: {exc}"]))
+            result = None
+    if result is not None and result.result is not None and not errors:
+        data, meta = shell.display_formatter.format(result.result)
+        outputs.append(nbformat.v4.new_output("execute_result", data=_clean(data), metadata=meta,
+                                              execution_count=count))
+    err = None
+    if errors:
+        etype, err, stb = errors[-1]
+        outputs.append(nbformat.v4.new_output(
+            "error", ename=getattr(etype, "__name__", str(etype)), evalue=str(err),
+            traceback=stb or traceback.format_exception(err)))
+    elif result is not None and (result.error_before_exec or result.error_in_exec):
+        err = result.error_before_exec or result.error_in_exec
+        outputs.append(nbformat.v4.new_output("error", ename=type(err).__name__, evalue=str(err),
+                                              traceback=traceback.format_exception(err)))
+    cell.outputs = outputs
+    cell.execution_count = count
+    return err
+
+
+class InProcessEngine(Engine):
+    """A papermill engine that executes cells with an in-process IPython shell."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False,
+                                 execution_timeout: float | None = None, **kwargs: Any) -> None:
+        """Run every cell in order; stop at the first error, as papermill does."""
+        shell = _shell()
+        count = 0
+        for index, cell in enumerate(nb_man.nb.cells):
+            try:
+                nb_man.cell_start(cell, index)
+                if cell.cell_type != "code":
+                    continue
+                count += 1
+                err = run_cell(shell, cell, count, execution_timeout)
+                if err is not None:
+                    nb_man.cell_exception(cell, cell_index=index, exception=err)
+                    break
+            finally:
+                nb_man.cell_complete(cell, cell_index=index)
+
+
+papermill_engines.register(ENGINE_NAME, InProcessEngine)
+
+
+def execute_in_child(input_path: str, output_path: str, parameters: dict[str, Any], cwd: str,
+                     timeout: float | None, conn: Any) -> None:
+    """Child-process entry: run one notebook with papermill and report back over ``conn``."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    os.chdir(cwd)
+    try:
+        pm.execute_notebook(input_path, output_path, parameters=parameters, engine_name=ENGINE_NAME,
+                            kernel_name="python3", progress_bar=False, log_output=False,
+                            execution_timeout=timeout)
+        conn.send(("ok", None, None))
+    except PapermillExecutionError as exc:
+        conn.send(("error", exc.ename, exc.evalue))
+    except BaseException as exc:  # report anything, then end the child
+        conn.send(("error", type(exc).__name__, str(exc).strip().splitlines()[0] if str(exc) else ""))
+    finally:
+        conn.close()
+
+
+def preload() -> None:
+    """Import what the report notebooks use, once, in the fork server."""
+    import fundanalysis.charts
+    import fundanalysis.sections
+
+    fundanalysis.charts.register_fonts()
+    _shell()
