@@ -191,5 +191,6 @@ def test_kernel_engine_builds_the_same_report(built: dict[str, Path], tmp_path: 
     for nb in sections():
         a = (out / "2019" / f"{nb.stem}.html").read_text(encoding="utf-8")
         b = (built["out"] / "2019" / f"{nb.stem}.html").read_text(encoding="utf-8")
-        strip = re.compile(r"<style>@font-face.*?</style>|data:image/png;base64,[A-Za-z0-9+/=]+|cell-id=[0-9a-f-]+", re.S)
+        strip = re.compile(r"<style>@font-face.*?</style>|data:image/png;base64,[A-Za-z0-9+/=]+"
+                           r"|cell-id=[0-9a-f-]+", re.S)
         assert strip.sub("", a) == strip.sub("", b), nb.stem
