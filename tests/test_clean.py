@@ -497,3 +497,14 @@ def test_strip_numbering_is_idempotent(name: str) -> None:
 def test_normalise_header_is_idempotent(header: str) -> None:
     once = normalise_header(header)
     assert normalise_header(once) == once
+
+
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="（）()一二三、.．1234 \t工业互联网360度G", max_size=12)),
+                max_size=30))
+@settings(max_examples=200, deadline=None)
+def test_strip_numbering_series_agrees_with_scalar(values: list[str | None]) -> None:
+    from fundanalysis.clean import strip_numbering_series
+
+    got = strip_numbering_series(pd.Series(values, dtype="string")).tolist()
+    want = [strip_numbering(v) for v in values]
+    assert [None if v is pd.NA else v for v in got] == [w or None for w in want]

@@ -37,6 +37,10 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
               "六": 6, "七": 7, "八": 8, "九": 9}
 
 
+#: Arrow-backed strings: vectorised string operations run in C (RE2) instead of per row.
+_FAST_STR = pd.StringDtype("pyarrow")
+
+
 class CleanError(ValueError):
     """A value that cannot be cleaned; the message says why."""
 
@@ -134,9 +138,9 @@ def parse_money_series(
     if s.empty:
         return out, err
     text = _as_text(s)
-    norm = text.str.normalize("NFKC").str.replace(r"[\s,¥]|RMB|人民币", "", regex=True)
+    norm = text.str.normalize("NFKC").str.replace("[ \t\r\n\f\v,¥]|RMB|人民币", "", regex=True)
     blank = (text.isna() | (text.str.strip() == "")).fillna(True).astype(bool)
-    parts = norm.str.extract(r"^(?P<sign>[-+]?)(?P<int>\d+)(?:\.(?P<frac>\d+))?(?P<unit>\D*)$")
+    parts = norm.str.extract(r"^(?P<sign>[-+]?)(?P<int>[0-9]+)(?:\.(?P<frac>[0-9]+))?(?P<unit>[^0-9]*)$")
     unit = parts["unit"].mask(parts["unit"] == "", default_unit)
     frac = parts["frac"].fillna("")
     foreign = (norm.str.count(r"\d") != text.str.count(_PLAIN_DIGITS)).fillna(False)
@@ -171,13 +175,13 @@ def parse_money_series(
 def _as_text(s: pd.Series) -> pd.Series:
     """Render cells as text for parsing; numbers keep their exact shortest form."""
     if pd.api.types.is_integer_dtype(s.dtype):
-        return s.astype("string")
+        return s.astype(_FAST_STR)
     if pd.api.types.is_float_dtype(s.dtype):
-        txt = s.map(_float_text, na_action="ignore").astype("string")
+        txt = s.map(_float_text, na_action="ignore").astype(_FAST_STR)
         return txt.mask(s.isna())
     obj = s.astype(object)
     is_float = obj.map(lambda v: isinstance(v, float)).astype(bool)
-    txt = obj.astype("string")
+    txt = obj.astype(_FAST_STR)
     if is_float.any():
         txt[is_float] = _as_text(obj[is_float].astype("float64"))
     return txt
@@ -218,6 +222,18 @@ def strip_numbering(name: Any) -> Any:
         return None
     text = _SPACES_RE.sub(" ", str(name)).strip()
     return _NUMBERING_RE.sub("", text).strip()
+
+
+def strip_numbering_series(s: pd.Series) -> pd.Series:
+    """Vectorised :func:`strip_numbering` over a string Series (blank → NA)."""
+    text = s.astype(_FAST_STR).str.replace("[ \t\r\n\f\v\u3000\xa0]+", " ", regex=True).str.strip()
+    # the numbering pattern needs Python's regex engine: run it only where a row may be numbered
+    maybe = text.str.match("[ ]*[（(一二三四五六七八九十百0-9]").fillna(False).astype(bool)
+    if maybe.any():
+        text = text.astype(object)
+        text[maybe] = text[maybe].map(lambda v: _NUMBERING_RE.sub("", v).strip())
+    text = text.astype("string")
+    return text.mask(text == "")
 
 
 def clean_text(value: Any) -> str | None:

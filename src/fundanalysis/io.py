@@ -379,7 +379,7 @@ def _unreadable_cells(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, st
     cached value only for a text result (``t="str"``).
     """
     found: dict[str, tuple[str, str]] = {}
-    if part not in zf.namelist():
+    if part not in zf.namelist() or not _may_hold_unreadable_cells(zf, part):
         return found
     cell, row = f"{{{_NS['m']}}}c", f"{{{_NS['m']}}}row"
     with zf.open(part) as fh:
@@ -392,6 +392,21 @@ def _unreadable_cells(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, st
             elif el.tag == row:
                 el.clear()
     return found
+
+
+_MARKERS = (b"<f>", b"<f ", b"<f/", b":f>", b":f ", b":f/", b't="e"')
+
+
+def _may_hold_unreadable_cells(zf: zipfile.ZipFile, part: str) -> bool:
+    """Fast scan (no XML parsing) for a formula element or an error-typed cell in a part."""
+    tail = b""
+    with zf.open(part) as fh:
+        while chunk := fh.read(1 << 20):
+            window = tail + chunk
+            if any(m in window for m in _MARKERS):
+                return True
+            tail = chunk[-16:]
+    return False
 
 
 def _cell_issue(el: Any) -> tuple[str, str] | None:

@@ -176,12 +176,23 @@ def _body(rows: list[list[Any]]) -> pd.DataFrame:
     return frame
 
 
+def _blank_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Vectorised :func:`_blank` over a frame of raw cells."""
+    out = frame.isna()
+    for c in frame.columns:
+        col = frame[c]
+        is_text = col.map(type).eq(str) if col.dtype == object else pd.Series(False, index=col.index)
+        if is_text.any():
+            out.loc[is_text, c] = col[is_text].astype(pd.StringDtype("pyarrow")).str.strip().eq("").to_numpy()
+    return out
+
+
 def _drop_blank_rows(frame: pd.DataFrame, raw: RawSheet, notes: list[str]) -> pd.DataFrame:
     """Drop blank rows; those between data rows are noted (ignored, not an error)."""
     if frame.empty:
         return frame
     cols = [c for c in frame.columns if c != ROW]
-    is_blank = frame[cols].map(_blank).all(axis=1) if cols else pd.Series(True, index=frame.index)
+    is_blank = _blank_frame(frame[cols]).all(axis=1) if cols else pd.Series(True, index=frame.index)
     last = is_blank[~is_blank].index.max() if (~is_blank).any() else -1
     inner = [int(r) for r in frame.loc[is_blank & (frame.index < last), ROW]]
     if inner:
@@ -330,9 +341,10 @@ def _parse_text_column(values: pd.Series, fieldname: str, required: bool,
                        bad: Callable[[Any, str], None]) -> pd.Series:
     """Text with whitespace collapsed; names lose their list numbering."""
     text = values.astype(object).where(values.notna(), None)
-    text = pd.Series(text, dtype="string").str.replace(r"\s+", " ", regex=True).str.strip()
+    text = (pd.Series(text, dtype=pd.StringDtype("pyarrow")).str.replace("[ \t\r\n\f\v\u3000\xa0]+", " ", regex=True)
+            .str.strip().astype("string"))
     if fieldname in {"category", "part", "outlet"}:
-        text = text.map(clean.strip_numbering, na_action="ignore").astype("string")
+        text = clean.strip_numbering_series(text)
     text = text.mask(text == "")
     if required:
         for i in text[text.isna()].index:
@@ -362,15 +374,16 @@ def _duplicate_problems(spec: SheetSpec, raw: RawSheet, out: pd.DataFrame,
     required = [f for f in spec.key if spec.column(f).required]
     complete = out[required].notna().all(axis=1) if required else pd.Series(True, index=out.index)
     keys = out.loc[complete, list(spec.key)].astype("string").fillna("")
-    first: dict[tuple, int] = {}
+    dup = keys.duplicated(keep="first")
+    if not dup.any():
+        return
     what = "、".join(spec.column(f).header for f in spec.key)
-    for i, k in zip(keys.index, map(tuple, keys.to_numpy()), strict=True):
-        row = int(out.loc[i, ROW])
-        if k in first:
-            problems.append(Problem(raw.file, raw.name, row, spec.columns[0].header,
-                                    " / ".join(k), f"duplicated row: same {what} as row {first[k]}"))
-        else:
-            first[k] = row
+    rows = out.loc[keys.index, ROW].astype(int)
+    first = rows.groupby([keys[c] for c in keys.columns], sort=False).transform("first")
+    for i in dup[dup].index:
+        k = tuple(keys.loc[i])
+        problems.append(Problem(raw.file, raw.name, int(rows.loc[i]), spec.columns[0].header,
+                                " / ".join(k), f"duplicated row: same {what} as row {int(first.loc[i])}"))
 
 
 def _sheet_key(name: str) -> str:
@@ -475,9 +488,9 @@ def _cross_checks(parsed: dict[str, pd.DataFrame], sheets: Mapping[str, RawSheet
         if table not in parsed or allowed is None or field_ not in parsed[table]:
             return
         vals = parsed[table][field_]
-        for i, v in vals.items():
-            if pd.notna(v) and v not in allowed:
-                add(table, i, field_, v, f"unknown {what} (expected one of {'、'.join(allowed)})")
+        bad = vals.notna() & ~vals.isin(list(allowed))
+        for i, v in vals[bad].items():
+            add(table, i, field_, v, f"unknown {what} (expected one of {'、'.join(allowed)})")
 
     check_vocab("award_categories", "part", parts, "part (see sheet 资金组成)")
     check_vocab("awards", "part", parts, "part (see sheet 资金组成)")
