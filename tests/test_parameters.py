@@ -78,3 +78,21 @@ def test_awkward_paths_reach_a_real_kernel(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     page = (out / "2019" / "10-params.html").read_text(encoding="utf-8")
     assert html.escape(f"{str(data)!r} True", quote=False) in page
+
+
+def test_tampered_processed_tables_are_checked_again(tmp_path: Path) -> None:
+    """Processed tables skip the schema check only while they are the bytes that passed it."""
+    import pandas as pd
+
+    from fundanalysis.pipeline import clean_year, load_tables
+    from fundanalysis.schemas import SchemaViolation
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data" / "raw", data / "raw")
+    dest, _ = clean_year(data, 2019)
+    assert load_tables(data, 2019)["award_categories"]["amount_yuan"].min() >= 0
+    cats = pd.read_parquet(dest / "award_categories.parquet")
+    cats.loc[0, "amount_yuan"] = -1
+    cats.to_parquet(dest / "award_categories.parquet", index=False)
+    with pytest.raises(SchemaViolation):
+        load_tables(data, 2019)

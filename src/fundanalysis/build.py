@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import functools
 import hashlib
 import json
 import logging
@@ -32,6 +31,7 @@ import pandas as pd
 
 from fundanalysis import __version__, io
 from fundanalysis.config import PACKAGE_DIR, REPORT_NOTEBOOKS_DIR
+from fundanalysis.convert import notebook_to_html
 from fundanalysis.errors import BuildError, InputError, LockedError
 from fundanalysis.html import embed_font, esc, font_face_css, page
 from fundanalysis.kernels import KERNEL_ARGS, KernelPool
@@ -257,6 +257,25 @@ def start_fork_server() -> None:
     forkserver.ensure_running()
 
 
+_START_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _main_hidden() -> Iterator[None]:
+    """Keep multiprocessing from re-running the calling script in the child (it would, to
+    "prepare" it, when the script has a ``__file__``); the fork server has all we need."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is not None and path is not None and getattr(main, "__spec__", None) is None:
+        del main.__file__
+        try:
+            yield
+        finally:
+            main.__file__ = path
+    else:
+        yield
+
+
 def execute_section_forked(section: Section, year: int, data_dir: Path, out_dir: Path, dest: Path,
                            timeout: int) -> Path:
     """Execute one report notebook with papermill's Python API and the in-process engine, in a
@@ -271,7 +290,8 @@ def execute_section_forked(section: Section, year: int, data_dir: Path, out_dir:
     proc = ctx.Process(target=execute_in_child, daemon=True, args=(
         str(section.path), str(out_nb), _params(year, data_dir, out_dir, dest),
         str(section.path.parent), timeout, child))
-    proc.start()
+    with _START_LOCK, _main_hidden():
+        proc.start()
     child.close()
     cells = sum(1 for c in json.loads(section.path.read_text(encoding="utf-8"))["cells"]
                 if c["cell_type"] == "code")
@@ -295,33 +315,6 @@ def execute_section_forked(section: Section, year: int, data_dir: Path, out_dir:
         return out_nb
     what = "timed out" if ename == "CellTimeout" else "raised"
     raise _section_error(section, year, out_nb, what, ename, evalue)
-
-
-_EXPORTER_LOCK = threading.Lock()
-
-
-@functools.lru_cache(maxsize=1)
-def _exporter() -> Any:
-    """One HTML exporter (its templates load once): code, prompts and anchors hidden."""
-    from nbconvert import HTMLExporter
-
-    return HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                        exclude_output_prompt=True, exclude_anchor_links=True)
-
-
-def notebook_to_html(nb_path: Path) -> str:
-    """Convert an executed notebook to an HTML fragment: code, prompts and stderr hidden."""
-    import nbformat
-
-    nb = nbformat.read(nb_path, as_version=4)
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.get("outputs", [])
-                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
-    nb.cells = [c for c in nb.cells if not (c.cell_type == "markdown" and c.source.startswith("# "))]
-    with _EXPORTER_LOCK:
-        body, _ = _exporter().from_notebook_node(nb)
-    return body
 
 
 def section_page(section: Section, sections: Sequence[Section], summary: dict[str, Any],
@@ -597,7 +590,12 @@ def _run_task(year: int, section: Section, data_dir: Path, out_dir: Path, stage:
               timeout: int, sections: Sequence[Section], info: dict[str, Any], pool: Runner) -> float:
     t = time.perf_counter()
     nb = pool.run(section, year, data_dir, out_dir, stage, timeout)
-    body = notebook_to_html(nb)
+    fragment = nb.with_suffix(".html-fragment")
+    if fragment.exists():  # converted by the child that ran it
+        body = fragment.read_text(encoding="utf-8")
+        fragment.unlink()
+    else:
+        body = notebook_to_html(nb)
     (stage / f"{section.slug}.html").write_text(section_page(section, sections, info, body),
                                                 encoding="utf-8")
     return time.perf_counter() - t

@@ -18,6 +18,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, ClassVar
 
 import nbformat
@@ -176,6 +177,11 @@ def execute_in_child(input_path: str, output_path: str, parameters: dict[str, An
         pm.execute_notebook(input_path, output_path, parameters=parameters, engine_name=ENGINE_NAME,
                             kernel_name="python3", progress_bar=False, log_output=False,
                             execution_timeout=timeout)
+        from fundanalysis.convert import notebook_to_html
+
+        # convert here too, so conversions run in parallel beside the other notebooks
+        html = notebook_to_html(Path(output_path))
+        Path(output_path).with_suffix(".html-fragment").write_text(html, encoding="utf-8")
         conn.send(("ok", None, None))
     except PapermillExecutionError as exc:
         conn.send(("error", exc.ename, exc.evalue))
@@ -189,6 +195,8 @@ def preload() -> None:
     """Import what the report notebooks use, once, in the fork server."""
     import fundanalysis.charts
     import fundanalysis.sections
+    from fundanalysis.convert import _exporter
 
     fundanalysis.charts.register_fonts()
+    _exporter()
     _shell()

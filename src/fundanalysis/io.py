@@ -549,6 +549,14 @@ def write_tables(tables: Mapping[str, pd.DataFrame], dest: Path) -> None:
         df.to_parquet(dest / f"{name}.parquet", index=False)
 
 
+def parquet_digests(src: Path) -> dict[str, str]:
+    """SHA-256 of every Parquet file in a folder, by file name."""
+    import hashlib
+
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(Path(src).glob("*.parquet"))}
+
+
 def read_tables(src: Path) -> dict[str, pd.DataFrame]:
     """Read processed tables back from their Parquet files."""
     return {p.stem: pd.read_parquet(p) for p in sorted(Path(src).glob("*.parquet"))}

@@ -31,6 +31,8 @@ def write_processed(data_dir: Path, year: int, parsed: Parsed) -> Path:
     final = io.processed_dir(data_dir, year)
     with io.staging_dir(final) as tmp:
         io.write_tables(parsed.tables, tmp)
+        # these exact bytes passed the schemas: readers may skip re-checking them
+        io.write_text(tmp / CHECKED, json.dumps(io.parquet_digests(tmp), sort_keys=True))
         io.publish_dir(tmp, final)
     return final
 
@@ -43,8 +45,20 @@ def load_tables(data_dir: Path, year: int) -> dict[str, pd.DataFrame]:
         newest_raw = max(p.stat().st_mtime for p in raw_files)
         tables = io.read_tables(pdir)
         if tables and min(p.stat().st_mtime for p in pdir.glob("*.parquet")) >= newest_raw:
-            return validate_tables(tables)
+            return tables if _already_checked(pdir) else validate_tables(tables)
     return process_year(data_dir, year).tables
+
+
+CHECKED = "schema-checked.json"
+
+
+def _already_checked(pdir: Path) -> bool:
+    """True if the Parquet files are byte for byte those that passed the schemas when written."""
+    try:
+        recorded = json.loads((pdir / CHECKED).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return recorded == io.parquet_digests(pdir)
 
 
 def _jsonable(v: Any) -> Any:
