@@ -1,0 +1,107 @@
+"""One measured case, run in its own process by ``run.py`` (so peak memory is per case).
+
+    python benchmarks/case.py RESULT.json MODE ARG...
+
+Modes:
+  floor DATA_DIR YEAR    import pandas, matplotlib, nbconvert (and seaborn if installed), then
+                         pipeline.process_year + pipeline.summarise: the least any report needs
+  calamine XLSX SHEET    python-calamine's bare read of one sheet to Python lists
+  csv CSV                pandas.read_csv as fundanalysis.io reads a sheet CSV (all text)
+  parquet PARQUET        pandas.read_parquet
+  pipeline DATA_DIR YEAR pipeline.process_year (read, clean, validate, pandera)
+                         + metrics.category_totals
+
+The result file gets the seconds of the work itself (imports excluded, except for ``floor``,
+which is about imports), the rows seen, and the peak resident memory after imports and at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+
+def _rss_kb() -> int:
+    """Peak resident memory of this process so far, in KiB.
+
+    VmHWM from /proc is the high-water mark of this program's own memory map; ru_maxrss is
+    the fallback, though on Linux it also counts the parent's size at fork time.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def main(argv: list[str]) -> None:
+    out, mode, *args = argv
+    t_start = time.perf_counter()
+    result: dict[str, object] = {"mode": mode}
+    if mode == "floor":
+        import matplotlib.pyplot  # noqa: F401
+        import nbconvert  # noqa: F401
+        import pandas  # noqa: F401
+
+        try:
+            import seaborn  # noqa: F401
+
+            result["seaborn"] = True
+        except ImportError:
+            result["seaborn"] = False
+        from fundanalysis import pipeline
+
+        t_imports = time.perf_counter()
+        parsed = pipeline.process_year(Path(args[0]), int(args[1]))
+        summary = pipeline.summarise(parsed.tables)
+        t_end = time.perf_counter()
+        result.update(imports_s=t_imports - t_start, metrics_s=t_end - t_imports,
+                      seconds=t_end - t_start, rows=len(summary["award_categories"]))
+    elif mode == "calamine":
+        from python_calamine import CalamineWorkbook
+
+        rss0 = _rss_kb()
+        t0 = time.perf_counter()
+        rows = CalamineWorkbook.from_path(args[0]).get_sheet_by_name(args[1]).to_python()
+        result.update(seconds=time.perf_counter() - t0, rows=len(rows) - 1, rss_after_imports_kb=rss0)
+    elif mode == "csv":
+        import pandas as pd
+
+        rss0 = _rss_kb()
+        t0 = time.perf_counter()
+        df = pd.read_csv(args[0], dtype=str, keep_default_na=False, header=None,
+                         encoding="utf-8-sig", engine="pyarrow")
+        result.update(seconds=time.perf_counter() - t0, rows=len(df) - 1, rss_after_imports_kb=rss0)
+    elif mode == "parquet":
+        import pandas as pd
+        import pyarrow.parquet  # noqa: F401
+
+        rss0 = _rss_kb()
+        t0 = time.perf_counter()
+        df = pd.read_parquet(args[0])
+        result.update(seconds=time.perf_counter() - t0, rows=len(df), rss_after_imports_kb=rss0)
+    elif mode == "pipeline":
+        import python_calamine  # noqa: F401
+
+        import fundanalysis.schemas  # noqa: F401  (pandera and its backends: an import, not work)
+        from fundanalysis import metrics, pipeline
+
+        rss0 = _rss_kb()
+        t0 = time.perf_counter()
+        parsed = pipeline.process_year(Path(args[0]), int(args[1]))
+        cats = metrics.category_totals(parsed.tables["award_categories"])
+        result.update(seconds=time.perf_counter() - t0, rows=len(parsed.tables.get("awards", [])),
+                      categories=len(cats), rss_after_imports_kb=rss0)
+    else:
+        raise SystemExit(f"unknown mode {mode!r}")
+    result["rss_peak_kb"] = _rss_kb()
+    Path(out).write_text(json.dumps(result), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
