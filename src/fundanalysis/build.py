@@ -504,16 +504,23 @@ def build_reports(years: Sequence[int], data_dir: Path, out_dir: Path, jobs: int
             pool.close()
 
 
+def _font_cache_dir() -> Path:
+    """Where font subsets are cached across builds (per user, like matplotlib's font cache)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "fundanalysis" / "fonts"
+
+
 def _with_font(out_dir: Path, pages: dict[str, str]) -> dict[str, str]:
     """Embed the subset font in pages, caching the subset by the characters it covers."""
     chars = "".join(sorted({c for text in pages.values() for c in text if ord(c) > 126}))
     key = hashlib.sha256(chars.encode()).hexdigest()[:32]
-    cache = out_dir / ".cache" / "fonts" / f"{key}.css"
+    cache = _font_cache_dir() / f"{key}.css"
     try:
         css = cache.read_text(encoding="ascii")
     except OSError:
         css = font_face_css(chars)
-        io.write_text(cache, css)
+        with contextlib.suppress(OSError):  # a read-only home only loses the cache
+            io.write_text(cache, css)
     return embed_font(pages, css)
 
 
