@@ -150,7 +150,7 @@ def test_summary_json_and_chart_exports(built: dict[str, Path]) -> None:
     assert s["utilisation"] == pytest.approx(0.8687)
     charts = built["out"] / "2019" / "charts"
     pngs = sorted(charts.glob("*.png"))
-    assert pngs and len(pngs) == len(list(charts.glob("*.svg")))
+    assert len(pngs) >= 9
     # rendered once: the exported PNG is the very image embedded in the section page
     overview = (built["out"] / "2019" / "10-fund-overview.html").read_text(encoding="utf-8")
     png = charts / "01-utilisation-budget-spent-unspent.png"

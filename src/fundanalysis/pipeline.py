@@ -11,7 +11,6 @@ import pandas as pd
 
 from fundanalysis import io, metrics
 from fundanalysis.reconcile import reconcile_totals
-from fundanalysis.schemas import validate_tables
 from fundanalysis.tables import Parsed, build_tables
 
 
@@ -45,7 +44,11 @@ def load_tables(data_dir: Path, year: int) -> dict[str, pd.DataFrame]:
         newest_raw = max(p.stat().st_mtime for p in raw_files)
         tables = io.read_tables(pdir)
         if tables and min(p.stat().st_mtime for p in pdir.glob("*.parquet")) >= newest_raw:
-            return tables if _already_checked(pdir) else validate_tables(tables)
+            if _already_checked(pdir):
+                return tables
+            from fundanalysis.schemas import validate_tables  # pandera loads only when needed
+
+            return validate_tables(tables)
     return process_year(data_dir, year).tables
 
 

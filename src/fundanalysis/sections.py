@@ -107,8 +107,9 @@ class Report:
              charts_dir: str | Path = "") -> Report:
         """Load a year's tables (validated) and the summaries of other years for comparison.
 
-        ``charts_dir``, if given, receives every chart shown (PNG and SVG), so a build
-        renders each chart once for both the HTML and the exports.
+        ``charts_dir``, if given, receives every chart shown as PNG, so a build renders each
+        chart once for both the HTML and the export (SVG and other resolutions: the
+        ``fundanalysis charts`` command).
         """
         data = Path(data_dir).expanduser().resolve()
         out = Path(out_dir).expanduser().resolve()
@@ -144,7 +145,6 @@ class Report:
                 if self.charts_dir is not None:
                     self.charts_dir.mkdir(parents=True, exist_ok=True)
                     (self.charts_dir / f"{slug}.png").write_bytes(png)
-                    (self.charts_dir / f"{slug}.svg").write_bytes(charts.render(fig, "svg"))
 
     @property
     def fund(self) -> pd.Series:
