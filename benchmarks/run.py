@@ -146,7 +146,7 @@ class Bench:
         self.emit(f"  floor = one process: imports {imports_s:.1f} s (pandas, matplotlib.pyplot, nbconvert, "
                   f"fundanalysis; seaborn {'imported' if seaborn else 'not installed, skipped'}) "
                   f"+ process_year and summarise {metrics_s:.2f} s")
-        self.emit("  ours also writes charts (PNG+SVG), summary.json, index.html with an embedded font subset "
+        self.emit("  ours also writes charts (PNG), summary.json, index.html with an embedded font subset "
                   "and processed tables;")
         self.emit("  naive writes only the 4 executed notebooks and 4 HTML pages. cpu s = user+sys of all the "
                   "run's processes;")
