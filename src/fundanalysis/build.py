@@ -587,10 +587,8 @@ def _finish_year(year: int, parsed: Any, sections: list[Section], st: Path, out_
     io.publish_dir(st, out_dir / str(year))
 
 
-def _mkstage(out_dir: Path, year: int) -> str:
-    import tempfile
-
-    return tempfile.mkdtemp(prefix=f".staging-{year}-", dir=out_dir)
+def _mkstage(out_dir: Path, year: int) -> Path:
+    return io.make_staging(out_dir, str(year))
 
 
 def _run_task(year: int, section: Section, data_dir: Path, out_dir: Path, stage: Path,

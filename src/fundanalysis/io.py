@@ -498,12 +498,25 @@ def staging_dir(final: Path) -> Iterator[Path]:
     """A fresh folder beside ``final`` to build into; removed if the build fails."""
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".staging-{final.name}-", dir=final.parent))
+    tmp = make_staging(final.parent, final.name)
     try:
         yield tmp
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def make_staging(parent: Path, name: str) -> Path:
+    """A fresh staging folder in ``parent``, readable as the umask allows (mkdtemp makes 0700)."""
+    tmp = Path(tempfile.mkdtemp(prefix=f".staging-{name}-", dir=parent))
+    os.chmod(tmp, 0o777 & ~_umask())
+    return tmp
 
 
 def publish_dir(staged: Path, final: Path) -> Path:
@@ -567,6 +580,7 @@ def write_text(path: Path, text: str) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; published files follow the umask
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(text)
     os.replace(tmp, path)
