@@ -425,32 +425,16 @@ def _fund_title(tables: Tables) -> str:
     return f"{int(f['year'])}年度{f['fund_name']}"
 
 
+TITLE_UTILISATION_PARTS = "各组成部分预算执行率"
+TITLE_PARTS = "已使用资金按组成部分分布"
+TITLE_AWARD_AMOUNT = "各类别奖励金额"
+TITLE_AWARD_AVERAGE = "各类别平均每家奖励金额"
+TITLE_MEDIA_AMOUNT = "宣传经费按承担单位分布"
+TITLE_MEDIA_SHARE = "各承担单位占宣传经费比例"
+
+
 def _title_utilisation(tables: Tables) -> str:
     return f"{_fund_title(tables)}预算执行情况"
-
-
-def _title_utilisation_parts(tables: Tables) -> str:
-    return "各组成部分预算执行率"
-
-
-def _title_parts(tables: Tables) -> str:
-    return "已使用资金按组成部分分布"
-
-
-def _title_award_amount(tables: Tables) -> str:
-    return "各类别奖励金额"
-
-
-def _title_award_average(tables: Tables) -> str:
-    return "各类别平均每家奖励金额"
-
-
-def _title_media_amount(tables: Tables) -> str:
-    return "宣传经费按承担单位分布"
-
-
-def _title_media_share(tables: Tables) -> str:
-    return "各承担单位占宣传经费比例"
 
 
 def _title_breakdown(tables: Tables, indicator: str) -> str:
@@ -526,7 +510,7 @@ def utilisation_by_part_chart(tables: Tables, theme: Theme | None = None) -> Fig
     _draw_bars(ch, bars)
     _set_xaxis(ch, "金额（万元）", _money_ticks)
     sub = "灰色为该部分预算，深色为已使用资金"
-    return _finish(ch, _title_utilisation_parts(tables), sub,
+    return _finish(ch, TITLE_UTILISATION_PARTS, sub,
                    ["注：预算执行率 = 已使用资金 ÷ 该部分预算。"],
                    source_note(tables, ["parts", "award_categories", "media_outlets"]))
 
@@ -546,7 +530,7 @@ def spending_by_part_chart(tables: Tables, theme: Theme | None = None) -> Figure
     _draw_bars(ch, bars)
     _set_xaxis(ch, "已使用资金（万元）", _money_ticks)
     sub = f"合计已使用{wan(total)}，{int(df['projects'].sum())}个项目"
-    return _finish(ch, _title_parts(tables), sub, [],
+    return _finish(ch, TITLE_PARTS, sub, [],
                    source_note(tables, ["parts", "award_categories", "media_outlets"]))
 
 
@@ -569,7 +553,7 @@ def award_amount_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     total = sum(int(a) for a in df["amount_yuan"])
     sub = (f"共{len(df)}类，获奖{int(df['recipients'].sum())}家次，合计{wan(total)}；"
            "按金额从高到低排列")
-    return _finish(ch, _title_award_amount(tables), sub, [],
+    return _finish(ch, TITLE_AWARD_AMOUNT, sub, [],
                    source_note(tables, ["award_categories", "awards"]))
 
 
@@ -590,7 +574,7 @@ def award_average_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     _draw_bars(ch, bars)
     _set_xaxis(ch, "平均每家奖励（万元/家）", _money_ticks)
     sub = "平均每家奖励 = 该类别奖励金额 ÷ 获奖单位数；按平均额从高到低排列"
-    return _finish(ch, _title_award_average(tables), sub, [],
+    return _finish(ch, TITLE_AWARD_AVERAGE, sub, [],
                    source_note(tables, ["award_categories", "awards"]))
 
 
@@ -611,7 +595,7 @@ def media_amount_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     _set_xaxis(ch, "宣传经费（万元）", _money_ticks)
     total = sum(int(a) for a in df["amount_yuan"])
     sub = f"{len(df)}家单位、{int(df['items'].sum())}个项目，合计{wan(total)}"
-    return _finish(ch, _title_media_amount(tables), sub, _procurement_notes(tables),
+    return _finish(ch, TITLE_MEDIA_AMOUNT, sub, _procurement_notes(tables),
                    source_note(tables, ["media_outlets", "media_items"]))
 
 
@@ -641,7 +625,7 @@ def media_share_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     top2 = "、".join(str(o) for o in df["outlet"].head(2))
     sub = (f"前两家（{top2}）合计占{pct(conc['top2_yuan'], total, 1)}"
            f"（{wan(conc['top2_yuan'])}/{wan(total)}）")
-    return _finish(ch, _title_media_share(tables), sub, [],
+    return _finish(ch, TITLE_MEDIA_SHARE, sub, [],
                    source_note(tables, ["media_outlets"]))
 
 
@@ -847,19 +831,19 @@ def chart_specs(tables: Tables, theme: Theme | None = None) -> list[ChartSpec]:
         add("01-utilisation-budget-spent-unspent", _title_utilisation(tables), "overview",
             utilisation_chart)
     if _has_part_budgets(tables):
-        add("01b-utilisation-rate-per-part", _title_utilisation_parts(tables), "overview",
+        add("01b-utilisation-rate-per-part", TITLE_UTILISATION_PARTS, "overview",
             utilisation_by_part_chart)
     if int(metrics.spending_by_part(tables)["spent_yuan"].sum()) > 0:
-        add("02-spending-by-part", _title_parts(tables), "overview", spending_by_part_chart)
+        add("02-spending-by-part", TITLE_PARTS, "overview", spending_by_part_chart)
     if _has_awards(tables):
-        add("03-award-amount-by-category", _title_award_amount(tables), "awards",
+        add("03-award-amount-by-category", TITLE_AWARD_AMOUNT, "awards",
             award_amount_chart)
-        add("04-award-average-per-recipient", _title_award_average(tables), "awards",
+        add("04-award-average-per-recipient", TITLE_AWARD_AVERAGE, "awards",
             award_average_chart)
     if _has_media(tables):
-        add("05-media-amount-by-outlet", _title_media_amount(tables), "media",
+        add("05-media-amount-by-outlet", TITLE_MEDIA_AMOUNT, "media",
             media_amount_chart)
-        add("06-media-share-of-spending", _title_media_share(tables), "media",
+        add("06-media-share-of-spending", TITLE_MEDIA_SHARE, "media",
             media_share_chart)
     for k, ind in enumerate(breakdown_indicators(tables), start=1):
         add(_breakdown_slug(tables, ind, k), _title_breakdown(tables, ind), "rankings",
