@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from fundanalysis import __version__, io
+from fundanalysis import __version__, io, metrics
 from fundanalysis.config import PACKAGE_DIR, REPORT_NOTEBOOKS_DIR
 from fundanalysis.convert import notebook_to_html
 from fundanalysis.errors import BuildError, InputError, LockedError
@@ -334,8 +334,7 @@ def _footer(summary: dict[str, Any]) -> str:
 
 
 def _source_report(tables: dict[str, pd.DataFrame]) -> str:
-    src = tables["fund"]["source"].iloc[0]
-    return str(src).split("／")[0] if isinstance(src, str) else ""
+    return "；".join(metrics.report_names(tables))
 
 
 # ------------------------------------------------------------------ index pages
@@ -405,7 +404,7 @@ def write_charts(tables: dict[str, pd.DataFrame], dest: Path, formats: Sequence[
         fig = spec.make()
         for fmt in formats:
             p = dest / f"{spec.slug}.{fmt}"
-            p.write_bytes(charts.render(fig, fmt, dpi=dpi))
+            io.write_bytes(p, charts.render(fig, fmt, dpi=dpi))
             written.append(p)
     return written
 
@@ -574,16 +573,16 @@ def _finish_year(year: int, parsed: Any, sections: list[Section], st: Path, out_
     """Write the year's summary, index and build record into staging, then publish it."""
     summary = summarise(parsed.tables)
     summary["source_report"] = _source_report(parsed.tables)
-    (st / "summary.json").write_text(summary_json(summary), encoding="utf-8")
+    io.write_text(st / "summary.json", summary_json(summary))
     charts = sorted(p.name for p in (st / "charts").glob("*.png"))
-    (st / "index.html").write_text(year_index(summary, sections, charts), encoding="utf-8")
+    io.write_text(st / "index.html", year_index(summary, sections, charts))
     pages = {p.name: p.read_text(encoding="utf-8") for p in st.glob("*.html")}
     for name, text in _with_font(out_dir, pages).items():
-        (st / name).write_text(text, encoding="utf-8")
-    (st / "build.json").write_text(json.dumps({
+        io.write_text(st / name, text)
+    io.write_text(st / "build.json", json.dumps({
         "fingerprint": fp, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "version": __version__, "seconds": round(seconds, 2),
-        "notes": parsed.notes}, ensure_ascii=False, indent=2), encoding="utf-8")
+        "notes": parsed.notes}, ensure_ascii=False, indent=2))
     io.publish_dir(st, out_dir / str(year))
 
 
@@ -601,8 +600,7 @@ def _run_task(year: int, section: Section, data_dir: Path, out_dir: Path, stage:
         fragment.unlink()
     else:
         body = notebook_to_html(nb)
-    (stage / f"{section.slug}.html").write_text(section_page(section, sections, info, body),
-                                                encoding="utf-8")
+    io.write_text(stage / f"{section.slug}.html", section_page(section, sections, info, body))
     return time.perf_counter() - t
 
 

@@ -33,6 +33,7 @@ from matplotlib.text import Text
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
 from fundanalysis import clean, metrics
+from fundanalysis.metrics import report_names
 
 Tables = dict[str, pd.DataFrame]
 
@@ -222,26 +223,6 @@ def _pct_ticks(v: float, _pos: object = None) -> str:
 
 
 # --------------------------------------------------------------------------- data helpers
-
-
-def report_names(tables: Tables, names: Sequence[str] = ()) -> list[str]:
-    """Report names from the ``source`` columns (text before ``／``), first seen first.
-
-    Falls back to the fund's issuer, year and name when no source is recorded.
-    """
-    found: list[str] = []
-    for name in names or list(tables):
-        df = tables.get(name)
-        if df is None or "source" not in df:
-            continue
-        for s in df["source"].dropna():
-            rep = str(s).split("／")[0].strip()
-            if rep and rep not in found:
-                found.append(rep)
-    if not found and "fund" in tables and len(tables["fund"]):
-        f = tables["fund"].iloc[0]
-        found.append(f"{f['issuer']}{int(f['year'])}年度{f['fund_name']}自我评价报告")
-    return found
 
 
 def source_note(tables: Tables, names: Sequence[str] = ()) -> str:

@@ -92,9 +92,7 @@ def font_face_css(text: str) -> str:
             f'src:url(data:font/woff;base64,{data}) format("woff"); }}')
 
 
-def embed_font(pages: dict[str, str], css: str | None = None) -> dict[str, str]:
-    """Add one subset font (``css`` from :func:`font_face_css`, or made here) covering every
-    page's characters to each page's head."""
-    css = css or font_face_css("".join(pages.values()))
+def embed_font(pages: dict[str, str], css: str) -> dict[str, str]:
+    """Add a subset font (``css`` from :func:`font_face_css`) to each page's head."""
     return {name: text.replace("</head>", f"<style>{css}</style>\n</head>", 1)
             for name, text in pages.items()}

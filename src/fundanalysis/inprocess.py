@@ -181,7 +181,9 @@ def execute_in_child(input_path: str, output_path: str, parameters: dict[str, An
 
         # convert here too, so conversions run in parallel beside the other notebooks
         html = notebook_to_html(Path(output_path))
-        Path(output_path).with_suffix(".html-fragment").write_text(html, encoding="utf-8")
+        from fundanalysis import io as fio
+
+        fio.write_text(Path(output_path).with_suffix(".html-fragment"), html)
         conn.send(("ok", None, None))
     except PapermillExecutionError as exc:
         conn.send(("error", exc.ename, exc.evalue))

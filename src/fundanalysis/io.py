@@ -576,11 +576,16 @@ def read_tables(src: Path) -> dict[str, pd.DataFrame]:
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write a text file atomically (temp file, then rename)."""
+    """Write a text file (UTF-8) atomically: temp file, then rename."""
+    write_bytes(path, text.encode("utf-8"))
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write a file atomically (temp file, then rename); it follows the umask."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; published files follow the umask
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
     os.replace(tmp, path)

@@ -7,6 +7,7 @@ Money stays integer 元 (int64). Ratios (shares, utilisation) are computed exact
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -272,3 +273,23 @@ def year_over_year(summaries: list[dict[str, Any]]) -> pd.DataFrame:
         df[f"{c}_change"] = df[c].diff().astype("Int64")
     df["utilisation_change"] = df["utilisation"].diff()
     return df
+
+
+def report_names(tables: dict[str, pd.DataFrame], names: Sequence[str] = ()) -> list[str]:
+    """Report names from the ``source`` columns (text before ``／``), first seen first.
+
+    Falls back to the fund's issuer, year and name when no source is recorded.
+    """
+    found: list[str] = []
+    for name in names or list(tables):
+        df = tables.get(name)
+        if df is None or "source" not in df:
+            continue
+        for s in df["source"].dropna():
+            rep = str(s).split("／")[0].strip()
+            if rep and rep not in found:
+                found.append(rep)
+    if not found and "fund" in tables and len(tables["fund"]):
+        f = tables["fund"].iloc[0]
+        found.append(f"{f['issuer']}{int(f['year'])}年度{f['fund_name']}自我评价报告")
+    return found

@@ -143,8 +143,7 @@ class Report:
                 png = charts.render(fig, "png", dpi=CHART_DPI)
                 display(Image(data=png))
                 if self.charts_dir is not None:
-                    self.charts_dir.mkdir(parents=True, exist_ok=True)
-                    (self.charts_dir / f"{slug}.png").write_bytes(png)
+                    io.write_bytes(self.charts_dir / f"{slug}.png", png)
 
     @property
     def fund(self) -> pd.Series:
