@@ -16,11 +16,11 @@ import json
 import logging
 import os
 import re
-import shutil
 import signal
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from fundanalysis import __version__, io, metrics
-from fundanalysis.config import PACKAGE_DIR, REPORT_NOTEBOOKS_DIR
+from fundanalysis.config import REPORT_NOTEBOOKS_DIR
 from fundanalysis.convert import notebook_to_html
-from fundanalysis.errors import BuildError, InputError, LockedError
+from fundanalysis.errors import BuildError, InputError, Interrupted, LockedError, StorageError
 from fundanalysis.html import embed_font, esc, font_face_css, page
 from fundanalysis.kernels import KERNEL_ARGS, KernelPool
 from fundanalysis.pipeline import process_year, summarise, summary_json
@@ -57,11 +57,25 @@ class Section:
 
 
 def discover_sections(notebooks_dir: Path = REPORT_NOTEBOOKS_DIR) -> list[Section]:
-    """The report notebooks in order, with the titles stored in their metadata."""
+    """The report notebooks in order, with the titles stored in their metadata.
+
+    A notebook that is not valid JSON or not a valid notebook is a :class:`BuildError` naming
+    it, raised before anything runs.
+    """
+    import nbformat
+
     out = []
     for p in sorted(Path(notebooks_dir).glob("*.ipynb")):
-        meta = json.loads(p.read_text(encoding="utf-8")).get("metadata", {})
-        title = meta.get("fundanalysis", {}).get("title", p.stem)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # cells without ids: nbformat only warns
+                nb = nbformat.reads(p.read_text(encoding="utf-8"), as_version=4)
+                nbformat.validate(nb)
+        except (OSError, UnicodeDecodeError, ValueError, nbformat.ValidationError) as exc:
+            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise BuildError(f"report notebook {p} is broken: {detail}; restore it "
+                             f"(git checkout -- {p.name}) or fix it in Jupyter") from exc
+        title = nb.metadata.get("fundanalysis", {}).get("title", p.stem)
         out.append(Section(p, title))
     return out
 
@@ -73,8 +87,10 @@ def discover_sections(notebooks_dir: Path = REPORT_NOTEBOOKS_DIR) -> list[Sectio
 def year_lock(out_dir: Path, year: int, wait: bool = False) -> Iterator[None]:
     """An exclusive per-year lock; raises LockedError if held and ``wait`` is False."""
     lock_dir = Path(out_dir) / ".locks"
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    fh = open(lock_dir / f"{year}.lock", "a+")  # held for the whole block
+    with io.writing(lock_dir, "creating"):
+        lock_dir.mkdir(parents=True, exist_ok=True)
+    with io.writing(lock_dir, "creating the build lock in"):
+        fh = open(lock_dir / f"{year}.lock", "a+")  # held for the whole block
     try:
         flags = fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB)
         try:
@@ -102,16 +118,11 @@ def year_lock(out_dir: Path, year: int, wait: bool = False) -> Iterator[None]:
 
 def fingerprint(data_dir: Path, years: Sequence[int], notebooks_dir: Path) -> str:
     """Hash of everything a report depends on: all raw input, notebooks and library code."""
-    h = hashlib.sha256(__version__.encode())
     files: list[Path] = []
     for y in sorted(years):
         files += io.input_files(data_dir, y)
     files += sorted(Path(notebooks_dir).glob("*.ipynb"))
-    files += sorted(PACKAGE_DIR.rglob("*.py"))
-    for f in files:
-        h.update(f.name.encode())
-        h.update(f.read_bytes())
-    return h.hexdigest()
+    return io.content_digest(files, io.code_digest())
 
 
 def _published_fingerprint(out_dir: Path, year: int) -> str | None:
@@ -182,8 +193,17 @@ def execute_section(section: Section, year: int, data_dir: Path, out_dir: Path, 
             execution_timeout=timeout, start_timeout=120, **extra)
         return out_nb
     except PapermillExecutionError as exc:
+        from fundanalysis.inprocess import _status
+
+        if _status(exc.ename, exc.evalue) == "storage":
+            raise StorageError(f"cannot finish writing the report of {year} into {dest}: "
+                               f"{io.plain_cause(exc.evalue)}") from exc
         raise _section_error(section, year, out_nb, "raised", exc.ename, exc.evalue) from exc
     except Exception as exc:
+        from fundanalysis.inprocess import STORAGE_ERRNOS
+
+        if isinstance(exc, OSError) and exc.errno in STORAGE_ERRNOS:
+            raise io.storage_error(out_nb, exc) from exc
         name = type(exc).__name__
         what = "timed out" if "timeout" in name.lower() or "timed out" in str(exc) else (
             "kernel died" if "dead" in name.lower() else "failed")
@@ -239,6 +259,18 @@ class ForkRunner(Runner):
         with self._slots:
             return execute_section_forked(section, year, data_dir, out_dir, dest, timeout)
 
+    def close(self) -> None:
+        """Stop every notebook process still running (a build stopped by a signal or an error)."""
+        with _ACTIVE_LOCK:
+            procs = list(_ACTIVE)
+        for proc in procs:
+            with contextlib.suppress(Exception):
+                proc.kill()
+
+
+_ACTIVE: set[Any] = set()
+_ACTIVE_LOCK = threading.Lock()
+
 
 def _fork_context() -> Any:
     """A fork server that has imported everything the notebooks need (started once)."""
@@ -292,7 +324,19 @@ def execute_section_forked(section: Section, year: int, data_dir: Path, out_dir:
         str(section.path.parent), timeout, child))
     with _START_LOCK, _main_hidden():
         proc.start()
+    with _ACTIVE_LOCK:
+        _ACTIVE.add(proc)
     child.close()
+    try:
+        return _await_child(section, year, out_nb, proc, parent, timeout)
+    finally:
+        with _ACTIVE_LOCK:
+            _ACTIVE.discard(proc)
+
+
+def _await_child(section: Section, year: int, out_nb: Path, proc: Any, parent: Any, timeout: int
+                 ) -> Path:
+    """Wait for a notebook's child process and turn what it says (or its death) into a result."""
     cells = sum(1 for c in json.loads(section.path.read_text(encoding="utf-8"))["cells"]
                 if c["cell_type"] == "code")
     hard = timeout * (cells + 2) + 60  # the child stops a slow cell itself; this is the backstop
@@ -313,6 +357,9 @@ def execute_section_forked(section: Section, year: int, data_dir: Path, out_dir:
     status, ename, evalue = msg
     if status == "ok":
         return out_nb
+    if status == "storage":
+        raise StorageError(f"cannot finish writing the report of {year} into {out_nb.parent.parent}: "
+                           f"{io.plain_cause(evalue)}")
     what = "timed out" if ename == "CellTimeout" else "raised"
     raise _section_error(section, year, out_nb, what, ename, evalue)
 
@@ -371,19 +418,42 @@ def year_index(summary: dict[str, Any], sections: Sequence[Section], charts: Seq
                 nav=nav, footer=_footer(summary))
 
 
-def site_index(out_dir: Path) -> str:
-    """The top-level page listing every published year."""
+def read_summary(path: Path) -> dict[str, Any] | None:
+    """A published summary.json, or None (with a warning in the log) if it is missing or broken."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.warning("skipped %s: not a readable summary (%s)", path, exc)
+        return None
+    return data if isinstance(data, dict) and "year" in data else None
+
+
+def site_index(out_dir: Path, notes: list[str] | None = None) -> str:
+    """The top-level page listing every published year (a broken summary is skipped with a note)."""
     from fundanalysis.sections import fmt_pct, fmt_wan
 
     rows = []
     for d in sorted(Path(out_dir).iterdir(), reverse=True):
-        if not re.fullmatch(r"\d{4}", d.name) or not (d / "summary.json").is_file():
+        if not re.fullmatch(r"[0-9]{4}", d.name) or not (d / "summary.json").is_file():
             continue
-        s = json.loads((d / "summary.json").read_text(encoding="utf-8"))
-        rows.append(f'<tr><td><a href="{d.name}/index.html">{d.name} 年度</a></td>'
-                    f"<td>{esc(s['fund_name'])}</td><td class=\"num\">{esc(fmt_wan(s['budget_yuan']))}</td>"
-                    f"<td class=\"num\">{esc(fmt_wan(s['spent_yuan']))}</td>"
-                    f"<td class=\"num\">{esc(fmt_pct(s['utilisation']))}</td></tr>")
+        s = read_summary(d / "summary.json")
+        if s is None:
+            if notes is not None:
+                notes.append(f"{d / 'summary.json'} is not a readable summary; {d.name} is left out of "
+                             "the index (rebuild that year with --force)")
+            continue
+        try:
+            cells = (f'<tr><td><a href="{d.name}/index.html">{d.name} 年度</a></td>'
+                     f"<td>{esc(s['fund_name'])}</td><td class=\"num\">{esc(fmt_wan(s['budget_yuan']))}</td>"
+                     f"<td class=\"num\">{esc(fmt_wan(s['spent_yuan']))}</td>"
+                     f"<td class=\"num\">{esc(fmt_pct(s['utilisation']))}</td></tr>")
+        except (KeyError, TypeError, ValueError):
+            if notes is not None:
+                notes.append(f"{d / 'summary.json'} lacks key figures; {d.name} is left out of the index")
+            continue
+        rows.append(cells)
     body = ('<table class="fa-index"><thead><tr><th>年度</th><th>专项资金</th><th>总额</th>'
             "<th>已使用</th><th>执行率</th></tr></thead><tbody>" + "".join(rows)
             + "</tbody></table>") if rows else "<p>尚未生成任何年度的报告。</p>"
@@ -398,7 +468,6 @@ def write_charts(tables: dict[str, pd.DataFrame], dest: Path, formats: Sequence[
     """Render every chart of a year into ``dest`` (one file per chart and format)."""
     from fundanalysis import charts
 
-    dest.mkdir(parents=True, exist_ok=True)
     written = []
     for spec in charts.chart_specs(tables):
         fig = spec.make()
@@ -409,41 +478,71 @@ def write_charts(tables: dict[str, pd.DataFrame], dest: Path, formats: Sequence[
     return written
 
 
+def exports_dir(out_dir: Path, year: int) -> Path:
+    """Where ``fundanalysis charts`` publishes a year's chart files: apart from the report, so
+    neither a build nor an export ever overwrites the other's files."""
+    return Path(out_dir) / "exports" / str(year) / "charts"
+
+
 def export_charts(year: int, data_dir: Path, out_dir: Path, formats: Sequence[str] = ("png", "svg"),
                   dpi: int = 200) -> list[Path]:
-    """Export a year's charts to ``<out>/<year>/charts/`` for briefings (atomic per file set)."""
+    """Export a year's charts to ``<out>/exports/<year>/charts/`` for briefings.
+
+    The files are rendered into a staging folder and published in one atomic step as a new
+    version of that folder (the previous export is replaced whole, never file by file).
+    """
     from fundanalysis.pipeline import load_tables
 
     tables = load_tables(data_dir, year)
-    final = Path(out_dir) / str(year) / "charts"
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(out_dir) / f".charts-{year}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
-        written = write_charts(tables, tmp, formats, dpi)
-        final.mkdir(parents=True, exist_ok=True)
-        out = []
-        for p in written:
-            target = final / p.name
-            os.replace(p, target)
-            out.append(target)
-        return out
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    final = exports_dir(out_dir, year)
+    io.check_publishable(final)
+    with io.staging_dir(final) as tmp:
+        names = [p.name for p in write_charts(tables, tmp, formats, dpi)]
+        io.publish_dir(tmp, final)
+    return [final / n for n in names]
 
 
 # ------------------------------------------------------------------ the build
 
 
+class _QuietFileHandler(logging.FileHandler):
+    """A log file that, once the disk refuses it, stops writing instead of printing tracebacks."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        self.close()
+        logging.getLogger("fundanalysis.build").removeHandler(self)
+
+
 def _setup_log(out_dir: Path) -> tuple[Path, logging.Handler]:
     logs = Path(out_dir) / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    path = logs / f"build-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.log"
-    handler = logging.FileHandler(path, encoding="utf-8")
+    with io.writing(logs, "creating the log in"):
+        logs.mkdir(parents=True, exist_ok=True)
+        path = logs / f"build-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.log"
+        handler = _QuietFileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     return path, handler
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """While building, SIGTERM, SIGINT and SIGHUP raise :class:`Interrupted` in the main thread,
+    so that staging folders are removed and child processes stopped before the process ends."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: Any) -> None:
+        raise Interrupted(signum)
+
+    wanted = [signal.SIGTERM, signal.SIGINT, signal.SIGHUP]
+    old = {sig: signal.signal(sig, stop) for sig in wanted}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
 
 
 def build_reports(years: Sequence[int], data_dir: Path, out_dir: Path, jobs: int | None = None,
@@ -455,52 +554,71 @@ def build_reports(years: Sequence[int], data_dir: Path, out_dir: Path, jobs: int
     ``engine`` is ``inprocess`` (each notebook in a fresh process forked from a preloaded
     server; fast) or ``kernel`` (each notebook in a Jupyter kernel from a warm pool).
 
-    Raises InputError (nothing written), LockedError or BuildError (last good report kept).
+    Raises InputError (nothing written), LockedError, StorageError (a place to write is full,
+    read-only, or holds something the tool did not create: nothing replaced), BuildError (last
+    good report kept) or Interrupted (a signal: staging removed, children stopped).
     """
     say = echo or (lambda m: print(m, file=sys.stderr, flush=True))
     data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
     years = sorted(set(int(y) for y in years))
-    sections = discover_sections(notebooks_dir)
-    if not sections:
-        raise BuildError(f"no report notebooks in {notebooks_dir}")
-    fp = fingerprint(data_dir, io.list_years(data_dir), notebooks_dir)
-    stale = [y for y in years if force or _published_fingerprint(out_dir, y) != fp]
-    workers = max(1, min(jobs or os.cpu_count() or 2, len(stale) * len(sections)))
-    # the executors start now, so their start-up overlaps with validating the input
-    pool = (ForkRunner(workers) if engine == "inprocess" else KernelRunner(workers, notebooks_dir)
-            ) if stale else None
-    try:
-        problems = []
-        parsed = {}
+    with stop_on_signals():
+        sections = discover_sections(notebooks_dir)
+        if not sections:
+            raise BuildError(f"no report notebooks in {notebooks_dir}")
+        fp = fingerprint(data_dir, io.list_years(data_dir), notebooks_dir)
+        stale = [y for y in years if force or _published_fingerprint(out_dir, y) != fp]
+        if not stale and (out_dir / "index.html").is_file():
+            for y in years:
+                say(f"[{y}] up to date (input, notebooks and code unchanged); --force rebuilds")
+            return []  # nothing to do, so nothing is written (a read-only folder is fine)
         for y in stale:
-            try:
-                parsed[y] = process_year(data_dir, y)
-            except InputError as exc:
-                problems.extend(exc.problems)
-        if problems:
-            raise InputError(problems)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        log_path, handler = _setup_log(out_dir)
-        say(f"log: {log_path}")
+            io.check_publishable(out_dir / str(y))
+            io.check_publishable(io.processed_dir(data_dir, y))
+        workers = max(1, min(jobs or os.cpu_count() or 2, len(stale) * len(sections)))
+        # the executors start now, so their start-up overlaps with validating the input
+        pool = (ForkRunner(workers) if engine == "inprocess" else KernelRunner(workers, notebooks_dir)
+                ) if stale else None
         try:
-            with contextlib.ExitStack() as stack:
-                for y in years:
-                    stack.enter_context(year_lock(out_dir, y, wait=wait))
-                todo = [y for y in stale if force or _published_fingerprint(out_dir, y) != fp]
-                for y in sorted(set(years) - set(todo)):
-                    say(f"[{y}] up to date (input, notebooks and code unchanged); --force rebuilds")
-                    log.info("%s up to date", y)
-                if todo:
-                    assert pool is not None
-                    _build(todo, parsed, sections, data_dir, out_dir, pool, timeout, fp, say)
-                io.write_text(out_dir / "index.html", _with_font(out_dir, {"index": site_index(out_dir)})["index"])
-                return todo
+            problems = []
+            parsed = {}
+            for y in stale:
+                try:
+                    parsed[y] = process_year(data_dir, y)
+                except InputError as exc:
+                    problems.extend(exc.problems)
+            if problems:
+                raise InputError(problems)
+            with io.writing(out_dir, "creating"):
+                out_dir.mkdir(parents=True, exist_ok=True)
+            log_path, handler = _setup_log(out_dir)
+            say(f"log: {log_path}")
+            try:
+                with contextlib.ExitStack() as stack:
+                    for y in years:
+                        stack.enter_context(year_lock(out_dir, y, wait=wait))
+                    todo = [y for y in stale if force or _published_fingerprint(out_dir, y) != fp]
+                    for y in sorted(set(years) - set(todo)):
+                        say(f"[{y}] up to date (input, notebooks and code unchanged); --force rebuilds")
+                        log.info("%s up to date", y)
+                    if todo:
+                        assert pool is not None
+                        _build(todo, parsed, sections, data_dir, out_dir, pool, timeout, fp, say)
+                    notes: list[str] = []
+                    index = site_index(out_dir, notes)
+                    for note in notes:
+                        say(f"note: {note}")
+                        log.warning("%s", note)
+                    io.write_text(out_dir / "index.html", _with_font(out_dir, {"index": index})["index"])
+                    return todo
+            except BaseException as exc:
+                log.error("build stopped: %s", exc)
+                raise
+            finally:
+                log.removeHandler(handler)
+                handler.close()
         finally:
-            log.removeHandler(handler)
-            handler.close()
-    finally:
-        if pool is not None:
-            pool.close()
+            if pool is not None:
+                pool.close()
 
 
 def _font_cache_dir() -> Path:
@@ -529,16 +647,29 @@ def _build(years: list[int], parsed: dict, sections: list[Section], data_dir: Pa
     from fundanalysis.pipeline import write_processed
 
     for y in years:
-        for old in out_dir.glob(f".staging-{y}-*"):
-            shutil.rmtree(old, ignore_errors=True)
+        for old in io.stale_staging(out_dir, str(y)):
+            io.remove_owned(old)
         write_processed(data_dir, y, parsed[y])
-    staging = {y: Path(_mkstage(out_dir, y)) for y in years}
+    staging: dict[int, Path] = {}
+    try:
+        for y in years:
+            staging[y] = io.make_staging(out_dir, str(y))
+        _run_all(years, parsed, sections, data_dir, out_dir, pool, timeout, fp, say, staging)
+    finally:
+        for st in staging.values():  # published or kept as failed by now, unless interrupted
+            io.remove_owned(st)
+
+
+def _run_all(years: list[int], parsed: dict, sections: list[Section], data_dir: Path,
+             out_dir: Path, pool: Runner, timeout: int, fp: str, say: Callable[[str], None],
+             staging: dict[int, Path]) -> None:
     tasks = [(y, s) for y in years for s in sections]
     failures: dict[int, list[str]] = {}
     t0 = time.perf_counter()
     done = 0
     # twice as many threads as kernels: one converts to HTML while the next notebook runs
-    with ThreadPoolExecutor(max_workers=2 * pool.size) as workers:
+    workers = ThreadPoolExecutor(max_workers=2 * pool.size)
+    try:
         futs = {workers.submit(_run_task, y, s, data_dir, out_dir, staging[y], timeout, sections,
                                page_info(y, parsed[y].tables), pool): (y, s)
                 for y, s in tasks}
@@ -553,11 +684,18 @@ def _build(years: list[int], parsed: dict, sections: list[Section], data_dir: Pa
                 failures.setdefault(y, []).append(str(exc))
                 say(f"[{y}] {s.slug} ✗ {exc}")
                 log.error("%s", exc)
+    except BaseException:
+        pool.close()  # stop running notebooks now rather than wait for them
+        # their threads end at once now; wait, so none writes into a staging folder being removed
+        workers.shutdown(wait=True, cancel_futures=True)
+        raise
+    workers.shutdown(wait=True)
     for y in years:
         if y in failures:
             kept = out_dir / "failed" / f"{y}-{time.strftime('%Y%m%dT%H%M%S')}"
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging[y], kept)
+            with io.writing(kept, "keeping the failed notebooks in"):
+                kept.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging[y], kept)
             log.error("%s failed; executed notebooks kept in %s", y, kept)
             say(f"[{y}] failed; the published report is unchanged; executed notebooks kept in {kept}")
             continue
@@ -586,21 +724,18 @@ def _finish_year(year: int, parsed: Any, sections: list[Section], st: Path, out_
     io.publish_dir(st, out_dir / str(year))
 
 
-def _mkstage(out_dir: Path, year: int) -> Path:
-    return io.make_staging(out_dir, str(year))
-
-
 def _run_task(year: int, section: Section, data_dir: Path, out_dir: Path, stage: Path,
               timeout: int, sections: Sequence[Section], info: dict[str, Any], pool: Runner) -> float:
     t = time.perf_counter()
-    nb = pool.run(section, year, data_dir, out_dir, stage, timeout)
-    fragment = nb.with_suffix(".html-fragment")
-    if fragment.exists():  # converted by the child that ran it
-        body = fragment.read_text(encoding="utf-8")
-        fragment.unlink()
-    else:
-        body = notebook_to_html(nb)
-    io.write_text(stage / f"{section.slug}.html", section_page(section, sections, info, body))
+    with io.writing(stage, "writing the report into"):
+        nb = pool.run(section, year, data_dir, out_dir, stage, timeout)
+        fragment = nb.with_suffix(".html-fragment")
+        if fragment.exists():  # converted by the child that ran it
+            body = fragment.read_text(encoding="utf-8")
+            fragment.unlink()
+        else:
+            body = notebook_to_html(nb)
+        io.write_text(stage / f"{section.slug}.html", section_page(section, sections, info, body))
     return time.perf_counter() - t
 
 

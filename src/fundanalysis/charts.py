@@ -133,16 +133,40 @@ def _units(s: str) -> int:
     return sum(1 if ord(c) < 0x2E80 else 2 for c in s)
 
 
-def wrap_text(text: str, width: int) -> str:
+def shorten(text: str, units: int) -> str:
+    """Cut text to at most ``units`` display units (a CJK character is 2), ending in "…".
+
+    >>> shorten("中汽研（天津）汽车信息咨询有限公司", 16)
+    '中汽研（天津）…'
+    """
+    text = str(text)
+    if _units(text) <= units:
+        return text
+    out, used = [], 0
+    for ch in text:
+        w = _units(ch)
+        if used + w > units - 2:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "…"
+
+
+def wrap_text(text: str, width: int, max_lines: int = 4) -> str:
     """Wrap Chinese text to lines of at most ``width`` CJK characters, balanced.
 
-    ASCII runs (numbers, words) are never split and no line starts with closing punctuation.
+    ASCII runs (numbers, words) are not split unless longer than a line, and no line starts
+    with closing punctuation. Text that would take more than ``max_lines`` lines is shortened
+    with "…" (a chart shows a name; the tables show it whole).
 
     >>> wrap_text("工信部2019年工业互联网创新发展工程中标企业", 12)
     '工信部2019年工业互联网\\n创新发展工程中标企业'
+    >>> wrap_text("很长" * 200, 10).count("\\n")
+    3
     """
-    lines_out = []
-    for para in str(text).split("\n"):
+    text = "\n".join(shorten(p, max_lines * 2 * width) for p in str(text).split("\n")[:max_lines])
+    lines_out: list[str] = []
+    for para in text.split("\n"):
         total = _units(para)
         limit = 2 * width
         if total <= limit:
@@ -152,6 +176,8 @@ def wrap_text(text: str, width: int) -> str:
         tries = [_greedy_wrap(para, w) for w in range(math.ceil(total / n), limit + 1)]
         fitting = [ls for ls in tries if len(ls) <= n] or [tries[-1]]
         lines_out.extend(max(fitting, key=_nice_breaks))  # first of the best: most balanced
+    if len(lines_out) > max_lines:
+        lines_out = [*lines_out[:max_lines - 1], shorten(lines_out[max_lines - 1] + "……", 2 * width)]
     return "\n".join(lines_out)
 
 
@@ -162,7 +188,8 @@ def _nice_breaks(lines: list[str]) -> int:
 
 def _greedy_wrap(text: str, limit: int) -> list[str]:
     lines: list[list[str]] = [[]]
-    for tok in _TOKEN_RE.findall(text):
+    tokens = [t[i:i + limit] for t in _TOKEN_RE.findall(text) for i in range(0, len(t), max(limit, 1))]
+    for tok in tokens:
         cur = lines[-1]
         if not cur or _units("".join(cur) + tok) <= limit or tok[0] in _NO_LINE_START:
             cur.append(tok)
@@ -318,7 +345,7 @@ def _draw_bars(ch: _Chart, bars: Sequence[Bar]) -> None:
         if not b.text:
             continue
         end = b.label_x if b.label_x is not None else b.start + b.value
-        ann = ax.annotate(_esc(b.text), xy=(end, y), xytext=(4, 0), textcoords="offset points",
+        ann = ax.annotate(_esc(shorten(b.text, 60)), xy=(end, y), xytext=(4, 0), textcoords="offset points",
                           va="center", ha="left", **_font(t, t.value_size))
         ch.ends.append((ann, end))
     labelled = [(y, b.label) for b, y in zip(bars, ys, strict=True) if b.label]
@@ -330,7 +357,7 @@ def _draw_bars(ch: _Chart, bars: Sequence[Bar]) -> None:
 
 def _set_xaxis(ch: _Chart, label: str, fmt: Callable[[float, object], str]) -> None:
     t = ch.theme
-    ch.ax.set_xlabel(label, labelpad=6, **_font(t, t.value_size, t.muted))
+    ch.ax.set_xlabel(_esc(label), labelpad=6, **_font(t, t.value_size, t.muted))
     ch.ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10], min_n_ticks=3))
     ch.ax.xaxis.set_major_formatter(FuncFormatter(fmt))
     ch.ax.set_xlim(left=0)
@@ -504,7 +531,8 @@ def spending_by_part_chart(tables: Tables, theme: Theme | None = None) -> Figure
                                                       ascending=[False, True])
     total = int(sum(int(v) for v in df["spent_yuan"]))
     values = [int(v) for v in df["spent_yuan"]]
-    bars = [Bar(f"{wrap_text(str(p.part), LABEL_CHARS)}\n{p.department}", _to_wan(p.spent_yuan),
+    bars = [Bar(f"{wrap_text(str(p.part), LABEL_CHARS, 3)}\n{wrap_text(str(p.department), LABEL_CHARS, 1)}",
+                _to_wan(p.spent_yuan),
                 f"{wan(p.spent_yuan)}（{p.projects}个项目，占{pct(p.spent_yuan, total, 1)}）",
                 color=_lead_color(t, values, i))
             for i, p in enumerate(df.itertuples())]
@@ -723,7 +751,7 @@ def rank_chart(tables: Tables, theme: Theme | None = None) -> Figure:
                 linestyle="none")
         scope = r.scope if isinstance(r.scope, str) else ""
         star = "*" if r.rank_source == "按全省城市数值计算" else ""
-        ann = ax.annotate(f"{scope}第{int(r.rank)}名{star}（{r.value}{r.unit}）",
+        ann = ax.annotate(_esc(shorten(f"{scope}第{int(r.rank)}名{star}（{r.value}{r.unit}）", 40)),
                           xy=(int(r.rank), i), xytext=(9, 0), textcoords="offset points",
                           va="center", ha="left", **_font(t, t.value_size))
         ch.ends.append((ann, float(int(r.rank))))

@@ -15,15 +15,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fundanalysis.config import DEFAULT_MONEY_UNIT
+from fundanalysis.config import DEFAULT_MONEY_UNIT, MAX_AMOUNT_YUAN
 
 #: Multipliers to 元 as powers of ten.
 MONEY_UNITS: dict[str, int] = {"元": 0, "万元": 4, "万": 4, "亿元": 8, "亿": 8}
 
-#: Largest amount that fits the processed tables' Int64 columns; larger is a typo.
-MAX_YUAN = 2**63 - 1
+#: Largest count accepted (a count beyond it is a typo).
+MAX_COUNT = 2**53
 #: Integer digits in 元 that always fit in int64 (the vectorised path's safe width).
 _SAFE_YUAN_DIGITS = 18
+#: Thousands separators: a comma is only read as one between groups of three digits.
+_GROUPED_RE = re.compile(r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?\D*$")
 
 _MONEY_RE = re.compile(r"^(?P<sign>[-+]?)(?P<int>\d+)(?:\.(?P<frac>\d+))?(?P<unit>\D*)$")
 _NUMBERING_RE = re.compile(
@@ -56,7 +58,20 @@ def _is_blank(value: Any) -> bool:
 def _normalise_money_text(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("¥", "").replace("RMB", "").replace("人民币", "")
-    return re.sub(r"[\s,]", "", text)
+    return re.sub(r"\s", "", text)
+
+
+def _drop_thousands(norm: str, value: Any) -> str:
+    """Remove thousands separators; refuse a comma that is not one (``73,8万元``: a decimal comma?)."""
+    if "," not in norm:
+        return norm
+    if _GROUPED_RE.match(norm):
+        return norm.replace(",", "")
+    as_point = norm.replace(",", ".", 1) if norm.count(",") == 1 else None
+    reading = f"; is it {as_point} (a decimal comma) or {norm.replace(',', '')}?" if as_point else ""
+    raise CleanError(f"amount {value!r} has a comma that is not a thousands separator (those "
+                     f"separate groups of three digits){reading} Write decimals with a point, "
+                     "e.g. 73.8万元")
 
 
 def parse_money(value: Any, default_unit: str = DEFAULT_MONEY_UNIT) -> int:
@@ -90,7 +105,7 @@ def parse_money(value: Any, default_unit: str = DEFAULT_MONEY_UNIT) -> int:
         text = value
     else:
         raise CleanError(f"amount {value!r} has unsupported type {type(value).__name__}")
-    norm = _normalise_money_text(text)
+    norm = _drop_thousands(_normalise_money_text(text), value)
     if len(re.findall(r"\d", norm)) != len(re.findall(_PLAIN_DIGITS, text)):
         raise CleanError(f"amount {value!r} has digits other than 0-9 (such as ① or ²)")
     m = _MONEY_RE.match(norm)
@@ -109,8 +124,9 @@ def parse_money(value: Any, default_unit: str = DEFAULT_MONEY_UNIT) -> int:
         raise CleanError(f"amount {value!r} is not a number") from exc
     if dec != dec.to_integral_value():
         raise CleanError(f"amount {value!r} is not a whole number of 元")
-    if dec > MAX_YUAN:
-        raise CleanError(f"amount {value!r} is too large (more than {MAX_YUAN} 元)")
+    if dec > MAX_AMOUNT_YUAN:
+        raise CleanError(f"amount {value!r} is too large (more than {MAX_AMOUNT_YUAN:,} 元, "
+                         "the limit for one amount)")
     return int(dec)
 
 
@@ -155,9 +171,11 @@ def _parse_money_values(s: pd.Series, default_unit: str) -> tuple[pd.Series, pd.
     if s.empty:
         return out, err
     text = _as_text(s)
-    norm = text.str.normalize("NFKC").str.replace("[ \t\r\n\f\v,¥]|RMB|人民币", "", regex=True)
+    norm = text.str.normalize("NFKC").str.replace("[ \t\r\n\f\v¥]|RMB|人民币", "", regex=True)
     blank = (text.isna() | (text.str.strip() == "")).fillna(True).astype(bool)
-    parts = norm.str.extract(r"^(?P<sign>[-+]?)(?P<int>[0-9]+)(?:\.(?P<frac>[0-9]+))?(?P<unit>[^0-9]*)$")
+    parts = norm.str.extract(r"^(?P<sign>[-+]?)(?P<int>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)"
+                             r"(?:\.(?P<frac>[0-9]+))?(?P<unit>[^0-9]*)$")
+    parts["int"] = parts["int"].str.replace(",", "", regex=False)
     unit = parts["unit"].mask(parts["unit"] == "", default_unit)
     frac = parts["frac"].fillna("")
     foreign = (norm.str.count(r"\d") != text.str.count(_PLAIN_DIGITS)).fillna(False)
@@ -179,7 +197,10 @@ def _parse_money_values(s: pd.Series, default_unit: str) -> tuple[pd.Series, pd.
         if exp:
             fvals = frac[sel].str.slice(0, exp).str.pad(exp, side="right", fillchar="0")
             ints = ints * (10**exp) + fvals.astype("int64")
-        out.loc[sel] = ints.astype("int64").to_numpy()
+        too_big = (ints > MAX_AMOUNT_YUAN).fillna(False).astype(bool)
+        ok.loc[too_big[too_big].index] = False  # the scalar parser says why
+        out.loc[sel] = ints.where(~too_big, 0).astype("int64").to_numpy()
+    out[~ok] = pd.NA
     bad = (~ok & ~blank).to_numpy()
     for idx in s.index[bad]:
         try:
@@ -316,7 +337,7 @@ def parse_count(value: Any) -> int:
             n = int(m.group(1))
     if n < 0:
         raise CleanError(f"count {value!r} is negative")
-    if n > MAX_YUAN:
+    if n > MAX_COUNT:
         raise CleanError(f"count {value!r} is too large")
     return n
 
@@ -413,3 +434,52 @@ def parse_stated(value: Any) -> tuple[int, str]:
     except CleanError as exc:
         raise CleanError(f"stated value {value!r} is neither a count such as 91个 nor an amount "
                          f"such as 868.7万元 ({exc})") from exc
+
+
+#: Invisible format characters (zero-width space and joiners, direction marks, BOM, soft hyphen)
+#: that copying from web pages and Word leaves in names; they are dropped from text cells.
+INVISIBLE_CHARS = ("\u00ad\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                   "\u2060\u2061\u2062\u2063\u2064\ufeff")
+#: Control characters (other than tab and line breaks, which are whitespace): refused in text.
+CONTROL_CLASS = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+_KEY_DROP = re.compile(r"[\s" + INVISIBLE_CHARS + "]+")
+
+
+def name_key(name: Any) -> str:
+    """The form in which two names are compared: NFKC (bracket and digit width), case folded,
+    without whitespace or invisible characters.
+
+    >>> name_key("中汽研(天津)汽车") == name_key("中汽研（天津）汽车\\u200b")
+    True
+    """
+    if _is_blank(name):
+        return ""
+    return _KEY_DROP.sub("", unicodedata.normalize("NFKC", str(name)).casefold())
+
+
+def name_keys(s: pd.Series) -> pd.Series:
+    """Vectorised :func:`name_key` (blank → empty string)."""
+    text = s.astype(_FAST_STR).fillna("")
+    return (text.str.normalize("NFKC").str.casefold()
+            .str.replace(r"[\s" + INVISIBLE_CHARS + "]+", "", regex=True).astype(object))
+
+
+def visible_difference(a: str, b: str) -> str:
+    """Where two names that look alike differ, with the characters named, or "" if they do not.
+
+    >>> visible_difference("中汽研（天津）", "中汽研(天津)")
+    "character 4: '（' U+FF08 FULLWIDTH LEFT PARENTHESIS vs '(' U+0028 LEFT PARENTHESIS"
+    """
+    from difflib import SequenceMatcher
+
+    from fundanalysis.errors import char_name
+
+    if a == b:
+        return ""
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
+        left = " ".join(char_name(c) for c in a[i1:i2][:3]) or "nothing"
+        right = " ".join(char_name(c) for c in b[j1:j2][:3]) or "nothing"
+        return f"character {i1 + 1}: {left} vs {right}"
+    return ""

@@ -6,8 +6,10 @@ Exit codes: 0 ok, 1 build failed, 2 bad input, 3 another build of the year is ru
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
@@ -16,10 +18,11 @@ from fundanalysis.config import (
     EXIT_BAD_INPUT,
     EXIT_BUILD_FAILED,
     EXIT_LOCKED,
+    EXIT_STORAGE,
     MAX_YEAR,
     MIN_YEAR,
 )
-from fundanalysis.errors import BuildError, InputError, LockedError, Problem
+from fundanalysis.errors import BuildError, InputError, Interrupted, LockedError, Problem, StorageError, printable
 
 DATA_DIR_OPT = click.option(
     "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data"),
@@ -31,11 +34,50 @@ YEAR_OPT = click.option("--year", type=click.IntRange(MIN_YEAR, MAX_YEAR), requi
                         help="Report year.")
 
 
-def _fail_input(exc: InputError) -> None:
+def _fail_input(exc: InputError) -> NoReturn:
     click.echo(f"Bad input: {len(exc.problems)} problem(s); nothing was written.", err=True)
     for p in exc.problems:
         click.echo(f"  - {p}", err=True)
     sys.exit(EXIT_BAD_INPUT)
+
+
+def _note(text: str) -> None:
+    click.echo(f"note: {printable(text)}", err=True)
+
+
+class GuardedGroup(click.Group):
+    """Every command turns the failures a user can meet into a message and an exit code.
+
+    Disk full, read-only folders and paths the tool will not replace exit 4; SIGTERM, SIGINT
+    and SIGHUP clean up (staging folders, child processes) and exit 128 + the signal; an
+    unexpected error prints one line (``FUNDANALYSIS_DEBUG=1`` shows the traceback) and exits 1.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from fundanalysis.build import stop_on_signals
+
+        try:
+            with stop_on_signals():
+                return super().invoke(ctx)
+        except StorageError as exc:
+            click.echo(f"Cannot write: {printable(exc)}", err=True)
+            sys.exit(EXIT_STORAGE)
+        except Interrupted as exc:
+            click.echo(f"Stopped: {exc}; unfinished work was removed, published reports are unchanged.",
+                       err=True)
+            sys.exit(128 + exc.signum)
+        except MemoryError:
+            click.echo("Out of memory: the input is too large for this machine's free memory.", err=True)
+            sys.exit(EXIT_STORAGE)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort,
+                SystemExit):
+            raise
+        except Exception as exc:
+            if os.environ.get("FUNDANALYSIS_DEBUG"):
+                raise
+            click.echo(f"Internal error: {type(exc).__name__}: {printable(exc)} "
+                       "(FUNDANALYSIS_DEBUG=1 shows the traceback; please report it)", err=True)
+            sys.exit(EXIT_BUILD_FAILED)
 
 
 def _require_data_dir(data_dir: Path) -> Path:
@@ -45,7 +87,7 @@ def _require_data_dir(data_dir: Path) -> Path:
     return data_dir.resolve()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="fundanalysis")
 def main() -> None:
     """Clean, check, summarise and report on special-fund evaluation workbooks."""
@@ -64,7 +106,7 @@ def clean(year: int, data_dir: Path) -> None:
     except InputError as exc:
         _fail_input(exc)
     for note in parsed.notes:
-        click.echo(f"note: {note}", err=True)
+        _note(note)
     click.echo(f"wrote {len(parsed.tables)} tables to {dest}")
 
 
@@ -85,8 +127,16 @@ def check(year: int, data_dir: Path, as_json: bool) -> None:
                                   indent=2))
             sys.exit(EXIT_BAD_INPUT)
         _fail_input(exc)
+    except Exception as exc:
+        if not as_json or os.environ.get("FUNDANALYSIS_DEBUG"):
+            raise
+        # a program reading --json always gets JSON, even when the check itself fails
+        click.echo(json.dumps([Problem(str(io.year_dir(data_dir, year)), None, None, None, None,
+                                       f"internal error: {type(exc).__name__}: {exc}").as_dict()],
+                              ensure_ascii=False, indent=2))
+        sys.exit(EXIT_BUILD_FAILED)
     for note in parsed.notes:
-        click.echo(f"note: {note}", err=True)
+        _note(note)
     if as_json:
         click.echo("[]")
     else:
@@ -112,16 +162,20 @@ def summary(year: int, data_dir: Path) -> None:
 @YEAR_OPT
 @OUT_DIR_OPT
 @DATA_DIR_OPT
-def template(year: int, out_dir: Path, data_dir: Path) -> None:
+@click.option("--force", is_flag=True, help="Overwrite an existing template (it may be filled in).")
+def template(year: int, out_dir: Path, data_dir: Path, force: bool) -> None:
     """Write a blank input workbook for YEAR to <out-dir>/templates/."""
+    from io import BytesIO
+
     from fundanalysis.template import build_template
 
-    _ = data_dir
     dest = out_dir / "templates" / f"fund-{year}.xlsx"
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.tmp")
-    build_template(year).save(tmp)
-    tmp.replace(dest)
+    if (dest.exists() or dest.is_symlink()) and not force:
+        raise StorageError(f"{dest} already exists and may be filled in; it was left as it is. "
+                           "Pass --force to overwrite it, or move it away first")
+    buf = BytesIO()
+    build_template(year).save(buf)
+    io.write_bytes(dest, buf.getvalue())
     click.echo(f"wrote {dest}; fill it in and copy it to {io.year_dir(data_dir, year)}/")
 
 
@@ -148,10 +202,16 @@ def report(years: tuple[int, ...], data_dir: Path, out_dir: Path, jobs: int | No
     from fundanalysis.build import build_reports
 
     data_dir = _require_data_dir(data_dir)
-    chosen = list(years) or io.list_years(data_dir)
+    chosen = list(years)
+    if not chosen:
+        # all years: folders that are not years, or hold no input yet, are skipped with a note
+        chosen, notes = io.years_with_input(data_dir)
+        for note in notes:
+            _note(note)
     if not chosen:
         _fail_input(InputError([Problem(str(data_dir / "raw"), None, None, None, None,
-                                        "no year folders under raw/")]))
+                                        "no year folder with input under raw/ (e.g. raw/2019/ with "
+                                        "a workbook); fundanalysis template --year Y writes a blank one")]))
     try:
         kwargs = {"notebooks_dir": notebooks_dir.resolve()} if notebooks_dir else {}
         build_reports(chosen, data_dir=data_dir, out_dir=out_dir.resolve(), jobs=jobs,

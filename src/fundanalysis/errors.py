@@ -2,8 +2,29 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
+
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+
+
+def printable(text: Any) -> str:
+    """Text safe to print on a terminal: control and invisible characters shown as ``<U+001B>``.
+
+    Escape sequences in a user's data can otherwise recolour or hide the rest of the output.
+
+    >>> printable("常州\x1b[2J日报\u200b")
+    '常州<U+001B>[2J日报<U+200B>'
+    """
+    return _INVISIBLE.sub(lambda m: f"<U+{ord(m.group()):04X}>", str(text))
+
+
+def char_name(ch: str) -> str:
+    """A character with its code point and Unicode name, e.g. ``'（' U+FF08 FULLWIDTH LEFT PARENTHESIS``."""
+    shown = printable(ch) if _INVISIBLE.fullmatch(ch) else repr(ch)
+    return f"{shown} U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')}"
 
 
 @dataclass(frozen=True)
@@ -16,19 +37,21 @@ class Problem:
     column: str | None
     value: Any
     reason: str
+    #: what ``row`` counts: an Excel "row", or a "line" of a text file (CSV)
+    row_kind: str = "row"
 
     def __str__(self) -> str:
-        where = [self.file]
+        where = [printable(self.file)]
         if self.sheet is not None:
-            where.append(f"sheet {self.sheet!r}")
+            where.append(f"sheet {printable(repr(self.sheet))}")
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(f"{self.row_kind} {self.row}")
         if self.column is not None:
-            where.append(f"column {self.column!r}")
+            where.append(f"column {printable(repr(self.column))}")
         text = ", ".join(where)
         if self.value is not None:
-            text += f", value {self.value!r}"
-        return f"{text}: {self.reason}"
+            text += f", value {printable(repr(self.value))}"
+        return f"{text}: {printable(self.reason)}"
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-friendly form."""
@@ -39,6 +62,7 @@ class Problem:
             "column": self.column,
             "value": None if self.value is None else str(self.value),
             "reason": self.reason,
+            "row_kind": self.row_kind,
         }
 
 
@@ -56,3 +80,20 @@ class BuildError(Exception):
 
 class LockedError(Exception):
     """Another build of the same year is running."""
+
+
+class StorageError(Exception):
+    """A file or folder cannot be written or replaced: disk full, read-only, or in the way.
+
+    Raised instead of touching anything the tool did not create; the message names the path.
+    """
+
+
+class Interrupted(BaseException):
+    """The process received SIGTERM, SIGINT or SIGHUP; raised so that clean-up runs."""
+
+    def __init__(self, signum: int):
+        import signal
+
+        self.signum = signum
+        super().__init__(f"stopped by {signal.Signals(signum).name}")

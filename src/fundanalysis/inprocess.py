@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import errno
 import io
 import os
 import signal
@@ -172,6 +173,9 @@ def execute_in_child(input_path: str, output_path: str, parameters: dict[str, An
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
+    # Ctrl-C reaches the whole process group: the parent stops the build and kills this child,
+    # which must not print a traceback of its own on the way
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.chdir(cwd)
     try:
         pm.execute_notebook(input_path, output_path, parameters=parameters, engine_name=ENGINE_NAME,
@@ -184,13 +188,36 @@ def execute_in_child(input_path: str, output_path: str, parameters: dict[str, An
         from fundanalysis import io as fio
 
         fio.write_text(Path(output_path).with_suffix(".html-fragment"), html)
-        conn.send(("ok", None, None))
+        _tell(conn, ("ok", None, None))
     except PapermillExecutionError as exc:
-        conn.send(("error", exc.ename, exc.evalue))
+        _tell(conn, (_status(exc.ename, exc.evalue), exc.ename, exc.evalue))
     except BaseException as exc:  # report anything, then end the child
-        conn.send(("error", type(exc).__name__, str(exc).strip().splitlines()[0] if str(exc) else ""))
+        text = str(exc).strip().splitlines()[0] if str(exc) else ""
+        _tell(conn, (_status(type(exc).__name__, text, exc), type(exc).__name__, text))
     finally:
-        conn.close()
+        with contextlib.suppress(OSError):
+            conn.close()
+
+
+#: OS errors that mean "the disk cannot take it", not "the notebook is wrong".
+STORAGE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+
+
+def _status(ename: str, evalue: str, exc: BaseException | None = None) -> str:
+    """``storage`` when a failure is the disk's (full, read-only), else ``error``."""
+    if isinstance(exc, OSError) and exc.errno in STORAGE_ERRNOS:
+        return "storage"
+    if ename == "StorageError" or any(os.strerror(e) in (evalue or "") for e in STORAGE_ERRNOS):
+        return "storage"
+    return "error"
+
+
+def _tell(conn: Any, msg: tuple[Any, ...]) -> None:
+    """Send the result to the parent; if the parent is gone (stopped), end quietly."""
+    try:
+        conn.send(msg)
+    except OSError:  # BrokenPipeError: the build was stopped
+        os._exit(1)
 
 
 def preload() -> None:

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
+import functools
+import json
 import os
 import re
 import shutil
@@ -19,8 +22,9 @@ import tempfile
 import time
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from io import StringIO
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 
@@ -28,7 +32,7 @@ import pandas as pd
 from defusedxml import ElementTree as SafeET
 
 from fundanalysis import config
-from fundanalysis.errors import InputError, Problem
+from fundanalysis.errors import InputError, Problem, StorageError
 from fundanalysis.exports import neutralise_formulas
 
 _NS = {
@@ -62,6 +66,18 @@ class RawSheet:
     #: cells read as empty although they are not (formula without cached value, error value):
     #: {"C3": ("=1+2", reason)}
     bad_cells: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: number cells whose Excel format shows a unit or a scale: {"C3": NumberFormat}
+    cell_formats: dict[str, NumberFormat] = field(default_factory=dict)
+    #: Excel rows (1-based) and columns (1-based) hidden in Excel; whether the sheet is hidden
+    hidden_rows: list[int] = field(default_factory=list)
+    hidden_columns: list[int] = field(default_factory=list)
+    hidden: bool = False
+    #: for text files: the line each grid row starts on (None: row i is line i + 1)
+    row_numbers: list[int] | None = None
+    #: what a problem calls a row of this sheet: an Excel "row" or a CSV "line"
+    row_kind: str = "row"
+    #: notes about how the file was read (e.g. its text encoding)
+    notes: list[str] = field(default_factory=list)
 
 
 def year_dir(data_dir: Path, year: int) -> Path:
@@ -75,11 +91,45 @@ def processed_dir(data_dir: Path, year: int) -> Path:
 
 
 def list_years(data_dir: Path) -> list[int]:
-    """Years that have a raw input folder, ascending."""
+    """Years that have a raw input folder (ASCII four digits, in range), ascending."""
+    return scan_years(data_dir)[0]
+
+
+def scan_years(data_dir: Path) -> tuple[list[int], list[str]]:
+    """Year folders under ``raw/`` and notes on folders that are not one.
+
+    A year folder is named with four ASCII digits within the accepted years; anything else
+    (``0000``, ``２０２０`` in full-width digits, ``2019-old``) is noted and left alone.
+    """
     raw = Path(data_dir) / "raw"
     if not raw.is_dir():
-        return []
-    return sorted(int(p.name) for p in raw.iterdir() if p.is_dir() and re.fullmatch(r"\d{4}", p.name))
+        return [], []
+    years, notes = [], []
+    for p in sorted(raw.iterdir()):
+        if not p.is_dir() or p.name.startswith("."):
+            continue
+        if re.fullmatch(r"[0-9]{4}", p.name) and config.MIN_YEAR <= int(p.name) <= config.MAX_YEAR:
+            years.append(int(p.name))
+        elif re.fullmatch(r"\d{4}", p.name):
+            ascii_name = "".join(str(int(c)) for c in p.name)
+            hint = (f"write it with ASCII digits ({ascii_name})" if ascii_name != p.name
+                    else f"years run from {config.MIN_YEAR} to {config.MAX_YEAR}")
+            notes.append(f"folder {p} is not a year folder, so it is skipped; {hint}")
+        else:
+            notes.append(f"folder {p} is not a year folder (four digits such as 2019), so it is skipped")
+    return sorted(years), notes
+
+
+def years_with_input(data_dir: Path) -> tuple[list[int], list[str]]:
+    """Year folders that hold input files, and notes on the folders skipped (not a year, empty)."""
+    years, notes = scan_years(data_dir)
+    keep = []
+    for y in years:
+        if input_files(data_dir, y):
+            keep.append(y)
+        else:
+            notes.append(f"{year_dir(data_dir, y)} holds no input workbook or CSV yet, so {y} is skipped")
+    return keep, notes
 
 
 def input_files(data_dir: Path, year: int) -> list[Path]:
@@ -171,12 +221,40 @@ def check_workbook_container(path: Path) -> None:
             _check_directory(path, infos, size)
             if "xl/workbook.xml" not in {i.filename for i in infos}:
                 raise _refuse(path, "not an Excel workbook (a zip file, but no xl/workbook.xml)")
+            cells = 0
             with path.open("rb") as fp:
                 for info in infos:
-                    _scan_part(path, zf, fp, info)
+                    cells += _scan_part(path, zf, fp, info)
+            check_memory(path.name, cells * config.BYTES_PER_CELL, "reading the workbook")
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, struct.error,
             zlib.error) as exc:
         raise _refuse(path, f"the workbook is truncated or damaged ({exc})") from exc
+
+
+def available_memory() -> int | None:
+    """Bytes of memory the system can still give (``MemAvailable``), or None if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def check_memory(file: str, need: int, what: str, sheet: str | None = None) -> None:
+    """Refuse, with a message, work that would need more memory than the machine has free.
+
+    A reader that runs out of memory may abort the whole process with no message; this guard
+    turns the case into an input error before the work starts.
+    """
+    free = available_memory()
+    if free is not None and need > free * 0.8:
+        raise InputError([Problem(file, sheet, None, None, None,
+                                  f"{what} would need about {need // 2**20} MB of memory; "
+                                  f"only {free // 2**20} MB are free. Split the file or run on a "
+                                  "machine with more memory")])
 
 
 def _check_file_kind(path: Path, size: int) -> None:
@@ -226,10 +304,18 @@ def _check_directory(path: Path, infos: list[zipfile.ZipInfo], size: int) -> Non
                       total)
 
 
-def _scan_part(path: Path, zf: zipfile.ZipFile, fp: BinaryIO, info: zipfile.ZipInfo) -> None:
-    """Stream one part: real size within the declared one, CRC, no DTD before the root element."""
+def _scan_part(path: Path, zf: zipfile.ZipFile, fp: BinaryIO, info: zipfile.ZipInfo) -> int:
+    """Stream one part: real size within the declared one, CRC, no DTD before the root element.
+
+    Worksheets are also measured (the grid their reader would allocate) and the shared-strings
+    table's declared count is checked, since either can make the reader allocate without bound.
+    Returns the cells of the worksheet's grid (0 for other parts).
+    """
     crc, got = 0, 0
     prolog = _PrologScan()
+    name = info.filename.lower()
+    grid = _GridScan() if name.startswith("xl/worksheets/") and name.endswith(".xml") else None
+    sst = _SstScan() if name == "xl/sharedstrings.xml" else None
     for chunk in _part_chunks(fp, info):
         got += len(chunk)
         if got > info.file_size:
@@ -237,6 +323,11 @@ def _scan_part(path: Path, zf: zipfile.ZipFile, fp: BinaryIO, info: zipfile.ZipI
                           "it declares; refusing it (zip bomb or damaged file)", info.filename)
         crc = zlib.crc32(chunk, crc)
         prolog.feed(chunk)
+        if grid is not None:
+            grid.feed(chunk)
+        if sst is not None and sst.feed(chunk):
+            _check_shared_strings(path, sst, info)
+            sst = None
         if prolog.result == "dtd":
             raise _refuse(path, "the part's XML declares a DTD (<!DOCTYPE>, where entities are "
                           "declared); refusing it (XML entity expansion attack)", info.filename,
@@ -247,6 +338,98 @@ def _scan_part(path: Path, zf: zipfile.ZipFile, fp: BinaryIO, info: zipfile.ZipI
     if got != info.file_size or crc != info.CRC:
         raise _refuse(path, "the workbook is damaged (a part's size or CRC does not match)",
                       info.filename)
+    if sst is not None:
+        _check_shared_strings(path, sst, info)
+    return _check_grid(path, zf, info, grid) if grid is not None else 0
+
+
+class _GridScan:
+    """Finds the last row and column a worksheet's cells reach, streaming, without parsing XML.
+
+    A reader allocates the whole rectangle from A1 to the farthest cell, so one stray cell at
+    XFD1048576 in a 15 KB file would ask for 17 billion cells.
+    """
+
+    _CELL = re.compile(rb' r="([A-Z]{1,3})([0-9]{1,7})"')
+    _ROW = re.compile(rb'<(?:\w+:)?row [^>]*?r="([0-9]{1,7})"')
+
+    def __init__(self) -> None:
+        self.max_row = 0
+        self.max_col = ""
+        self.cells = 0
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        """Scan the next bytes (a few bytes overlap the previous chunk, for split tokens)."""
+        buf = self._tail + chunk
+        self.cells += chunk.count(b"<c ") + chunk.count(b"<c>")
+        letters = set(self._CELL.findall(buf))
+        if letters:
+            col = max((c for c, _ in letters), key=lambda c: (len(c), c))
+            row = max(int(r) for _, r in letters)
+            self.max_row = max(self.max_row, row)
+            if (len(col), col) > (len(self.max_col), self.max_col):
+                self.max_col = col.decode("ascii")
+        rows = self._ROW.findall(buf)
+        if rows:
+            self.max_row = max(self.max_row, max(int(r) for r in rows))
+        self._tail = buf[-64:]
+
+    @property
+    def columns(self) -> int:
+        n = 0
+        for ch in self.max_col:
+            n = n * 26 + ord(ch) - 64
+        return n
+
+
+def _check_grid(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, grid: _GridScan) -> int:
+    """Refuse a worksheet whose grid is beyond the limits in config; return its cell count."""
+    rows, cols = grid.max_row, grid.columns
+    cells = max(rows * cols, grid.cells)
+    if rows <= config.MAX_SHEET_ROWS and cols <= config.MAX_SHEET_COLUMNS and cells <= config.MAX_SHEET_CELLS:
+        return cells
+    sheet = _sheet_of_part(zf, info.filename)
+    far = f"{grid.max_col}{rows}" if grid.max_col else f"row {rows}"
+    raise _refuse(path, f"the sheet reaches cell {far}: {cols} columns × {rows} rows, beyond the limits "
+                  f"({config.MAX_SHEET_COLUMNS} columns, {config.MAX_SHEET_ROWS} rows, "
+                  f"{config.MAX_SHEET_CELLS} cells in all); delete stray cells far from the table "
+                  "(select the empty rows and columns after the data, right-click, Delete)", far, sheet)
+
+
+class _SstScan:
+    """Reads the counts the shared-strings table declares in its opening tag."""
+
+    _ATTR = re.compile(rb'\b(count|uniqueCount)="([0-9]+)"')
+
+    def __init__(self) -> None:
+        self.head = b""
+        self.counts: dict[str, int] = {}
+
+    def feed(self, chunk: bytes) -> bool:
+        """True once the ``<sst ...>`` tag has been seen (or cannot be found)."""
+        self.head += chunk[: 4096 - len(self.head)]
+        start = self.head.find(b"<sst")
+        end = self.head.find(b">", start) if start >= 0 else -1
+        if end < 0 and len(self.head) < 4096:
+            return False
+        tag = self.head[start:end] if start >= 0 and end >= 0 else b""
+        self.counts = {k.decode(): int(v) for k, v in self._ATTR.findall(tag)}
+        return True
+
+
+def _check_shared_strings(path: Path, sst: _SstScan, info: zipfile.ZipInfo) -> None:
+    """Refuse a shared-strings table that declares more strings than the limit or its size allows.
+
+    Each string takes at least ``<si><t/></si>`` (12 bytes), so a count above a twelfth of the
+    part's size is a lie that would make the reader reserve memory for nothing.
+    """
+    declared = max(sst.counts.values(), default=0)
+    plausible = info.file_size // 12 + 1
+    if declared > config.MAX_SHARED_STRINGS or declared > max(plausible, 1000):
+        raise _refuse(path, f"the shared-strings table declares {declared} strings (limit "
+                      f"{config.MAX_SHARED_STRINGS}; the part has room for about {plausible}); "
+                      "refusing it (damaged or hostile workbook)", declared)
 
 
 def _part_chunks(fp: BinaryIO, info: zipfile.ZipInfo) -> Iterator[bytes]:
@@ -370,43 +553,7 @@ def _sheet_xml_paths(zf: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def _unreadable_cells(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
-    """Cells a reader would see as empty although they are not: ``{"C3": (value, reason)}``.
-
-    These are formulas without a cached value (openpyxl and other writers that do not
-    calculate save them so) and Excel error values such as ``#REF!``. Streamed with
-    defusedxml's iterparse, so a large sheet does not sit in memory. An empty ``<v/>`` is a
-    cached value only for a text result (``t="str"``).
-    """
-    found: dict[str, tuple[str, str]] = {}
-    if part not in zf.namelist() or not _may_hold_unreadable_cells(zf, part):
-        return found
-    cell, row = f"{{{_NS['m']}}}c", f"{{{_NS['m']}}}row"
-    with zf.open(part) as fh:
-        for _, el in SafeET.iterparse(fh, events=("end",)):
-            if el.tag == cell:
-                issue = _cell_issue(el)
-                if issue is not None:
-                    found[el.get("r", "?")] = issue
-                el.clear()
-            elif el.tag == row:
-                el.clear()
-    return found
-
-
 _MARKERS = (b"<f>", b"<f ", b"<f/", b":f>", b":f ", b":f/", b't="e"')
-
-
-def _may_hold_unreadable_cells(zf: zipfile.ZipFile, part: str) -> bool:
-    """Fast scan (no XML parsing) for a formula element or an error-typed cell in a part."""
-    tail = b""
-    with zf.open(part) as fh:
-        while chunk := fh.read(1 << 20):
-            window = tail + chunk
-            if any(m in window for m in _MARKERS):
-                return True
-            tail = chunk[-16:]
-    return False
 
 
 def _cell_issue(el: Any) -> tuple[str, str] | None:
@@ -438,71 +585,459 @@ def _merged_ranges(sheet: Any) -> list[tuple[int, int, int, int]]:
 
 
 def read_workbook(path: Path) -> dict[str, RawSheet]:
-    """Read all sheets of an xlsx workbook after the container checks."""
+    """Read all sheets of an xlsx workbook after the container checks.
+
+    Besides the cell values, each sheet carries what a reader of values alone would miss: cells
+    read as empty although they are not, number formats that show a unit or scale, hidden rows,
+    hidden columns and whether the sheet itself is hidden.
+    """
     path = Path(path)
     check_workbook_container(path)
-    bad_cells = _read_bad_cells(path)
-    from python_calamine import CalamineWorkbook
+    extras = _sheet_extras(path)
+    from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
     try:
         wb = CalamineWorkbook.from_path(str(path))
+        visible = {m.name: m.visible == SheetVisibleEnum.Visible for m in wb.sheets_metadata}
         out = {}
         for name in wb.sheet_names:
             sh = wb.get_sheet_by_name(name)
             rows = sh.to_python(skip_empty_area=False)
-            out[name] = RawSheet(path.name, name, rows, _merged_ranges(sh),
-                                 bad_cells.get(name, {}))
+            ex = extras.get(name, _SheetExtras())
+            out[name] = RawSheet(path.name, name, rows, _merged_ranges(sh), ex.bad_cells,
+                                 cell_formats=ex.formats, hidden_rows=ex.hidden_rows,
+                                 hidden_columns=ex.hidden_columns,
+                                 hidden=not visible.get(name, True))
         return out
     except Exception as exc:  # calamine raises its own error types
         raise _refuse(path, f"the workbook could not be read ({exc})") from exc
 
 
-def _read_bad_cells(path: Path) -> dict[str, dict[str, tuple[str, str]]]:
-    """Cells read as empty although they are not (see :func:`_unreadable_cells`), per sheet."""
+@dataclass
+class _SheetExtras:
+    bad_cells: dict[str, tuple[str, str]] = field(default_factory=dict)
+    formats: dict[str, NumberFormat] = field(default_factory=dict)
+    hidden_rows: list[int] = field(default_factory=list)
+    hidden_columns: list[int] = field(default_factory=list)
+
+
+def _sheet_extras(path: Path) -> dict[str, _SheetExtras]:
+    """Per sheet: unreadable cells, unit-bearing number formats, hidden rows and columns."""
     try:
         with zipfile.ZipFile(path) as zf:
-            return {n: _unreadable_cells(zf, p) for n, p in _sheet_xml_paths(zf).items()}
+            styles = _unit_styles(zf)
+            return {n: _scan_sheet_xml(zf, p, styles) for n, p in _sheet_xml_paths(zf).items()}
     except (KeyError, SafeET.ParseError) as exc:
         raise _refuse(path, f"the workbook's XML is damaged ({exc})") from exc
     except Exception as exc:  # defusedxml raises its own classes for DTD/entities
         raise _refuse(path, f"the workbook's XML was refused ({exc})") from exc
 
 
+@dataclass(frozen=True)
+class NumberFormat:
+    """What a cell's Excel number format does to the number shown.
+
+    ``unit`` is the money unit the format shows (``#,##0"元"`` or ``¥#,##0`` → 元); ``problem``
+    says why the shown value cannot be read as a plain amount (a scale, a percentage, an
+    unknown unit); ``code`` is the format as Excel stores it.
+    """
+
+    code: str
+    unit: str | None = None
+    problem: str | None = None
+
+
+#: Built-in number formats (ids without a formatCode in styles.xml) that show a currency symbol
+#: (元 in a Chinese Excel) or a percentage.
+_BUILTIN_CURRENCY = {5, 6, 7, 8, 42, 44}
+_BUILTIN_PERCENT = {9, 10}
+_FORMAT_UNITS = ("亿元", "万元", "元", "亿", "万")
+
+
+def classify_number_format(code: str) -> NumberFormat | None:
+    """What a number format shows beyond the number, or None for a plain number format.
+
+    >>> classify_number_format('#,##0"元"').unit, classify_number_format('0.0"万元"').unit
+    ('元', '万元')
+    >>> classify_number_format("[$¥-804]#,##0.00").unit
+    '元'
+    >>> print(classify_number_format('#,##0,"千元"').problem)
+    it divides the number by 1000 for display (shown in 千元); it shows the unit '千元', which is not 元, 万元 or 亿元
+    >>> classify_number_format("0.00") is None
+    True
+    """
+    section = _format_sections(code)[0]
+    literal, skeleton = _format_literals(section)
+    problems = []
+    scale = re.search(r"[0#?](,+)(?![0#?])", skeleton)
+    words = re.sub(r"[\s_*()\-+:/.,（）：]", "", literal)
+    currency = re.search(r"[¥￥]|人民币|RMB|CNY", words) is not None
+    other = re.sub(r"[¥￥]|人民币|RMB|CNY", "", words)
+    unit = other if other in _FORMAT_UNITS else None
+    if unit is not None:
+        other = ""
+    if scale:
+        factor = 1000 ** len(scale.group(1))
+        shown = f" (shown in {literal.strip()})" if literal.strip() else ""
+        problems.append(f"it divides the number by {factor} for display{shown}")
+    if "%" in skeleton:
+        problems.append("it shows the number as a percentage")
+    if unit is None and currency and not other:
+        unit = "元"
+    if other and unit is None:
+        problems.append(f"it shows the unit {other!r}, which is not 元, 万元 or 亿元")
+    if not problems and unit is None:
+        return None
+    return NumberFormat(code, None if problems else unit, "; ".join(problems) or None)
+
+
+def _format_sections(code: str) -> list[str]:
+    """The ``;``-separated sections of a format code (quotes and escapes respected)."""
+    out, cur, i, quoted = [], "", 0, False
+    while i < len(code):
+        ch = code[i]
+        if ch == "\\" and not quoted and i + 1 < len(code):
+            cur += code[i:i + 2]
+            i += 2
+            continue
+        if ch == '"':
+            quoted = not quoted
+        if ch == ";" and not quoted:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += ch
+        i += 1
+    return [*out, cur]
+
+
+def _format_literals(section: str) -> tuple[str, str]:
+    """``(literal text shown, the rest)`` of one format section.
+
+    Literal text is quoted, backslash-escaped, a currency in ``[$¥-804]``, or a character that
+    is not a format code (a CJK character, ¥); colours and conditions in brackets are dropped.
+    """
+    literal, skeleton, i = "", "", 0
+    while i < len(section):
+        ch = section[i]
+        if ch == '"':
+            j = section.find('"', i + 1)
+            j = len(section) if j < 0 else j
+            literal += section[i + 1:j]
+            i = j + 1
+        elif ch == "\\" and i + 1 < len(section):
+            literal += section[i + 1]
+            i += 2
+        elif ch == "[":
+            j = section.find("]", i)
+            j = len(section) if j < 0 else j
+            inner = section[i + 1:j]
+            if inner.startswith("$"):
+                literal += inner[1:].split("-")[0]
+            i = j + 1
+        elif ch in "_*" and i + 1 < len(section):
+            i += 2  # padding: the next character only sets a width
+        elif re.match(r"[\u4e00-\u9fff¥￥$]", ch):
+            literal += ch
+            i += 1
+        else:
+            skeleton += ch
+            i += 1
+    return literal, skeleton
+
+
+def _unit_styles(zf: zipfile.ZipFile) -> dict[str, NumberFormat]:
+    """Cell style indices (the ``s`` attribute) whose number format shows a unit or a scale."""
+    if "xl/styles.xml" not in zf.namelist():
+        return {}
+    root = SafeET.fromstring(zf.read("xl/styles.xml"))
+    codes = {int(f.get("numFmtId", "-1")): f.get("formatCode", "")
+             for f in root.findall("m:numFmts/m:numFmt", _NS)}
+    out: dict[str, NumberFormat] = {}
+    for i, xf in enumerate(root.findall("m:cellXfs/m:xf", _NS)):
+        fid = int(xf.get("numFmtId", "0") or 0)
+        if fid in codes:
+            fmt = classify_number_format(codes[fid])
+        elif fid in _BUILTIN_CURRENCY:
+            fmt = NumberFormat(f"built-in format {fid} (currency)", "元")
+        elif fid in _BUILTIN_PERCENT:
+            fmt = NumberFormat(f"built-in format {fid} (percentage)", None,
+                               "it shows the number as a percentage")
+        else:
+            fmt = None
+        if fmt is not None:
+            out[str(i)] = fmt
+    return out
+
+
+def _scan_sheet_xml(zf: zipfile.ZipFile, part: str, styles: dict[str, NumberFormat]) -> _SheetExtras:
+    """One streamed pass over a sheet's XML for what cell values alone do not say.
+
+    Skipped (a fast byte scan says so) when the sheet has no formula, error value, hidden row or
+    column, or number cell in a unit-bearing style.
+    """
+    found = _SheetExtras()
+    if part not in zf.namelist():
+        return found
+    markers = [*_MARKERS, b'hidden="1"', b'hidden="true"']
+    markers += [f' s="{k}"'.encode() for k in styles]
+    if not _contains_any(zf, part, markers):
+        return found
+    cell, row, col = (f"{{{_NS['m']}}}{t}" for t in ("c", "row", "col"))
+    with zf.open(part) as fh:
+        for _, el in SafeET.iterparse(fh, events=("end",)):
+            if el.tag == cell:
+                ref = el.get("r", "?")
+                issue = _cell_issue(el)
+                if issue is not None:
+                    found.bad_cells[ref] = issue
+                fmt = styles.get(el.get("s", ""))
+                if fmt is not None and el.get("t", "n") == "n" and el.find("m:v", _NS) is not None:
+                    found.formats[ref] = fmt
+                el.clear()
+            elif el.tag == row:
+                if el.get("hidden") in ("1", "true"):
+                    found.hidden_rows.append(int(el.get("r", "0")))
+                el.clear()
+            elif el.tag == col and el.get("hidden") in ("1", "true"):
+                lo, hi = int(el.get("min", "1")), int(el.get("max", "1"))
+                found.hidden_columns.extend(range(lo, min(hi, lo + config.MAX_SHEET_COLUMNS) + 1))
+    return found
+
+
+def _contains_any(zf: zipfile.ZipFile, part: str, markers: list[bytes]) -> bool:
+    """Fast scan (no XML parsing) for any of ``markers`` in a part."""
+    tail = b""
+    longest = max(len(m) for m in markers)
+    with zf.open(part) as fh:
+        while chunk := fh.read(1 << 20):
+            window = tail + chunk
+            if any(m in window for m in markers):
+                return True
+            tail = chunk[-longest:]
+    return False
+
+
 def read_csv_sheet(path: Path) -> RawSheet:
-    """Read a CSV file as one sheet named after the file; all cells stay text."""
+    """Read a CSV file as one sheet named after the file; all cells stay text.
+
+    The encoding is detected (UTF-8 with or without BOM, UTF-16 with BOM, GB18030 — what
+    Chinese Excel writes as "CSV") and said in a note when it is not UTF-8. Parsing is strict:
+    a stray quote is a located error, never rows merged into one cell. Rows keep the line
+    they start on, blank lines included, so problems name the real line.
+    """
+    path = Path(path)
+    size = path.stat().st_size
+    if size > config.MAX_CSV_BYTES:
+        raise _refuse_sheet(path, f"the CSV file is larger than the limit of {config.MAX_CSV_BYTES} bytes",
+                            size)
+    check_memory(path.name, size * 12, "reading the CSV file", path.stem)
+    text, note = _decode_csv(path, path.read_bytes())
+    rows, lines = _parse_csv(path, text)
+    width = max((len(r) for r in rows), default=0)
+    if len(rows) > config.MAX_SHEET_ROWS or width > config.MAX_SHEET_COLUMNS:
+        raise _refuse_sheet(path, f"the CSV file has {len(rows)} rows and {width} columns, beyond the "
+                            f"limits ({config.MAX_SHEET_ROWS} rows, {config.MAX_SHEET_COLUMNS} columns)")
+    return RawSheet(path.name, path.stem, rows, row_numbers=lines, row_kind="line",
+                    notes=[note] if note else [])
+
+
+def _refuse_sheet(path: Path, reason: str, value: Any = None, line: int | None = None) -> InputError:
+    """An :class:`InputError` about a one-sheet file (CSV, Parquet)."""
+    kind = "line" if path.suffix.lower() == ".csv" else "row"
+    return InputError([Problem(path.name, path.stem, line, None, value, reason, kind)])
+
+
+_SAVE_AS_UTF8 = ("in Excel choose 文件 → 另存为 → 'CSV UTF-8（逗号分隔）(*.csv)', or save it as .xlsx")
+
+
+def _decode_csv(path: Path, data: bytes) -> tuple[str, str | None]:
+    """The text of a CSV file and a note on its encoding when it is not plain UTF-8."""
+    if data.startswith(codecs.BOM_UTF8):
+        encodings = ["utf-8-sig"]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings = ["utf-16"]
+    elif data[:4096].count(b"\x00") > len(data[:4096]) // 10:
+        raise _refuse_sheet(path, "the file holds NUL bytes: it is not a text (CSV) file, or it is "
+                            f"UTF-16 without a byte-order mark; {_SAVE_AS_UTF8}")
+    else:
+        encodings = ["utf-8", "gb18030"]
+    first_error: UnicodeDecodeError | None = None
+    for enc in encodings:
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError as exc:
+            first_error = first_error or exc
+            continue
+        note = None
+        if enc == "gb18030":
+            note = (f"{path.name}: read as GB18030/GBK text (Excel's 'CSV (逗号分隔)' on a Chinese "
+                    f"system); to avoid doubt, save it as CSV UTF-8")
+        elif enc == "utf-16":
+            note = f"{path.name}: read as UTF-16 text"
+        return text, note
+    assert first_error is not None
+    line = data[:first_error.start].count(b"\n") + 1
+    raise _refuse_sheet(path, f"the file is not UTF-8, GB18030 or UTF-16 text (byte "
+                        f"0x{data[first_error.start]:02X} cannot be read); {_SAVE_AS_UTF8}",
+                        None, line)
+
+
+def _parse_csv(path: Path, text: str) -> tuple[list[list[str]], list[int]]:
+    """Rows of a CSV text and the line each starts on; quoting errors are located errors."""
+    import csv
+
+    reader = csv.reader(StringIO(text, newline=""), strict=True)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    prev = 0
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, header=None,
-                         encoding="utf-8-sig", engine="pyarrow" if path.stat().st_size > 1e6
-                         else "c")
-    except Exception as exc:
-        raise InputError([Problem(path.name, path.stem, None, None, None,
-                                  f"not a readable UTF-8 CSV file ({exc})")]) from exc
-    return RawSheet(path.name, path.stem, df.to_numpy().tolist())
+        for rec in reader:
+            start, end = prev + 1, reader.line_num
+            if end > start:
+                _check_multiline(path, rec, start, end, len(rows[0]) if rows else len(rec))
+            rows.append(rec)
+            lines.append(start)
+            prev = end
+    except csv.Error as exc:
+        start = prev + 1
+        if "unexpected end of data" in str(exc) or "new-line character seen" in str(exc):
+            reason = (f'a quote (") opened on line {start} is never closed, so everything after it '
+                      "would be read as one cell; check the quotes on that line")
+        elif reader.line_num > start:
+            reason = (f'a quote (") opened on line {start} runs on to line {reader.line_num}, where the '
+                      f"cell ends badly ({exc}): a stray quote probably opened it, swallowing the rows "
+                      f"between; check the quotes on line {start}")
+        else:
+            reason = (f"the quotes on line {start} are not CSV quoting ({exc}): a cell that holds a "
+                      'quote must be written in quotes with the quote doubled ("")')
+        raise _refuse_sheet(path, reason, None, start) from exc
+    return rows, lines
+
+
+def _check_multiline(path: Path, rec: list[str], start: int, end: int, width: int) -> None:
+    """Refuse a quoted cell that spans lines looking like whole rows (a stray quote swallowed them)."""
+    need = max(1, width - 2)
+    for cell in rec:
+        if "\n" not in cell:
+            continue
+        if any(ln.count(",") >= need for ln in cell.split("\n")[1:]):
+            raise _refuse_sheet(path, f"a quoted cell runs from line {start} to line {end} and holds "
+                                "line breaks and commas, so whole rows would be read as one cell: a "
+                                'stray quote (") probably opened it; check the quotes on line '
+                                f"{start}", cell[:60], start)
 
 
 def read_parquet_sheet(path: Path) -> RawSheet:
-    """Read a Parquet file as one sheet named after the file (header row first)."""
+    """Read a Parquet file as one sheet named after the file (header row first).
+
+    Its size is checked from the file's metadata before any data is read (a small Parquet file
+    can hold a hundred million rows); text that is not valid UTF-8 is a located error.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = Path(path)
     try:
-        df = pd.read_parquet(path)
+        meta = pq.read_metadata(path)
     except Exception as exc:
-        raise InputError([Problem(path.name, path.stem, None, None, None,
-                                  f"not a readable Parquet file ({exc})")]) from exc
+        raise _refuse_sheet(path, f"not a readable Parquet file ({exc})") from exc
+    rows, cols = meta.num_rows, meta.num_columns
+    unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    if rows > config.MAX_SHEET_ROWS or cols > config.MAX_SHEET_COLUMNS or unpacked > config.MAX_PARQUET_BYTES:
+        raise _refuse_sheet(path, f"the Parquet file declares {rows} rows, {cols} columns and {unpacked} "
+                            f"bytes of data, beyond the limits ({config.MAX_SHEET_ROWS} rows, "
+                            f"{config.MAX_SHEET_COLUMNS} columns, {config.MAX_PARQUET_BYTES} bytes)", rows)
+    check_memory(path.name, rows * max(cols, 1) * config.BYTES_PER_CELL + unpacked,
+                 "reading the Parquet file", path.stem)
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:
+        raise _refuse_sheet(path, f"not a readable Parquet file ({exc})") from exc
+    problems = []
+    columns = []
+    for name, col in zip(table.column_names, table.columns, strict=True):
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            try:
+                col.validate(full=True)
+            except pa.ArrowInvalid:
+                col = col.cast(pa.binary() if pa.types.is_string(col.type) else pa.large_binary())
+                for i, v in enumerate(col.to_pylist()):
+                    if v is not None and not _is_utf8(v):
+                        problems.append(Problem(path.name, path.stem, i + 2, str(name), v[:40],
+                                                "the text is not valid UTF-8; write the file again "
+                                                "from text columns"))
+                        if len(problems) >= 20:
+                            break
+                continue
+        columns.append((name, col))
+    if problems:
+        raise InputError(problems)
+    df = pa.table(dict(columns)).to_pandas() if columns else pd.DataFrame()
     return RawSheet(path.name, path.stem, [list(df.columns), *df.to_numpy().tolist()])
 
 
+def _is_utf8(b: bytes) -> bool:
+    try:
+        b.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 # ---------------------------------------------------------------- writing
+
+
+#: A file in every folder the tool creates to publish into (staging and version folders); a
+#: folder without it is never replaced or deleted.
+MARKER = ".fundanalysis-owned"
+
+
+_PLAIN_CAUSES = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+                 errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
+                 errno.EPERM: "permission denied"}
+
+
+def storage_error(path: Path, exc: OSError, doing: str = "writing") -> StorageError:
+    """A :class:`StorageError` naming the path and the cause in plain words."""
+    why = _PLAIN_CAUSES.get(exc.errno or 0, exc.strerror or str(exc))
+    return StorageError(f"cannot finish {doing} {path}: {why}")
+
+
+def plain_cause(text: str) -> str:
+    """An OS error message with its cause put in plain words (``[Errno 28] No space …`` → disk full)."""
+    for code, words in _PLAIN_CAUSES.items():
+        if os.strerror(code) in text:
+            return words
+    return text
+
+
+@contextlib.contextmanager
+def writing(path: Path, doing: str = "writing") -> Iterator[None]:
+    """Turn an OSError raised inside the block into a :class:`StorageError` about ``path``."""
+    try:
+        yield
+    except StorageError:
+        raise
+    except (TimeoutError, ConnectionError):
+        raise  # OSError subclasses that are not about the disk (a cell or kernel timing out)
+    except OSError as exc:
+        if exc.errno is None:
+            raise
+        raise storage_error(Path(path), exc, doing) from exc
 
 
 @contextlib.contextmanager
 def staging_dir(final: Path) -> Iterator[Path]:
     """A fresh folder beside ``final`` to build into; removed if the build fails."""
     final = Path(final)
-    final.parent.mkdir(parents=True, exist_ok=True)
+    with writing(final.parent, "creating"):
+        final.parent.mkdir(parents=True, exist_ok=True)
     tmp = make_staging(final.parent, final.name)
     try:
         yield tmp
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_owned(tmp)
         raise
 
 
@@ -514,9 +1049,91 @@ def _umask() -> int:
 
 def make_staging(parent: Path, name: str) -> Path:
     """A fresh staging folder in ``parent``, readable as the umask allows (mkdtemp makes 0700)."""
-    tmp = Path(tempfile.mkdtemp(prefix=f".staging-{name}-", dir=parent))
-    os.chmod(tmp, 0o777 & ~_umask())
+    with writing(parent, "creating a staging folder in"):
+        tmp = Path(tempfile.mkdtemp(prefix=f".staging-{name}-", dir=parent))
+        try:
+            os.chmod(tmp, 0o777 & ~_umask())
+            _mark(tmp)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     return tmp
+
+
+def _mark(folder: Path) -> None:
+    (folder / MARKER).write_text(f"created by fundanalysis (pid {os.getpid()}); "
+                                 "the tool may replace or delete this folder\n", encoding="utf-8")
+
+
+def is_owned(folder: Path) -> bool:
+    """True for a real folder (not a link) that the tool created to publish into."""
+    return folder.is_dir() and not folder.is_symlink() and (folder / MARKER).is_file()
+
+
+def remove_owned(folder: Path) -> None:
+    """Delete a folder the tool created (marker inside, not a link); anything else is left alone."""
+    if not is_owned(folder):
+        return
+    for _ in range(3):  # a process stopped a moment ago may still be closing a file in it
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            return
+        time.sleep(0.2)
+
+
+def stale_staging(parent: Path, name: str) -> list[Path]:
+    """Staging folders of ``name`` left in ``parent`` by a build that was killed (tool-made only)."""
+    if not Path(parent).is_dir():
+        return []
+    return [p for p in Path(parent).glob(f".staging-{name}-*") if is_owned(p)]
+
+
+def _versions_dir(final: Path) -> Path:
+    """The folder holding the published versions beside ``final``; refused if it is not the tool's."""
+    versions = final.parent / ".versions"
+    if versions.is_symlink() or (versions.exists() and not versions.is_dir()):
+        raise StorageError(f"{versions} is not a folder fundanalysis created (it is a link or a file); "
+                           "refusing to publish there. Move it away, or choose another output folder")
+    return versions
+
+
+def _owned_link_target(final: Path) -> Path | None:
+    """The version folder an existing ``final`` link points to, if the tool made that link.
+
+    A tool-made link is relative, names ``.versions/<final name>-…`` beside it and points to a
+    real folder there; anything else (a link the user made, a real folder, a file) is not the
+    tool's and is never replaced.
+    """
+    if not final.is_symlink():
+        return None
+    text = os.readlink(final)
+    if not re.fullmatch(rf"\.versions/{re.escape(final.name)}-[^/]+", text):
+        return None
+    target = final.parent / text
+    return target if target.is_dir() and not target.is_symlink() else None
+
+
+def check_publishable(final: Path) -> None:
+    """Raise :class:`StorageError` if ``final`` exists and is not a link the tool made.
+
+    Called before a build starts, so that nothing is executed or written when the place the
+    build would publish to holds something else: a link to another folder, a real folder with
+    somebody's files, a file.
+    """
+    final = Path(final)
+    _versions_dir(final)
+    if not final.exists() and not final.is_symlink():
+        return
+    if _owned_link_target(final) is not None:
+        return
+    if final.is_symlink():
+        what = f"a symbolic link to {os.readlink(final)} that fundanalysis did not create"
+    elif final.is_dir():
+        what = "a folder fundanalysis did not create (it may hold your own files)"
+    else:
+        what = "a file fundanalysis did not create"
+    raise StorageError(f"{final} is {what}; refusing to replace it (nothing was changed). Move it "
+                       "elsewhere, or choose another output folder")
 
 
 def publish_dir(staged: Path, final: Path) -> Path:
@@ -524,26 +1141,34 @@ def publish_dir(staged: Path, final: Path) -> Path:
 
     ``final`` is a symlink to a versioned folder; it is swapped with ``os.replace``,
     so a reader (or a ``kill -9``) sees either the old tree or the new one, never a mix.
+    Only a link the tool made is replaced and only version folders it made are deleted; a
+    link is never followed to delete (see :func:`check_publishable`).
     """
     staged, final = Path(staged), Path(final)
-    versions = final.parent / ".versions"
-    versions.mkdir(parents=True, exist_ok=True)
+    check_publishable(final)
+    versions = _versions_dir(final)
     stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
     target = versions / f"{final.name}-{stamp}"
-    os.replace(staged, target)
-    old: Path | None = None
-    if final.is_symlink():
-        old = final.parent / os.readlink(final)
-    elif final.exists():
-        # a real folder from an older layout: move it aside first
-        old = versions / f"{final.name}-legacy-{stamp}"
-        os.replace(final, old)
-    link_tmp = final.parent / f".link-{final.name}-{stamp}"
-    os.symlink(os.path.relpath(target, final.parent), link_tmp)
-    os.replace(link_tmp, final)
-    if old is not None and old.resolve() != target.resolve():
-        shutil.rmtree(old, ignore_errors=True)
+    with writing(final, "publishing"):
+        if not versions.exists():
+            versions.mkdir(parents=True)
+            _mark(versions)
+        os.replace(staged, target)
+        old = _owned_link_target(final)
+        link_tmp = final.parent / f".link-{final.name}-{stamp}"
+        os.symlink(os.path.relpath(target, final.parent), link_tmp)
+        os.replace(link_tmp, final)
+    for leftover in versions.glob(f"{glob_escape(final.name)}-*"):
+        # the previous version and any left by a publish that was killed half-way
+        if leftover.resolve() != target.resolve() and leftover.is_dir() and not leftover.is_symlink():
+            if leftover == old or is_owned(leftover):
+                shutil.rmtree(leftover, ignore_errors=True)
     return target
+
+
+def glob_escape(name: str) -> str:
+    """``name`` with glob wildcards escaped."""
+    return re.sub(r"([*?\[])", r"[\1]", name)
 
 
 def write_tables(tables: Mapping[str, pd.DataFrame], dest: Path) -> None:
@@ -556,10 +1181,56 @@ def write_tables(tables: Mapping[str, pd.DataFrame], dest: Path) -> None:
     keeps every value exactly as processed.
     """
     dest = Path(dest)
-    dest.mkdir(parents=True, exist_ok=True)
-    for name, df in tables.items():
-        neutralise_formulas(df).to_csv(dest / f"{name}.csv", index=False, encoding="utf-8-sig")
-        df.to_parquet(dest / f"{name}.parquet", index=False)
+    with writing(dest):
+        dest.mkdir(parents=True, exist_ok=True)
+        for name, df in tables.items():
+            neutralise_formulas(df).to_csv(dest / f"{name}.csv", index=False, encoding="utf-8-sig")
+            df.to_parquet(dest / f"{name}.parquet", index=False)
+
+
+def content_digest(files: Sequence[Path], salt: str = "") -> str:
+    """SHA-256 of the names and bytes of ``files`` (in the order given): the one staleness rule.
+
+    Processed tables, summaries and published reports are current when the digest of what
+    they were made from is unchanged; file times play no part (``cp -p``, unzip and ``git
+    checkout`` set them freely).
+    """
+    import hashlib
+
+    h = hashlib.sha256(salt.encode())
+    for f in files:
+        h.update(f.name.encode() + b"\0")
+        with open(f, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                h.update(chunk)
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """Digest of the library's own code: a change to it makes every derived file stale."""
+    from fundanalysis import __version__
+
+    return content_digest(sorted(config.PACKAGE_DIR.rglob("*.py")), __version__)
+
+
+def input_digest(data_dir: Path, year: int) -> str:
+    """Digest of a year's raw input files and the library code that reads them."""
+    return content_digest(input_files(data_dir, year), code_digest())
+
+
+#: Written beside processed tables: the input digest they were made from.
+MADE_FROM = "made-from.json"
+
+
+def processed_is_current(data_dir: Path, year: int) -> bool:
+    """True if ``processed/<year>`` was made from exactly the current raw input and code."""
+    try:
+        recorded = json.loads((processed_dir(data_dir, year) / MADE_FROM).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(recorded, dict) and recorded.get("input_digest") == input_digest(data_dir, year)
 
 
 def parquet_digests(src: Path) -> dict[str, str]:
@@ -581,11 +1252,21 @@ def write_text(path: Path, text: str) -> None:
 
 
 def write_bytes(path: Path, data: bytes) -> None:
-    """Write a file atomically (temp file, then rename); it follows the umask."""
+    """Write a file atomically (temp file, then rename); it follows the umask.
+
+    On failure (disk full, read-only) the temp file is removed and a :class:`StorageError`
+    names the path; the file's previous content, if any, is untouched.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; published files follow the umask
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
+    with writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; published files follow the umask
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise

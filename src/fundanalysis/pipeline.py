@@ -28,22 +28,26 @@ def clean_year(data_dir: Path, year: int) -> tuple[Path, Parsed]:
 def write_processed(data_dir: Path, year: int, parsed: Parsed) -> Path:
     """Publish already validated tables to ``data/processed/<year>/`` in one step."""
     final = io.processed_dir(data_dir, year)
+    digest = io.input_digest(data_dir, year)
     with io.staging_dir(final) as tmp:
         io.write_tables(parsed.tables, tmp)
         # these exact bytes passed the schemas: readers may skip re-checking them
         io.write_text(tmp / CHECKED, json.dumps(io.parquet_digests(tmp), sort_keys=True))
+        io.write_text(tmp / io.MADE_FROM, json.dumps({"input_digest": digest}))
         io.publish_dir(tmp, final)
     return final
 
 
 def load_tables(data_dir: Path, year: int) -> dict[str, pd.DataFrame]:
-    """Load a year's tables: processed ones if current, else straight from the raw input."""
+    """Load a year's tables: processed ones if made from the current input, else from raw.
+
+    "Current" means the same content (a digest of the raw files and the library code), never
+    the same file times.
+    """
     pdir = io.processed_dir(data_dir, year)
-    raw_files = io.input_files(data_dir, year)
-    if pdir.is_dir() and raw_files:
-        newest_raw = max(p.stat().st_mtime for p in raw_files)
+    if pdir.is_dir() and io.processed_is_current(data_dir, year):
         tables = io.read_tables(pdir)
-        if tables and min(p.stat().st_mtime for p in pdir.glob("*.parquet")) >= newest_raw:
+        if tables:
             if _already_checked(pdir):
                 return tables
             from fundanalysis.schemas import validate_tables  # pandera loads only when needed
@@ -67,7 +71,7 @@ def _already_checked(pdir: Path) -> bool:
 def _jsonable(v: Any) -> Any:
     if v is None or v is pd.NA:
         return None
-    if isinstance(v, float) and math.isnan(v):
+    if isinstance(v, float) and not math.isfinite(v):
         return None
     if hasattr(v, "item"):
         return v.item()
@@ -95,7 +99,7 @@ def summarise(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
         "budget_yuan": int(overall["budget_yuan"]),
         "spent_yuan": int(overall["spent_yuan"]),
         "unspent_yuan": int(overall["unspent_yuan"]),
-        "utilisation": float(overall["utilisation"]),
+        "utilisation": _jsonable(overall["utilisation"]),
         "utilisation_exact": overall["utilisation_exact"],
         "projects": int(by_part["projects"].sum()),
         "parts": _records(by_part),
@@ -116,9 +120,22 @@ def summarise(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
     rec = reconcile_totals(tables)
     out["reconciliation"] = _records(rec)
     out["reconciliation_failed"] = int((rec["ok"] == False).sum())  # noqa: E712
+    if out["utilisation"] is None:
+        out["utilisation_note"] = "budget is 0 or not given: no execution rate"
     return out
 
 
+def _finite(v: Any) -> Any:
+    """A JSON value with every NaN or infinity replaced by None (JSON has no NaN)."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, dict):
+        return {k: _finite(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_finite(x) for x in v]
+    return v
+
+
 def summary_json(summary: dict[str, Any]) -> str:
-    """Serialise a summary with Chinese kept readable."""
-    return json.dumps(summary, ensure_ascii=False, indent=2)
+    """Serialise a summary with Chinese kept readable; strictly valid JSON (no NaN, no Infinity)."""
+    return json.dumps(_finite(summary), ensure_ascii=False, indent=2, allow_nan=False)

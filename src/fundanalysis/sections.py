@@ -17,7 +17,6 @@ import pandas as pd
 
 from fundanalysis import io, metrics
 from fundanalysis.clean import format_wan
-from fundanalysis.errors import InputError
 from fundanalysis.pipeline import load_tables, summarise
 from fundanalysis.reconcile import reconcile_totals
 
@@ -68,9 +67,8 @@ CHART_DPI = 150
 
 
 def _input_stamp(data: Path) -> tuple:
-    """Names, sizes and times of every input and processed file: a cache key for loading."""
-    files = sorted(p for sub in ("raw", "processed") for p in (data / sub).rglob("*") if p.is_file())
-    return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+    """The content digest of every year's input: a cache key for loading (see io.content_digest)."""
+    return tuple((y, io.input_digest(data, y)) for y in io.list_years(data))
 
 
 @functools.lru_cache(maxsize=8)
@@ -80,12 +78,12 @@ def _load_year(year: int, data: Path, stamp: tuple) -> tuple[dict[str, pd.DataFr
     tables = load_tables(data, year)
     others = []
     for y in io.list_years(data):
-        if y == year:
+        if y == year or not io.input_files(data, y):
             continue
         try:
             others.append(summarise(load_tables(data, y)))
-        except InputError:
-            continue  # a broken other year does not stop this year's report
+        except Exception:  # a broken other year (bad input, damaged processed tables) does not
+            continue  # stop this year's report; its own build reports it
     return tables, summarise(tables), others
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from fundanalysis import clean
+from fundanalysis import clean, config
 from fundanalysis.config import (
     DEFAULT_MONEY_UNIT,
     LEVELS,
@@ -24,8 +24,8 @@ from fundanalysis.config import (
     Column,
     SheetSpec,
 )
-from fundanalysis.errors import InputError, Problem
-from fundanalysis.io import RawSheet
+from fundanalysis.errors import InputError, Problem, char_name
+from fundanalysis.io import NumberFormat, RawSheet
 
 ROW = "_row"
 
@@ -73,6 +73,8 @@ class SheetCells:
     frame: pd.DataFrame
     units: dict[str, str] = field(default_factory=dict)
     reported: set[tuple[int, str]] = field(default_factory=set)
+    #: (Excel row, field) → the number format of a money cell that shows a unit or a scale
+    formats: dict[tuple[int, str], NumberFormat] = field(default_factory=dict)
 
 
 Report = Callable[[int | None, str | None, Any, str], None]
@@ -81,7 +83,7 @@ Report = Callable[[int | None, str | None, Any, str], None]
 def _reporter(raw: RawSheet, problems: list[Problem]) -> Report:
     """A function that records a problem located in ``raw``."""
     def bad(row: int | None, col: str | None, value: Any, reason: str) -> None:
-        problems.append(Problem(raw.file, raw.name, row, col, value, reason))
+        problems.append(Problem(raw.file, raw.name, row, col, value, reason, raw.row_kind))
 
     return bad
 
@@ -95,18 +97,26 @@ def read_sheet(spec: SheetSpec, raw: RawSheet, problems: list[Problem], notes: l
     """
     bad = _reporter(raw, problems)
     rows = raw.rows
+    header_at = _header_row_elsewhere(spec, rows)
+    if header_at is not None:
+        where = "row 1" if raw.row_kind == "row" else "the first line"
+        bad(header_at, None, None, f"the headers are in {raw.row_kind} {header_at}, not in {where} "
+            f"(a title above them?); delete the {header_at - 1} {raw.row_kind}(s) above the headers")
+        return None
     if not rows or all(_blank(v) for v in rows[0]):
-        bad(1, None, None, "the header row (row 1) is empty; expected headers: "
+        bad(1, None, None, f"the header {raw.row_kind} ({raw.row_kind} 1) is empty; expected headers: "
             + "、".join(c.header for c in spec.columns))
         return None
     header = rows[0]
     hidden = _merged_header_problems(raw, bad)
     found, units = _match_headers(spec, header, bad)
-    cells = SheetCells(_body(rows), units)
+    cells = SheetCells(_body(rows, raw.row_numbers), units)
     _merged_body_problems(spec, raw, found, bad, cells.reported)
     cells.frame = _drop_blank_rows(cells.frame, raw, notes)
     _stray_values(cells.frame, header, found, hidden, bad)
     _bad_cell_problems(spec, raw, found, bad, cells.reported)
+    cells.formats = _money_formats(spec, raw, found)
+    _hidden_notes(spec, raw, found, cells.frame, notes)
     frame = cells.frame
     out = pd.DataFrame({c.field: frame[found[c.field]] for c in spec.columns
                         if c.field in found}, index=frame.index)
@@ -166,14 +176,67 @@ def _suggest(header: Any, missing: list[Column], spec: SheetSpec) -> str:
     return ""
 
 
-def _body(rows: list[list[Any]]) -> pd.DataFrame:
-    """The rows below the header as an object frame padded to one width, plus ``_row``."""
+def _body(rows: list[list[Any]], row_numbers: list[int] | None = None) -> pd.DataFrame:
+    """The rows below the header as an object frame padded to one width, plus ``_row``.
+
+    ``_row`` is the Excel row, or for a text file the line the row starts on (``row_numbers``).
+    """
     width = max((len(r) for r in rows), default=0)
     body = [list(r) + [None] * (width - len(r)) for r in rows[1:]]
     frame = pd.DataFrame(body, columns=range(width), dtype=object) if body else pd.DataFrame(
         columns=range(width), dtype=object)
-    frame[ROW] = range(2, len(body) + 2)
+    frame[ROW] = row_numbers[1:len(body) + 1] if row_numbers is not None else range(2, len(body) + 2)
     return frame
+
+
+def _header_row_elsewhere(spec: SheetSpec, rows: list[list[Any]], look: int = 10) -> int | None:
+    """The 1-based row holding the headers when it is not row 1 (a title row above them), or None.
+
+    Row 1 is the header row when it matches at least one header; otherwise the first of the next
+    rows that matches at least two headers (or every header of a one-column sheet) is named.
+    """
+    wanted = {clean.normalise_header(c.header) for c in spec.columns}
+
+    def hits(row: list[Any]) -> int:
+        return sum(1 for v in row if not _blank(v) and clean.normalise_header(v) in wanted)
+
+    if not rows or hits(rows[0]):
+        return None
+    need = min(2, len(wanted))
+    for i, row in enumerate(rows[1:look], start=2):
+        if hits(row) >= need:
+            return i
+    return None
+
+
+def _money_formats(spec: SheetSpec, raw: RawSheet, found: dict[str, int]
+                   ) -> dict[tuple[int, str], NumberFormat]:
+    """Number formats that show a unit or scale, for the money cells of this sheet."""
+    out = {}
+    for ref, fmt in raw.cell_formats.items():
+        r, c = _cell_ref_to_rc(ref)
+        f = _field_at(spec, found, c)
+        if f is not None and spec.column(f).kind == "money":
+            out[(r, f)] = fmt
+    return out
+
+
+def _hidden_notes(spec: SheetSpec, raw: RawSheet, found: dict[str, int], frame: pd.DataFrame,
+                  notes: list[str]) -> None:
+    """Say so when a sheet, or rows or columns it uses, are hidden in Excel: they are read."""
+    where = f"{raw.file}, sheet {raw.name!r}"
+    if raw.hidden:
+        notes.append(f"{where} is hidden in Excel; its rows are read")
+    data_rows = set(int(r) for r in frame[ROW]) if ROW in frame else set()
+    rows = sorted(r for r in raw.hidden_rows if r in data_rows)
+    if rows:
+        shown = ", ".join(map(str, rows[:10])) + (" …" if len(rows) > 10 else "")
+        notes.append(f"{where}: row{'s' if len(rows) > 1 else ''} {shown} "
+                     f"{'are' if len(rows) > 1 else 'is'} hidden in Excel but read")
+    cols = sorted(spec.column(f).header for f, i in found.items() if i + 1 in raw.hidden_columns)
+    if cols:
+        notes.append(f"{where}: column{'s' if len(cols) > 1 else ''} {'、'.join(cols)} "
+                     f"{'are' if len(cols) > 1 else 'is'} hidden in Excel but read")
 
 
 def _blank_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -298,10 +361,12 @@ def _parse_column(spec: SheetSpec, raw: RawSheet, cells: SheetCells, fieldname: 
         if absent or (int(rows.loc[i]), fieldname) in cells.reported:
             return
         problems.append(Problem(raw.file, raw.name, int(rows.loc[i]), col.header,
-                                values.loc[i], reason))
+                                values.loc[i], reason, raw.row_kind))
 
     if col.kind == "money":
-        return _parse_money_column(values, col.required, cells.units.get(fieldname), bad)
+        formats = {i: cells.formats[(int(r), fieldname)] for i, r in rows.items()
+                   if (int(r), fieldname) in cells.formats}
+        return _parse_money_column(values, col.required, cells.units.get(fieldname), bad, formats)
     if col.kind == "text":
         return _parse_text_column(values, fieldname, col.required, bad)
     parser = {"count": clean.parse_count, "year": clean.parse_year, "rank": clean.parse_rank,
@@ -325,15 +390,40 @@ def _parse_column(spec: SheetSpec, raw: RawSheet, cells: SheetCells, fieldname: 
 
 
 def _parse_money_column(values: pd.Series, required: bool, unit: str | None,
-                        bad: Callable[[Any, str], None]) -> pd.Series:
-    """Amounts to integer 元; bare numbers in the header's unit, else the default unit."""
+                        bad: Callable[[Any, str], None],
+                        formats: dict[Any, NumberFormat] | None = None) -> pd.Series:
+    """Amounts to integer 元; bare numbers in the header's unit, else the default unit.
+
+    A number cell whose Excel format shows a unit (``#,##0"元"``, ``¥#,##0``) is read in that
+    unit, since that is what the user sees; a format that scales the number or shows a
+    percentage or an unknown unit is refused, as is a format unit that contradicts the header.
+    """
     yuan, err = clean.parse_money_series(values, unit or DEFAULT_MONEY_UNIT)
+    for i, fmt in (formats or {}).items():
+        if fmt.problem is not None:
+            yuan.loc[i], err.loc[i] = pd.NA, (
+                f"the cell's number format {fmt.code!r} shows something other than the number "
+                f"stored: {fmt.problem}; type the amount as Excel shows it, with its unit "
+                "(e.g. 71.9万元)")
+        elif unit is not None and fmt.unit != unit:
+            yuan.loc[i], err.loc[i] = pd.NA, (
+                f"the cell shows the unit {fmt.unit} (number format {fmt.code!r}) but the header "
+                f"says {unit}; make them agree")
+        elif fmt.unit is not None:
+            try:
+                yuan.loc[i], err.loc[i] = clean.parse_money(values.loc[i], fmt.unit), pd.NA
+            except clean.CleanError as exc:
+                yuan.loc[i], err.loc[i] = pd.NA, str(exc)
     for i in err[err.notna()].index:
         bad(i, str(err.loc[i]))
     if required:
         blank = yuan.isna() & err.isna()
         for i in blank[blank].index:
             bad(i, "amount is empty")
+    total = int(yuan.sum()) if len(yuan) else 0
+    if total > config.MAX_COLUMN_TOTAL_YUAN:
+        bad(yuan.index[-1], f"the amounts of this column add up to {total:,} 元, more than the limit of "
+            f"{config.MAX_COLUMN_TOTAL_YUAN:,} 元 for one column; check the units (元 or 万元?)")
     return yuan
 
 
@@ -341,8 +431,14 @@ def _parse_text_column(values: pd.Series, fieldname: str, required: bool,
                        bad: Callable[[Any, str], None]) -> pd.Series:
     """Text with whitespace collapsed; names lose their list numbering."""
     text = values.astype(object).where(values.notna(), None)
-    text = (pd.Series(text, dtype=pd.StringDtype("pyarrow")).str.replace("[ \t\r\n\f\v\u3000\xa0]+", " ", regex=True)
-            .str.strip().astype("string"))
+    text = pd.Series(text, dtype=pd.StringDtype("pyarrow"))
+    control = text.str.contains(clean.CONTROL_CLASS, regex=True).fillna(False).astype(bool)
+    for i in control[control].index:
+        ch = next(c for c in str(text.loc[i]) if re.fullmatch(clean.CONTROL_CLASS, c))
+        bad(i, f"the text holds an invisible control character ({char_name(ch)}), which can garble "
+            "what is shown or printed; delete it")
+    text = (text.str.replace(clean.CONTROL_CLASS + "|[" + clean.INVISIBLE_CHARS + "]", "", regex=True)
+            .str.replace("[ \t\r\n\f\v\u3000\xa0]+", " ", regex=True).str.strip().astype("string"))
     if fieldname in {"category", "part", "outlet"}:
         text = clean.strip_numbering_series(text)
     text = text.mask(text == "")
@@ -370,20 +466,38 @@ def parse_sheet(spec: SheetSpec, raw: RawSheet, problems: list[Problem], notes: 
 def _duplicate_problems(spec: SheetSpec, raw: RawSheet, out: pd.DataFrame,
                         problems: list[Problem]) -> None:
     """Report rows whose key repeats an earlier row's (rows with an empty required key are skipped:
-    their emptiness is reported already)."""
+    their emptiness is reported already).
+
+    Keys are compared as :func:`clean.name_key` compares names, so ``(集团)`` and ``（集团）`` are the
+    same company; the message then shows where the two spellings differ.
+    """
     required = [f for f in spec.key if spec.column(f).required]
     complete = out[required].notna().all(axis=1) if required else pd.Series(True, index=out.index)
-    keys = out.loc[complete, list(spec.key)].astype("string").fillna("")
+    spellings = out.loc[complete, list(spec.key)].astype("string").fillna("")
+    keys = pd.DataFrame({c: clean.name_keys(spellings[c]) for c in spellings.columns})
     dup = keys.duplicated(keep="first")
     if not dup.any():
         return
     what = "、".join(spec.column(f).header for f in spec.key)
     rows = out.loc[keys.index, ROW].astype(int)
-    first = rows.groupby([keys[c] for c in keys.columns], sort=False).transform("first")
+    group = [keys[c] for c in keys.columns]
+    first = rows.groupby(group, sort=False).transform("first")
+    first_index = pd.Series(keys.index, index=keys.index).groupby(group, sort=False).transform("first")
     for i in dup[dup].index:
-        k = tuple(keys.loc[i])
+        k = tuple(spellings.loc[i])
         problems.append(Problem(raw.file, raw.name, int(rows.loc[i]), spec.columns[0].header,
-                                " / ".join(k), f"duplicated row: same {what} as row {int(first.loc[i])}"))
+                                " / ".join(k), f"duplicated row: same {what} as {raw.row_kind} "
+                                f"{int(first.loc[i])}{_difference_note(spellings, i, first_index.loc[i])}",
+                                raw.row_kind))
+
+
+def _difference_note(spellings: pd.DataFrame, i: Any, j: Any) -> str:
+    """When two rows' keys match only after normalisation, where their spellings differ."""
+    for c in spellings.columns:
+        diff = clean.visible_difference(str(spellings.loc[i, c]), str(spellings.loc[j, c]))
+        if diff:
+            return f" (written differently, but the same name: {diff})"
+    return ""
 
 
 def _sheet_key(name: str) -> str:
@@ -427,6 +541,8 @@ def build_tables(sheets: Mapping[str, RawSheet], year: int) -> Parsed:
     notes: list[str] = []
     files = sorted({s.file for s in sheets.values()}) or ["input"]
     main_file = next((f for f in files if f.endswith((".xlsx", ".xlsm"))), files[0])
+    for raw in sheets.values():
+        notes.extend(n for n in raw.notes if n not in notes)
     sheets = match_sheets(sheets, problems, notes)
     parsed: dict[str, pd.DataFrame] = {}
     for spec in SHEETS:
@@ -469,7 +585,7 @@ def _cross_checks(parsed: dict[str, pd.DataFrame], sheets: Mapping[str, RawSheet
     def add(table: str, i: Any, field_: str, value: Any, reason: str) -> None:
         spec, raw, df = _loc(parsed, sheets, table)
         problems.append(Problem(raw.file, raw.name, int(df.loc[i, ROW]), spec.column(field_).header,
-                                value, reason))
+                                value, reason, raw.row_kind))
 
     if "fund" in parsed:
         _, raw, fund = _loc(parsed, sheets, "fund")
@@ -485,12 +601,20 @@ def _cross_checks(parsed: dict[str, pd.DataFrame], sheets: Mapping[str, RawSheet
 
     def check_vocab(table: str, field_: str, allowed: set[str] | tuple[str, ...] | None,
                     what: str) -> None:
+        """Values must be one of ``allowed``, compared as names are (width, spaces, invisible
+        characters ignored); a match is rewritten to the allowed spelling."""
         if table not in parsed or allowed is None or field_ not in parsed[table]:
             return
         vals = parsed[table][field_]
-        bad = vals.notna() & ~vals.isin(list(allowed))
-        for i, v in vals[bad].items():
-            add(table, i, field_, v, f"unknown {what} (expected one of {'、'.join(allowed)})")
+        by_key = {clean.name_key(a): a for a in allowed}
+        keys = clean.name_keys(vals)
+        canon = keys.map(by_key)
+        known = canon.notna()
+        if known.any():
+            parsed[table].loc[known, field_] = canon[known].astype(str)
+        for i, v in vals[vals.notna() & ~known].items():
+            add(table, i, field_, v, f"unknown {what} (expected one of {'、'.join(allowed)})"
+                + _closest(str(v), list(allowed)))
 
     check_vocab("award_categories", "part", parts, "part (see sheet 资金组成)")
     check_vocab("awards", "part", parts, "part (see sheet 资金组成)")
@@ -528,9 +652,32 @@ def _cross_checks(parsed: dict[str, pd.DataFrame], sheets: Mapping[str, RawSheet
                         "value is empty (give it here, or list recipients in sheet 获奖企业)")
 
 
+def _closest(value: str, allowed: list[str]) -> str:
+    """A hint naming the closest allowed value and, if it looks the same, the invisible difference."""
+    close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)
+    if not close:
+        return ""
+    diff = clean.visible_difference(value, close[0])
+    return f"; closest: {close[0]!r}" + (f", which differs at {diff}" if diff else "")
+
+
+def _unify_spellings(df: pd.DataFrame, field_: str) -> None:
+    """Within one column, write every name as its first spelling (``(集团)`` → ``（集团）`` if that came
+    first), so that counts and groups see one name."""
+    if field_ not in df or df.empty:
+        return
+    keys = clean.name_keys(df[field_])
+    first = df[field_].groupby(keys, sort=False).transform("first")
+    have = df[field_].notna()
+    df.loc[have, field_] = first[have]
+
+
 def _finish(parsed: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Drop helper columns, derive award categories from recipients where given."""
     tables = {k: v.drop(columns=[ROW]).reset_index(drop=True) for k, v in parsed.items()}
+    if "awards" in tables:
+        for f_ in ("recipient", "category"):
+            _unify_spellings(tables["awards"], f_)
     if "awards" in tables:
         from fundanalysis.metrics import categories_from_recipients
 
