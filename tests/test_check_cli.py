@@ -132,7 +132,8 @@ def test_check_json_locates_the_problem(data_2019: Path) -> None:
     probs = problems_json(data_2019)
     assert probs == [{"file": WB, "sheet": "奖励类别", "row": 3, "column": "奖励金额",
                       "value": "7x万元",
-                      "reason": "amount '7x万元' is not a number with a unit such as 万元"}]
+                      "reason": "amount '7x万元' is not a number with a unit such as 万元",
+                      "row_kind": "row"}]
 
 
 def test_missing_column_is_reported_once_not_per_row(data_2019: Path) -> None:

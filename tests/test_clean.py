@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from fundanalysis import config
 from fundanalysis.clean import (
     CleanError,
     clean_text,
@@ -390,7 +391,7 @@ def test_parse_stated_refuses(text: str) -> None:
 
 _FULL = str.maketrans("0123456789.,", "０１２３４５６７８９．，")
 
-amounts = st.integers(min_value=0, max_value=10**13)
+amounts = st.integers(min_value=0, max_value=config.MAX_AMOUNT_YUAN)
 
 
 def _wan_text(yuan: int, commas: bool) -> str:

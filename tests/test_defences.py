@@ -90,8 +90,10 @@ def good_state(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(REPO_DATA_DIR / "raw" / YEAR, root / "data" / "raw" / YEAR)
     done = cli("clean", "--year", YEAR, "--data-dir", str(root / "data"))
     assert done.exit_code == EXIT_OK, done.output
-    (root / "outputs" / YEAR).mkdir(parents=True)
-    (root / "outputs" / YEAR / "index.html").write_text("previous report", encoding="utf-8")
+    version = root / "outputs" / ".versions" / f"{YEAR}-previous"
+    version.mkdir(parents=True)
+    (version / "index.html").write_text("previous report", encoding="utf-8")
+    (root / "outputs" / YEAR).symlink_to(Path(".versions") / f"{YEAR}-previous")  # as a build publishes
     return root
 
 
@@ -661,7 +663,7 @@ class CalamineWorkbook:
 fake.CalamineWorkbook = CalamineWorkbook
 sys.modules["python_calamine"] = fake
 from fundanalysis import io as fio
-fio._read_bad_cells = lambda *a, **k: os._exit(98)
+fio._sheet_extras = lambda *a, **k: os._exit(98)
 from fundanalysis.cli import main
 start = time.perf_counter()
 code = None

@@ -80,9 +80,9 @@ FILL: dict[str, list[dict[str, Any]]] = {
 }
 
 
-def make_template(out_dir: Path) -> Path:
+def make_template(out_dir: Path, *extra: str) -> Path:
     result = CliRunner().invoke(main, ["template", "--year", str(YEAR), "--out-dir",
-                                       str(out_dir)])
+                                       str(out_dir), *extra])
     assert result.exit_code == EXIT_OK, result.output
     path = out_dir / "templates" / f"fund-{YEAR}.xlsx"
     assert path.is_file()
@@ -172,9 +172,9 @@ def test_year_is_prefilled_under_its_header(template: Path) -> None:
             assert openpyxl.load_workbook(template)[name].max_row == 1, name
 
 
-def test_template_overwrites_atomically(tmp_path: Path) -> None:
+def test_template_overwrites_atomically_when_forced(tmp_path: Path) -> None:
     first = make_template(tmp_path)
-    again = make_template(tmp_path)
+    again = make_template(tmp_path, "--force")
     assert first == again
     assert [p.name for p in (tmp_path / "templates").iterdir()] == [f"fund-{YEAR}.xlsx"]
 
