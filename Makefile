@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 YEARS  ?=
 
-.PHONY: help install report charts summary test lint lab bench browser-deps clean-outputs
+.PHONY: help install report charts summary test test-fast lint lab bench browser-deps clean-outputs
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -44,6 +44,10 @@ browser-deps: ## Install Debian's chromium + chromedriver for the browser test (
 test: $(STAMP) browser-deps ## Set up, then run ruff and every test
 	$(BIN)/ruff check $(wildcard src tests benchmarks)
 	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP) ## The edit loop: ruff and the unit tests (no builds, no browser), under a minute
+	$(BIN)/ruff check $(wildcard src tests benchmarks)
+	HYPOTHESIS_PROFILE=fast $(BIN)/python -m pytest -q -m "not slow and not browser" -n 2 -p no:cacheprovider
 
 lint: $(STAMP) ## ruff
 	$(BIN)/ruff check $(wildcard src tests benchmarks)

@@ -6,7 +6,7 @@ Modes:
   floor DATA_DIR YEAR    import pandas, matplotlib, nbconvert (and seaborn if installed), then
                          pipeline.process_year + pipeline.summarise: the least any report needs
   calamine XLSX SHEET    python-calamine's bare read of one sheet to Python lists
-  csv CSV                pandas.read_csv as fundanalysis.io reads a sheet CSV (all text)
+  csv CSV                pandas.read_csv as fundanalysis.storage reads a sheet CSV (all text)
   parquet PARQUET        pandas.read_parquet
   pipeline DATA_DIR YEAR pipeline.process_year (read, clean, validate, pandera)
                          + metrics.category_totals
@@ -54,11 +54,12 @@ def main(argv: list[str]) -> None:
             result["seaborn"] = True
         except ImportError:
             result["seaborn"] = False
-        from fundanalysis import pipeline
+        from fundanalysis.analysis.summary import summarise
+        from fundanalysis.ingest.load import process_year
 
         t_imports = time.perf_counter()
-        parsed = pipeline.process_year(Path(args[0]), int(args[1]))
-        summary = pipeline.summarise(parsed.tables)
+        parsed = process_year(Path(args[0]), int(args[1]))
+        summary = summarise(parsed.tables)
         t_end = time.perf_counter()
         result.update(imports_s=t_imports - t_start, metrics_s=t_end - t_imports,
                       seconds=t_end - t_start, rows=len(summary["award_categories"]))
@@ -88,12 +89,13 @@ def main(argv: list[str]) -> None:
     elif mode == "pipeline":
         import python_calamine  # noqa: F401
 
-        import fundanalysis.schemas  # noqa: F401  (pandera and its backends: an import, not work)
-        from fundanalysis import metrics, pipeline
+        import fundanalysis.ingest.schemas  # noqa: F401  (pandera and its backends: an import, not work)
+        from fundanalysis.analysis import metrics
+        from fundanalysis.ingest.load import process_year
 
         rss0 = _rss_kb()
         t0 = time.perf_counter()
-        parsed = pipeline.process_year(Path(args[0]), int(args[1]))
+        parsed = process_year(Path(args[0]), int(args[1]))
         cats = metrics.category_totals(parsed.tables["award_categories"])
         result.update(seconds=time.perf_counter() - t0, rows=len(parsed.tables.get("awards", [])),
                       categories=len(cats), rss_after_imports_kb=rss0)

@@ -6,7 +6,10 @@ data/raw/ is never written: every test that changes an input works on a copy in 
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -14,11 +17,12 @@ from types import ModuleType
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import settings
 from openpyxl.worksheet.worksheet import Worksheet
 
 from fundanalysis import config
-from fundanalysis.pipeline import process_year
-from fundanalysis.reconcile import reconcile_totals
+from fundanalysis.analysis.reconcile import reconcile_totals
+from fundanalysis.ingest.load import process_year
 
 TESTS_DIR = Path(__file__).resolve().parent
 FIXTURES_DIR = TESTS_DIR / "fixtures"
@@ -120,3 +124,57 @@ def fixture_data_dir(tmp_path: Path) -> Callable[[str], Path]:
         return dest
 
     return copy
+
+
+# ------------------------------------------------------------------ one build for every test
+
+ROOT = TESTS_DIR.parent
+FIXTURE_2020 = FIXTURES_DIR / "report_years" / "raw" / "2020"
+CLI = Path(sys.executable).parent / "fundanalysis"
+
+
+def make_data_dir(dest: Path, years: tuple[str, ...] = ("2019", "2020")) -> Path:
+    """A data dir with the shipped 2019 input and the synthetic 2020 fixture."""
+    (dest / "raw").mkdir(parents=True)
+    if "2019" in years:
+        shutil.copytree(REPO_DATA_DIR / "raw" / "2019", dest / "raw" / "2019")
+    if "2020" in years:
+        assert FIXTURE_2020.is_dir(), f"committed fixture {FIXTURE_2020} is missing"
+        shutil.copytree(FIXTURE_2020, dest / "raw" / "2020")
+    return dest
+
+
+@pytest.fixture(scope="session")
+def built_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One real build, shared by every test that reads a built report: the shipped 2019 input and
+    the synthetic 2020 fixture, built by the installed command into ``out``. Tests that change
+    anything work on a copy."""
+    base = tmp_path_factory.mktemp("report")
+    data = make_data_dir(base / "data")
+    out = base / "outputs"
+    proc = subprocess.run([str(CLI), "report", "--data-dir", str(data), "--out-dir", str(out)],
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr
+    return {"base": base, "data": data, "out": out}
+
+
+#: Fixtures that mean a test reads or copies a real build (and so belongs to the slow tests).
+BUILD_FIXTURES = {"built_report", "built", "project", "site", "env"}
+#: Modules of end-to-end tests: every case runs the command line on a workbook (the corpora of
+#: bad input), a build, a kernel or a browser.
+END_TO_END = {"test_defences", "test_reliability", "test_check_cli", "test_template", "test_failsafe",
+              "test_parameters", "test_report", "test_browser"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """End-to-end tests are marked slow: ``make test-fast`` (the edit loop) leaves them out."""
+    for item in items:
+        module = getattr(item, "module", None)
+        name = module.__name__.rsplit(".", 1)[-1] if module is not None else ""
+        if name in END_TO_END or BUILD_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+# hypothesis: the edit loop (HYPOTHESIS_PROFILE=fast, set by make test-fast) draws fewer examples
+settings.register_profile("fast", max_examples=25, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

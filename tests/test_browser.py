@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from test_report import CLI, make_data_dir
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -20,14 +18,9 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp("browser")
-    data = make_data_dir(base / "data", ("2019",))
-    out = base / "outputs"
-    proc = subprocess.run([str(CLI), "report", "--data-dir", str(data), "--out-dir", str(out)],
-                          capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stderr
-    return out
+def site(built_report: dict[str, Path]) -> Path:
+    """The session's one build (see conftest.built_report)."""
+    return built_report["out"]
 
 
 @pytest.fixture(scope="module")

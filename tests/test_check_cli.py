@@ -18,7 +18,8 @@ from conftest import edit_workbook, find_cell, workbook_path
 from openpyxl import Workbook
 
 from fundanalysis.cli import main
-from fundanalysis.config import EXIT_BAD_INPUT, EXIT_OK, SHEETS
+from fundanalysis.config import EXIT_BAD_INPUT, EXIT_OK
+from fundanalysis.ingest.specs import SHEETS
 
 WB = "fund-2019.xlsx"
 

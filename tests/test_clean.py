@@ -15,10 +15,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from fundanalysis import config
-from fundanalysis.clean import (
+from fundanalysis.ingest.clean import (
     CleanError,
     clean_text,
-    format_wan,
     normalise_header,
     parse_count,
     parse_fraction,
@@ -29,7 +28,8 @@ from fundanalysis.clean import (
     parse_year,
     strip_numbering,
 )
-from fundanalysis.config import SHEETS
+from fundanalysis.ingest.specs import SHEETS
+from fundanalysis.present import fmt
 
 # ------------------------------------------------------------------- money forms
 
@@ -229,7 +229,7 @@ def test_parse_money_series_never_wraps_around() -> None:
      (0, "0")],
 )
 def test_format_wan(yuan: int, text: str) -> None:
-    assert format_wan(yuan) == text
+    assert fmt.wan(yuan) == text
 
 
 # ------------------------------------------------------------- strip_numbering
@@ -455,7 +455,7 @@ def test_parse_money_is_total_and_idempotent(value: object) -> None:
         return
     assert isinstance(yuan, int) and yuan >= 0
     assert parse_money(f"{yuan}元") == yuan
-    assert parse_money(f"{format_wan(yuan, decimals=4)}万元") == yuan
+    assert parse_money(f"{fmt.wan(yuan, decimals=4)}万元") == yuan
 
 
 @given(st.lists(st.one_of(
@@ -504,7 +504,7 @@ def test_normalise_header_is_idempotent(header: str) -> None:
                 max_size=30))
 @settings(max_examples=200, deadline=None)
 def test_strip_numbering_series_agrees_with_scalar(values: list[str | None]) -> None:
-    from fundanalysis.clean import strip_numbering_series
+    from fundanalysis.ingest.clean import strip_numbering_series
 
     got = strip_numbering_series(pd.Series(values, dtype="string")).tolist()
     want = [strip_numbering(v) for v in values]

@@ -13,8 +13,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from fundanalysis.cli import main
 from fundanalysis.config import EXIT_OK
-from fundanalysis.exports import FORMULA_PREFIXES, neutralise_formulas, neutralise_text
-from fundanalysis.io import write_tables
+from fundanalysis.export.formulas import FORMULA_PREFIXES, neutralise_formulas, neutralise_text
+from fundanalysis.storage.processed import write_tables
 
 HYPERLINK = '=HYPERLINK("http://x","点我")'
 
@@ -22,7 +22,12 @@ HYPERLINK = '=HYPERLINK("http://x","点我")'
 # ------------------------------------------------------------------ the functions
 
 
-@pytest.mark.parametrize("prefix", FORMULA_PREFIXES)
+#: What spreadsheet programs run as a formula (OWASP "CSV injection"), listed here, not taken
+#: from the module, so a prefix the module forgets fails this test.
+SPREADSHEET_FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]
+
+
+@pytest.mark.parametrize("prefix", SPREADSHEET_FORMULA_STARTS)
 def test_formula_like_text_gets_an_apostrophe(prefix: str) -> None:
     assert neutralise_text(prefix + "SUM(A1)") == "'" + prefix + "SUM(A1)"
 
@@ -97,7 +102,7 @@ def test_clean_csv_cells_cannot_run_and_parquet_keeps_the_text(data_2019: Path) 
     assert HYPERLINK in media_pq["outlet"].tolist()
     assert not any(str(v).startswith(FORMULA_PREFIXES) for v in media_csv["outlet"])
     assert media_csv["amount_yuan"].dtype.kind == "i"
-    assert media_csv["items"].dtype.kind == "i"
+    assert media_csv["item_count"].dtype.kind == "i"
     row = media_csv[media_csv["outlet"] == "'" + HYPERLINK].iloc[0]
     assert int(row["amount_yuan"]) == 719_000
 
@@ -117,4 +122,4 @@ def test_clean_csv_cells_cannot_run_and_parquet_keeps_the_text(data_2019: Path) 
         df = pd.read_csv(csv_path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
         for col in df.columns:
             assert not df[col].str.startswith(FORMULA_PREFIXES).any() or col.endswith(
-                ("_yuan", "items", "recipients", "value", "stated", "year", "rank")), (csv_path, col)
+                ("_yuan", "item_count", "recipients", "value", "stated", "year", "rank_number")), (csv_path, col)

@@ -84,8 +84,8 @@ def test_tampered_processed_tables_are_checked_again(tmp_path: Path) -> None:
     """Processed tables skip the schema check only while they are the bytes that passed it."""
     import pandas as pd
 
-    from fundanalysis.pipeline import clean_year, load_tables
-    from fundanalysis.schemas import SchemaViolation
+    from fundanalysis.ingest.load import clean_year, load_tables
+    from fundanalysis.ingest.schemas import SchemaViolation
 
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data" / "raw", data / "raw")

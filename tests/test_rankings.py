@@ -6,6 +6,7 @@ Fixture: tests/fixtures/rankings/raw/2032/*.csv, 13 invented cities with invente
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -16,8 +17,12 @@ from conftest import FIXTURES_DIR, make_fixtures
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fundanalysis import metrics
-from fundanalysis.pipeline import process_year, summarise
+from fundanalysis.analysis import metrics
+from fundanalysis.analysis.summary import summarise
+from fundanalysis.export.summary import summary_json
+from fundanalysis.ingest.clean import rank_in_text
+from fundanalysis.ingest.load import process_year
+from fundanalysis.vocab import RankSource
 
 YEAR = make_fixtures.RANK_YEAR
 A, B, C = make_fixtures.INDICATOR_A, make_fixtures.INDICATOR_B, make_fixtures.INDICATOR_C
@@ -45,21 +50,14 @@ def test_fixture_has_13_cities(peers: pd.DataFrame) -> None:
 def test_rank_peers_counts_ties_as_equal(peers: pd.DataFrame) -> None:
     ranked = metrics.rank_peers(peers)
     a = ranked[ranked["indicator"] == A]
-    assert a["rank"].tolist() == [1, 2, 2, 4, 5, 5, 5, 8, 9, 10, 11, 12, 13]
-    by_city = a.set_index("city")["rank"]
+    assert a["rank_number"].tolist() == [1, 2, 2, 4, 5, 5, 5, 8, 9, 10, 11, 12, 13]
+    by_city = a.set_index("city")["rank_number"]
     assert by_city["乙市"] == by_city["丙市"] == 2  # tied for 2nd, both 2nd
     assert by_city["丁市"] == 4  # the next is 4th, not 3rd
     assert by_city["戊市"] == by_city["己市"] == by_city["庚市"] == 5
     assert by_city["辛市"] == 8
     assert (ranked["cities"] == 13).all()
-    assert ranked["rank"].dtype == "int64"
-
-
-def test_rank_peers_matches_pandas_min_method(peers: pd.DataFrame) -> None:
-    ranked = metrics.rank_peers(peers).set_index(["indicator", "city"])["rank"]
-    want = peers.assign(r=peers.groupby("indicator")["value"].rank(method="min", ascending=False))
-    for row in want.itertuples():
-        assert ranked[(row.indicator, row.city)] == int(row.r)
+    assert ranked["rank_number"].dtype == "int64"
 
 
 def test_share_of_province_is_value_over_total(peers: pd.DataFrame) -> None:
@@ -76,7 +74,7 @@ def test_share_of_province_is_value_over_total(peers: pd.DataFrame) -> None:
 def test_rank_peers_indicators_are_independent() -> None:
     df = pd.DataFrame({"indicator": ["x", "x", "y", "y"], "city": ["a", "b", "a", "b"],
                        "value": [1, 2, 2, 1]})
-    r = metrics.rank_peers(df).set_index(["indicator", "city"])["rank"]
+    r = metrics.rank_peers(df).set_index(["indicator", "city"])["rank_number"]
     assert (r[("x", "b")], r[("x", "a")], r[("y", "a")], r[("y", "b")]) == (1, 2, 1, 2)
 
 
@@ -86,43 +84,48 @@ def test_rank_is_one_plus_number_strictly_ahead(values: list[int]) -> None:
                        "value": values})
     ranked = metrics.rank_peers(df).set_index("city")
     for i, v in enumerate(values):
-        assert ranked.loc[f"c{i}", "rank"] == 1 + sum(1 for w in values if w > v)
+        assert ranked.loc[f"c{i}", "rank_number"] == 1 + sum(1 for w in values if w > v)
 
 
 # ------------------------------------------------------------ through the pipeline
 
 
 def test_empty_rank_is_filled_from_the_peer_table(tables: dict[str, pd.DataFrame]) -> None:
-    assert tables["rankings"].set_index("indicator").loc[A, "rank"] is pd.NA  # empty as given
+    assert tables["rankings"].set_index("indicator").loc[A, "rank_number"] is pd.NA  # empty as given
     rk = metrics.rankings_table(tables).set_index("indicator")
-    assert rk.loc[A, "rank"] == 2
-    assert rk.loc[A, "rank_source"] == "按全省城市数值计算"
+    assert rk.loc[A, "rank_number"] == 2
+    assert rk.loc[A, "rank_source"] == RankSource.PEERS
     assert rk.loc[A, "province_share"] == 420 / 3530
 
 
 def test_stated_rank_is_never_overwritten(tables: dict[str, pd.DataFrame]) -> None:
     ranked = metrics.rank_peers(tables["peer_values"])
-    computed = ranked[(ranked["indicator"] == B) & (ranked["city"] == CITY)]["rank"].iloc[0]
+    computed = ranked[(ranked["indicator"] == B) & (ranked["city"] == CITY)]["rank_number"].iloc[0]
     assert computed == 1  # the peers would say 1st ...
     rk = metrics.rankings_table(tables).set_index("indicator")
-    assert rk.loc[B, "rank"] == 5  # ... but the report states 5th, and that stands
-    assert rk.loc[B, "rank_source"] == "报告"
+    assert rk.loc[B, "rank_number"] == 5  # ... but the report states 5th, and that stands
+    assert rk.loc[B, "rank_source"] == RankSource.STATED
     assert rk.loc[B, "rank_text"] == "位居全省第五"
 
 
 def test_rank_without_peers_stays_empty(tables: dict[str, pd.DataFrame]) -> None:
     rk = metrics.rankings_table(tables).set_index("indicator")
-    assert pd.isna(rk.loc[C, "rank"])  # "前列" states no number: never guess
+    assert pd.isna(rk.loc[C, "rank_number"])  # "前列" states no number: never guess
     assert pd.isna(rk.loc[C, "rank_source"])
     assert rk.loc[C, "rank_text"] == "位居全省前列"
-    assert rk["rank"].dtype == "Int64"
+    assert rk["rank_number"].dtype == "Int64"
 
 
 def test_summary_rankings(tables: dict[str, pd.DataFrame]) -> None:
+    """Numbers and codes in the summary; the documented keys and words in summary.json."""
     rk = {r["indicator"]: r for r in summarise(tables)["rankings"]}
-    assert (rk[A]["rank"], rk[A]["rank_source"]) == (2, "按全省城市数值计算")
-    assert (rk[B]["rank"], rk[B]["rank_source"]) == (5, "报告")
-    assert rk[C]["rank"] is None and rk[C]["rank_source"] is None
+    assert (rk[A]["rank_number"], rk[A]["rank_source"]) == (2, RankSource.PEERS)
+    assert (rk[B]["rank_number"], rk[B]["rank_source"]) == (5, RankSource.STATED)
+    assert rk[C]["rank_number"] is None and rk[C]["rank_source"] is None
+    doc = {r["indicator"]: r for r in json.loads(summary_json(summarise(tables)))["rankings"]}
+    assert (doc[A]["rank"], doc[A]["rank_source"]) == (2, "按全省城市数值计算")
+    assert (doc[B]["rank"], doc[B]["rank_source"]) == (5, "报告")
+    assert doc[C]["rank"] is None and doc[C]["rank_source"] is None
 
 
 def test_peer_city_ranks(tables: dict[str, pd.DataFrame]) -> None:
@@ -138,4 +141,4 @@ def test_peer_city_ranks(tables: dict[str, pd.DataFrame]) -> None:
      ("全省仅6家", None)],
 )
 def test_rank_from_text(text: str | None, rank: int | None) -> None:
-    assert metrics.rank_from_text(text) == rank
+    assert rank_in_text(text) == rank

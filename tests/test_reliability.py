@@ -29,9 +29,11 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from test_defences import Expect, cli
 
-from fundanalysis import clean, config, io
+from fundanalysis import config
 from fundanalysis.config import EXIT_BAD_INPUT, EXIT_BUILD_FAILED, EXIT_OK, EXIT_STORAGE
 from fundanalysis.errors import InputError, printable
+from fundanalysis.ingest import clean
+from fundanalysis.storage import catalog, files, guard, inputs
 
 YEAR = "2019"
 WB = "fund-2019.xlsx"
@@ -81,13 +83,9 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A project-like folder with data/raw/2019 and a real build of 2019 in outputs/."""
-    root = tmp_path_factory.mktemp("built")
-    shutil.copytree(REPO_DATA_DIR / "raw" / YEAR, root / "data" / "raw" / YEAR)
-    done = cli("report", "--data-dir", str(root / "data"), "--out-dir", str(root / "outputs"))
-    assert done.exit_code == EXIT_OK, done.output
-    return root
+def built(built_report: dict[str, Path]) -> Path:
+    """A project-like folder with data/ and a real build in outputs/ (see conftest.built_report)."""
+    return built_report["base"]
 
 
 @pytest.fixture
@@ -105,8 +103,10 @@ def data(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
-def report(project: Path, *extra: str) -> Any:
-    return cli("report", "--data-dir", str(project / "data"), "--out-dir", str(project / "outputs"),
+def report(project: Path, *extra: str, all_years: bool = False) -> Any:
+    """``fundanalysis report`` on a project copy: 2019 only, unless ``all_years``."""
+    years = () if all_years else ("--year", YEAR)
+    return cli("report", *years, "--data-dir", str(project / "data"), "--out-dir", str(project / "outputs"),
                *extra)
 
 
@@ -202,7 +202,7 @@ def test_rebuild_replaces_only_its_own_versions(project: Path) -> None:
     new = (project / "outputs" / YEAR).resolve()
     assert new != old and not old.exists()
     assert (mine / "keep.txt").read_text(encoding="utf-8") == "mine"
-    assert (new / io.MARKER).is_file()
+    assert (new / files.MARKER).is_file()
 
 
 def test_chart_export_goes_to_its_own_place_and_survives_a_build(project: Path) -> None:
@@ -260,7 +260,7 @@ def _set_amount(fmt: str | None, value: Any, header: str = "金额") -> Callable
 
 
 def _media_amount(data: Path, outlet: str = "常州日报") -> int:
-    from fundanalysis.pipeline import process_year
+    from fundanalysis.ingest.load import process_year
 
     media = process_year(data, 2019).tables["media_outlets"]
     return int(media.set_index("outlet").loc[outlet, "amount_yuan"])
@@ -456,7 +456,7 @@ def test_csv_encodings_are_detected(data: Path, encoding: str, note: str | None)
         assert note in done.stderr
     else:
         assert "GB18030" not in done.stderr and "UTF-16" not in done.stderr
-    from fundanalysis.pipeline import process_year
+    from fundanalysis.ingest.load import process_year
 
     titles = process_year(data, 2019).tables["media_items"]["title"].tolist()
     assert titles == ["一线调研", "壮丽 70 年，奋斗新时代"]
@@ -514,7 +514,7 @@ def test_processed_tables_follow_content_not_file_times(data: Path, tmp_path: Pa
 
 
 def test_charts_follow_content_not_file_times(data: Path, tmp_path: Path) -> None:
-    from fundanalysis.pipeline import load_tables
+    from fundanalysis.ingest.load import load_tables
 
     assert cli("clean", "--year", YEAR, "--data-dir", str(data)).exit_code == EXIT_OK
     book = workbook_path(data)
@@ -591,11 +591,11 @@ def test_csv_beyond_the_row_limit_is_refused(data: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(config, "MAX_SHEET_ROWS", 100)
     _csv_year(data, (GOOD_CSV + "常州日报,题目,合成\n" * 200).encode())
     with pytest.raises(InputError, match="beyond the limits"):
-        io.read_year(data, 2019)
+        inputs.read_year(data, 2019)
 
 
 def test_memory_guard_refuses_before_reading(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(io, "available_memory", lambda: 1_000)
+    monkeypatch.setattr(guard, "available_memory", lambda: 1_000)
     done = cli("check", "--year", YEAR, "--data-dir", str(data))
     assert done.exit_code == EXIT_BAD_INPUT and "MB of memory" in done.stderr
 
@@ -608,7 +608,7 @@ MATH = r"全省$\nosuchcmd$ \frac{1}{2} $x^2$"
 
 def test_text_that_looks_like_math_markup_is_drawn_as_text(tables_2019: dict[str, pd.DataFrame]) -> None:
     """Every text field of every table holds dollar signs and backslashes: every chart still renders."""
-    from fundanalysis import charts
+    from fundanalysis.present import charts
 
     def poison(df: pd.DataFrame) -> pd.DataFrame:
         df = df.copy()
@@ -626,7 +626,7 @@ def test_text_that_looks_like_math_markup_is_drawn_as_text(tables_2019: dict[str
 
 
 def test_very_long_names_make_charts_of_normal_size(tables_2019: dict[str, pd.DataFrame]) -> None:
-    from fundanalysis import charts
+    from fundanalysis.present import charts
 
     long = {k: v.copy() for k, v in tables_2019.items()}
     long["media_outlets"]["outlet"] = long["media_outlets"]["outlet"].map(lambda v: v + "很长的名字" * 4000)
@@ -673,7 +673,8 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 def test_disk_full_during_the_build_is_a_message_and_leaves_nothing(built: Path, small_disk: Path) -> None:
     """The output folder is a 400 KB disk: the build stops with a message, no staging or temp left."""
-    done = run_cli("report", "--data-dir", str(built / "data"), "--out-dir", str(small_disk), "--force")
+    done = run_cli("report", "--year", YEAR, "--data-dir", str(built / "data"), "--out-dir", str(small_disk),
+                   "--force")
     assert done.returncode == EXIT_STORAGE, (done.returncode, done.stderr[-800:])
     assert "disk is full" in done.stderr and "Traceback" not in done.stderr
     left = [p.name for p in small_disk.rglob("*") if p.name.startswith((".staging", ".link", ".index"))]
@@ -725,8 +726,8 @@ def test_read_only_outputs_when_a_build_is_needed_is_a_message(project: Path,
                                                                 read_only: Callable[[Path], None]) -> None:
     before = tree(project / "outputs")
     read_only(project / "outputs")
-    done = run_cli("report", "--data-dir", str(project / "data"), "--out-dir", str(project / "outputs"),
-                   "--force")
+    done = run_cli("report", "--year", YEAR, "--data-dir", str(project / "data"), "--out-dir",
+                   str(project / "outputs"), "--force")
     assert done.returncode == EXIT_STORAGE, done.stderr[-800:]
     assert "read-only" in done.stderr and "Traceback" not in done.stderr
     assert tree(project / "outputs") == before
@@ -783,8 +784,8 @@ def test_signal_during_a_build_cleans_up(project: Path, tmp_path: Path, sig: int
     slow.write_text(json.dumps(nb), encoding="utf-8")
     before = tree(project / "outputs" / YEAR)
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    proc = subprocess.Popen([sys.executable, "-m", "fundanalysis.cli", "report", "--force", "--data-dir",
-                             str(project / "data"), "--out-dir", str(project / "outputs"),
+    proc = subprocess.Popen([sys.executable, "-m", "fundanalysis.cli", "report", "--year", YEAR, "--force",
+                             "--data-dir", str(project / "data"), "--out-dir", str(project / "outputs"),
                              "--notebooks-dir", str(nbs)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=env)
     deadline = time.time() + 120
@@ -805,11 +806,11 @@ def test_signal_during_a_build_cleans_up(project: Path, tmp_path: Path, sig: int
 
 @pytest.mark.parametrize(("folder", "words"), [
     ("0000", "not a year folder"), ("２０２０", "ASCII digits (2020)"), ("2019-old", "not a year folder"),
-    ("2020", "holds no input"),
+    ("2031", "holds no input"),
 ], ids=["zeros", "full-width", "suffix", "empty-year"])
 def test_stray_year_folders_are_skipped_with_a_note(project: Path, folder: str, words: str) -> None:
     (project / "data" / "raw" / folder).mkdir()
-    done = report(project)
+    done = report(project, all_years=True)
     assert done.exit_code == EXIT_OK, done.output
     assert words in done.stderr
     assert "raw/0 " not in done.stderr
@@ -848,7 +849,7 @@ def test_printable_shows_escape_sequences() -> None:
 def test_raw_year_detection_is_ascii_only(tmp_path: Path) -> None:
     for name in ("2019", "0000", "２０２０", "20190", "notes"):
         (tmp_path / "raw" / name).mkdir(parents=True)
-    years, notes = io.scan_years(tmp_path)
+    years, notes = catalog.scan_years(tmp_path)
     assert years == [2019]
     assert len(notes) == 4
 
@@ -873,8 +874,8 @@ def test_any_amount_in_a_unit_format_reads_back(fmt: str, yuan: int) -> None:
     """Hypothesis: a number cell holding an amount in the unit its format shows reads back exactly."""
     from decimal import Decimal
 
-    from fundanalysis.io import classify_number_format
-    from fundanalysis.tables import _parse_money_column
+    from fundanalysis.ingest.tables import _parse_money_column
+    from fundanalysis.storage.xlsx import classify_number_format
 
     info = classify_number_format(fmt)
     assert info is not None and info.unit is not None

@@ -5,51 +5,43 @@ from __future__ import annotations
 import base64
 import json
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import papermill
 import pytest
+from conftest import CLI
+
+from fundanalysis.build.notebooks import discover_sections
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "notebooks" / "reports"
-FIXTURE_2020 = ROOT / "tests" / "fixtures" / "report_years" / "raw" / "2020"
-CLI = Path(sys.executable).parent / "fundanalysis"
 
-pytestmark = pytest.mark.slow
-
-
-def make_data_dir(dest: Path, years: tuple[str, ...] = ("2019", "2020")) -> Path:
-    """A data dir with the shipped 2019 input and the synthetic 2020 fixture."""
-    (dest / "raw").mkdir(parents=True)
-    if "2019" in years:
-        shutil.copytree(ROOT / "data" / "raw" / "2019", dest / "raw" / "2019")
-    if "2020" in years:
-        shutil.copytree(FIXTURE_2020, dest / "raw" / "2020")
-    return dest
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    base = tmp_path_factory.mktemp("report")
-    data = make_data_dir(base / "data")
-    out = base / "outputs"
-    proc = subprocess.run([str(CLI), "report", "--data-dir", str(data), "--out-dir", str(out)],
-                          capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stderr
-    return {"data": data, "out": out, "stderr": Path(base / "stderr.txt")}
+def built(built_report: dict[str, Path]) -> dict[str, Path]:
+    """The session's one build (see conftest.built_report)."""
+    return built_report
 
 
 def sections() -> list[Path]:
     return sorted(REPORTS.glob("*.ipynb"))
 
 
-def test_there_are_four_report_notebooks_and_an_exploratory_one() -> None:
-    names = [p.stem for p in sections()]
-    assert names == ["10-fund-overview", "20-award-categories", "30-media-spending", "40-rankings"]
+def test_report_notebooks_are_numbered_and_titled_once() -> None:
+    """Sections are discovered: each numbered, its title written once, in its title cell."""
+    found = discover_sections(REPORTS)
+    assert found and [s.path for s in found] == sections()
+    for s in found:
+        assert re.fullmatch(r"[0-9]{2}-[a-z0-9-]+", s.slug), s.slug
+        node = nbformat.read(s.path, as_version=4)
+        title_cells = [c for c in node.cells if "title" in c.metadata.get("tags", [])]
+        assert len(title_cells) == 1 and title_cells[0].source == f"# {s.title}"
+        assert "fundanalysis" not in node.metadata, "the title lives in its cell only"
+        assert s.title not in "".join(c.source for c in node.cells if c.cell_type == "code")
+    assert len({s.title for s in found}) == len(found)
     assert list((ROOT / "notebooks" / "exploratory").glob("*.ipynb"))
 
 
@@ -112,7 +104,8 @@ def test_2019_overview_figures(built: dict[str, Path]) -> None:
         assert heading in text
     assert "1,000 万元" in text and "868.7 万元" in text and "131.3 万元" in text
     # the one check the report itself fails is flagged, and the build went on
-    assert "项目名称数·中经社江苏中心" in text and 'class="fail"' in text
+    failing = re.search(r'<td[^>]*class="[^"]*\bfail\b[^"]*"[^>]*>项目名称数·中经社江苏中心</td>', text)
+    assert failing, "the failing check is not flagged"
     index = (built["out"] / "2019" / "index.html").read_text(encoding="utf-8")
     assert "86.87%" in index
 

@@ -14,14 +14,8 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from fundanalysis.cli import main
-from fundanalysis.config import (
-    DEFAULT_AWARD_CATEGORIES,
-    EXIT_BAD_INPUT,
-    EXIT_OK,
-    PROCUREMENT_METHODS,
-    SHEETS,
-    SHEETS_BY_NAME,
-)
+from fundanalysis.config import EXIT_BAD_INPUT, EXIT_OK
+from fundanalysis.ingest.specs import DEFAULT_AWARD_CATEGORIES, PROCUREMENT_METHODS, SHEETS, SHEETS_BY_NAME
 
 YEAR = 2031
 SYN = "合成测试数据（synthetic）"

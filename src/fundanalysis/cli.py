@@ -13,7 +13,6 @@ from typing import Any, NoReturn
 
 import click
 
-from fundanalysis import io
 from fundanalysis.config import (
     EXIT_BAD_INPUT,
     EXIT_BUILD_FAILED,
@@ -23,6 +22,7 @@ from fundanalysis.config import (
     MIN_YEAR,
 )
 from fundanalysis.errors import BuildError, InputError, Interrupted, LockedError, Problem, StorageError, printable
+from fundanalysis.storage import catalog, files
 
 DATA_DIR_OPT = click.option(
     "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data"),
@@ -54,7 +54,7 @@ class GuardedGroup(click.Group):
     """
 
     def invoke(self, ctx: click.Context) -> Any:
-        from fundanalysis.build import stop_on_signals
+        from fundanalysis.build.signals import stop_on_signals
 
         try:
             with stop_on_signals():
@@ -81,7 +81,7 @@ class GuardedGroup(click.Group):
 
 
 def _require_data_dir(data_dir: Path) -> Path:
-    if not data_dir.is_dir():
+    if not catalog.is_dir(data_dir):
         _fail_input(InputError([Problem(str(data_dir), None, None, None, None,
                                         "data folder does not exist")]))
     return data_dir.resolve()
@@ -98,7 +98,7 @@ def main() -> None:
 @DATA_DIR_OPT
 def clean(year: int, data_dir: Path) -> None:
     """Raw input → data/processed/<YEAR>/ as CSV and Parquet."""
-    from fundanalysis.pipeline import clean_year
+    from fundanalysis.ingest.load import clean_year
 
     data_dir = _require_data_dir(data_dir)
     try:
@@ -116,7 +116,7 @@ def clean(year: int, data_dir: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print problems as JSON.")
 def check(year: int, data_dir: Path, as_json: bool) -> None:
     """Validate the raw input and report every problem at once (exit 2 if any)."""
-    from fundanalysis.pipeline import process_year
+    from fundanalysis.ingest.load import process_year
 
     data_dir = _require_data_dir(data_dir)
     try:
@@ -131,7 +131,7 @@ def check(year: int, data_dir: Path, as_json: bool) -> None:
         if not as_json or os.environ.get("FUNDANALYSIS_DEBUG"):
             raise
         # a program reading --json always gets JSON, even when the check itself fails
-        click.echo(json.dumps([Problem(str(io.year_dir(data_dir, year)), None, None, None, None,
+        click.echo(json.dumps([Problem(str(catalog.year_dir(data_dir, year)), None, None, None, None,
                                        f"internal error: {type(exc).__name__}: {exc}").as_dict()],
                               ensure_ascii=False, indent=2))
         sys.exit(EXIT_BUILD_FAILED)
@@ -148,7 +148,9 @@ def check(year: int, data_dir: Path, as_json: bool) -> None:
 @DATA_DIR_OPT
 def summary(year: int, data_dir: Path) -> None:
     """Print the key figures as JSON."""
-    from fundanalysis.pipeline import load_tables, summarise, summary_json
+    from fundanalysis.analysis.summary import summarise
+    from fundanalysis.export.summary import summary_json
+    from fundanalysis.ingest.load import load_tables
 
     data_dir = _require_data_dir(data_dir)
     try:
@@ -167,16 +169,16 @@ def template(year: int, out_dir: Path, data_dir: Path, force: bool) -> None:
     """Write a blank input workbook for YEAR to <out-dir>/templates/."""
     from io import BytesIO
 
-    from fundanalysis.template import build_template
+    from fundanalysis.ingest.template import build_template
 
-    dest = out_dir / "templates" / f"fund-{year}.xlsx"
-    if (dest.exists() or dest.is_symlink()) and not force:
+    dest = catalog.template_path(out_dir, year)
+    if catalog.exists(dest) and not force:
         raise StorageError(f"{dest} already exists and may be filled in; it was left as it is. "
                            "Pass --force to overwrite it, or move it away first")
     buf = BytesIO()
     build_template(year).save(buf)
-    io.write_bytes(dest, buf.getvalue())
-    click.echo(f"wrote {dest}; fill it in and copy it to {io.year_dir(data_dir, year)}/")
+    files.write_bytes(dest, buf.getvalue())
+    click.echo(f"wrote {dest}; fill it in and copy it to {catalog.year_dir(data_dir, year)}/")
 
 
 @main.command()
@@ -199,13 +201,13 @@ def template(year: int, out_dir: Path, data_dir: Path, force: bool) -> None:
 def report(years: tuple[int, ...], data_dir: Path, out_dir: Path, jobs: int | None,
            timeout: int, force: bool, wait: bool, engine: str, notebooks_dir: Path | None) -> None:
     """Build the charted HTML reports into <out-dir>/<YEAR>/."""
-    from fundanalysis.build import build_reports
+    from fundanalysis.build.orchestrate import build_reports
 
     data_dir = _require_data_dir(data_dir)
     chosen = list(years)
     if not chosen:
         # all years: folders that are not years, or hold no input yet, are skipped with a note
-        chosen, notes = io.years_with_input(data_dir)
+        chosen, notes = catalog.years_with_input(data_dir)
         for note in notes:
             _note(note)
     if not chosen:
@@ -234,8 +236,8 @@ def report(years: tuple[int, ...], data_dir: Path, out_dir: Path, jobs: int | No
               default=("png", "svg"), show_default=True, help="File formats (repeatable).")
 @click.option("--dpi", type=click.IntRange(50, 1200), default=200, show_default=True)
 def charts(year: int, data_dir: Path, out_dir: Path, formats: tuple[str, ...], dpi: int) -> None:
-    """Export every chart of YEAR to <out-dir>/<YEAR>/charts/ for briefings."""
-    from fundanalysis.build import export_charts
+    """Export every chart of YEAR to <out-dir>/exports/<YEAR>/charts/ for briefings."""
+    from fundanalysis.export.charts import export_charts
 
     data_dir = _require_data_dir(data_dir)
     try:

@@ -19,8 +19,8 @@ from jupyter_client.manager import KernelManager
 log = logging.getLogger("fundanalysis.build")
 
 WARM_UP = (
-    "import fundanalysis.charts, fundanalysis.sections\n"
-    "fundanalysis.charts.register_fonts()\n"
+    "import fundanalysis.present.charts, fundanalysis.present.report\n"
+    "fundanalysis.present.charts.register_fonts()\n"
 )
 RESET = "get_ipython().run_line_magic('reset', '-f')"
 KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]

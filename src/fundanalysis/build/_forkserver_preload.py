@@ -1,5 +1,5 @@
 """Imported once by the build's fork server: everything report notebooks need, preloaded."""
 
-from fundanalysis.inprocess import preload
+from fundanalysis.build.inprocess import preload
 
 preload()

@@ -181,13 +181,13 @@ def execute_in_child(input_path: str, output_path: str, parameters: dict[str, An
         pm.execute_notebook(input_path, output_path, parameters=parameters, engine_name=ENGINE_NAME,
                             kernel_name="python3", progress_bar=False, log_output=False,
                             execution_timeout=timeout)
-        from fundanalysis.convert import notebook_to_html
+        from fundanalysis.build.convert import notebook_to_html
 
         # convert here too, so conversions run in parallel beside the other notebooks
         html = notebook_to_html(Path(output_path))
-        from fundanalysis import io as fio
+        from fundanalysis.storage import files
 
-        fio.write_text(Path(output_path).with_suffix(".html-fragment"), html)
+        files.write_text(Path(output_path).with_suffix(".html-fragment"), html)
         _tell(conn, ("ok", None, None))
     except PapermillExecutionError as exc:
         _tell(conn, (_status(exc.ename, exc.evalue), exc.ename, exc.evalue))
@@ -222,10 +222,10 @@ def _tell(conn: Any, msg: tuple[Any, ...]) -> None:
 
 def preload() -> None:
     """Import what the report notebooks use, once, in the fork server."""
-    import fundanalysis.charts
-    import fundanalysis.sections
-    from fundanalysis.convert import _exporter
+    import fundanalysis.present.charts
+    import fundanalysis.present.report
+    from fundanalysis.build.convert import _exporter
 
-    fundanalysis.charts.register_fonts()
+    fundanalysis.present.charts.register_fonts()
     _exporter()
     _shell()

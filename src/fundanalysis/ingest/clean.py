@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
@@ -230,21 +230,6 @@ def _float_text(value: float) -> str:
     text = repr(float(value))
     if "e" in text or "E" in text:
         text = format(Decimal(text), "f")
-    return text
-
-
-def format_wan(yuan: int, decimals: int = 2) -> str:
-    """Show integer 元 as 万元 text with at most ``decimals`` decimals, rounded half up (四舍五入).
-
-    >>> format_wan(719000)
-    '71.9'
-    >>> format_wan(10000000)
-    '1,000'
-    """
-    q = Decimal(int(yuan)).scaleb(-4).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
-    text = f"{q:,.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
     return text
 
 
@@ -483,3 +468,33 @@ def visible_difference(a: str, b: str) -> str:
         right = " ".join(char_name(c) for c in b[j1:j2][:3]) or "nothing"
         return f"character {i1 + 1}: {left} vs {right}"
     return ""
+
+
+_RANK_IN_TEXT = re.compile(r"第\s*(\d+|[一二三四五六七八九十]+)")
+
+
+def rank_in_text(text: Any) -> int | None:
+    """The rank a text such as ``列全省第三`` states, or None (``前列`` states no number).
+
+    >>> rank_in_text("位居全省第四"), rank_in_text("位居全省前列")
+    (4, None)
+    """
+    if text is None or (not isinstance(text, str) and pd.isna(text)):
+        return None
+    m = _RANK_IN_TEXT.search(str(text))
+    return parse_rank(m.group(1)) if m else None
+
+
+#: Wordings that state a place without a number (位居全省前列, 名列前茅, 前三, 领先, 第一方阵).
+TEXT_RANK = re.compile(r"前列|前茅|前\s*[\d一二三四五六七八九十]+|领先|居首|第一方阵")
+
+
+def is_text_rank(text: Any) -> bool:
+    """True if a rank's wording states a place only in words (``前列``), not a number.
+
+    >>> is_text_rank("位居全省前列"), is_text_rank("列全省第三"), is_text_rank("全省仅6家")
+    (True, False, False)
+    """
+    if text is None or (not isinstance(text, str) and pd.isna(text)):
+        return False
+    return rank_in_text(text) is None and TEXT_RANK.search(str(text)) is not None

@@ -10,7 +10,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from fundanalysis.config import (
+from fundanalysis.ingest.specs import (
     DEFAULT_AWARD_CATEGORIES,
     LEVELS,
     PROCUREMENT_METHODS,
@@ -35,12 +35,12 @@ def build_template(year: int, categories: Sequence[str] = DEFAULT_AWARD_CATEGORI
     wb = Workbook()
     wb.remove(wb.active)
     dropdowns = {
-        ("奖励类别", "类别"): (list(categories), "奖励类别"),
-        ("获奖企业", "类别"): (list(categories), "奖励类别"),
-        ("奖励类别", "级别"): (list(LEVELS), "级别"),
-        ("获奖企业", "级别"): (list(LEVELS), "级别"),
-        ("媒体单位", "采购方式"): (list(PROCUREMENT_METHODS), "采购方式；报告未写明则留空"),
-        ("报告总计", "核对项"): (list(STATED_CHECKS), "报告陈述的合计数的种类"),
+        ("award_categories", "category"): (list(categories), "奖励类别"),
+        ("awards", "category"): (list(categories), "奖励类别"),
+        ("award_categories", "level"): (list(LEVELS), "级别"),
+        ("awards", "level"): (list(LEVELS), "级别"),
+        ("media_outlets", "procurement"): (list(PROCUREMENT_METHODS), "采购方式；报告未写明则留空"),
+        ("stated_totals", "check"): (list(STATED_CHECKS), "报告陈述的合计数的种类"),
     }
     for spec in SHEETS:
         ws = wb.create_sheet(spec.name)
@@ -51,13 +51,13 @@ def build_template(year: int, categories: Sequence[str] = DEFAULT_AWARD_CATEGORI
             note = ("必填" if col.required else "选填") + (f"。{col.note}" if col.note else "")
             cell.comment = Comment(note, "fundanalysis")
             ws.column_dimensions[get_column_letter(i)].width = max(14, len(col.header) * 3)
-            if (spec.name, col.header) in dropdowns:
-                values, prompt = dropdowns[(spec.name, col.header)]
+            if (spec.table, col.field) in dropdowns:
+                values, prompt = dropdowns[(spec.table, col.field)]
                 dv = _list_validation(values, prompt)
                 letter = get_column_letter(i)
                 dv.add(f"{letter}2:{letter}{_ROWS}")
                 ws.add_data_validation(dv)
         ws.freeze_panes = "A2"
-        if spec.name == "专项资金":
-            ws.cell(row=2, column=5, value=year)
+        if spec.table == "fund":
+            ws.cell(row=2, column=spec.columns.index(spec.column("year")) + 1, value=year)
     return wb

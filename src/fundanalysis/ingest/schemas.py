@@ -7,7 +7,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from fundanalysis.config import LEVELS, PROCUREMENT_METHODS
+from fundanalysis import config
+from fundanalysis.ingest.specs import LEVELS, PROCUREMENT_METHODS
 
 _text = pa.Column("string", nullable=False)
 _opt_text = pa.Column("string", nullable=True, required=False)
@@ -27,7 +28,7 @@ def _schema(name: str, columns: dict[str, pa.Column], unique: list[str] | None =
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "fund": _schema("fund", {
         "fund_name": _text, "issuer": _text, "city": _text, "province": _text,
-        "year": pa.Column("Int64", pa.Check.in_range(1990, 2100)), "budget_yuan": _money,
+        "year": pa.Column("Int64", pa.Check.in_range(config.MIN_YEAR, config.MAX_YEAR)), "budget_yuan": _money,
         "budget_phase": pa.Column("string", nullable=True),
     }),
     "parts": _schema("parts", {"part": _text, "department": _text, "budget_yuan": _opt_money},
@@ -44,14 +45,14 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         "level": pa.Column("string", nullable=True), "part": pa.Column("string", nullable=True),
     }),
     "media_outlets": _schema("media_outlets", {
-        "outlet": _text, "items": _count, "amount_yuan": _money,
+        "outlet": _text, "item_count": _count, "amount_yuan": _money,
         "procurement": pa.Column("string", pa.Check.isin(PROCUREMENT_METHODS), nullable=True),
         "part": _text,
     }, unique=["outlet"]),
     "media_items": _schema("media_items", {"outlet": _text, "title": _text}),
     "rankings": _schema("rankings", {
         "indicator": _text, "value": _count, "unit": _text,
-        "rank": pa.Column("Int64", pa.Check.ge(1), nullable=True),
+        "rank_number": pa.Column("Int64", pa.Check.ge(1), nullable=True),
         "rank_text": pa.Column("string", nullable=True),
         "scope": pa.Column("string", nullable=True), "note": pa.Column("string", nullable=True),
     }, unique=["indicator"]),

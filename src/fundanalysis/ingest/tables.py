@@ -14,18 +14,20 @@ from typing import Any
 
 import pandas as pd
 
-from fundanalysis import clean, config
-from fundanalysis.config import (
-    DEFAULT_MONEY_UNIT,
+from fundanalysis import config
+from fundanalysis.config import DEFAULT_MONEY_UNIT
+from fundanalysis.errors import InputError, Problem, char_name
+from fundanalysis.ingest import clean
+from fundanalysis.ingest.specs import (
     LEVELS,
     PROCUREMENT_METHODS,
     SHEETS,
+    SHEETS_BY_TABLE,
     STATED_CHECKS,
     Column,
     SheetSpec,
 )
-from fundanalysis.errors import InputError, Problem, char_name
-from fundanalysis.io import NumberFormat, RawSheet
+from fundanalysis.storage.rawsheet import NumberFormat, RawSheet
 
 ROW = "_row"
 
@@ -77,10 +79,10 @@ class SheetCells:
     formats: dict[tuple[int, str], NumberFormat] = field(default_factory=dict)
 
 
-Report = Callable[[int | None, str | None, Any, str], None]
+Complain = Callable[[int | None, str | None, Any, str], None]
 
 
-def _reporter(raw: RawSheet, problems: list[Problem]) -> Report:
+def _reporter(raw: RawSheet, problems: list[Problem]) -> Complain:
     """A function that records a problem located in ``raw``."""
     def bad(row: int | None, col: str | None, value: Any, reason: str) -> None:
         problems.append(Problem(raw.file, raw.name, row, col, value, reason, raw.row_kind))
@@ -125,7 +127,7 @@ def read_sheet(spec: SheetSpec, raw: RawSheet, problems: list[Problem], notes: l
     return cells
 
 
-def _match_headers(spec: SheetSpec, header: list[Any], bad: Report
+def _match_headers(spec: SheetSpec, header: list[Any], bad: Complain
                    ) -> tuple[dict[str, int], dict[str, str]]:
     """Map spec fields to column positions; report unknown, doubled and missing headers.
 
@@ -276,7 +278,7 @@ def _column_name(spec: SheetSpec, found: dict[str, int], c: int) -> str:
     return spec.column(f).header if f else _col_letter(c)
 
 
-def _merged_header_problems(raw: RawSheet, bad: Report) -> set[int]:
+def _merged_header_problems(raw: RawSheet, bad: Complain) -> set[int]:
     """Report merged header cells; return the columns the merges leave without a header.
 
     A merged range keeps its value in its top-left cell only; the other cells read as empty.
@@ -291,7 +293,7 @@ def _merged_header_problems(raw: RawSheet, bad: Report) -> set[int]:
     return hidden
 
 
-def _merged_body_problems(spec: SheetSpec, raw: RawSheet, found: dict[str, int], bad: Report,
+def _merged_body_problems(spec: SheetSpec, raw: RawSheet, found: dict[str, int], bad: Complain,
                           reported: set[tuple[int, str]]) -> None:
     """Report merged cells below the header that hold a value (the rows they span lose it).
 
@@ -320,7 +322,7 @@ def _range(r0: int, c0: int, r1: int, c1: int) -> str:
 
 
 def _stray_values(frame: pd.DataFrame, header: list[Any], found: dict[str, int],
-                  hidden: set[int], bad: Report, shown: int = 5) -> None:
+                  hidden: set[int], bad: Complain, shown: int = 5) -> None:
     """Report values in columns without a header (they would be lost), ``shown`` per column."""
     used = set(found.values())
     for i in (c for c in frame.columns if c != ROW):
@@ -335,7 +337,7 @@ def _stray_values(frame: pd.DataFrame, header: list[Any], found: dict[str, int],
                 "which has no header")
 
 
-def _bad_cell_problems(spec: SheetSpec, raw: RawSheet, found: dict[str, int], bad: Report,
+def _bad_cell_problems(spec: SheetSpec, raw: RawSheet, found: dict[str, int], bad: Complain,
                        reported: set[tuple[int, str]]) -> None:
     """Report cells read as empty although they are not: formulas without value, error values."""
     for ref, (value, reason) in raw.bad_cells.items():
@@ -555,25 +557,25 @@ def build_tables(sheets: Mapping[str, RawSheet], year: int) -> Parsed:
         frame = parse_sheet(spec, raw, problems, notes)
         if frame is not None:
             parsed[spec.table] = frame
+    cats, awards = SHEETS_BY_TABLE["award_categories"].name, SHEETS_BY_TABLE["awards"].name
     if "award_categories" not in parsed and "awards" not in parsed and not any(
-            p.sheet in ("奖励类别", "获奖企业") for p in problems):
-        problems.append(Problem(main_file, "奖励类别", None, None, None,
-                                "missing sheet '奖励类别' (or '获奖企业' with one row per recipient)"))
+            p.sheet in (cats, awards) for p in problems):
+        problems.append(Problem(main_file, cats, None, None, None,
+                                f"missing sheet {cats!r} (or {awards!r} with one row per recipient)"))
     _cross_checks(parsed, sheets, year, problems)
     if problems:
         order = {s.name: i for i, s in enumerate(SHEETS)}
         problems.sort(key=lambda p: (p.file, order.get(p.sheet or "", -1), p.row or 0))
         raise InputError(problems)
     tables = _finish(parsed)
-    from fundanalysis.schemas import validate_tables
+    from fundanalysis.ingest.schemas import validate_tables
 
     validate_tables(tables)
     return Parsed(tables, notes)
 
 
-def _loc(parsed: dict[str, pd.DataFrame], sheets: Mapping[str, RawSheet], table: str):
-    from fundanalysis.config import SHEETS_BY_TABLE
-
+def _loc(parsed: dict[str, pd.DataFrame], sheets: Mapping[str, RawSheet], table: str
+         ) -> tuple[SheetSpec, RawSheet, pd.DataFrame]:
     spec = SHEETS_BY_TABLE[table]
     raw = sheets[spec.name]
     return spec, raw, parsed[table]
@@ -616,23 +618,23 @@ def _cross_checks(parsed: dict[str, pd.DataFrame], sheets: Mapping[str, RawSheet
             add(table, i, field_, v, f"unknown {what} (expected one of {'、'.join(allowed)})"
                 + _closest(str(v), list(allowed)))
 
-    check_vocab("award_categories", "part", parts, "part (see sheet 资金组成)")
-    check_vocab("awards", "part", parts, "part (see sheet 资金组成)")
-    check_vocab("media_outlets", "part", parts, "part (see sheet 资金组成)")
-    check_vocab("stated_totals", "part", parts, "part (see sheet 资金组成)")
+    in_parts = f"part (see sheet {SHEETS_BY_TABLE['parts'].name})"
+    for table in ("award_categories", "awards", "media_outlets", "stated_totals"):
+        check_vocab(table, "part", parts, in_parts)
     check_vocab("award_categories", "level", LEVELS, "level")
     check_vocab("awards", "level", LEVELS, "level")
     check_vocab("media_outlets", "procurement", PROCUREMENT_METHODS, "procurement method")
     check_vocab("stated_totals", "check", STATED_CHECKS, "check")
     if "media_outlets" in parsed:
         check_vocab("media_items", "outlet", set(parsed["media_outlets"]["outlet"].dropna()),
-                    "outlet (see sheet 媒体单位)")
+                    f"outlet (see sheet {SHEETS_BY_TABLE['media_outlets'].name})")
     if "rankings" in parsed:
         known = set(parsed["rankings"]["indicator"].dropna())
-        check_vocab("breakdowns", "indicator", known, "indicator (see sheet 排名与成果)")
+        check_vocab("breakdowns", "indicator", known,
+                    f"indicator (see sheet {SHEETS_BY_TABLE['rankings'].name})")
     if "awards" in parsed and "award_categories" in parsed:
         check_vocab("awards", "category", set(parsed["award_categories"]["category"].dropna()),
-                    "category (see sheet 奖励类别)")
+                    f"category (see sheet {SHEETS_BY_TABLE['award_categories'].name})")
     if "stated_totals" in parsed:
         for i, v in parsed["stated_totals"]["stated_raw"].items():
             if pd.notna(v):
@@ -649,7 +651,8 @@ def _cross_checks(parsed: dict[str, pd.DataFrame], sheets: Mapping[str, RawSheet
                 _, raw, _ = _loc(parsed, sheets, "award_categories")
                 if not any(p.sheet == raw.name and p.row == int(df.loc[i, ROW]) for p in problems):
                     add("award_categories", i, f_, None,
-                        "value is empty (give it here, or list recipients in sheet 获奖企业)")
+                        "value is empty (give it here, or list recipients in sheet "
+                        f"{SHEETS_BY_TABLE['awards'].name})")
 
 
 def _closest(value: str, allowed: list[str]) -> str:
@@ -679,8 +682,6 @@ def _finish(parsed: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         for f_ in ("recipient", "category"):
             _unify_spellings(tables["awards"], f_)
     if "awards" in tables:
-        from fundanalysis.metrics import categories_from_recipients
-
         derived = categories_from_recipients(tables["awards"])
         if "award_categories" in tables:
             meta = tables["award_categories"]
@@ -730,3 +731,21 @@ def _finish(parsed: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
                 df[c] = df[c].astype("string")
         tables[name] = df
     return tables
+
+
+def categories_from_recipients(awards: pd.DataFrame) -> pd.DataFrame:
+    """Reduce one-row-per-recipient awards to one row per category.
+
+    >>> df = pd.DataFrame({"recipient": ["甲", "乙"], "category": ["平台", "平台"],
+    ...                    "amount_yuan": [250000, 250000]})
+    >>> categories_from_recipients(df)[["category", "recipients", "amount_yuan"]].values.tolist()
+    [['平台', 2, 500000]]
+    """
+    df = awards.assign(amount_yuan=awards["amount_yuan"].astype("int64"))
+    agg: dict[str, Any] = {"recipients": ("recipient", "nunique"),
+                           "amount_yuan": ("amount_yuan", "sum")}
+    for c in ("level", "part", "source"):
+        if c in df:
+            agg[c] = (c, "first")
+    out = df.groupby("category", sort=False, as_index=False).agg(**agg)
+    return out.astype({"recipients": "Int64", "amount_yuan": "Int64"})

@@ -1,0 +1,215 @@
+"""Reconciliation: every total the report states, compared with the sum of its parts.
+
+Each check gives ``stated``, ``computed``, ``difference`` and ``ok`` (True, False, or None
+where the report does not give enough to check), with the :class:`~fundanalysis.vocab.Rule` it
+applies; the words that describe a rule are in the presentation layer. Failing checks are
+findings, not input errors: they are shown in the report, flagged, and the build goes on.
+
+The checks are a registry: a stated total (sheet 报告总计) is checked by the function registered
+for its 核对项 (:func:`stated`), and checks that follow from the tables themselves (titles
+listed, recipients, components, shares, ranks) by the functions registered with :func:`derived`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from fractions import Fraction
+from typing import Any
+
+import pandas as pd
+
+from fundanalysis.analysis import metrics
+from fundanalysis.ingest.clean import parse_fraction, rank_in_text
+from fundanalysis.vocab import Procurement, Rule, StatedCheck
+
+COLUMNS = ["check", "rule", "part", "subject", "stated", "computed", "difference", "ok", "unit", "source"]
+
+Tables = dict[str, pd.DataFrame]
+Row = dict[str, Any]
+StatedFn = Callable[[Tables, pd.Series, dict[tuple[str, str | None], pd.Series]], Iterable[Row]]
+DerivedFn = Callable[[Tables], Iterable[Row]]
+
+_STATED: dict[StatedCheck, StatedFn] = {}
+_DERIVED: list[DerivedFn] = []
+
+
+def stated(*kinds: StatedCheck) -> Callable[[StatedFn], StatedFn]:
+    """Register the check of stated totals of these kinds (核对项)."""
+    def register(fn: StatedFn) -> StatedFn:
+        for k in kinds:
+            _STATED[k] = fn
+        return fn
+
+    return register
+
+
+def derived(fn: DerivedFn) -> DerivedFn:
+    """Register a check that follows from the tables themselves."""
+    _DERIVED.append(fn)
+    return fn
+
+
+def check(name: str, rule: Rule, stated_value: Any, computed: Any, unit: Any, source: Any,
+          part: str | None = None, subject: str | None = None) -> Row:
+    """One row of the reconciliation table; ``ok`` is None when either side is unknown.
+
+    >>> r = check("项目总数", Rule.PROJECTS, 91, 91, "个", None)
+    >>> r["difference"], r["ok"]
+    (0, True)
+    """
+    if stated_value is None or computed is None:
+        diff, ok = None, None
+    elif isinstance(stated_value, Fraction) or isinstance(computed, Fraction):
+        diff = Fraction(computed) - Fraction(stated_value)
+        ok = diff == 0
+        stated_value, computed, diff = str(stated_value), str(computed), str(diff)
+    else:
+        diff = int(computed) - int(stated_value)
+        ok = diff == 0
+    return {"check": name, "rule": rule, "part": part, "subject": subject, "stated": stated_value,
+            "computed": computed, "difference": diff, "ok": ok, "unit": unit,
+            "source": None if source is None or pd.isna(source) else source}
+
+
+def _label(r: pd.Series) -> str:
+    return r["check"] if pd.isna(r["part"]) else f"{r['check']}·{r['part']}"
+
+
+def _part(r: pd.Series) -> str | None:
+    return None if pd.isna(r["part"]) else str(r["part"])
+
+
+def _count_rows(df: pd.DataFrame | None, part: str | None) -> int:
+    if df is None:
+        return 0
+    return len(df if part is None else df[df["part"] == part])
+
+
+@stated(StatedCheck.PROJECTS_TOTAL, StatedCheck.PROJECTS)
+def _projects(t: Tables, r: pd.Series, _by_key: dict) -> Iterable[Row]:
+    yield check(_label(r), Rule.PROJECTS, int(r["stated"]), metrics.projects(t, _part(r)), r["unit"],
+                r["source"], _part(r))
+
+
+@stated(StatedCheck.SPENT)
+def _spent(t: Tables, r: pd.Series, _by_key: dict) -> Iterable[Row]:
+    yield check(_label(r), Rule.SPENT, int(r["stated"]), metrics.spent(t, _part(r)), "元", r["source"],
+                _part(r))
+
+
+@stated(StatedCheck.CATEGORIES)
+def _categories(t: Tables, r: pd.Series, _by_key: dict) -> Iterable[Row]:
+    yield check(_label(r), Rule.CATEGORIES, int(r["stated"]),
+                _count_rows(t.get("award_categories"), _part(r)), r["unit"], r["source"], _part(r))
+
+
+@stated(StatedCheck.OUTLETS)
+def _outlets(t: Tables, r: pd.Series, by_key: dict) -> Iterable[Row]:
+    part = _part(r)
+    yield check(_label(r), Rule.OUTLETS, int(r["stated"]), _count_rows(t.get("media_outlets"), part),
+                r["unit"], r["source"], part)
+    gov = by_key.get((StatedCheck.GOVERNMENT_OUTLETS, part))
+    own = by_key.get((StatedCheck.SELF_OUTLETS, part))
+    if gov is not None and own is not None:
+        scope = "全部" if part is None else part
+        yield check(f"采购方式合计·{scope}", Rule.PROCUREMENT_TOTAL, int(r["stated"]),
+                    int(gov["stated"]) + int(own["stated"]), r["unit"], r["source"], part)
+
+
+@stated(StatedCheck.GOVERNMENT_OUTLETS, StatedCheck.SELF_OUTLETS)
+def _procurement_method(t: Tables, r: pd.Series, _by_key: dict) -> Iterable[Row]:
+    method = Procurement(str(r["check"]).removesuffix("单位数"))
+    media = t.get("media_outlets")
+    known = None
+    if media is not None:
+        sel = media if _part(r) is None else media[media["part"] == _part(r)]
+        if len(sel) and sel["procurement"].notna().all():
+            known = int((sel["procurement"] == method).sum())
+    yield check(_label(r), Rule.PROCUREMENT_METHOD, int(r["stated"]), known, r["unit"], r["source"],
+                _part(r), str(method))
+
+
+@derived
+def _titles(t: Tables) -> Iterable[Row]:
+    media, items = t.get("media_outlets"), t.get("media_items")
+    if media is None or items is None:
+        return
+    counts = items.groupby("outlet").size()
+    for _, o in media.iterrows():
+        yield check(f"项目名称数·{o['outlet']}", Rule.TITLES, int(o["item_count"]),
+                    int(counts.get(o["outlet"], 0)), "项", o["source"], subject=o["outlet"])
+
+
+@derived
+def _recipients(t: Tables) -> Iterable[Row]:
+    cats = t.get("award_categories")
+    if cats is None or "stated_recipients" not in cats:
+        return
+    for _, c in cats[cats["stated_recipients"].notna()].iterrows():
+        yield check(f"获奖单位数·{c['category']}", Rule.RECIPIENTS, int(c["stated_recipients"]),
+                    int(c["recipients"]), "家", c["source"], subject=c["category"])
+    for _, c in cats[cats["stated_amount_yuan"].notna()].iterrows():
+        yield check(f"奖励金额·{c['category']}", Rule.AWARD_AMOUNT, int(c["stated_amount_yuan"]),
+                    int(c["amount_yuan"]), "元", c["source"], subject=c["category"])
+
+
+@derived
+def _components(t: Tables) -> Iterable[Row]:
+    rankings, breakdowns = t.get("rankings"), t.get("breakdowns")
+    if rankings is None or breakdowns is None or not len(breakdowns):
+        return
+    for ind, total in breakdowns.groupby("indicator", sort=False)["value"].sum().items():
+        r = rankings[rankings["indicator"] == ind].iloc[0]
+        yield check(f"分项合计·{ind}", Rule.COMPONENTS, int(r["value"]), int(total), r["unit"],
+                    r["source"], subject=str(ind))
+
+
+@derived
+def _shares(t: Tables) -> Iterable[Row]:
+    comparisons = t.get("comparisons")
+    if comparisons is None:
+        return
+    for _, c in comparisons[comparisons["stated_share"].notna()].iterrows():
+        computed = (Fraction(int(c["city_value"]), int(c["province_value"]))
+                    if pd.notna(c["province_value"]) and int(c["province_value"]) else None)
+        yield check(f"占全省比例·{c['indicator']}", Rule.SHARE, parse_fraction(c["stated_share"]),
+                    computed, "比例", c["source"], subject=c["indicator"])
+
+
+@derived
+def _rank_words(t: Tables) -> Iterable[Row]:
+    rankings = t.get("rankings")
+    if rankings is None:
+        return
+    for _, r in rankings.iterrows():
+        from_text = rank_in_text(r["rank_text"])
+        if pd.notna(r["rank_number"]) and from_text is not None:
+            yield check(f"名次与表述·{r['indicator']}", Rule.RANK_TEXT, from_text, int(r["rank_number"]),
+                        "名", r["source"], subject=r["indicator"])
+
+
+def reconcile_totals(tables: Tables) -> pd.DataFrame:
+    """Compare every stated total with what its parts add up to.
+
+    Returns one row per check with columns :data:`COLUMNS`.
+    """
+    rows: list[Row] = []
+    totals = tables.get("stated_totals")
+    if totals is not None:
+        by_key = {(r["check"], None if pd.isna(r["part"]) else r["part"]): r for _, r in totals.iterrows()}
+        for r in by_key.values():
+            rows.extend(_STATED[StatedCheck(r["check"])](tables, r, by_key))
+    for fn in _DERIVED:
+        rows.extend(fn(tables))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def check_counts(rec: pd.DataFrame) -> dict[str, int]:
+    """How many checks passed, failed and could not be made.
+
+    >>> check_counts(pd.DataFrame({"ok": [True, False, None, True]}))
+    {'checks': 4, 'ok': 2, 'failed': 1, 'unknown': 1}
+    """
+    ok = rec["ok"]
+    return {"checks": len(rec), "ok": int(ok.map(lambda v: v is True).sum()),
+            "failed": int(ok.map(lambda v: v is False).sum()), "unknown": int(ok.isna().sum())}

@@ -1,0 +1,26 @@
+"""What a published report was made from: the content digest of its inputs, notebooks and code."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from fundanalysis.storage import catalog, digests, files, notebooks
+
+
+def fingerprint(data_dir: Path, years: Sequence[int], notebooks_dir: Path) -> str:
+    """Digest of everything a report depends on: all raw input, the notebooks and library code."""
+    paths: list[Path] = []
+    for y in sorted(years):
+        paths += catalog.input_files(data_dir, y)
+    paths += notebooks.report_notebooks(notebooks_dir)
+    return digests.content_digest(paths, digests.code_digest())
+
+
+def published_fingerprint(out_dir: Path, year: int) -> str | None:
+    """The fingerprint recorded in a published year's build.json, if any."""
+    try:
+        record = files.read_json(catalog.year_output(out_dir, year) / "build.json")
+    except (OSError, ValueError):
+        return None
+    return record.get("fingerprint") if isinstance(record, dict) else None

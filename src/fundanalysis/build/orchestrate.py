@@ -1,0 +1,247 @@
+"""Build the yearly reports: papermill in parallel, nbconvert to HTML, publish atomically.
+
+A build validates all input first (bad input: nothing written), takes a per-year lock,
+executes the report notebooks into a staging folder, converts them to standalone HTML,
+writes the year's index, summary and chart exports, and only then publishes the year
+with one atomic symlink swap. A failure leaves the last published report untouched and
+keeps the failed notebooks under ``<out>/failed/`` for debugging.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from fundanalysis import __version__
+from fundanalysis.analysis.reconcile import check_counts, reconcile_totals
+from fundanalysis.analysis.summary import summarise
+from fundanalysis.build.convert import notebook_to_html
+from fundanalysis.build.fingerprint import fingerprint, published_fingerprint
+from fundanalysis.build.notebooks import Section, discover_sections
+from fundanalysis.build.runners import ForkRunner, KernelRunner, Runner
+from fundanalysis.build.signals import stop_on_signals
+from fundanalysis.config import REPORT_NOTEBOOKS_DIR
+from fundanalysis.errors import BuildError, InputError
+from fundanalysis.export.summary import summary_json
+from fundanalysis.ingest.load import process_year
+from fundanalysis.present import page, words
+from fundanalysis.storage import catalog, files, locks, processed
+
+log = logging.getLogger("fundanalysis.build")
+
+
+def build_reports(years: Sequence[int], data_dir: Path, out_dir: Path, jobs: int | None = None,
+                  timeout: int = 600, force: bool = False, wait: bool = False,
+                  notebooks_dir: Path = REPORT_NOTEBOOKS_DIR,
+                  echo: Callable[[str], None] | None = None, engine: str = "inprocess") -> list[int]:
+    """Build the reports of ``years``; return the years built (skipped ones are up to date).
+
+    ``engine`` is ``inprocess`` (each notebook in a fresh process forked from a preloaded
+    server; fast) or ``kernel`` (each notebook in a Jupyter kernel from a warm pool).
+
+    Raises InputError (nothing written), LockedError, StorageError (a place to write is full,
+    read-only, or holds something the tool did not create: nothing replaced), BuildError (last
+    good report kept) or Interrupted (a signal: staging removed, children stopped).
+    """
+    say = echo or (lambda m: print(m, file=sys.stderr, flush=True))
+    data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
+    years = sorted(set(int(y) for y in years))
+    with stop_on_signals():
+        sections = discover_sections(notebooks_dir)
+        if not sections:
+            raise BuildError(f"no report notebooks in {notebooks_dir}")
+        fp = fingerprint(data_dir, catalog.list_years(data_dir), notebooks_dir)
+        stale = [y for y in years if force or published_fingerprint(out_dir, y) != fp]
+        if not stale and catalog.exists(out_dir / "index.html"):
+            for y in years:
+                say(f"[{y}] up to date (input, notebooks and code unchanged); --force rebuilds")
+            return []  # nothing to do, so nothing is written (a read-only folder is fine)
+        for y in stale:
+            files.check_publishable(catalog.year_output(out_dir, y))
+            files.check_publishable(catalog.processed_dir(data_dir, y))
+        workers = max(1, min(jobs or os.cpu_count() or 2, len(stale) * len(sections)))
+        # the executors start now, so their start-up overlaps with validating the input
+        pool = (ForkRunner(workers) if engine == "inprocess" else KernelRunner(workers, notebooks_dir)
+                ) if stale else None
+        try:
+            parsed = _validate(data_dir, stale)
+            files.ensure_dir(out_dir)
+            log_path, handler = files.open_log(out_dir / "logs", "build")
+            log.addHandler(handler)
+            log.setLevel(logging.INFO)
+            say(f"log: {log_path}")
+            try:
+                with contextlib.ExitStack() as stack:
+                    for y in years:
+                        stack.enter_context(locks.year_lock(out_dir, y, wait=wait))
+                    todo = [y for y in stale if force or published_fingerprint(out_dir, y) != fp]
+                    for y in sorted(set(years) - set(todo)):
+                        say(f"[{y}] up to date (input, notebooks and code unchanged); --force rebuilds")
+                        log.info("%s up to date", y)
+                    if todo:
+                        assert pool is not None
+                        _build(todo, parsed, sections, data_dir, out_dir, pool, timeout, fp, say)
+                    _write_site_index(out_dir, say)
+                    return todo
+            except BaseException as exc:
+                log.error("build stopped: %s", exc)
+                raise
+            finally:
+                log.removeHandler(handler)
+                handler.close()
+        finally:
+            if pool is not None:
+                pool.close()
+
+
+def _validate(data_dir: Path, years: Sequence[int]) -> dict[int, Any]:
+    """Parse and validate every year before anything is written; all problems in one error."""
+    problems = []
+    parsed = {}
+    for y in years:
+        try:
+            parsed[y] = process_year(data_dir, y)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return parsed
+
+
+def _write_site_index(out_dir: Path, say: Callable[[str], None]) -> None:
+    """The top-level index of every published year; a broken summary is skipped with a note."""
+    entries = []
+    for name, path in catalog.published_summaries(out_dir):
+        try:
+            s = files.read_json(path)
+            if not all(k in s for k in ("fund_name", "budget_yuan", "spent_yuan", "utilisation")):
+                raise ValueError("key figures are missing")
+        except (OSError, ValueError, TypeError) as exc:
+            note = (f"{path} is not a readable summary ({exc}); {name} is left out of the index "
+                    "(rebuild that year with --force)")
+            say(f"note: {note}")
+            log.warning("%s", note)
+            continue
+        entries.append((name, s))
+    files.write_text(out_dir / "index.html", _with_font({"index": page.site_index(entries)})["index"])
+
+
+def _with_font(pages: dict[str, str]) -> dict[str, str]:
+    """Embed the subset font in pages, caching the subset by the characters it covers."""
+    chars = "".join(sorted({c for text in pages.values() for c in text if ord(c) > 126}))
+    key = hashlib.sha256(chars.encode()).hexdigest()[:32]
+    css = files.cached_text(f"fonts/{key}.css", lambda: page.font_face_css(chars))
+    return page.embed_font(pages, css)
+
+
+def _build(years: list[int], parsed: dict, sections: list[Section], data_dir: Path,
+           out_dir: Path, pool: Runner, timeout: int, fp: str,
+           say: Callable[[str], None]) -> None:
+    for y in years:
+        for old in files.stale_staging(out_dir, str(y)):
+            files.remove_owned(old)
+        processed.write_processed(data_dir, y, parsed[y].tables)
+    staging: dict[int, Path] = {}
+    try:
+        for y in years:
+            staging[y] = files.make_staging(out_dir, str(y))
+        _run_all(years, parsed, sections, data_dir, out_dir, pool, timeout, fp, say, staging)
+    finally:
+        for st in staging.values():  # published or kept as failed by now, unless interrupted
+            files.remove_owned(st)
+
+
+def _run_all(years: list[int], parsed: dict, sections: list[Section], data_dir: Path,
+             out_dir: Path, pool: Runner, timeout: int, fp: str, say: Callable[[str], None],
+             staging: dict[int, Path]) -> None:
+    tasks = [(y, s) for y in years for s in sections]
+    failures: dict[int, list[str]] = {}
+    t0 = time.perf_counter()
+    done = 0
+    # twice as many threads as kernels: one converts to HTML while the next notebook runs
+    workers = ThreadPoolExecutor(max_workers=2 * pool.size)
+    try:
+        futs = {workers.submit(_run_task, y, s, data_dir, out_dir, staging[y], timeout, sections,
+                               page_info(y, parsed[y].tables), pool): (y, s)
+                for y, s in tasks}
+        for fut in as_completed(futs):
+            y, s = futs[fut]
+            done += 1
+            try:
+                secs = fut.result()
+                say(f"[{y}] {s.slug} ✓ {secs:.1f}s ({done}/{len(tasks)})")
+                log.info("%s %s ok in %.1fs", y, s.slug, secs)
+            except BuildError as exc:
+                failures.setdefault(y, []).append(str(exc))
+                say(f"[{y}] {s.slug} ✗ {exc}")
+                log.error("%s", exc)
+    except BaseException:
+        pool.close()  # stop running notebooks now rather than wait for them
+        # their threads end at once now; wait, so none writes into a staging folder being removed
+        workers.shutdown(wait=True, cancel_futures=True)
+        raise
+    workers.shutdown(wait=True)
+    for y in years:
+        if y in failures:
+            kept = files.move(staging[y], catalog.failed_dir(out_dir, y))
+            log.error("%s failed; executed notebooks kept in %s", y, kept)
+            say(f"[{y}] failed; the published report is unchanged; executed notebooks kept in {kept}")
+            continue
+        _finish_year(y, parsed[y], sections, staging[y], out_dir, fp, time.perf_counter() - t0)
+        say(f"[{y}] published {catalog.year_output(out_dir, y) / 'index.html'}")
+        log.info("%s published", y)
+    if failures:
+        raise BuildError("; ".join(m for y in sorted(failures) for m in failures[y]))
+
+
+def _finish_year(year: int, parsed: Any, sections: list[Section], st: Path, out_dir: Path,
+                 fp: str, seconds: float) -> None:
+    """Write the year's summary, index and build record into staging, then publish it."""
+    summary = summarise(parsed.tables)
+    summary["source_report"] = _source_report(parsed.tables)
+    files.write_text(st / "summary.json", summary_json(summary))
+    charts = files.list_names(st / "charts", "*.png")
+    counts = check_counts(reconcile_totals(parsed.tables))
+    files.write_text(st / "index.html", page.year_index(summary, counts, [s.link for s in sections], charts))
+    for name, text in _with_font(files.read_texts(st, "*.html")).items():
+        files.write_text(st / name, text)
+    files.write_text(st / "build.json", json.dumps({
+        "fingerprint": fp, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "version": __version__, "seconds": round(seconds, 2),
+        "notes": parsed.notes}, ensure_ascii=False, indent=2))
+    files.publish_dir(st, catalog.year_output(out_dir, year))
+
+
+def _run_task(year: int, section: Section, data_dir: Path, out_dir: Path, stage: Path,
+              timeout: int, sections: Sequence[Section], info: dict[str, Any], pool: Runner) -> float:
+    t = time.perf_counter()
+    with files.writing(stage, "writing the report into"):
+        nb = pool.run(section, year, data_dir, out_dir, stage, timeout)
+        body = files.take_text(nb.with_suffix(".html-fragment"))  # converted by the child that ran it
+        if body is None:
+            body = notebook_to_html(nb)
+        files.write_text(stage / f"{section.slug}.html",
+                         page.section_page(section.link, [s.link for s in sections], info, body))
+    return time.perf_counter() - t
+
+
+def _source_report(tables: dict[str, pd.DataFrame]) -> str:
+    return "；".join(words.report_names(tables))
+
+
+def page_info(year: int, tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    """The few fields a section page's header and footer need."""
+    f = tables["fund"].iloc[0]
+    return {"year": year, "fund_name": str(f["fund_name"]), "issuer": str(f["issuer"]),
+            "source_report": _source_report(tables)}

@@ -1,0 +1,417 @@
+"""The charts of the report, one function each: ``tables -> Figure``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
+
+from fundanalysis.analysis import metrics
+from fundanalysis.ingest.clean import is_text_rank
+from fundanalysis.present import fmt, words
+from fundanalysis.present.charts.draw import Bar, _Chart, _draw_bars, _finish, _lead_color, _new_chart, _set_xaxis
+from fundanalysis.present.charts.text import _esc, _money_ticks, _pct_ticks, _to_wan, shorten, wrap_text
+from fundanalysis.present.charts.theme import Theme, _font
+from fundanalysis.vocab import RankSource, Scope
+
+Tables = dict[str, pd.DataFrame]
+
+LABEL_CHARS = 12  # CJK characters per line of a category label
+LONG_LABEL_CHARS = 15  # … of an indicator label
+
+
+# --------------------------------------------------------------------------- data helpers
+
+
+def source_note(tables: Tables, names: Sequence[str] = ()) -> str:
+    """``资料来源：<report>`` for the tables a chart draws on."""
+    return "资料来源：" + "；".join(words.report_names(tables, names))
+
+
+def _fund(tables: Tables) -> pd.Series:
+    return tables["fund"].iloc[0]
+
+
+def _nonempty(tables: Tables, name: str) -> pd.DataFrame | None:
+    df = tables.get(name)
+    return df if df is not None and len(df) else None
+
+
+def _award_categories(tables: Tables) -> pd.DataFrame | None:
+    """Award categories as given, or built from per-recipient awards."""
+    cats = _nonempty(tables, "award_categories")
+    if cats is None and _nonempty(tables, "awards") is not None:
+        cats = metrics.categories_from_recipients(tables["awards"])
+    if cats is None:
+        return None
+    for c in ("level", "part"):
+        if c not in cats:
+            cats = cats.assign(**{c: pd.NA})
+    return metrics.category_totals(cats)
+
+
+def _level_label(name: object, level: object) -> str:
+    return f"{name}（{level}）" if isinstance(level, str) and level else str(name)
+
+
+# --------------------------------------------------------------------------- titles
+
+
+def _fund_title(tables: Tables) -> str:
+    f = _fund(tables)
+    return f"{int(f['year'])}年度{f['fund_name']}"
+
+
+TITLE_UTILISATION_PARTS = "各组成部分预算执行率"
+TITLE_PARTS = "已使用资金按组成部分分布"
+TITLE_AWARD_AMOUNT = "各类别奖励金额"
+TITLE_AWARD_AVERAGE = "各类别平均每家奖励金额"
+TITLE_MEDIA_AMOUNT = "宣传经费按承担单位分布"
+TITLE_MEDIA_SHARE = "各承担单位占宣传经费比例"
+
+
+def _title_utilisation(tables: Tables) -> str:
+    return f"{_fund_title(tables)}预算执行情况"
+
+
+def _title_breakdown(tables: Tables, indicator: str) -> str:
+    return f"分项构成：{indicator}"
+
+
+def _title_shares(tables: Tables) -> str:
+    rk = _share_rows(tables)
+    scopes = "、".join(s for s, c in (("全省", "province_share"), ("全国", "nation_share"))
+                      if rk[c].notna().any())
+    return f"{_fund(tables)['city']}主要成果占{scopes}的比例"
+
+
+def _title_ranks(tables: Tables) -> str:
+    return f"{_fund(tables)['city']}主要指标排名"
+
+
+# --------------------------------------------------------------------------- overview charts
+
+
+def utilisation_chart(tables: Tables, theme: Theme | None = None) -> Figure:
+    """Waterfall: budget → spent by part → total spent (执行率) → unspent (结余)."""
+    ch = _new_chart(theme)
+    t = ch.theme
+    u = metrics.utilisation(tables).iloc[0]
+    budget, spent, unspent = int(u["budget_yuan"]), int(u["spent_yuan"]), int(u["unspent_yuan"])
+    rate = fmt.pct_of(spent, budget)
+    bars = [Bar("预算总额", _to_wan(budget), fmt.wan(budget, '万元'), color=t.neutral)]
+    start = 0
+    by_part = metrics.spending_by_part(tables)
+    for i, p in enumerate(by_part.itertuples()):
+        bars.append(Bar(wrap_text(f"其中：{words.part_name(p.part)}", 11), _to_wan(p.spent_yuan),
+                        fmt.wan(p.spent_yuan, '万元'), start=_to_wan(start),
+                        color=t.series[1 + i % (len(t.series) - 1)]))
+        start += int(p.spent_yuan)
+    bars.append(Bar("已使用合计", _to_wan(spent), f"{fmt.wan(spent, '万元')}｜执行率{rate}", color=t.primary))
+    low, high = sorted((spent, budget))
+    gap_label = "结余（未使用）" if unspent >= 0 else "超出预算"
+    gap_text = f"{fmt.wan(abs(unspent), '万元')}｜{fmt.pct_of(abs(unspent), budget)}"
+    bars.append(Bar(gap_label, _to_wan(high - low), gap_text, start=_to_wan(low),
+                    color=t.highlight))
+    _draw_bars(ch, bars)
+    _draw_connectors(ch, bars)
+    _set_xaxis(ch, "金额（万元）", _money_ticks)
+    sub = f"预算{fmt.wan(budget, '万元')}，已使用{fmt.wan(spent, '万元')}，预算执行率{rate}"
+    phase = u.get("budget_phase")
+    notes = ["注：预算执行率 = 已使用资金 ÷ 预算总额。" + (f"预算口径：{phase}。" if phase else "")]
+    return _finish(ch, _title_utilisation(tables), sub, notes,
+                   source_note(tables, ["fund", "parts", "award_categories", "media_outlets"]))
+
+
+def _draw_connectors(ch: _Chart, bars: Sequence[Bar]) -> None:
+    """Thin dotted lines from the end of one floating bar to the start of the next."""
+    for i in range(1, len(bars) - 1):
+        x = bars[i].start + bars[i].value
+        ch.ax.plot([x, x], [i + 0.31, i + 0.69], color=ch.theme.muted, linewidth=0.7,
+                   linestyle=(0, (1, 2)), zorder=3)
+
+
+def utilisation_by_part_chart(tables: Tables, theme: Theme | None = None) -> Figure:
+    """Bullet chart of each part with its own budget: budget (grey), spent (bar), 执行率."""
+    ch = _new_chart(theme)
+    t = ch.theme
+    u = metrics.utilisation(tables)
+    u = u[u["scope"] == Scope.PART].sort_values(["utilisation", "scope_name"], ascending=[False, True])
+    bars: list[Bar] = []
+    for i, p in enumerate(u.itertuples()):
+        b, s = int(p.budget_yuan), int(p.spent_yuan)
+        bars.append(Bar(wrap_text(str(p.scope_name), LABEL_CHARS), _to_wan(b), "", color=t.neutral,
+                        height=0.7, y=float(i)))
+        bars.append(Bar("", _to_wan(s), f"执行率{fmt.pct_of(s, b)}（{fmt.wan(s, '万元')}/{fmt.wan(b, '万元')}）",
+                        color=t.primary, height=0.3, y=float(i), label_x=_to_wan(max(b, s))))
+    _draw_bars(ch, bars)
+    _set_xaxis(ch, "金额（万元）", _money_ticks)
+    sub = "灰色为该部分预算，深色为已使用资金"
+    return _finish(ch, TITLE_UTILISATION_PARTS, sub,
+                   ["注：预算执行率 = 已使用资金 ÷ 该部分预算。"],
+                   source_note(tables, ["parts", "award_categories", "media_outlets"]))
+
+
+def spending_by_part_chart(tables: Tables, theme: Theme | None = None) -> Figure:
+    """Spent money per part (with its department), largest first, labelled with projects."""
+    ch = _new_chart(theme)
+    t = ch.theme
+    df = metrics.spending_by_part(tables).sort_values(["spent_yuan", "part"],
+                                                      ascending=[False, True])
+    total = int(sum(int(v) for v in df["spent_yuan"]))
+    values = [int(v) for v in df["spent_yuan"]]
+    bars = [Bar(f"{wrap_text(words.part_name(p.part), LABEL_CHARS, 3)}\n"
+                f"{wrap_text(fmt.text(p.department), LABEL_CHARS, 1)}",
+                _to_wan(p.spent_yuan),
+                f"{fmt.wan(p.spent_yuan, '万元')}（{p.projects}个项目，占{fmt.pct_of(p.spent_yuan, total, 1)}）",
+                color=_lead_color(t, values, i))
+            for i, p in enumerate(df.itertuples())]
+    _draw_bars(ch, bars)
+    _set_xaxis(ch, "已使用资金（万元）", _money_ticks)
+    sub = f"合计已使用{fmt.wan(total, '万元')}，{int(df['projects'].sum())}个项目"
+    return _finish(ch, TITLE_PARTS, sub, [],
+                   source_note(tables, ["parts", "award_categories", "media_outlets"]))
+
+
+# --------------------------------------------------------------------------- awards
+
+
+def award_amount_chart(tables: Tables, theme: Theme | None = None) -> Figure:
+    """Award money per category, largest first, labelled with amount and recipients."""
+    ch = _new_chart(theme)
+    t = ch.theme
+    df = _award_categories(tables)
+    assert df is not None
+    values = [int(v) for v in df["amount_yuan"]]
+    bars = [Bar(wrap_text(_level_label(c.category, c.level), LABEL_CHARS), _to_wan(c.amount_yuan),
+                f"{fmt.wan(c.amount_yuan, '万元')}（{c.recipients}家）",
+                color=_lead_color(t, values, i))
+            for i, c in enumerate(df.itertuples())]
+    _draw_bars(ch, bars)
+    _set_xaxis(ch, "奖励金额（万元）", _money_ticks)
+    total = sum(int(a) for a in df["amount_yuan"])
+    sub = (f"共{len(df)}类，获奖{int(df['recipients'].sum())}家次，合计{fmt.wan(total, '万元')}；"
+           "按金额从高到低排列")
+    return _finish(ch, TITLE_AWARD_AMOUNT, sub, [],
+                   source_note(tables, ["award_categories", "awards"]))
+
+
+def award_average_chart(tables: Tables, theme: Theme | None = None) -> Figure:
+    """Average award per recipient (万元/家) per category, largest first."""
+    ch = _new_chart(theme)
+    t = ch.theme
+    df = _award_categories(tables)
+    assert df is not None
+    df = df[df["recipients"].fillna(0) > 0].sort_values(
+        ["avg_per_recipient_yuan", "category"], ascending=[False, True])
+    values = [int(v) for v in df["avg_per_recipient_yuan"]]
+    bars = [Bar(wrap_text(_level_label(c.category, c.level), LABEL_CHARS),
+                _to_wan(c.avg_per_recipient_yuan),
+                f"{fmt.wan(c.avg_per_recipient_yuan)}万元/家（{c.recipients}家）",
+                color=_lead_color(t, values, i))
+            for i, c in enumerate(df.itertuples())]
+    _draw_bars(ch, bars)
+    _set_xaxis(ch, "平均每家奖励（万元/家）", _money_ticks)
+    sub = "平均每家奖励 = 该类别奖励金额 ÷ 获奖单位数；按平均额从高到低排列"
+    return _finish(ch, TITLE_AWARD_AVERAGE, sub, [],
+                   source_note(tables, ["award_categories", "awards"]))
+
+
+# --------------------------------------------------------------------------- media
+
+
+def media_amount_chart(tables: Tables, theme: Theme | None = None) -> Figure:
+    """Publicity money per outlet, largest first, labelled with amount and items (项)."""
+    ch = _new_chart(theme)
+    t = ch.theme
+    df = metrics.media_shares(tables["media_outlets"])
+    values = [int(v) for v in df["amount_yuan"]]
+    bars = [Bar(wrap_text(str(m.outlet), LABEL_CHARS), _to_wan(m.amount_yuan),
+                f"{fmt.wan(m.amount_yuan, '万元')}（{m.item_count}项）",
+                color=_lead_color(t, values, i))
+            for i, m in enumerate(df.itertuples())]
+    _draw_bars(ch, bars)
+    _set_xaxis(ch, "宣传经费（万元）", _money_ticks)
+    total = sum(int(a) for a in df["amount_yuan"])
+    sub = f"{len(df)}家单位、{int(df['item_count'].sum())}个项目，合计{fmt.wan(total, '万元')}"
+    return _finish(ch, TITLE_MEDIA_AMOUNT, sub, _procurement_notes(tables),
+                   source_note(tables, ["media_outlets", "media_items"]))
+
+
+def _procurement_notes(tables: Tables) -> list[str]:
+    """A note when the report gives procurement counts but not which outlet is which."""
+    split = metrics.procurement_split(tables["media_outlets"], tables.get("stated_totals"))
+    stated = split[split["outlets_stated"].notna()]
+    unknown = split.loc[split["method"].isna(), "outlets_known"].sum()
+    if stated.empty or not unknown:
+        return []
+    counts = "、".join(f"{m.method}{m.outlets_stated}家" for m in stated.itertuples())
+    return [f"注：报告称{counts}，未注明各单位的采购方式。"]
+
+
+def media_share_chart(tables: Tables, theme: Theme | None = None) -> Figure:
+    """Each outlet's share of publicity money; the top two are highlighted."""
+    ch = _new_chart(theme)
+    t = ch.theme
+    df = metrics.media_shares(tables["media_outlets"])
+    total = sum(int(a) for a in df["amount_yuan"])
+    conc = metrics.media_concentration(tables["media_outlets"])
+    bars = [Bar(wrap_text(str(m.outlet), LABEL_CHARS), float(m.share), fmt.pct_of(m.amount_yuan, total, 1),
+                color=t.highlight if i < 2 else t.secondary)
+            for i, m in enumerate(df.itertuples())]
+    _draw_bars(ch, bars)
+    _set_xaxis(ch, "占宣传经费比例（%）", _pct_ticks)
+    top2 = "、".join(str(o) for o in df["outlet"].head(2))
+    sub = (f"前两家（{top2}）合计占{fmt.pct_of(conc['top2_yuan'], total, 1)}"
+           f"（{fmt.wan(conc['top2_yuan'], '万元')}/{fmt.wan(total, '万元')}）")
+    return _finish(ch, TITLE_MEDIA_SHARE, sub, [],
+                   source_note(tables, ["media_outlets"]))
+
+
+# --------------------------------------------------------------------------- rankings
+
+
+def breakdown_indicators(tables: Tables) -> list[str]:
+    """Indicators that have a component breakdown, in table order."""
+    bd = metrics.component_shares(tables)
+    return list(dict.fromkeys(str(i) for i in bd["indicator"]))
+
+
+def breakdown_chart(tables: Tables, indicator: str, theme: Theme | None = None) -> Figure:
+    """Components of one indicator (e.g. star levels), largest first, with counts and shares."""
+    ch = _new_chart(theme)
+    t = ch.theme
+    bd = metrics.component_shares(tables)
+    bd = bd[bd["indicator"] == indicator].sort_values(["value", "component"],
+                                                      ascending=[False, True])
+    total = sum(int(v) for v in bd["value"])
+    unit = str(bd["unit"].iloc[0])
+    values = [int(v) for v in bd["value"]]
+    bars = [Bar(wrap_text(str(b.component), LABEL_CHARS), float(b.value),
+                f"{b.value}{b.unit}（{fmt.pct_of(b.value, total, 1)}）",
+                color=_lead_color(t, values, i))
+            for i, b in enumerate(bd.itertuples())]
+    _draw_bars(ch, bars)
+    _set_xaxis(ch, f"数量（{unit}）", lambda v, _p: f"{v:,.0f}")
+    ch.ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10], integer=True))
+    sub = f"合计{total}{unit}" + _rank_phrase(tables, indicator)
+    return _finish(ch, _title_breakdown(tables, indicator), sub, [],
+                   source_note(tables, ["breakdowns"]))
+
+
+def _rank_phrase(tables: Tables, indicator: str) -> str:
+    rk = _nonempty(tables, "rankings")
+    if rk is None:
+        return ""
+    sel = rk[(rk["indicator"] == indicator) & rk["rank_text"].notna()]
+    return f"，{sel['rank_text'].iloc[0]}" if len(sel) else ""
+
+
+def _share_rows(tables: Tables) -> pd.DataFrame:
+    rk = metrics.rankings_table(tables)
+    return rk[rk["province_share"].notna() | rk["nation_share"].notna()]
+
+
+def share_chart(tables: Tables, theme: Theme | None = None) -> Figure:
+    """The city's count as a share of the province's and the nation's, per indicator."""
+    ch = _new_chart(theme)
+    rk = _share_rows(tables).sort_values(["province_share", "nation_share"], ascending=False)
+    bars: list[Bar] = []
+    y = 0.0
+    for r in rk.itertuples():
+        group = _share_bars(r, ch.theme)
+        offs = [0.0] if len(group) == 1 else [-0.2, 0.2]
+        for k, (b, off) in enumerate(zip(group, offs, strict=True)):
+            b.label = wrap_text(str(r.indicator), LONG_LABEL_CHARS) if k == 0 else ""
+            b.y, b.height = y + off, 0.5 if len(group) == 1 else 0.36
+            bars.append(b)
+        y += 1.0 if len(group) == 1 else 1.2
+    _draw_bars(ch, bars)
+    _center_ticks(ch, bars)
+    _set_xaxis(ch, "占比（%）", _pct_ticks)
+    cmp_ = tables.get("comparisons")
+    stated = ([str(s) for s in cmp_["stated_text"].dropna()]
+              if cmp_ is not None and "stated_text" in cmp_ else [])
+    notes = ["报告原文：" + "；".join(stated) + "。"] if stated else []
+    sub = "占比 = 本市数量 ÷ 全省（全国）数量"
+    return _finish(ch, _title_shares(tables), sub, notes,
+                   source_note(tables, ["comparisons", "rankings"]))
+
+
+def _share_bars(r: Any, t: Theme) -> list[Bar]:
+    """The province and nation bars of one rankings row (those that have a share)."""
+    bars = []
+    for scope, share, total, color in (("全省", r.province_share, r.province_total, t.primary),
+                                       ("全国", r.nation_share, r.nation_total, t.secondary)):
+        if pd.isna(share):
+            continue
+        if pd.notna(total):  # exact from the two counts
+            text = f"占{scope}{fmt.pct_of(int(r.value), int(total), 1)}（{r.value}/{total}{r.unit}）"
+        else:
+            text = f"占{scope}{share:.1%}（{r.value}{r.unit}）"
+        bars.append(Bar("", float(share), text, color=color))
+    return bars
+
+
+def _center_ticks(ch: _Chart, bars: Sequence[Bar]) -> None:
+    """Put each labelled group's tick at the middle of its bars."""
+    groups: list[list[Bar]] = []
+    for b in bars:
+        if b.label or not groups:
+            groups.append([b])
+        else:
+            groups[-1].append(b)
+    ys = [sum(b.y or 0.0 for b in g) / len(g) for g in groups]
+    ch.ax.set_yticks(ys, [_esc(g[0].label) for g in groups])
+
+
+def rank_chart(tables: Tables, theme: Theme | None = None) -> Figure:
+    """Numeric ranks as labelled dots (第1名 best); text-only ranks (前列) in a note."""
+    ch = _new_chart(theme)
+    t, ax = ch.theme, ch.ax
+    rk = metrics.rankings_table(tables)
+    num = rk[rk["rank_number"].notna()].sort_values(["rank_number", "indicator"])
+    n_max = int(num["rank_number"].max())
+    peers = metrics.peer_city_ranks(tables)
+    cities = int(peers["cities"].max()) if peers is not None else None
+    xmax = max(n_max + 1, cities or 0)
+    for i, r in enumerate(num.itertuples()):
+        ax.plot([1, xmax], [i, i], color=t.grid, linewidth=1.0, zorder=1)
+        ax.plot([int(r.rank_number)], [i], marker="o", markersize=10, color=t.primary, zorder=3,
+                linestyle="none")
+        scope = r.scope if isinstance(r.scope, str) else ""
+        star = "*" if r.rank_source == RankSource.PEERS else ""
+        ann = ax.annotate(_esc(shorten(f"{scope}第{int(r.rank_number)}名{star}（{r.value}{r.unit}）", 40)),
+                          xy=(int(r.rank_number), i), xytext=(9, 0), textcoords="offset points",
+                          va="center", ha="left", **_font(t, t.value_size))
+        ch.ends.append((ann, float(int(r.rank_number))))
+    labels = [wrap_text(_esc(ind), LONG_LABEL_CHARS) for ind in num["indicator"]]
+    ax.set_yticks(range(len(num)), labels)
+    ax.set_ylim(len(num) - 0.5, -0.5)
+    ch.rows = len(num)
+    ch.label_lines = max(s.count("\n") + 1 for s in labels)
+    ax.set_xlabel("名次（第1名为最优）", labelpad=6, **_font(t, t.value_size, t.muted))
+    ax.xaxis.set_major_locator(FixedLocator(list(range(1, xmax + 1))))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:.0f}"))
+    ax.set_xlim(0.5, xmax + 0.5)
+    sub = "圆点为名次，越靠左越好" + (f"；全省共{cities}个城市" if cities else "")
+    return _finish(ch, _title_ranks(tables), sub, _rank_notes(rk),
+                   source_note(tables, ["rankings", "peer_values"]))
+
+
+
+
+def _rank_notes(rk: pd.DataFrame) -> list[str]:
+    """Notes for ranks stated only as text, and for ranks computed from peer values."""
+    notes = []
+    text_only = rk[rk["rank_number"].isna() & rk["rank_text"].map(is_text_rank)]
+    if len(text_only):
+        items = "；".join(f"{r.indicator}（{r.value}{r.unit}）{r.rank_text}"
+                         for r in text_only.itertuples())
+        notes.append(f"报告未给出具体名次的指标：{items}。")
+    if (rk["rank_source"] == RankSource.PEERS).any():
+        notes.append("* 按全省各市数值计算名次，并列按同一名次计。")
+    return notes

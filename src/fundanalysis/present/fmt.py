@@ -1,0 +1,105 @@
+"""The one formatting module: amounts, percentages, counts and ranks as every page, table,
+sentence and chart shows them.
+
+Money arrives as integer 元 and is shown in 万元 with at most two decimals; percentages are
+rounded half up (四舍五入) from the exact value, so a chart label, a table cell and a sentence
+showing the same figure always agree.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Any
+
+import pandas as pd
+
+#: Shown where a figure is missing.
+MISSING = "—"
+
+
+def _missing(x: Any) -> bool:
+    return x is None or (not isinstance(x, str | Fraction) and pd.isna(x))
+
+
+def wan(yuan: Any, suffix: str = "", decimals: int = 2) -> str:
+    """Integer 元 as 万元 with at most ``decimals`` decimals, rounded half up; "—" when missing.
+
+    >>> wan(719000), wan(10_000_000, "万元"), wan(8_687_000, " 万元"), wan(None)
+    ('71.9', '1,000万元', '868.7 万元', '—')
+    """
+    if _missing(yuan):
+        return MISSING
+    q = Decimal(int(yuan)).scaleb(-4).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+    text = f"{q:,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text + suffix
+
+
+def signed_wan(yuan: Any) -> str:
+    """A change of money in 万元 with its sign: ``+61.3`` or ``−5``.
+
+    >>> signed_wan(613_000), signed_wan(-50_000)
+    ('+61.3', '−5')
+    """
+    if _missing(yuan):
+        return MISSING
+    return ("+" if int(yuan) >= 0 else "−") + wan(abs(int(yuan)))
+
+
+def _exact(x: Any) -> Decimal:
+    """A ratio as an exact decimal: a Fraction exactly, a float by its shortest repr."""
+    if isinstance(x, Fraction):
+        return Decimal(x.numerator) / Decimal(x.denominator)
+    return Decimal(repr(float(x)))
+
+
+def pct(x: Any, places: int = 2) -> str:
+    """A ratio (fraction of 1) as a percentage, rounded half up; "—" when missing.
+
+    >>> pct(0.8687), pct(1 / 80, 1), pct(Fraction(1, 3), 1), pct(float("nan"))
+    ('86.87%', '1.3%', '33.3%', '—')
+    """
+    if _missing(x):
+        return MISSING
+    q = (_exact(x) * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{q}%"
+
+
+def pct_of(num: Any, den: Any, places: int = 2) -> str:
+    """The exact percentage ``num ÷ den`` of two integers; "—" when the base is 0 or missing.
+
+    >>> pct_of(8_687_000, 10_000_000), pct_of(1, 80, 1), pct_of(1, 0)
+    ('86.87%', '1.3%', '—')
+    """
+    if _missing(num) or _missing(den) or not int(den):
+        return MISSING
+    return pct(Fraction(int(num), int(den)), places)
+
+
+def points(x: Any, places: int = 2) -> str:
+    """A change of a ratio in percentage points with its sign, e.g. ``+1.25``."""
+    if _missing(x):
+        return MISSING
+    q = (_exact(x) * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{q:+}"
+
+
+def count(n: Any) -> str:
+    """A count with thousands separators; "—" when missing.
+
+    >>> count(1234), count(None)
+    ('1,234', '—')
+    """
+    return MISSING if _missing(n) else f"{int(n):,}"
+
+
+def rank(n: Any) -> str:
+    """A rank as the tables show it: ``第 3 名``; "—" when there is none."""
+    return MISSING if _missing(n) else f"第 {int(n)} 名"
+
+
+def text(v: Any) -> str:
+    """Any value as text; "—" when missing."""
+    return MISSING if _missing(v) else str(v)

@@ -1,0 +1,150 @@
+"""The sentences of interpretation under each heading, generated from the numbers.
+
+Each function takes what :mod:`fundanalysis.analysis` computed and returns one Chinese
+paragraph (plain text; the caller escapes it). Figures are formatted by
+:mod:`fundanalysis.present.fmt`, so a sentence says exactly what the table and chart show.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from fundanalysis.present import fmt, words
+
+W = " 万元"  # amounts in sentences: "868.7 万元"
+
+
+def utilisation(year: int, u: pd.DataFrame) -> str:
+    """Budget, spent, rate and balance of the fund, and whether parts have budgets."""
+    o = u.iloc[0]
+    phase = o["budget_phase"] or words.NOT_STATED
+    text = (f"{year} 年专项资金总额 {fmt.wan(o['budget_yuan'], W)}，已使用 "
+            f"{fmt.wan(o['spent_yuan'], W)}，执行率 {fmt.pct(o['utilisation'])}，结余 "
+            f"{fmt.wan(o['unspent_yuan'], W)}。预算口径：{phase}。")
+    if len(u) == 1:
+        text += "报告未给出各部分单独的预算，因此只计算整体执行率。"
+    return text
+
+
+def spending_by_part(p: pd.DataFrame) -> str:
+    """How many parts, and the largest with its department and share."""
+    top = p.sort_values("spent_yuan", ascending=False).iloc[0]
+    return (f"资金分为 {len(p)} 个部分；{words.part_name(top['part'])}（{fmt.text(top['department'])}负责）"
+            f"使用 {fmt.wan(top['spent_yuan'], W)}，占已使用资金的 {fmt.pct(top['share'], 1)}。")
+
+
+def year_over_year(year: int, this: pd.Series) -> str:
+    """The change from the previous year, or that this is the first year."""
+    if pd.notna(this["spent_yuan_change"]):
+        sign = "增加" if this["spent_yuan_change"] >= 0 else "减少"
+        return (f"与上一年度相比，使用资金{sign} {fmt.wan(abs(int(this['spent_yuan_change'])), W)}，"
+                f"执行率变化 {fmt.points(this['utilisation_change'])} 个百分点。")
+    return f"{year} 年是数据中最早的年度；下表列出之后各年度。"
+
+
+def reconciliation(rec: pd.DataFrame, counts: dict[str, int]) -> str:
+    """How many checks agree, fail and cannot be made; the failures named."""
+    text = (f"报告陈述的合计数共核对 {counts['checks']} 项：{counts['ok']} 项相符，"
+            f"{counts['failed']} 项不符，{counts['unknown']} 项因报告未给出明细而无法核对。")
+    failed = rec[rec["ok"].map(lambda v: v is False)]
+    if len(failed):
+        text += "不符项：" + "；".join(f"{r['check']}（报告 {r['stated']}，计算 {r['computed']}）"
+                                     for _, r in failed.iterrows()) + "。"
+    return text
+
+
+def award_categories(c: pd.DataFrame) -> str:
+    """Categories, recipients and money; the largest category."""
+    top = c.iloc[0]
+    total = sum(int(a) for a in c["amount_yuan"])
+    n = sum(int(r) for r in c["recipients"])
+    return (f"{len(c)} 类奖励共 {n} 家单位、{fmt.wan(total, W)}；金额最大的是“{top['category']}”，"
+            f"{int(top['recipients'])} 家获得 {fmt.wan(top['amount_yuan'], W)}，占 {fmt.pct(top['share'], 1)}。")
+
+
+def award_average(c: pd.DataFrame) -> str:
+    """The highest and lowest average award per recipient."""
+    hi = c.sort_values("avg_per_recipient_yuan", ascending=False).iloc[0]
+    lo = c.sort_values("avg_per_recipient_yuan").iloc[0]
+    return (f"平均每家奖励最高的是“{hi['category']}”（{fmt.wan(hi['avg_per_recipient_yuan'], W)}），"
+            f"最低的是“{lo['category']}”（{fmt.wan(lo['avg_per_recipient_yuan'], W)}）。")
+
+
+def award_levels(lv: pd.DataFrame) -> str:
+    """Categories, recipients and money per level of title."""
+    return "按获奖称号的级别汇总：" + "；".join(
+        f"{words.label(r['level'], {})} {int(r['categories'])} 类、{int(r['recipients'])} 家、"
+        f"{fmt.wan(r['amount_yuan'], W)}" for _, r in lv.iterrows()) + "。"
+
+
+def media_outlets(s: pd.DataFrame) -> str:
+    """Publicity money, outlets and items; the largest outlet."""
+    total = sum(int(a) for a in s["amount_yuan"])
+    top = s.iloc[0]
+    return (f"宣传经费 {fmt.wan(total, W)}，由 {len(s)} 家单位承担 {int(s['item_count'].sum())} 个项目；"
+            f"“{top['outlet']}”金额最大（{fmt.wan(top['amount_yuan'], W)}，{fmt.pct(top['share'], 1)}）。")
+
+
+def media_concentration(c: dict[str, Any]) -> str:
+    """Top-2 share and HHI with its band."""
+    level = words.CONCENTRATION.get(c["level"], words.NOT_STATED)
+    return (f"前两家单位合计 {fmt.wan(c['top2_yuan'], W)}，占宣传经费的 {fmt.pct(c['top2_share'], 1)}；"
+            f"赫芬达尔指数（HHI）为 {c['hhi']:,.0f}，按常用标准属{level}（>2500 为高度集中）。")
+
+
+def procurement(p: pd.DataFrame) -> str:
+    """The procurement counts the report states, and how many outlets it leaves unmarked."""
+    stated = p[p["outlets_stated"].notna()]
+    text = "；".join(f"{r['method']} {int(r['outlets_stated'])} 家" for _, r in stated.iterrows())
+    unknown = int(p.loc[p["method"].isna(), "outlets_known"].iloc[0])
+    msg = f"报告所述：{text}。" if text else "报告未给出采购方式的家数。"
+    if unknown:
+        msg += f"其中 {unknown} 家单位的采购方式报告未逐一注明，表中如实留空，不作推断。"
+    return msg
+
+
+def media_items(listed: int, stated: int | None) -> str:
+    """How many titles the report lists, against the outlets' item counts."""
+    text = f"报告列出 {listed} 个项目名称"
+    if stated is not None and stated != listed:
+        text += f"，而各单位项目数合计为 {stated} 个；差异见核对表"
+    return text + "。"
+
+
+def rankings(r: pd.DataFrame) -> str:
+    """How many indicators, how many with a numeric rank, and the best."""
+    ranked = r[r["rank_number"].notna()].sort_values("rank_number")
+    text = f"共 {len(r)} 项成果指标，其中 {len(ranked)} 项有明确名次"
+    if len(ranked):
+        best = ranked.iloc[0]
+        text += (f"，最好的是“{best['indicator']}”（{int(best['value'])} {best['unit']}，"
+                 f"全省第 {int(best['rank_number'])}）")
+    return text + "。"
+
+
+def breakdowns(b: pd.DataFrame) -> str:
+    """Each indicator's components with their shares."""
+    parts = []
+    for ind, g in b.groupby("indicator", sort=False):
+        parts.append(f"{ind}：" + "、".join(
+            f"{r['component']} {int(r['value'])} {r['unit']}（{fmt.pct(r['share'], 1)}）"
+            for _, r in g.iterrows()))
+    return "；".join(parts) + "。"
+
+
+def shares(s: pd.DataFrame) -> str:
+    """Each indicator's share of the province and of the nation, with the bases."""
+    return "；".join(
+        f"{x['indicator']}：本市 {int(x['value'])} {x['unit']}"
+        + (f"，占全省 {fmt.pct(x['province_share'], 1)}（全省 {int(x['province_total'])}）"
+           if pd.notna(x["province_share"]) and pd.notna(x["province_total"]) else "")
+        + (f"，占全国 {fmt.pct(x['nation_share'], 1)}（全国 {int(x['nation_total'])}）"
+           if pd.notna(x["nation_share"]) else "")
+        for _, x in s.iterrows()) + "。"
+
+
+def text_ranks(n: int) -> str:
+    """How many ranks are given only in words."""
+    return f"{n} 项只有文字表述、没有具体名次；如实保留原话，不推断名次。"

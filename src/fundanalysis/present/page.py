@@ -1,0 +1,171 @@
+"""The HTML pages: the shell around converted notebooks, the index pages, one stylesheet, an
+embedded font subset; no scripts, no external files. Pure functions: text in, text out.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from fundanalysis import __version__
+from fundanalysis.present import fmt
+from fundanalysis.storage import fonts
+
+CSS = """
+:root { --ink:#1f2933; --muted:#52606d; --line:#d9e2ec; --accent:#1f5fa8; --bad:#b42318;
+        --bad-bg:#fef3f2; --na-bg:#f5f7fa; }
+* { box-sizing: border-box; }
+body { margin:0; color:var(--ink); background:#fff;
+  font-family:"FA Noto Sans SC","Noto Sans SC","Noto Sans CJK SC","Source Han Sans SC","PingFang SC",
+  "Microsoft YaHei","WenQuanYi Micro Hei",sans-serif; line-height:1.65; }
+header.fa { background:#0b3c6f; color:#fff; padding:18px 32px; }
+header.fa a { color:#fff; }
+header.fa .crumb { font-size:14px; opacity:.85; }
+header.fa h1 { margin:4px 0 0; font-size:26px; }
+nav.fa { padding:8px 32px; border-bottom:1px solid var(--line); font-size:15px; }
+nav.fa a { margin-right:18px; color:var(--accent); text-decoration:none; }
+nav.fa a.current { font-weight:bold; color:var(--ink); }
+main { max-width:1040px; padding:8px 32px 48px; }
+h1 { font-size:24px; } h2 { font-size:20px; margin-top:32px; border-bottom:2px solid var(--line);
+  padding-bottom:4px; }
+img { max-width:100%; height:auto; margin:8px 0; }
+.fa-say { font-size:16px; }
+.fa-subtitle { color:var(--muted); margin-top:-8px; }
+table.fa-table, table.fa-index { border-collapse:collapse; margin:12px 0; font-size:14px; }
+table.fa-table th, table.fa-table td, table.fa-index th, table.fa-index td {
+  border-bottom:1px solid var(--line); padding:6px 10px; vertical-align:top; }
+table.fa-table th, table.fa-index th { background:#f0f4f8; text-align:left; white-space:nowrap; }
+td.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
+td.fail { background:var(--bad-bg); color:var(--bad); font-weight:bold; }
+td.na { background:var(--na-bg); color:var(--muted); }
+.fa-tiles { display:flex; flex-wrap:wrap; gap:12px; margin:12px 0; }
+.fa-tile { border:1px solid var(--line); border-radius:6px; padding:10px 16px; min-width:150px; }
+.fa-tile .k { color:var(--muted); font-size:13px; }
+.fa-tile .v { font-size:22px; font-weight:bold; }
+footer.fa { color:var(--muted); font-size:13px; padding:16px 32px; border-top:1px solid var(--line); }
+.jp-OutputArea-output pre, .output_stderr, a.anchor-link { display:none; }
+"""
+
+
+def esc(x: Any) -> str:
+    """Escape any value for HTML text."""
+    return html.escape("" if x is None else str(x))
+
+
+def page(title: str, body: str, crumb: str = "", nav: Sequence[tuple[str, str, bool]] = (),
+         footer: str = "") -> str:
+    """A complete standalone page: inline CSS, no scripts, no external files."""
+    current = ' class="current"'
+    links = "".join(f'<a href="{esc(href)}"{current if cur else ""}>{esc(label)}</a>'
+                    for label, href, cur in nav)
+    return (
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+        f"<header class=\"fa\"><div class=\"crumb\">{crumb}</div><h1>{esc(title)}</h1></header>\n"
+        + (f"<nav class=\"fa\">{links}</nav>\n" if links else "")
+        + f"<main>\n{body}\n</main>\n"
+        + f"<footer class=\"fa\">{footer}</footer>\n</body>\n</html>\n"
+    )
+
+
+def font_face_css(text: str) -> str:
+    """An ``@font-face`` rule embedding Noto Sans SC, subset to the characters of ``text``.
+
+    The pages then show Chinese on any machine, with no system font and no external file.
+    """
+    import base64
+    from io import BytesIO
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    codepoints = sorted({ord(c) for c in text if ord(c) > 126} | set(range(32, 127)))
+    font = TTFont(BytesIO(fonts.cjk_font_bytes()), lazy=True)
+    opts = subset.Options()
+    opts.flavor = "woff"
+    opts.layout_features = ["*"]
+    opts.notdef_outline = True
+    sub = subset.Subsetter(opts)
+    sub.populate(unicodes=codepoints)
+    sub.subset(font)
+    buf = BytesIO()
+    font.save(buf)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return ('@font-face { font-family:"FA Noto Sans SC"; font-display:block; '
+            f'src:url(data:font/woff;base64,{data}) format("woff"); }}')
+
+
+def embed_font(pages: dict[str, str], css: str) -> dict[str, str]:
+    """Add a subset font (``css`` from :func:`font_face_css`) to each page's head."""
+    return {name: text.replace("</head>", f"<style>{css}</style>\n</head>", 1)
+            for name, text in pages.items()}
+
+
+@dataclass(frozen=True)
+class SectionLink:
+    """A section page as the navigation shows it: its file stem and its title."""
+
+    slug: str
+    title: str
+
+
+def footer(summary: dict[str, Any]) -> str:
+    """The footer of a year's pages: the source report and the tool's version."""
+    src = summary.get("source_report") or ""
+    return (f"资料来源：{esc(src)}。金额以万元显示（计算使用整数“元”）。"
+            f"由 fundanalysis {esc(__version__)} 生成。")
+
+
+def section_page(section: SectionLink, sections: Sequence[SectionLink], summary: dict[str, Any],
+                 body: str) -> str:
+    """Wrap a converted section in the site's page with navigation."""
+    nav = [("目录", "index.html", False)] + [
+        (s.title, f"{s.slug}.html", s.slug == section.slug) for s in sections]
+    crumb = f'<a href="../index.html">全部年度</a> › <a href="index.html">{summary["year"]} 年度</a>'
+    return page(f"{summary['year']} 年度 {summary['fund_name']} · {section.title}", body,
+                crumb=crumb, nav=nav, footer=footer(summary))
+
+
+def key_figure_tiles(summary: dict[str, Any]) -> str:
+    """Budget, spent, rate, balance and projects as tiles."""
+    tiles = [("专项资金总额", fmt.wan(summary["budget_yuan"], " 万元")),
+             ("已使用", fmt.wan(summary["spent_yuan"], " 万元")),
+             ("执行率", fmt.pct(summary["utilisation"])),
+             ("结余", fmt.wan(summary["unspent_yuan"], " 万元")),
+             ("项目数", f"{summary['projects']} 个")]
+    return '<div class="fa-tiles">' + "".join(
+        f'<div class="fa-tile"><div class="k">{esc(k)}</div><div class="v">{esc(v)}</div></div>'
+        for k, v in tiles) + "</div>"
+
+
+def year_index(summary: dict[str, Any], counts: dict[str, int], sections: Sequence[SectionLink],
+               charts: Sequence[str]) -> str:
+    """The year's landing page: key figures, checks, links to sections and downloads."""
+    body = [key_figure_tiles(summary)]
+    body.append(f'<p class="fa-say">报告总计核对 {counts["checks"]} 项：{counts["ok"]} 项相符，'
+                f'{counts["failed"]} 项不符，{counts["unknown"]} 项无法核对（详见“专项资金概况”）。</p>')
+    body.append("<h2>报告章节</h2><ol>" + "".join(
+        f'<li><a href="{esc(s.slug)}.html">{esc(s.title)}</a></li>' for s in sections) + "</ol>")
+    body.append("<h2>下载</h2><ul>"
+                '<li><a href="summary.json">summary.json</a>（关键数字，机器可读）</li>'
+                + "".join(f'<li><a href="charts/{esc(c)}">{esc(c)}</a></li>' for c in charts)
+                + "</ul>")
+    nav = [("目录", "index.html", True)] + [(s.title, f"{s.slug}.html", False) for s in sections]
+    return page(f"{summary['year']} 年度 {summary['fund_name']}", "\n".join(body),
+                crumb=f'<a href="../index.html">全部年度</a> › {esc(summary["issuer"])}',
+                nav=nav, footer=footer(summary))
+
+
+def site_index(years: Sequence[tuple[str, dict[str, Any]]]) -> str:
+    """The top-level page listing every published year: ``(folder name, summary)``, newest first."""
+    rows = [f'<tr><td><a href="{esc(name)}/index.html">{esc(name)} 年度</a></td>'
+            f"<td>{esc(s['fund_name'])}</td><td class=\"num\">{esc(fmt.wan(s['budget_yuan'], ' 万元'))}</td>"
+            f"<td class=\"num\">{esc(fmt.wan(s['spent_yuan'], ' 万元'))}</td>"
+            f"<td class=\"num\">{esc(fmt.pct(s['utilisation']))}</td></tr>" for name, s in years]
+    body = ('<table class="fa-index"><thead><tr><th>年度</th><th>专项资金</th><th>总额</th>'
+            "<th>已使用</th><th>执行率</th></tr></thead><tbody>" + "".join(rows)
+            + "</tbody></table>") if rows else "<p>尚未生成任何年度的报告。</p>"
+    return page("专项资金绩效评价报告", body, footer=f"由 fundanalysis {esc(__version__)} 生成。")

@@ -1,0 +1,327 @@
+"""What each report heading shows: one method per heading, called from the thin notebooks.
+
+Each method computes with :mod:`fundanalysis.analysis`, then displays a sentence of
+interpretation (:mod:`~fundanalysis.present.narrative`), a table
+(:mod:`~fundanalysis.present.styled`) and, where it helps, a chart
+(:mod:`~fundanalysis.present.charts`). Every data string is HTML-escaped before display.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from fundanalysis.analysis import metrics
+from fundanalysis.analysis.reconcile import check_counts, reconcile_totals
+from fundanalysis.analysis.summary import summarise
+from fundanalysis.ingest.clean import is_text_rank
+from fundanalysis.ingest.load import load_tables
+from fundanalysis.present import fmt, narrative, words
+from fundanalysis.present.styled import styled_table
+from fundanalysis.storage import catalog, digests, files
+
+CHART_DPI = 150
+
+
+@functools.lru_cache(maxsize=8)
+def _load_year(year: int, data: Path, stamp: tuple) -> tuple[dict[str, pd.DataFrame], dict[str, Any],
+                                                              list[dict[str, Any]]]:
+    """Tables and summary of a year plus the other years' summaries (cached per input state)."""
+    tables = load_tables(data, year)
+    others = []
+    for y, _digest in stamp:
+        if y == year:
+            continue
+        try:
+            others.append(summarise(load_tables(data, y)))
+        except Exception:  # a broken other year (bad input, damaged processed tables) does not
+            continue  # stop this year's report; its own build reports it
+    return tables, summarise(tables), others
+
+
+def _money(v: Any) -> str:
+    return fmt.wan(v)
+
+
+def _pct1(v: Any) -> str:
+    return fmt.pct(v, 1)
+
+
+@dataclass
+class Report:
+    """The tables of one year plus everything the section notebooks display."""
+
+    year: int
+    data_dir: Path
+    out_dir: Path
+    tables: dict[str, pd.DataFrame]
+    summary: dict[str, Any]
+    other_years: list[dict[str, Any]] = field(default_factory=list)
+    charts_dir: Path | None = None
+    _charts: dict[str, Any] | None = None
+
+    @classmethod
+    def load(cls, year: int, data_dir: str | Path, out_dir: str | Path,
+             charts_dir: str | Path = "") -> Report:
+        """Load a year's tables (validated) and the summaries of other years for comparison.
+
+        ``charts_dir``, if given, receives every chart shown as PNG, so a build renders each
+        chart once for both the HTML and the export (SVG and other resolutions: the
+        ``fundanalysis charts`` command).
+        """
+        data = catalog.existing_dir(data_dir, "data_dir")
+        out = Path(out_dir).expanduser().resolve()
+        tables, summary, others = _load_year(int(year), data, digests.data_digest(data))
+        charts = Path(charts_dir).expanduser().resolve() if str(charts_dir) else None
+        return cls(int(year), data, out, tables, summary, others, charts_dir=charts)
+
+    # ------------------------------------------------------------ display helpers
+
+    def _show(self, *parts: str) -> None:
+        from IPython.display import HTML, display
+
+        display(HTML("".join(parts)))
+
+    def _say(self, text: str) -> str:
+        return f'<p class="fa-say">{html.escape(text)}</p>'
+
+    def _chart(self, slug_part: str) -> None:
+        """Show the charts whose slug contains ``slug_part``; export them if asked to."""
+        from IPython.display import Image, display
+
+        from fundanalysis.present import charts
+
+        if self._charts is None:
+            self._charts = {c.slug: c for c in charts.chart_specs(self.tables)}
+        for slug, spec in self._charts.items():
+            if slug_part in slug:
+                png = charts.render(spec.make(), "png", dpi=CHART_DPI)
+                display(Image(data=png))
+                if self.charts_dir is not None:
+                    files.write_bytes(self.charts_dir / f"{slug}.png", png)
+
+    @property
+    def fund(self) -> pd.Series:
+        """The fund row."""
+        return self.tables["fund"].iloc[0]
+
+    # ------------------------------------------------------------ headings
+
+    def title(self) -> None:
+        """The line under a section's title: issuer, year, fund."""
+        f = self.fund
+        self._show(f'<p class="fa-subtitle">{html.escape(str(f["issuer"]))} · {self.year} 年度 · '
+                   f'{html.escape(str(f["fund_name"]))}</p>')
+
+    def key_figures(self) -> None:
+        """Budget, spent, utilisation, unspent and project count as tiles."""
+        s = self.summary
+        tiles = [("专项资金总额", fmt.wan(s["budget_yuan"], " 万元")), ("已使用", fmt.wan(s["spent_yuan"], " 万元")),
+                 ("执行率", fmt.pct(s["utilisation"])), ("结余", fmt.wan(s["unspent_yuan"], " 万元")),
+                 ("项目数", f"{s['projects']} 个")]
+        self._show('<div class="fa-tiles">' + "".join(
+            f'<div class="fa-tile"><div class="k">{html.escape(k)}</div>'
+            f'<div class="v">{html.escape(v)}</div></div>' for k, v in tiles) + "</div>")
+
+    def utilisation(self) -> None:
+        """Utilisation overall and per part with its own budget."""
+        u = metrics.utilisation(self.tables)
+        self._show(self._say(narrative.utilisation(self.year, u)), styled_table(u, {
+            "scope_name": ("范围", None), "budget_yuan": ("预算（万元）", _money),
+            "spent_yuan": ("已使用（万元）", _money), "unspent_yuan": ("结余（万元）", _money),
+            "utilisation": ("执行率", fmt.pct)}))
+        self._chart("utilisation")
+
+    def spending_by_part(self) -> None:
+        """Spending and projects by part and responsible department."""
+        p = metrics.spending_by_part(self.tables)
+        self._show(self._say(narrative.spending_by_part(p)),
+                   styled_table(p.assign(part=p["part"].map(words.part_name)), {
+                       "part": ("部分", None), "department": ("负责处室", None),
+                       "projects": ("项目数", fmt.count), "spent_yuan": ("使用资金（万元）", _money),
+                       "share": ("占比", _pct1)}))
+        self._chart("by-part")
+
+    def year_over_year(self) -> None:
+        """Key figures against other years, when there are any."""
+        if not self.other_years:
+            self._show(self._say("数据目录中只有本年度的数据，暂无年度对比。"))
+            return
+        yoy = metrics.year_over_year([self.summary, *self.other_years])
+        this = yoy[yoy["year"] == self.year].iloc[0]
+        self._show(self._say(narrative.year_over_year(self.year, this)), styled_table(yoy, {
+            "year": ("年度", lambda v: str(int(v))), "budget_yuan": ("预算（万元）", _money),
+            "spent_yuan": ("已使用（万元）", _money),
+            "spent_yuan_change": ("使用资金变化（万元）", fmt.signed_wan),
+            "utilisation": ("执行率", fmt.pct), "utilisation_change": ("执行率变化（百分点）", fmt.points),
+            "projects": ("项目数", fmt.count)}))
+
+    def reconciliation(self) -> None:
+        """Every stated total against the sum of its parts, failures flagged."""
+        rec = reconcile_totals(self.tables)
+
+        def val(v: Any, unit: str) -> str:
+            if v is None or (not isinstance(v, str) and pd.isna(v)):
+                return fmt.MISSING
+            return fmt.wan(v, " 万元") if unit == "元" and not isinstance(v, str) else str(v)
+
+        shown = rec.assign(
+            description=[words.describe_check(r["rule"], r["part"], r["subject"], r["computed"])
+                         for _, r in rec.iterrows()],
+            stated_s=[val(v, u) for v, u in zip(rec["stated"], rec["unit"], strict=True)],
+            computed_s=[val(v, u) for v, u in zip(rec["computed"], rec["unit"], strict=True)],
+            diff_s=[val(v, u) for v, u in zip(rec["difference"], rec["unit"], strict=True)],
+            ok_s=[words.CHECK_RESULT[o if isinstance(o, bool) else None] for o in rec["ok"]])
+        self._show(self._say(narrative.reconciliation(rec, check_counts(rec))), styled_table(
+            shown, {"check": ("核对项", None), "description": ("口径", None),
+                    "stated_s": ("报告数", None), "computed_s": ("计算数", None),
+                    "diff_s": ("差额", None), "unit": ("单位", None), "ok_s": ("结果", None)},
+            row_class=lambda r: {False: "fail", None: "na"}.get(
+                r["ok"] if isinstance(r["ok"], bool) else None, "ok")))
+
+    def award_categories(self) -> None:
+        """Count, amount, share and average per recipient for each award category."""
+        c = metrics.category_totals(self.tables["award_categories"])
+        self._show(self._say(narrative.award_categories(c)), styled_table(c, {
+            "category": ("类别", None), "level": ("级别", None), "recipients": ("获奖单位数", fmt.count),
+            "amount_yuan": ("奖励金额（万元）", _money), "share": ("占比", _pct1),
+            "avg_per_recipient_yuan": ("平均每家（万元）", _money)}))
+        self._chart("award-amount")
+
+    def award_average(self) -> None:
+        """Average award per recipient by category."""
+        c = metrics.category_totals(self.tables["award_categories"])
+        self._show(self._say(narrative.award_average(c)))
+        self._chart("award-average")
+
+    def award_levels(self) -> None:
+        """Award money by the level of the title recognised (national, provincial …)."""
+        lv = metrics.level_totals(self.tables["award_categories"])
+        self._show(self._say(narrative.award_levels(lv)),
+                   styled_table(lv.assign(level=lv["level"].map(lambda v: words.label(v, {}))), {
+                       "level": ("级别", None), "categories": ("类别数", fmt.count),
+                       "recipients": ("获奖单位数", fmt.count), "amount_yuan": ("奖励金额（万元）", _money)}))
+
+    def _media(self) -> pd.DataFrame | None:
+        m = self.tables.get("media_outlets")
+        if m is None or m.empty:
+            self._show(self._say("本年度没有宣传经费数据。"))
+            return None
+        return m
+
+    def media_outlets(self) -> None:
+        """Items, amount, share and average per item by outlet."""
+        m = self._media()
+        if m is None:
+            return
+        s = metrics.media_shares(m)
+        self._show(self._say(narrative.media_outlets(s)), styled_table(s, {
+            "outlet": ("单位", None), "item_count": ("项目数", fmt.count), "amount_yuan": ("金额（万元）", _money),
+            "share": ("占比", _pct1), "avg_per_item_yuan": ("平均每项（万元）", _money),
+            "procurement": ("采购方式", lambda v: words.label(v, {}))}))
+        self._chart("media-amount")
+
+    def media_concentration(self) -> None:
+        """Top-2 share and HHI of media spending."""
+        m = self._media()
+        if m is None:
+            return
+        self._show(self._say(narrative.media_concentration(metrics.media_concentration(m))))
+        self._chart("media-share")
+
+    def procurement(self) -> None:
+        """Procurement split as the report states it, and what is known per outlet."""
+        m = self._media()
+        if m is None:
+            return
+        p = metrics.procurement_split(m, self.tables.get("stated_totals"))
+        self._show(self._say(narrative.procurement(p)), styled_table(
+            p.assign(method=p["method"].map(lambda v: words.label(v, {}))), {
+                "method": ("采购方式", None), "outlets_stated": ("报告所述家数", fmt.count),
+                "outlets_known": ("逐单位注明的家数", fmt.count),
+                "amount_known_yuan": ("对应金额（万元）", _money)}))
+
+    def media_items(self) -> None:
+        """The list of item titles, by outlet."""
+        items = self.tables.get("media_items")
+        if items is None or items.empty:
+            self._show(self._say("报告未列出宣传项目名称。"))
+            return
+        m = self.tables.get("media_outlets")
+        stated = int(m["item_count"].sum()) if m is not None else None
+        self._show(self._say(narrative.media_items(len(items), stated)), styled_table(
+            items.assign(n=range(1, len(items) + 1)),
+            {"n": ("序号", lambda v: str(int(v))), "outlet": ("单位", None), "title": ("项目名称", None)}))
+
+    def _rankings(self) -> pd.DataFrame | None:
+        if "rankings" not in self.tables:
+            self._show(self._say("本年度没有排名与成果数据。"))
+            return None
+        return metrics.rankings_table(self.tables)
+
+    def rankings(self) -> None:
+        """Every indicator with its value, numeric rank and the report's wording."""
+        r = self._rankings()
+        if r is None:
+            return
+        self._show(self._say(narrative.rankings(r)), styled_table(r, {
+            "indicator": ("指标", None), "value": ("数值", fmt.count), "unit": ("单位", None),
+            "rank_number": ("名次", fmt.rank), "rank_text": ("报告表述", None), "scope": ("范围", None),
+            "note": ("备注", None)}))
+        self._chart("rank")
+
+    def breakdowns(self) -> None:
+        """Breakdowns of indicators, e.g. star levels."""
+        b = metrics.component_shares(self.tables)
+        if b.empty:
+            self._show(self._say("报告未给出指标的分项构成。"))
+            return
+        self._show(self._say(narrative.breakdowns(b)), styled_table(b, {
+            "indicator": ("指标", None), "component": ("分项", None), "value": ("数值", fmt.count),
+            "unit": ("单位", None), "share": ("占比", _pct1)}))
+        self._chart("breakdown")
+
+    def demo_shares(self) -> None:
+        """Share of the province and of the nation, where the report gives the bases."""
+        r = self._rankings()
+        if r is None:
+            return
+        s = r[r["province_share"].notna() | r["nation_share"].notna()]
+        if s.empty:
+            self._show(self._say("报告未给出全省或全国的对比基数。"))
+            return
+        self._show(self._say(narrative.shares(s)), styled_table(s, {
+            "indicator": ("指标", None), "value": ("本市", fmt.count),
+            "province_total": ("全省", fmt.count), "province_share": ("占全省", fmt.pct),
+            "nation_total": ("全国", fmt.count), "nation_share": ("占全国", fmt.pct),
+            "rank_text": ("报告表述", None)}))
+        self._chart("share-of-province")
+
+    def text_ranks(self) -> None:
+        """Ranks the report states only in words (e.g. 前列): kept as text, never guessed."""
+        r = self._rankings()
+        if r is None:
+            return
+        t = r[r["rank_number"].isna() & r["rank_text"].map(is_text_rank)]
+        if t.empty:
+            self._show(self._say("所有名次均有明确数字。"))
+            return
+        self._show(self._say(narrative.text_ranks(len(t))), styled_table(t, {
+            "indicator": ("指标", None), "value": ("数值", fmt.count), "unit": ("单位", None),
+            "rank_text": ("报告表述", None)}))
+
+    def peer_ranks(self) -> None:
+        """Ranks of all cities, where a province-wide table of peer values is given."""
+        p = metrics.peer_city_ranks(self.tables)
+        if p is None:
+            self._show(self._say("本年度没有全省各市的对比数据；名次以报告所述为准。"))
+            return
+        self._show(self._say("按全省各市数值计算名次，并列按同一名次计（如两市并列第二，下一名为第四）。"),
+                   styled_table(p, {"indicator": ("指标", None), "city": ("城市", None),
+                                    "value": ("数值", fmt.count), "rank_number": ("名次", fmt.count),
+                                    "share_of_province": ("占全省", _pct1)}))

@@ -1,0 +1,48 @@
+"""Reading a year's input: every workbook, CSV and Parquet file of its raw folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fundanalysis.errors import InputError, Problem
+from fundanalysis.storage.catalog import _no_input, input_files
+from fundanalysis.storage.rawsheet import RawSheet
+from fundanalysis.storage.textsheets import read_csv_sheet, read_parquet_sheet
+from fundanalysis.storage.xlsx import read_workbook
+
+
+def read_year(data_dir: Path, year: int) -> dict[str, RawSheet]:
+    """Read every sheet of a year's input files, keyed by sheet name.
+
+    Raises :class:`InputError` with every file-level problem found.
+    """
+    files = input_files(data_dir, year)
+    if not files:
+        raise InputError([_no_input(data_dir, year)])
+    sheets: dict[str, RawSheet] = {}
+    problems: list[Problem] = []
+    for path in files:
+        try:
+            got = _read_input_file(path)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        for name, sheet in got.items():
+            if name in sheets:
+                problems.append(Problem(path.name, name, None, None, None,
+                                        f"sheet {name!r} is also given by {sheets[name].file}"))
+            else:
+                sheets[name] = sheet
+    if problems:
+        raise InputError(problems)
+    return sheets
+
+
+def _read_input_file(path: Path) -> dict[str, RawSheet]:
+    """Read one input file (workbook, CSV or Parquet sheet)."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return {path.stem: read_csv_sheet(path)}
+    if suffix == ".parquet":
+        return {path.stem: read_parquet_sheet(path)}
+    return read_workbook(path)

@@ -1,0 +1,84 @@
+"""Processed tables on disk: CSV for people, Parquet for programs, with what they were made from.
+
+A year's tables are published to ``data/processed/<year>/`` in one step, with two records:
+the digest of the raw input and code they were made from (:data:`MADE_FROM`: they are current
+while it matches) and the digests of the Parquet bytes that passed the schemas
+(:data:`CHECKED`: those bytes need no second check; an edited file is checked again).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from fundanalysis.export.formulas import neutralise_formulas
+from fundanalysis.storage.catalog import processed_dir
+from fundanalysis.storage.digests import input_digest
+from fundanalysis.storage.files import publish_dir, staging_dir, write_text, writing
+
+MADE_FROM = "made-from.json"
+CHECKED = "schema-checked.json"
+
+
+def write_tables(tables: Mapping[str, pd.DataFrame], dest: Path) -> None:
+    """Write processed tables as CSV (UTF-8 with BOM, for Excel) and Parquet into ``dest``.
+
+    The CSV is for people, who open it in a spreadsheet program: text cells that begin with
+    ``=``, ``+``, ``-``, ``@``, a tab or a carriage return get a leading apostrophe
+    (:func:`fundanalysis.export.formulas.neutralise_formulas`), so they show as text instead of
+    running as formulas; numbers, negative ones included, stay numbers. The Parquet is for
+    machines and keeps every value exactly as processed.
+    """
+    dest = Path(dest)
+    with writing(dest):
+        dest.mkdir(parents=True, exist_ok=True)
+        for name, df in tables.items():
+            neutralise_formulas(df).to_csv(dest / f"{name}.csv", index=False, encoding="utf-8-sig")
+            df.to_parquet(dest / f"{name}.parquet", index=False)
+
+
+def write_processed(data_dir: Path, year: int, tables: Mapping[str, pd.DataFrame]) -> Path:
+    """Publish validated tables to ``data/processed/<year>/`` in one step (all or nothing)."""
+    final = processed_dir(data_dir, year)
+    digest = input_digest(data_dir, year)
+    with staging_dir(final) as tmp:
+        write_tables(tables, tmp)
+        # these exact bytes passed the schemas: readers may skip re-checking them
+        write_text(tmp / CHECKED, json.dumps(parquet_digests(tmp), sort_keys=True))
+        write_text(tmp / MADE_FROM, json.dumps({"input_digest": digest}))
+        publish_dir(tmp, final)
+    return final
+
+
+def read_current(data_dir: Path, year: int) -> tuple[dict[str, pd.DataFrame], bool] | None:
+    """A year's processed tables if made from the current input and code, else None.
+
+    Returns ``(tables, checked)``: ``checked`` is True when the Parquet bytes are those that
+    passed the schemas when written.
+    """
+    pdir = processed_dir(data_dir, year)
+    if not pdir.is_dir() or _recorded(pdir / MADE_FROM).get("input_digest") != input_digest(data_dir, year):
+        return None
+    tables = {p.stem: pd.read_parquet(p) for p in sorted(pdir.glob("*.parquet"))}
+    if not tables:
+        return None
+    return tables, _recorded(pdir / CHECKED) == parquet_digests(pdir)
+
+
+def _recorded(path: Path) -> dict:
+    """A small JSON record, or {} if missing or unreadable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def parquet_digests(src: Path) -> dict[str, str]:
+    """SHA-256 of every Parquet file in a folder, by file name."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(Path(src).glob("*.parquet"))}

@@ -1,0 +1,616 @@
+"""Workbooks: the container guard (before any XML is parsed) and reading with python-calamine.
+
+Checks, before parsing: not a zip, truncated, old .xls, encrypted, real decompressed size streamed
+against a limit, a DTD anywhere before the root element of any part, the grid each sheet would
+allocate and the shared strings declared. Cells calamine would read as empty although they are
+not (formulas without cached values, error values), number formats that show a unit, and hidden
+rows and columns are found with a streaming defusedxml parse.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, ClassVar
+
+from defusedxml import ElementTree as SafeET
+
+from fundanalysis import config
+from fundanalysis.storage.guard import _refuse, check_memory
+from fundanalysis.storage.rawsheet import NumberFormat, RawSheet
+
+_NS = {
+    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
+}
+
+#: Parts in an xlsx zip; a workbook has a few dozen, so many more is not a workbook.
+MAX_ZIP_ENTRIES = 10_000
+_CHUNK = 1 << 20
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: Bytes at the end of a zip that hold its end-of-directory record (22 + longest comment).
+_EOCD_SEARCH = 22 + 0xFFFF
+#: Zip parts that must be XML (checked to start like XML in UTF-8 or UTF-16).
+_XML_SUFFIXES = (".xml", ".rels")
+#: Spreadsheet files left in a year folder that the tool does not read.
+
+
+def check_workbook_container(path: Path) -> None:
+    """Reject a file that is not a sane xlsx before any of its XML is parsed.
+
+    Checks, in order: size on disk, file kind (old .xls, truncated zip, not a zip), the zip
+    directory (entry count, encryption, compression method, declared sizes and ratio), then
+    every part streamed in small chunks, without trusting the sizes the zip declares: its real
+    decompressed size and CRC, and a DTD (``<!DOCTYPE``) anywhere before the root element.
+    Memory stays at about one chunk whatever the file claims.
+    """
+    path = Path(path)
+    size = path.stat().st_size
+    _check_file_kind(path, size)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            _check_directory(path, infos, size)
+            if "xl/workbook.xml" not in {i.filename for i in infos}:
+                raise _refuse(path, "not an Excel workbook (a zip file, but no xl/workbook.xml)")
+            cells = 0
+            with path.open("rb") as fp:
+                for info in infos:
+                    cells += _scan_part(path, zf, fp, info)
+            check_memory(path.name, cells * config.BYTES_PER_CELL, "reading the workbook")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, struct.error,
+            zlib.error) as exc:
+        raise _refuse(path, f"the workbook is truncated or damaged ({exc})") from exc
+
+
+def _check_file_kind(path: Path, size: int) -> None:
+    """Refuse empty, oversized, old-format, truncated and non-zip files by their bytes."""
+    if size == 0:
+        raise _refuse(path, "the file is empty")
+    if size > config.MAX_WORKBOOK_BYTES:
+        raise _refuse(path, f"the file is larger than {config.MAX_WORKBOOK_BYTES} bytes", size)
+    with path.open("rb") as fh:
+        head = fh.read(8)
+        fh.seek(max(0, size - _EOCD_SEARCH))
+        tail = fh.read()
+    if head.startswith(_OLE2_MAGIC):
+        raise _refuse(path, "an old Excel 97-2003 (.xls) or password-protected workbook; "
+                      "save it as .xlsx without a password")
+    eocd = tail.rfind(b"PK\x05\x06")
+    if head.startswith(_ZIP_MAGIC) and (eocd < 0 or len(tail) - eocd < 22):
+        raise _refuse(path, "the workbook is truncated: its end (the zip directory) is missing; "
+                      "was the copy or download interrupted?")
+    if not head.startswith((_ZIP_MAGIC, b"PK\x05\x06")) or eocd < 0:
+        raise _refuse(path, "not an Excel workbook (.xlsx is a zip file; this is not)")
+    entries = struct.unpack("<H", tail[eocd + 10:eocd + 12])[0]
+    if entries > MAX_ZIP_ENTRIES:
+        raise _refuse(path, f"the zip holds {entries} parts (a workbook has a few dozen); "
+                      "refusing it", entries)
+
+
+def _check_directory(path: Path, infos: list[zipfile.ZipInfo], size: int) -> None:
+    """Refuse encrypted parts, unusual compression and absurd declared sizes (zip bomb)."""
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise _refuse(path, "the workbook is encrypted; save it without a password",
+                          info.filename)
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise _refuse(path, f"part uses compression method {info.compress_type}, which "
+                          "Excel never writes; refusing it", info.filename)
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos)
+    if packed > size:
+        raise _refuse(path, "the zip's parts overlap (they claim more bytes than the file has); "
+                      "refusing it (possible zip bomb)", packed)
+    ratio = total / max(size, 1)
+    if total > config.MAX_UNCOMPRESSED_BYTES or ratio > config.MAX_COMPRESSION_RATIO:
+        raise _refuse(path, f"decompressed size {total} bytes (ratio {total // max(size, 1)}:1) "
+                      f"is absurd for a workbook (limits {config.MAX_UNCOMPRESSED_BYTES} bytes, "
+                      f"{config.MAX_COMPRESSION_RATIO}:1); refusing to parse it (possible zip bomb)",
+                      total)
+
+
+def _scan_part(path: Path, zf: zipfile.ZipFile, fp: BinaryIO, info: zipfile.ZipInfo) -> int:
+    """Stream one part: real size within the declared one, CRC, no DTD before the root element.
+
+    Worksheets are also measured (the grid their reader would allocate) and the shared-strings
+    table's declared count is checked, since either can make the reader allocate without bound.
+    Returns the cells of the worksheet's grid (0 for other parts).
+    """
+    crc, got = 0, 0
+    prolog = _PrologScan()
+    name = info.filename.lower()
+    grid = _GridScan() if name.startswith("xl/worksheets/") and name.endswith(".xml") else None
+    sst = _SstScan() if name == "xl/sharedstrings.xml" else None
+    for chunk in _part_chunks(fp, info):
+        got += len(chunk)
+        if got > info.file_size:
+            raise _refuse(path, f"a part decompresses to more than the {info.file_size} bytes "
+                          "it declares; refusing it (zip bomb or damaged file)", info.filename)
+        crc = zlib.crc32(chunk, crc)
+        prolog.feed(chunk)
+        if grid is not None:
+            grid.feed(chunk)
+        if sst is not None and sst.feed(chunk):
+            _check_shared_strings(path, sst, info)
+            sst = None
+        if prolog.result == "dtd":
+            raise _refuse(path, "the part's XML declares a DTD (<!DOCTYPE>, where entities are "
+                          "declared); refusing it (XML entity expansion attack)", info.filename,
+                          _sheet_of_part(zf, info.filename))
+        if prolog.result == "junk" and info.filename.lower().endswith(_XML_SUFFIXES):
+            raise _refuse(path, "the part is not XML in UTF-8 or UTF-16 (the workbook is damaged)",
+                          info.filename, _sheet_of_part(zf, info.filename))
+    if got != info.file_size or crc != info.CRC:
+        raise _refuse(path, "the workbook is damaged (a part's size or CRC does not match)",
+                      info.filename)
+    if sst is not None:
+        _check_shared_strings(path, sst, info)
+    return _check_grid(path, zf, info, grid) if grid is not None else 0
+
+
+class _GridScan:
+    """Finds the last row and column a worksheet's cells reach, streaming, without parsing XML.
+
+    A reader allocates the whole rectangle from A1 to the farthest cell, so one stray cell at
+    XFD1048576 in a 15 KB file would ask for 17 billion cells.
+    """
+
+    _CELL = re.compile(rb' r="([A-Z]{1,3})([0-9]{1,7})"')
+    _ROW = re.compile(rb'<(?:\w+:)?row [^>]*?r="([0-9]{1,7})"')
+
+    def __init__(self) -> None:
+        self.max_row = 0
+        self.max_col = ""
+        self.cells = 0
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        """Scan the next bytes (a few bytes overlap the previous chunk, for split tokens)."""
+        buf = self._tail + chunk
+        self.cells += chunk.count(b"<c ") + chunk.count(b"<c>")
+        letters = set(self._CELL.findall(buf))
+        if letters:
+            col = max((c for c, _ in letters), key=lambda c: (len(c), c))
+            row = max(int(r) for _, r in letters)
+            self.max_row = max(self.max_row, row)
+            if (len(col), col) > (len(self.max_col), self.max_col):
+                self.max_col = col.decode("ascii")
+        rows = self._ROW.findall(buf)
+        if rows:
+            self.max_row = max(self.max_row, max(int(r) for r in rows))
+        self._tail = buf[-64:]
+
+    @property
+    def columns(self) -> int:
+        n = 0
+        for ch in self.max_col:
+            n = n * 26 + ord(ch) - 64
+        return n
+
+
+def _check_grid(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, grid: _GridScan) -> int:
+    """Refuse a worksheet whose grid is beyond the limits in config; return its cell count."""
+    rows, cols = grid.max_row, grid.columns
+    cells = max(rows * cols, grid.cells)
+    if rows <= config.MAX_SHEET_ROWS and cols <= config.MAX_SHEET_COLUMNS and cells <= config.MAX_SHEET_CELLS:
+        return cells
+    sheet = _sheet_of_part(zf, info.filename)
+    far = f"{grid.max_col}{rows}" if grid.max_col else f"row {rows}"
+    raise _refuse(path, f"the sheet reaches cell {far}: {cols} columns × {rows} rows, beyond the limits "
+                  f"({config.MAX_SHEET_COLUMNS} columns, {config.MAX_SHEET_ROWS} rows, "
+                  f"{config.MAX_SHEET_CELLS} cells in all); delete stray cells far from the table "
+                  "(select the empty rows and columns after the data, right-click, Delete)", far, sheet)
+
+
+class _SstScan:
+    """Reads the counts the shared-strings table declares in its opening tag."""
+
+    _ATTR = re.compile(rb'\b(count|uniqueCount)="([0-9]+)"')
+
+    def __init__(self) -> None:
+        self.head = b""
+        self.counts: dict[str, int] = {}
+
+    def feed(self, chunk: bytes) -> bool:
+        """True once the ``<sst ...>`` tag has been seen (or cannot be found)."""
+        self.head += chunk[: 4096 - len(self.head)]
+        start = self.head.find(b"<sst")
+        end = self.head.find(b">", start) if start >= 0 else -1
+        if end < 0 and len(self.head) < 4096:
+            return False
+        tag = self.head[start:end] if start >= 0 and end >= 0 else b""
+        self.counts = {k.decode(): int(v) for k, v in self._ATTR.findall(tag)}
+        return True
+
+
+def _check_shared_strings(path: Path, sst: _SstScan, info: zipfile.ZipInfo) -> None:
+    """Refuse a shared-strings table that declares more strings than the limit or its size allows.
+
+    Each string takes at least ``<si><t/></si>`` (12 bytes), so a count above a twelfth of the
+    part's size is a lie that would make the reader reserve memory for nothing.
+    """
+    declared = max(sst.counts.values(), default=0)
+    plausible = info.file_size // 12 + 1
+    if declared > config.MAX_SHARED_STRINGS or declared > max(plausible, 1000):
+        raise _refuse(path, f"the shared-strings table declares {declared} strings (limit "
+                      f"{config.MAX_SHARED_STRINGS}; the part has room for about {plausible}); "
+                      "refusing it (damaged or hostile workbook)", declared)
+
+
+def _part_chunks(fp: BinaryIO, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """A part's decompressed bytes, at most one chunk at a time, from its raw zip stream."""
+    fp.seek(info.header_offset)
+    head = fp.read(30)
+    if len(head) < 30 or not head.startswith(_ZIP_MAGIC):
+        raise zipfile.BadZipFile(f"no local header for {info.filename}")
+    name_len, extra_len = struct.unpack("<HH", head[26:30])
+    fp.seek(info.header_offset + 30 + name_len + extra_len)
+    inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    left = info.compress_size
+    while left > 0:
+        raw = fp.read(min(_CHUNK, left))
+        if not raw:
+            raise zipfile.BadZipFile(f"{info.filename} is cut short")
+        left -= len(raw)
+        if inflate is None:
+            yield raw
+            continue
+        yield inflate.decompress(raw, _CHUNK)
+        while inflate.unconsumed_tail:
+            yield inflate.decompress(inflate.unconsumed_tail, _CHUNK)
+    if inflate is not None:
+        yield inflate.flush()
+        if not inflate.eof:
+            raise zipfile.BadZipFile(f"{info.filename}: compressed data is incomplete")
+
+
+def _xml_codec(head: bytes) -> str:
+    """The codec to read an XML part's prolog with, from its first bytes."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if head.startswith(b"<\x00"):
+        return "utf-16-le"
+    if head.startswith(b"\x00<"):
+        return "utf-16-be"
+    return "latin-1"  # ASCII-compatible: markup bytes read the same in UTF-8, GBK, ...
+
+
+class _PrologScan:
+    """Streams an XML part's prolog and says what comes first: the root element, a DTD or junk.
+
+    XML allows only a declaration, comments, processing instructions and whitespace before
+    the root element, and the DTD must come there too; so the scan stops at the first tag
+    that is none of these, however long the comments before it are. It keeps a few bytes.
+    """
+
+    _SKIP: ClassVar[dict[str, str]] = {"<?": "?>", "<!--": "-->"}
+    _PREFIXES = ("<?", "<!--", "<!DOCTYPE")
+
+    def __init__(self) -> None:
+        self.result: str | None = None  # "root", "dtd" or "junk"
+        self._pending = b""
+        self._decode: codecs.IncrementalDecoder | None = None
+        self._buf = ""
+        self._until: str | None = None
+
+    def feed(self, data: bytes) -> None:
+        """Scan the next bytes of the part (ignored once the result is known)."""
+        if self.result is not None:
+            return
+        if self._decode is None:
+            self._pending += data
+            if len(self._pending) < 4:
+                return
+            self._decode = codecs.getincrementaldecoder(_xml_codec(self._pending))("replace")
+            data, self._pending = self._pending, b""
+        self._buf += self._decode.decode(data)
+        while self.result is None and self._step():
+            pass
+
+    def _step(self) -> bool:
+        """Consume one token of the prolog; False when more bytes are needed."""
+        if self._until is not None:
+            i = self._buf.find(self._until)
+            if i < 0:
+                self._buf = self._buf[-len(self._until):]
+                return False
+            self._buf, self._until = self._buf[i + len(self._until):], None
+            return True
+        self._buf = self._buf.lstrip(" \t\r\n\ufeff")
+        head = self._buf[:9].upper()
+        if not head or any(p.startswith(head) and len(head) < len(p) for p in self._PREFIXES):
+            return False
+        for start, end in self._SKIP.items():
+            if head.startswith(start):
+                self._buf, self._until = self._buf[len(start):], end
+                return True
+        if head.startswith("<!DOCTYPE"):
+            self.result = "dtd"
+        else:
+            self.result = "root" if re.match(r"<(?:[^\W\d]|[_:])", head) else "junk"
+        return False
+
+
+def _sheet_of_part(zf: zipfile.ZipFile, part: str) -> str | None:
+    """The sheet a worksheet part belongs to, if the workbook says so (best effort)."""
+    try:
+        return next((n for n, p in _sheet_xml_paths(zf).items() if p == part), None)
+    except Exception:  # the workbook's own XML may be the bad part
+        return None
+
+
+# ----------------------------------------------------------------- workbook reading
+
+
+def _sheet_xml_paths(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Map sheet names to their XML part inside the zip (parsed with defusedxml)."""
+    wb = SafeET.fromstring(zf.read("xl/workbook.xml"))
+    rels = SafeET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.findall("rel:Relationship", _NS)}
+    out = {}
+    for s in wb.findall("m:sheets/m:sheet", _NS):
+        rid = s.get(f"{{{_NS['r']}}}id")
+        target = targets.get(rid, "")
+        target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        out[s.get("name", "")] = target
+    return out
+
+
+_MARKERS = (b"<f>", b"<f ", b"<f/", b":f>", b":f ", b":f/", b't="e"')
+
+
+def _cell_issue(el: Any) -> tuple[str, str] | None:
+    """``(value, reason)`` if a ``<c>`` element is a formula without value or an error value."""
+    ref = el.get("r", "?")
+    f, v = el.find("m:f", _NS), el.find("m:v", _NS)
+    formula = None if f is None else "=" + (f.text or "(shared formula)")
+    if el.get("t") == "e":
+        error = v.text if v is not None and v.text else "#N/A"
+        how = f" (from the formula {formula})" if formula else ""
+        return error, f"cell {ref} holds the Excel error {error}{how}; correct it or type the value"
+    cached = v is not None and (bool(v.text) or el.get("t") == "str")
+    if formula is not None and not cached and el.find("m:is", _NS) is None:
+        return formula, (f"cell {ref} holds a formula without a calculated value (the file was "
+                         "saved by a program that does not calculate); open and save it in Excel, "
+                         "or type the value")
+    return None
+
+
+def _merged_ranges(sheet: Any) -> list[tuple[int, int, int, int]]:
+    """Merged ranges as ``(row0, col0, row1, col1)``: 0-based, inclusive, absolute.
+
+    python-calamine 0.9 returns ``[((row0, col0), (row1, col1)), ...]`` (checked: openpyxl's
+    ``A1:B1`` comes back as ``((0, 0), (0, 1))``, and ``B2:C2`` on a sheet starting at B2 as
+    ``((1, 1), (1, 2))``), or None when the sheet has none.
+    """
+    return [(int(r0), int(c0), int(r1), int(c1))
+            for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
+
+
+def read_workbook(path: Path) -> dict[str, RawSheet]:
+    """Read all sheets of an xlsx workbook after the container checks.
+
+    Besides the cell values, each sheet carries what a reader of values alone would miss: cells
+    read as empty although they are not, number formats that show a unit or scale, hidden rows,
+    hidden columns and whether the sheet itself is hidden.
+    """
+    path = Path(path)
+    check_workbook_container(path)
+    extras = _sheet_extras(path)
+    from python_calamine import CalamineWorkbook, SheetVisibleEnum
+
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        visible = {m.name: m.visible == SheetVisibleEnum.Visible for m in wb.sheets_metadata}
+        out = {}
+        for name in wb.sheet_names:
+            sh = wb.get_sheet_by_name(name)
+            rows = sh.to_python(skip_empty_area=False)
+            ex = extras.get(name, _SheetExtras())
+            out[name] = RawSheet(path.name, name, rows, _merged_ranges(sh), ex.bad_cells,
+                                 cell_formats=ex.formats, hidden_rows=ex.hidden_rows,
+                                 hidden_columns=ex.hidden_columns,
+                                 hidden=not visible.get(name, True))
+        return out
+    except Exception as exc:  # calamine raises its own error types
+        raise _refuse(path, f"the workbook could not be read ({exc})") from exc
+
+
+@dataclass
+class _SheetExtras:
+    bad_cells: dict[str, tuple[str, str]] = field(default_factory=dict)
+    formats: dict[str, NumberFormat] = field(default_factory=dict)
+    hidden_rows: list[int] = field(default_factory=list)
+    hidden_columns: list[int] = field(default_factory=list)
+
+
+def _sheet_extras(path: Path) -> dict[str, _SheetExtras]:
+    """Per sheet: unreadable cells, unit-bearing number formats, hidden rows and columns."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            styles = _unit_styles(zf)
+            return {n: _scan_sheet_xml(zf, p, styles) for n, p in _sheet_xml_paths(zf).items()}
+    except (KeyError, SafeET.ParseError) as exc:
+        raise _refuse(path, f"the workbook's XML is damaged ({exc})") from exc
+    except Exception as exc:  # defusedxml raises its own classes for DTD/entities
+        raise _refuse(path, f"the workbook's XML was refused ({exc})") from exc
+
+
+_BUILTIN_CURRENCY = {5, 6, 7, 8, 42, 44}
+_BUILTIN_PERCENT = {9, 10}
+_FORMAT_UNITS = ("亿元", "万元", "元", "亿", "万")
+
+
+def classify_number_format(code: str) -> NumberFormat | None:
+    """What a number format shows beyond the number, or None for a plain number format.
+
+    >>> classify_number_format('#,##0"元"').unit, classify_number_format('0.0"万元"').unit
+    ('元', '万元')
+    >>> classify_number_format("[$¥-804]#,##0.00").unit
+    '元'
+    >>> print(classify_number_format('#,##0,"千元"').problem)
+    it divides the number by 1000 for display (shown in 千元); it shows the unit '千元', which is not 元, 万元 or 亿元
+    >>> classify_number_format("0.00") is None
+    True
+    """
+    section = _format_sections(code)[0]
+    literal, skeleton = _format_literals(section)
+    problems = []
+    scale = re.search(r"[0#?](,+)(?![0#?])", skeleton)
+    words = re.sub(r"[\s_*()\-+:/.,（）：]", "", literal)
+    currency = re.search(r"[¥￥]|人民币|RMB|CNY", words) is not None
+    other = re.sub(r"[¥￥]|人民币|RMB|CNY", "", words)
+    unit = other if other in _FORMAT_UNITS else None
+    if unit is not None:
+        other = ""
+    if scale:
+        factor = 1000 ** len(scale.group(1))
+        shown = f" (shown in {literal.strip()})" if literal.strip() else ""
+        problems.append(f"it divides the number by {factor} for display{shown}")
+    if "%" in skeleton:
+        problems.append("it shows the number as a percentage")
+    if unit is None and currency and not other:
+        unit = "元"
+    if other and unit is None:
+        problems.append(f"it shows the unit {other!r}, which is not 元, 万元 or 亿元")
+    if not problems and unit is None:
+        return None
+    return NumberFormat(code, None if problems else unit, "; ".join(problems) or None)
+
+
+def _format_sections(code: str) -> list[str]:
+    """The ``;``-separated sections of a format code (quotes and escapes respected)."""
+    out, cur, i, quoted = [], "", 0, False
+    while i < len(code):
+        ch = code[i]
+        if ch == "\\" and not quoted and i + 1 < len(code):
+            cur += code[i:i + 2]
+            i += 2
+            continue
+        if ch == '"':
+            quoted = not quoted
+        if ch == ";" and not quoted:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += ch
+        i += 1
+    return [*out, cur]
+
+
+def _format_literals(section: str) -> tuple[str, str]:
+    """``(literal text shown, the rest)`` of one format section.
+
+    Literal text is quoted, backslash-escaped, a currency in ``[$¥-804]``, or a character that
+    is not a format code (a CJK character, ¥); colours and conditions in brackets are dropped.
+    """
+    literal, skeleton, i = "", "", 0
+    while i < len(section):
+        ch = section[i]
+        if ch == '"':
+            j = section.find('"', i + 1)
+            j = len(section) if j < 0 else j
+            literal += section[i + 1:j]
+            i = j + 1
+        elif ch == "\\" and i + 1 < len(section):
+            literal += section[i + 1]
+            i += 2
+        elif ch == "[":
+            j = section.find("]", i)
+            j = len(section) if j < 0 else j
+            inner = section[i + 1:j]
+            if inner.startswith("$"):
+                literal += inner[1:].split("-")[0]
+            i = j + 1
+        elif ch in "_*" and i + 1 < len(section):
+            i += 2  # padding: the next character only sets a width
+        elif re.match(r"[\u4e00-\u9fff¥￥$]", ch):
+            literal += ch
+            i += 1
+        else:
+            skeleton += ch
+            i += 1
+    return literal, skeleton
+
+
+def _unit_styles(zf: zipfile.ZipFile) -> dict[str, NumberFormat]:
+    """Cell style indices (the ``s`` attribute) whose number format shows a unit or a scale."""
+    if "xl/styles.xml" not in zf.namelist():
+        return {}
+    root = SafeET.fromstring(zf.read("xl/styles.xml"))
+    codes = {int(f.get("numFmtId", "-1")): f.get("formatCode", "")
+             for f in root.findall("m:numFmts/m:numFmt", _NS)}
+    out: dict[str, NumberFormat] = {}
+    for i, xf in enumerate(root.findall("m:cellXfs/m:xf", _NS)):
+        fid = int(xf.get("numFmtId", "0") or 0)
+        if fid in codes:
+            fmt = classify_number_format(codes[fid])
+        elif fid in _BUILTIN_CURRENCY:
+            fmt = NumberFormat(f"built-in format {fid} (currency)", "元")
+        elif fid in _BUILTIN_PERCENT:
+            fmt = NumberFormat(f"built-in format {fid} (percentage)", None,
+                               "it shows the number as a percentage")
+        else:
+            fmt = None
+        if fmt is not None:
+            out[str(i)] = fmt
+    return out
+
+
+def _scan_sheet_xml(zf: zipfile.ZipFile, part: str, styles: dict[str, NumberFormat]) -> _SheetExtras:
+    """One streamed pass over a sheet's XML for what cell values alone do not say.
+
+    Skipped (a fast byte scan says so) when the sheet has no formula, error value, hidden row or
+    column, or number cell in a unit-bearing style.
+    """
+    found = _SheetExtras()
+    if part not in zf.namelist():
+        return found
+    markers = [*_MARKERS, b'hidden="1"', b'hidden="true"']
+    markers += [f' s="{k}"'.encode() for k in styles]
+    if not _contains_any(zf, part, markers):
+        return found
+    cell, row, col = (f"{{{_NS['m']}}}{t}" for t in ("c", "row", "col"))
+    with zf.open(part) as fh:
+        for _, el in SafeET.iterparse(fh, events=("end",)):
+            if el.tag == cell:
+                ref = el.get("r", "?")
+                issue = _cell_issue(el)
+                if issue is not None:
+                    found.bad_cells[ref] = issue
+                fmt = styles.get(el.get("s", ""))
+                if fmt is not None and el.get("t", "n") == "n" and el.find("m:v", _NS) is not None:
+                    found.formats[ref] = fmt
+                el.clear()
+            elif el.tag == row:
+                if el.get("hidden") in ("1", "true"):
+                    found.hidden_rows.append(int(el.get("r", "0")))
+                el.clear()
+            elif el.tag == col and el.get("hidden") in ("1", "true"):
+                lo, hi = int(el.get("min", "1")), int(el.get("max", "1"))
+                found.hidden_columns.extend(range(lo, min(hi, lo + config.MAX_SHEET_COLUMNS) + 1))
+    return found
+
+
+def _contains_any(zf: zipfile.ZipFile, part: str, markers: list[bytes]) -> bool:
+    """Fast scan (no XML parsing) for any of ``markers`` in a part."""
+    tail = b""
+    longest = max(len(m) for m in markers)
+    with zf.open(part) as fh:
+        while chunk := fh.read(1 << 20):
+            window = tail + chunk
+            if any(m in window for m in markers):
+                return True
+            tail = chunk[-longest:]
+    return False
