@@ -33,7 +33,10 @@ import benchlib as bl
 from benchlib import BIN, ROOT, Run, Stat, fx, ratio, table
 
 YEAR = 2019
-SRC_YEAR_DIR = ROOT / "data" / "raw" / str(YEAR)
+FUND = "changzhou-industrial-internet"
+SRC_YEAR_DIR = ROOT / "data" / "raw" / FUND / str(YEAR)
+#: The fund the synthetic inputs are written under (see synth.py).
+SYNTH_FUND = "synthetic-bench"
 NOTEBOOKS = ROOT / "notebooks" / "reports"
 CASE = Path(__file__).resolve().parent / "case.py"
 SYNTH = Path(__file__).resolve().parent / "synth.py"
@@ -48,13 +51,26 @@ def say(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
+def _applies(nb: Path) -> bool:
+    """Whether a report notebook has a page for 2019 (a section needs tables the year has)."""
+    from fundanalysis.build.notebooks import discover_sections
+    from fundanalysis.ingest.load import load_tables
+
+    if "tables" not in _CACHE:
+        _CACHE["tables"] = load_tables(ROOT / "data", YEAR, FUND)
+    return next(s for s in discover_sections(NOTEBOOKS) if s.path.stem == nb.stem).applies(_CACHE["tables"])
+
+
+_CACHE: dict[str, Any] = {}
+
+
 def fundanalysis(*args: Any) -> list[str]:
     return [str(BIN / "fundanalysis"), *map(str, args)]
 
 
 def copy_year(dest_data: Path, year: int = YEAR) -> Path:
-    """A fresh data folder holding only raw/<year> copied from the project's data."""
-    shutil.copytree(SRC_YEAR_DIR, dest_data / "raw" / str(year))
+    """A fresh data folder holding only raw/<fund>/<year> copied from the project's data."""
+    shutil.copytree(SRC_YEAR_DIR, dest_data / "raw" / FUND / str(year))
     return dest_data
 
 
@@ -88,7 +104,7 @@ class Bench:
     # ------------------------------------------------------------------ B1
 
     def b1(self) -> None:
-        notebooks = sorted(NOTEBOOKS.glob("*.ipynb"))
+        notebooks = [nb for nb in sorted(NOTEBOOKS.glob("*.ipynb")) if _applies(nb)]
         jupyter = ([str(BIN / "jupyter"), "nbconvert"] if (BIN / "jupyter").exists()
                    else [sys.executable, "-m", "nbconvert"])
         ours, naive, floor = Stat("fundanalysis report"), Stat("naive papermill loop"), Stat("floor")
@@ -104,8 +120,9 @@ class Bench:
                     run = ours.add(bl.run(fundanalysis("report", "--year", YEAR, "--data-dir", data,
                                                        "--out-dir", out, "--force"),
                                           cwd=d, log=d / "log.txt"))
-                    missing = [nb.stem for nb in notebooks if not (out / str(YEAR) / f"{nb.stem}.html").is_file()]
-                    self.last_build, self.last_data = out / str(YEAR), data
+                    built = out / FUND / str(YEAR)
+                    missing = [nb.stem for nb in notebooks if not (built / f"{nb.stem}.html").is_file()]
+                    self.last_build, self.last_data = out / FUND / str(YEAR), data
                 else:
                     out.mkdir(parents=True)
                     parts: list[Run] = []
@@ -180,13 +197,13 @@ class Bench:
         for n in sweep:
             d = base / f"n{n}"
             for y in years[:n]:
-                shutil.copytree(gen / "raw" / str(y), d / "data" / "raw" / str(y))
+                shutil.copytree(gen / "raw" / SYNTH_FUND / str(y), d / "data" / "raw" / SYNTH_FUND / str(y))
             st = stats[n] = Stat(f"{n} years")
             for r in range(self.args.b2_repeats):
                 out = d / f"out-{r}"
                 run = st.add(bl.run(fundanalysis("report", "--data-dir", d / "data", "--out-dir", out,
                                                  "--force"), cwd=d, log=d / "log.txt"))
-                missing = [y for y in years[:n] if not (out / str(y) / "index.html").is_file()]
+                missing = [y for y in years[:n] if not (out / SYNTH_FUND / str(y) / "index.html").is_file()]
                 if missing:
                     raise bl.CommandFailed(f"B2: years {missing} not published; see {d / 'log.txt'}")
                 say(f"  B2 {n:2d} year(s): {run.wall_s:6.1f} s ({run.wall_s / n:.1f} s/year)")
@@ -238,9 +255,9 @@ class Bench:
         bl.run_all([[sys.executable, SYNTH, "awards-xlsx", xlsx_dir, y, B3_ROWS],
                     [sys.executable, SYNTH, "awards-big", csv_dir, pq_dir, y, B3_BIG_ROWS]],
                    cwd=base, log_dir=base)
-        xlsx = xlsx_dir / "raw" / str(y) / f"fund-{y}.xlsx"
-        csv = csv_dir / "raw" / str(y) / "获奖企业.csv"
-        pq = pq_dir / "raw" / str(y) / "获奖企业.parquet"
+        xlsx = xlsx_dir / "raw" / SYNTH_FUND / str(y) / f"fund-{y}.xlsx"
+        csv = csv_dir / "raw" / SYNTH_FUND / str(y) / "获奖企业.csv"
+        pq = pq_dir / "raw" / SYNTH_FUND / str(y) / "获奖企业.parquet"
         t_gen = time.perf_counter() - t0
         say(f"  B3 generated inputs in {t_gen:.1f} s (xlsx {xlsx.stat().st_size / 2**20:.1f} MiB, "
             f"csv {csv.stat().st_size / 2**20:.0f} MiB, parquet {pq.stat().st_size / 2**20:.1f} MiB)")
@@ -307,11 +324,11 @@ class Bench:
             run = bl.run(fundanalysis("report", "--year", YEAR, "--data-dir", data, "--out-dir", d / "out",
                                       "--force"), cwd=d, log=d / "log.txt")
             say(f"  B4 built {YEAR} for the sizes ({run.wall_s:.1f} s; B1 was not run)")
-            self.last_build, self.last_data = d / "out" / str(YEAR), data
+            self.last_build, self.last_data = d / "out" / FUND / str(YEAR), data
         data_done = self.last_data if self.last_data is not None else base
         rows = []
         sizes: dict[str, Any] = {}
-        for nb in sorted(NOTEBOOKS.glob("*.ipynb")):
+        for nb in sorted(n for n in NOTEBOOKS.glob("*.ipynb") if _applies(n)):
             p = self.last_build / f"{nb.stem}.html"
             kb, font_kb, img_kb = page_parts(p)
             naive = (self.naive_out / f"{nb.stem}.html") if self.naive_out else None

@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 SYNTHETIC = "合成基准测试数据（synthetic，非真实报告）"
+#: The fund folder synthetic inputs are written under: raw/<FUND>/<year>/.
+FUND = "synthetic-bench"
 PART = "合成项目"
 CATEGORIES = ("两化融合管理体系贯标", "工业互联网平台", "工业互联网标杆工厂", "工业互联网星级上云",
               "工业互联网服务资源池")
@@ -203,16 +205,16 @@ def main(argv: list[str]) -> None:
     if cmd == "years":
         src, data = Path(a[0]), Path(a[1])
         for y in map(int, a[2:]):
-            synthetic_year(src, data / "raw" / str(y) / f"fund-{y}.xlsx", y)
+            synthetic_year(src, data / "raw" / FUND / str(y) / f"fund-{y}.xlsx", y)
     elif cmd == "awards-xlsx":
         data, year, n = Path(a[0]), int(a[1]), int(a[2])
-        award_workbook(data / "raw" / str(year) / f"fund-{year}.xlsx", year, n)
+        award_workbook(data / "raw" / FUND / str(year) / f"fund-{year}.xlsx", year, n)
     elif cmd == "awards-big":
         csv_data, pq_data, year, n = Path(a[0]), Path(a[1]), int(a[2]), int(a[3])
         for data in (csv_data, pq_data):
-            award_workbook(data / "raw" / str(year) / f"fund-{year}.xlsx", year, 0)
-        award_csv_parquet(csv_data / "raw" / str(year) / "获奖企业.csv",
-                          pq_data / "raw" / str(year) / "获奖企业.parquet", n)
+            award_workbook(data / "raw" / FUND / str(year) / f"fund-{year}.xlsx", year, 0)
+        award_csv_parquet(csv_data / "raw" / FUND / str(year) / "获奖企业.csv",
+                          pq_data / "raw" / FUND / str(year) / "获奖企业.parquet", n)
     else:
         raise SystemExit(USAGE)
 

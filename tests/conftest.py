@@ -28,7 +28,14 @@ TESTS_DIR = Path(__file__).resolve().parent
 FIXTURES_DIR = TESTS_DIR / "fixtures"
 REPO_DATA_DIR = config.DATA_DIR
 YEAR_2019 = 2019
-WORKBOOK_2019 = REPO_DATA_DIR / "raw" / "2019" / "fund-2019.xlsx"
+#: The fund of the 2019 report (its folder under data/raw/).
+FUND = "changzhou-industrial-internet"
+WORKBOOK_2019 = REPO_DATA_DIR / "raw" / FUND / "2019" / "fund-2019.xlsx"
+
+
+def raw_year(data_dir: Path, year: int | str = YEAR_2019, fund: str = FUND) -> Path:
+    """The raw input folder of a fund's year in a data folder."""
+    return Path(data_dir) / "raw" / fund / str(year)
 
 
 def _load_fixture_maker() -> ModuleType:
@@ -62,23 +69,21 @@ def reconciliation_2019(tables_2019: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return reconcile_totals(tables_2019)
 
 
-def copy_year(src_data_dir: Path, year: int, dest_data_dir: Path) -> Path:
-    """Copy one year's raw folder to ``dest_data_dir/raw/<year>``; return ``dest_data_dir``."""
-    src = Path(src_data_dir) / "raw" / str(year)
-    dest = Path(dest_data_dir) / "raw" / str(year)
-    shutil.copytree(src, dest)
+def copy_year(src_data_dir: Path, year: int, dest_data_dir: Path, fund: str = FUND) -> Path:
+    """Copy one fund's year raw folder into ``dest_data_dir``; return ``dest_data_dir``."""
+    shutil.copytree(raw_year(src_data_dir, year, fund), raw_year(dest_data_dir, year, fund))
     return Path(dest_data_dir)
 
 
 @pytest.fixture
 def data_2019(tmp_path: Path) -> Path:
-    """A writable copy of data/ holding only raw/2019 (workbook and report text)."""
+    """A writable copy of data/ holding only the 2019 fund year (workbook and report text)."""
     return copy_year(REPO_DATA_DIR, YEAR_2019, tmp_path / "data")
 
 
 def workbook_path(data_dir: Path, year: int = YEAR_2019) -> Path:
-    """The one workbook of a year in a data folder."""
-    books = sorted((Path(data_dir) / "raw" / str(year)).glob("*.xlsx"))
+    """The one workbook of a year in a data folder (whichever fund has it)."""
+    books = sorted((Path(data_dir) / "raw").glob(f"*/{year}/*.xlsx"))
     assert len(books) == 1, books
     return books[0]
 
@@ -129,7 +134,7 @@ def fixture_data_dir(tmp_path: Path) -> Callable[[str], Path]:
 # ------------------------------------------------------------------ one build for every test
 
 ROOT = TESTS_DIR.parent
-FIXTURE_2020 = FIXTURES_DIR / "report_years" / "raw" / "2020"
+FIXTURE_2020 = FIXTURES_DIR / "report_years" / "raw" / FUND / "2020"
 CLI = Path(sys.executable).parent / "fundanalysis"
 
 
@@ -137,10 +142,10 @@ def make_data_dir(dest: Path, years: tuple[str, ...] = ("2019", "2020")) -> Path
     """A data dir with the shipped 2019 input and the synthetic 2020 fixture."""
     (dest / "raw").mkdir(parents=True)
     if "2019" in years:
-        shutil.copytree(REPO_DATA_DIR / "raw" / "2019", dest / "raw" / "2019")
+        shutil.copytree(raw_year(REPO_DATA_DIR, 2019), raw_year(dest, 2019))
     if "2020" in years:
         assert FIXTURE_2020.is_dir(), f"committed fixture {FIXTURE_2020} is missing"
-        shutil.copytree(FIXTURE_2020, dest / "raw" / "2020")
+        shutil.copytree(FIXTURE_2020, raw_year(dest, 2020))
     return dest
 
 

@@ -25,13 +25,13 @@ from fundanalysis.ingest.load import process_year
 
 YEAR = make_fixtures.AWARD_YEAR
 VARIANTS = ("by_category", "by_recipient", "both_agree", "both_disagree")
-KEY = ["category", "recipients", "amount_yuan"]
+KEY = ["category", "recipients", "amount_fen"]
 
-#: Worked out by hand from make_fixtures.RECIPIENTS.
+#: Worked out by hand from make_fixtures.RECIPIENTS (amounts in 分).
 EXPECTED = {
-    "工业互联网平台": (2, 550_000),
-    "工业互联网星级上云": (3, 300_000),
-    "两化融合管理体系贯标": (4, 305_000),
+    "工业互联网平台": (2, 55_000_000),
+    "工业互联网星级上云": (3, 30_000_000),
+    "两化融合管理体系贯标": (4, 30_500_000),
 }
 
 
@@ -53,7 +53,7 @@ def _totals(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_each_shape_gives_the_hand_worked_totals(tables: Loader, variant: str) -> None:
-    got = {r.category: (int(r.recipients), int(r.amount_yuan))
+    got = {r.category: (int(r.recipients), int(r.amount_fen))
            for r in _totals(tables(variant)).itertuples()}
     # with both sheets the recipients are the detail and the category sheet is a claim,
     # so even where the two disagree the totals are the recipients' sums
@@ -67,15 +67,15 @@ def test_both_shapes_give_identical_category_totals(tables: Loader) -> None:
     pd.testing.assert_frame_equal(_totals(by_cat), _totals(by_rec))
     full_cat = metrics.category_totals(by_cat["award_categories"])
     full_rec = metrics.category_totals(by_rec["award_categories"])
-    pd.testing.assert_frame_equal(full_cat[[*KEY, "share", "avg_per_recipient_yuan"]],
-                                  full_rec[[*KEY, "share", "avg_per_recipient_yuan"]])
+    pd.testing.assert_frame_equal(full_cat[[*KEY, "share", "avg_per_recipient_fen"]],
+                                  full_rec[[*KEY, "share", "avg_per_recipient_fen"]])
 
 
 def test_both_shapes_give_the_same_summary_figures(tables: Loader) -> None:
     a, b = summarise(tables("by_category")), summarise(tables("by_recipient"))
-    for key in ("budget_yuan", "spent_yuan", "unspent_yuan", "utilisation", "projects"):
+    for key in ("budget_fen", "spent_fen", "unspent_fen", "utilisation", "projects"):
         assert a[key] == b[key], key
-    assert a["spent_yuan"] == 1_155_000
+    assert a["spent_fen"] == 115_500_000
     assert a["projects"] == 9
     assert a["utilisation_exact"] == "231/400"  # 1,155,000 / 2,000,000
 
@@ -83,8 +83,8 @@ def test_both_shapes_give_the_same_summary_figures(tables: Loader) -> None:
 def test_recipient_detail_is_kept(tables: Loader) -> None:
     awards = tables("by_recipient")["awards"]
     assert len(awards) == len(make_fixtures.RECIPIENTS)
-    assert int(awards["amount_yuan"].sum()) == 1_155_000
-    assert awards["amount_yuan"].dtype == "Int64"
+    assert int(awards["amount_fen"].sum()) == 115_500_000
+    assert awards["amount_fen"].dtype == "Int64"
 
 
 def test_single_shapes_have_no_stated_category_checks(tables: Loader) -> None:
@@ -112,8 +112,8 @@ def test_both_sheets_disagreeing_fail_exactly_that_category(tables: Loader) -> N
     assert (by.loc["获奖单位数·工业互联网平台", "stated"],
             by.loc["获奖单位数·工业互联网平台", "computed"]) == (3, 2)
     assert (by.loc["奖励金额·工业互联网平台", "stated"],
-            by.loc["奖励金额·工业互联网平台", "computed"]) == (600_000, 550_000)
-    assert by.loc["奖励金额·工业互联网平台", "difference"] == -50_000
+            by.loc["奖励金额·工业互联网平台", "computed"]) == (60_000_000, 55_000_000)
+    assert by.loc["奖励金额·工业互联网平台", "difference"] == -5_000_000
 
 
 def test_category_sheet_metadata_is_kept_when_recipients_are_given(tables: Loader) -> None:
@@ -139,7 +139,7 @@ def test_category_without_recipient_rows_keeps_its_own_figures(
     data = fixture_data_dir("award_shapes/both_agree")
     edit_workbook(workbook_path(data, YEAR), _drop_recipients("工业互联网星级上云"))
     tables = process_year(data, YEAR).tables
-    got = {r.category: (int(r.recipients), int(r.amount_yuan))
+    got = {r.category: (int(r.recipients), int(r.amount_fen))
            for r in _totals(tables).itertuples()}
     assert got == EXPECTED
     assert len(tables["awards"]) == len(make_fixtures.RECIPIENTS) - 3
@@ -180,21 +180,21 @@ def test_recipients_without_a_part_still_count_as_spent(
     tables = process_year(data, YEAR).tables
     assert tables["award_categories"]["part"].isna().all()
     s = summarise(tables)
-    assert s["spent_yuan"] == 1_155_000
+    assert s["spent_fen"] == 115_500_000
     assert s["projects"] == 9
     parts = {p["part"]: p for p in s["parts"]}
-    assert parts[None]["spent_yuan"] == 1_155_000  # the part the input does not name
-    assert parts[make_fixtures.PART]["spent_yuan"] == 0
-    assert sum(p["spent_yuan"] for p in s["parts"]) == s["spent_yuan"]
+    assert parts[None]["spent_fen"] == 115_500_000  # the part the input does not name
+    assert parts[make_fixtures.PART]["spent_fen"] == 0
+    assert sum(p["spent_fen"] for p in s["parts"]) == s["spent_fen"]
     rec = {r["check"]: r for r in s["reconciliation"]}
-    assert rec["使用资金"]["computed"] == s["spent_yuan"]
+    assert rec["使用资金"]["computed"] == s["spent_fen"]
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_parts_add_up_to_the_whole(tables: Loader, variant: str) -> None:
     s = summarise(tables(variant))
     assert None not in {p["part"] for p in s["parts"]}  # every amount has its part
-    assert sum(p["spent_yuan"] for p in s["parts"]) == s["spent_yuan"] == 1_155_000
+    assert sum(p["spent_fen"] for p in s["parts"]) == s["spent_fen"] == 115_500_000
 
 
 # -------------------------------------------------------- the fixture files themselves

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import FUND
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -54,7 +55,7 @@ def _check_page(driver, url: str) -> None:
 def test_index_and_every_section_in_chromium(site: Path, driver, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
-    index = (site / "2019" / "index.html").resolve()
+    index = (site / FUND / "2019" / "index.html").resolve()
     _check_page(driver, index.as_uri())
     assert "专项资金" in driver.find_element(By.TAG_NAME, "h1").text
     assert "86.87%" in driver.find_element(By.TAG_NAME, "main").text

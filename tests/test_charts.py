@@ -45,16 +45,16 @@ def synthetic_tables() -> dict[str, pd.DataFrame]:
     fund = pd.DataFrame({
         "fund_name": ["合成专项资金"], "issuer": ["合成市某局"], "city": ["合成市"],
         "province": ["合成省"], "year": pd.array([2031], dtype="Int64"),
-        "budget_yuan": pd.array([5_000_000], dtype="Int64"),
+        "budget_fen": pd.array([500_000_000], dtype="Int64"),
         "budget_phase": pd.array(["调整后预算"], dtype="string"), "source": [src]})
     parts = pd.DataFrame({
         "part": ["甲部分", "乙部分"], "department": ["一处", "二处"],
-        "budget_yuan": pd.array([3_000_000, 2_000_000], dtype="Int64"), "source": [src] * 2})
+        "budget_fen": pd.array([300_000_000, 200_000_000], dtype="Int64"), "source": [src] * 2})
     names = [f"合成类别{c}" for c in "ABCDEFG"]
     cats = pd.DataFrame({
         "category": names,
         "recipients": pd.array([1, 2, 3, 4, 5, 6, 0], dtype="Int64"),
-        "amount_yuan": pd.array([100_000, 450_000, 333_333, 1_200_000, 50_000, 600_000, 0],
+        "amount_fen": pd.array([10_000_000, 45_000_000, 33_333_300, 120_000_000, 5_000_000, 60_000_000, 0],
                                 dtype="Int64"),
         "level": pd.array(["省级", None, "市级", "国家级", "省级", None, None], dtype="string"),
         "part": ["甲部分"] * 4 + ["乙部分"] * 3, "source": [src] * 7})
@@ -197,7 +197,7 @@ def test_utilisation_chart_shows_rate_from_data(t2019: dict[str, pd.DataFrame]) 
 
 
 def test_utilisation_rate_follows_the_data(t2019: dict[str, pd.DataFrame]) -> None:
-    fund = t2019["fund"].assign(budget_yuan=pd.array([9_000_000], dtype="Int64"))
+    fund = t2019["fund"].assign(budget_fen=pd.array([900_000_000], dtype="Int64"))
     fig = charts.utilisation_chart({**t2019, "fund": fund})
     texts = " ".join(t.get_text() for t in all_texts(fig))
     assert "96.52%" in texts and "86.87%" not in texts  # 868.7 ÷ 900
@@ -284,7 +284,7 @@ def test_synthetic_tables_without_media() -> None:
 
 def test_synthetic_overall_spent_exceeding_budget_is_labelled() -> None:
     tables = synthetic_tables()
-    tables["fund"] = tables["fund"].assign(budget_yuan=pd.array([2_000_000], dtype="Int64"))
+    tables["fund"] = tables["fund"].assign(budget_fen=pd.array([200_000_000], dtype="Int64"))
     texts = " ".join(t.get_text() for t in all_texts(charts.utilisation_chart(tables)))
     assert "超出预算" in texts and "136.67%" in texts  # 2,733,333 ÷ 2,000,000
 
@@ -293,8 +293,8 @@ def test_synthetic_overall_spent_exceeding_budget_is_labelled() -> None:
 def test_fixture_years_render(fixture: str) -> None:
     data_dir = FIXTURES / fixture
     assert (data_dir / "raw").is_dir(), f"committed fixture {fixture} is missing"
-    for year_dir in sorted((data_dir / "raw").iterdir()):
-        tables = process_year(data_dir, int(year_dir.name)).tables
+    for year_dir in sorted((data_dir / "raw").glob("*/[0-9][0-9][0-9][0-9]")):
+        tables = process_year(data_dir, int(year_dir.name), year_dir.parent.name).tables
         specs = charts.chart_specs(tables)
         assert specs and not any("media" in s.slug for s in specs if "media_outlets" not in tables)
         for spec in specs:

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
-from conftest import edit_workbook, find_cell, workbook_path
+from conftest import FUND, edit_workbook, find_cell, workbook_path
 from openpyxl import Workbook
 
 from fundanalysis.cli import main
@@ -228,7 +228,7 @@ def test_check_truncated_workbook(data_2019: Path) -> None:
 def test_check_missing_year_and_missing_data_dir(tmp_path: Path, data_2019: Path) -> None:
     result = run("check", "--year", "2020", "--data-dir", str(data_2019))
     assert result.exit_code == EXIT_BAD_INPUT
-    assert "no input workbook or CSV for year 2020" in result.stderr
+    assert f"no input workbook or CSV for {FUND} 2020" in result.stderr
     result = run("check", "--year", "2019", "--data-dir", str(tmp_path / "nope"))
     assert result.exit_code == EXIT_BAD_INPUT
     assert "data folder does not exist" in result.stderr
@@ -273,9 +273,9 @@ def test_clean_broken_copy_writes_nothing(data_2019: Path) -> None:
 def test_clean_good_copy_writes_every_table(data_2019: Path) -> None:
     result = run("clean", "--year", "2019", "--data-dir", str(data_2019))
     assert result.exit_code == EXIT_OK, result.output
-    out = data_2019 / "processed" / "2019"
+    out = data_2019 / "processed" / FUND / "2019"
     assert out.is_dir()
-    expected = {s.table for s in SHEETS} - {"awards", "peer_values"}  # 2019 has neither sheet
+    expected = {s.table for s in SHEETS} - {"awards", "peer_values", "lines", "instalments"}  # not in 2019
     assert {p.stem for p in out.glob("*.csv")} == expected
     assert {p.stem for p in out.glob("*.parquet")} == expected
     for table in expected:
@@ -284,19 +284,20 @@ def test_clean_good_copy_writes_every_table(data_2019: Path) -> None:
         assert list(csv.columns) == list(parquet.columns)
         assert len(csv) == len(parquet)
         for col in csv.columns:
-            if col.endswith("_yuan") and csv[col].notna().any():
+            assert not col.endswith("_yuan"), col  # processed money is in 分
+            if col.endswith("_fen") and csv[col].notna().any():
                 assert pd.api.types.is_integer_dtype(csv[col].dropna().astype("Int64"))
                 assert (csv[col].dropna() % 1 == 0).all()
                 assert str(parquet[col].dtype) in {"Int64", "int64"}
     media = pd.read_csv(out / "media_outlets.csv", encoding="utf-8-sig")
-    assert media["amount_yuan"].dtype.kind == "i"
-    assert int(media["amount_yuan"].sum()) == 2_017_000
-    assert dict(zip(media["outlet"], media["amount_yuan"], strict=True))["常州日报"] == 719_000
+    assert media["amount_fen"].dtype.kind == "i"
+    assert int(media["amount_fen"].sum()) == 201_700_000
+    assert dict(zip(media["outlet"], media["amount_fen"], strict=True))["常州日报"] == 71_900_000
     cats = pd.read_csv(out / "award_categories.csv", encoding="utf-8-sig")
-    assert cats["amount_yuan"].dtype.kind == "i"
-    assert int(cats["amount_yuan"].sum()) == 6_670_000
+    assert cats["amount_fen"].dtype.kind == "i"
+    assert int(cats["amount_fen"].sum()) == 667_000_000
     fund = pd.read_csv(out / "fund.csv", encoding="utf-8-sig")
-    assert fund["budget_yuan"].tolist() == [10_000_000]
+    assert fund["budget_fen"].tolist() == [1_000_000_000]  # 1000 万元 in 分
 
 
 def test_clean_leaves_raw_untouched(data_2019: Path) -> None:

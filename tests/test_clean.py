@@ -76,13 +76,19 @@ MONEY_CASES = [
     # zero and explicit plus are fine
     ("0万元", 0),
     ("+5万元", 50_000),
+    # 角 and 分 are kept (reports state 1,409,205.40元)
+    ("1,409,205.40元", Decimal("1409205.40")),
+    ("1329120.67元", Decimal("1329120.67")),
+    ("0.01元", Decimal("0.01")),
+    ("143.6901万元", Decimal("1436901")),
 ]
 
 
 @pytest.mark.parametrize(("text", "yuan"), MONEY_CASES)
-def test_parse_money_text_forms(text: str, yuan: int) -> None:
+def test_parse_money_text_forms(text: str, yuan: int | Decimal) -> None:
+    """Amounts as reports write them; the expected 元 are worked by hand, the result is 分."""
     got = parse_money(text)
-    assert got == yuan
+    assert got == int(Decimal(yuan) * 100)
     assert type(got) is int
 
 
@@ -101,13 +107,21 @@ def test_parse_money_text_forms(text: str, yuan: int) -> None:
     ],
 )
 def test_parse_money_excel_numbers(value: object, yuan: int) -> None:
-    assert parse_money(value) == yuan
+    assert parse_money(value) == yuan * 100
 
 
 def test_parse_money_default_unit() -> None:
-    assert parse_money("53", default_unit="元") == 53
-    assert parse_money(1.5, default_unit="亿元") == 150_000_000
-    assert parse_money("53万元", default_unit="元") == 530_000  # an explicit unit wins
+    assert parse_money("53", default_unit="元") == 5_300
+    assert parse_money(1.5, default_unit="亿元") == 15_000_000_000
+    assert parse_money("53万元", default_unit="元") == 53_000_000  # an explicit unit wins
+
+
+def test_parse_money_signed_adjustments() -> None:
+    """调整数 may be negative (调减); other amounts may not."""
+    assert parse_money("-20万元", signed=True) == -20_000_000
+    assert parse_money("+5.5万元", signed=True) == 5_500_000
+    with pytest.raises(CleanError, match="negative"):
+        parse_money("-20万元")
 
 
 @pytest.mark.parametrize(
@@ -120,9 +134,9 @@ def test_parse_money_default_unit() -> None:
         ("5万元整", "unknown unit '万元整'"),
         ("-5万元", "'-5万元' is negative"),
         ("-0.5元", "is negative"),
-        ("0.00001万元", "not a whole number of 元"),
-        ("1.5元", "not a whole number of 元"),
-        (1.23456, "not a whole number of 元"),
+        ("0.0000001万元", "not a whole number of 分"),
+        ("1.555元", "not a whole number of 分"),
+        (1.2345678, "not a whole number of 分"),
         ("", "amount is empty"),
         ("   ", "amount is empty"),
         (None, "amount is empty"),
@@ -224,12 +238,12 @@ def test_parse_money_series_never_wraps_around() -> None:
 
 
 @pytest.mark.parametrize(
-    ("yuan", "text"),
-    [(719_000, "71.9"), (10_000_000, "1,000"), (8_687_000, "868.7"), (1, "0"), (50, "0.01"),
+    ("fen", "text"),
+    [(71_900_000, "71.9"), (1_000_000_000, "1,000"), (868_700_000, "868.7"), (1, "0"), (5_000, "0.01"),
      (0, "0")],
 )
-def test_format_wan(yuan: int, text: str) -> None:
-    assert fmt.wan(yuan) == text
+def test_format_wan(fen: int, text: str) -> None:
+    assert fmt.wan(fen) == text
 
 
 # ------------------------------------------------------------- strip_numbering
@@ -374,8 +388,9 @@ def test_parse_year() -> None:
 
 @pytest.mark.parametrize(
     ("text", "parsed"),
-    [("91个", (91, "个")), ("868.7万元", (8_687_000, "元")), ("201.7 万元", (2_017_000, "元")),
-     ("5类", (5, "类")), ("7家", (7, "家")), ("1,000万元", (10_000_000, "元"))],
+    [("91个", (91, "个")), ("868.7万元", (868_700_000, "元")), ("201.7 万元", (201_700_000, "元")),
+     ("5类", (5, "类")), ("7家", (7, "家")), ("1,000万元", (1_000_000_000, "元")),
+     ("-20万元", (-20_000_000, "元"))],
 )
 def test_parse_stated(text: str, parsed: tuple[int, str]) -> None:
     assert parse_stated(text) == parsed
@@ -391,12 +406,13 @@ def test_parse_stated_refuses(text: str) -> None:
 
 _FULL = str.maketrans("0123456789.,", "０１２３４５６７８９．，")
 
-amounts = st.integers(min_value=0, max_value=config.MAX_AMOUNT_YUAN)
+#: Amounts in 分, up to the limit.
+amounts = st.integers(min_value=0, max_value=config.MAX_AMOUNT_YUAN * 100)
 
 
-def _wan_text(yuan: int, commas: bool) -> str:
-    """Exact 万元 text of an amount: 719000 → '71.9', 12345678 → '1,234.5678'."""
-    wan = Decimal(yuan).scaleb(-4)
+def _wan_text(fen: int, commas: bool) -> str:
+    """Exact 万元 text of an amount in 分: 71900000 → '71.9', 1234567801 → '1,234.567801'."""
+    wan = Decimal(fen).scaleb(-6)
     whole = int(wan)
     frac = format(wan - whole, "f").split(".")[1].rstrip("0") if wan != whole else ""
     text = f"{whole:,}" if commas else str(whole)
@@ -411,15 +427,15 @@ FORMS = {
     "full-width": lambda a: f"{_wan_text(a, True).translate(_FULL)} 万元",
     "bare": lambda a: _wan_text(a, False),
     "wan": lambda a: f"{_wan_text(a, True)} 万",
-    "yuan": lambda a: f"{a:,}元",
+    "yuan": lambda a: f"{Decimal(a).scaleb(-2):,.2f}元",
     "yen": lambda a: f"¥{_wan_text(a, False)}万元",
-    "yi": lambda a: f"{format(Decimal(a).scaleb(-8).normalize(), 'f')}亿元",
+    "yi": lambda a: f"{format(Decimal(a).scaleb(-10).normalize(), 'f')}亿元",
 }
 
 
 @given(st.lists(st.tuples(amounts, st.sampled_from(sorted(FORMS))), max_size=30))
-@example([(719_000, "plain"), (10_000_000, "space"), (4_320_000, "full-width"),
-          (2_017_000, "commas"), (1, "bare"), (0, "yi")])
+@example([(71_900_000, "plain"), (1_000_000_000, "space"), (432_000_000, "full-width"),
+          (201_700_000, "commas"), (1, "bare"), (0, "yi"), (140_920_540, "yuan")])
 @settings(suppress_health_check=[HealthCheck.too_slow])
 def test_money_is_conserved(items: list[tuple[int, str]]) -> None:
     texts = [FORMS[form](a) for a, form in items]
@@ -448,14 +464,14 @@ def test_money_series_sum_matches_python_int_sum(values: list[int]) -> None:
 ))
 def test_parse_money_is_total_and_idempotent(value: object) -> None:
     """Anything either parses to a non-negative int or raises CleanError, and re-parsing the
-    result written in 元 gives the same amount."""
+    result written in 元 (two decimals) or 万元 (six) gives the same amount."""
     try:
-        yuan = parse_money(value)
+        fen = parse_money(value)
     except CleanError:
         return
-    assert isinstance(yuan, int) and yuan >= 0
-    assert parse_money(f"{yuan}元") == yuan
-    assert parse_money(f"{fmt.wan(yuan, decimals=4)}万元") == yuan
+    assert isinstance(fen, int) and fen >= 0
+    assert parse_money(f"{Decimal(fen).scaleb(-2)}元") == fen
+    assert parse_money(f"{fmt.wan(fen, decimals=6)}万元") == fen
 
 
 @given(st.lists(st.one_of(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import edit_workbook, workbook_path
+from conftest import FUND, edit_workbook, workbook_path
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -94,17 +94,17 @@ def test_clean_csv_cells_cannot_run_and_parquet_keeps_the_text(data_2019: Path) 
     result = CliRunner().invoke(main, ["clean", "--year", "2019", "--data-dir", str(data_2019)],
                                 catch_exceptions=False)
     assert result.exit_code == EXIT_OK, result.output
-    out = data_2019 / "processed" / "2019"
+    out = data_2019 / "processed" / FUND / "2019"
 
     media_csv = pd.read_csv(out / "media_outlets.csv", encoding="utf-8-sig")
     media_pq = pd.read_parquet(out / "media_outlets.parquet")
     assert "'" + HYPERLINK in media_csv["outlet"].tolist()
     assert HYPERLINK in media_pq["outlet"].tolist()
     assert not any(str(v).startswith(FORMULA_PREFIXES) for v in media_csv["outlet"])
-    assert media_csv["amount_yuan"].dtype.kind == "i"
+    assert media_csv["amount_fen"].dtype.kind == "i"
     assert media_csv["item_count"].dtype.kind == "i"
     row = media_csv[media_csv["outlet"] == "'" + HYPERLINK].iloc[0]
-    assert int(row["amount_yuan"]) == 719_000
+    assert int(row["amount_fen"]) == 71_900_000
 
     items_csv = pd.read_csv(out / "media_items.csv", encoding="utf-8-sig")
     items_pq = pd.read_parquet(out / "media_items.parquet")
@@ -122,4 +122,4 @@ def test_clean_csv_cells_cannot_run_and_parquet_keeps_the_text(data_2019: Path) 
         df = pd.read_csv(csv_path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
         for col in df.columns:
             assert not df[col].str.startswith(FORMULA_PREFIXES).any() or col.endswith(
-                ("_yuan", "item_count", "recipients", "value", "stated", "year", "rank_number")), (csv_path, col)
+                ("_fen", "item_count", "recipients", "value", "stated", "year", "rank_number")), (csv_path, col)

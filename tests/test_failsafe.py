@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import FUND
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = Path(sys.executable).parent / "fundanalysis"
@@ -52,7 +53,7 @@ def run(*args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
 def env(tmp_path: Path) -> dict[str, Path]:
     data = tmp_path / "data"
     (data / "raw").mkdir(parents=True)
-    shutil.copytree(ROOT / "data" / "raw" / "2019", data / "raw" / "2019")
+    shutil.copytree(ROOT / "data" / "raw" / FUND / "2019", data / "raw" / FUND / "2019")
     good = tmp_path / "nb-good"
     write_nb(good / "10-ok.ipynb", "print('ok', year)")
     out = tmp_path / "outputs"
@@ -68,7 +69,7 @@ def build(env: dict[str, Path], nbdir: Path, *extra: str, timeout: int = 300
 
 
 def test_failing_notebook_keeps_published_report(env: dict[str, Path]) -> None:
-    before = tree_hashes(env["out"] / "2019")
+    before = tree_hashes(env["out"] / FUND / "2019")
     bad = env["tmp"] / "nb-bad"
     write_nb(bad / "10-ok.ipynb", "print('ok')")
     write_nb(bad / "20-bad.ipynb", "x = 1", "raise ValueError('boom in cell')")
@@ -76,55 +77,55 @@ def test_failing_notebook_keeps_published_report(env: dict[str, Path]) -> None:
     assert proc.returncode == 1, proc.stderr
     assert "20-bad.ipynb" in proc.stderr and "ValueError" in proc.stderr
     assert "boom in cell" in proc.stderr and "cell 3" in proc.stderr
-    assert tree_hashes(env["out"] / "2019") == before
-    kept = list((env["out"] / "failed").glob("2019-*/notebooks/20-bad.ipynb"))
+    assert tree_hashes(env["out"] / FUND / "2019") == before
+    kept = list((env["out"] / "failed").glob(f"{FUND}-2019-*/notebooks/20-bad.ipynb"))
     assert kept, "the failed executed notebook is kept for debugging"
-    assert not list(env["out"].glob(".staging-*"))
+    assert not list((env["out"] / FUND).glob(".staging-*"))
 
 
 @pytest.mark.parametrize("engine", ["inprocess", "kernel"])
 def test_timed_out_cell_keeps_published_report(env: dict[str, Path], engine: str) -> None:
-    before = tree_hashes(env["out"] / "2019")
+    before = tree_hashes(env["out"] / FUND / "2019")
     slow = env["tmp"] / "nb-slow"
     write_nb(slow / "10-slow.ipynb", "import time\ntime.sleep(60)")
     proc = build(env, slow, "--timeout", "3", "--engine", engine)
     assert proc.returncode == 1, proc.stderr
     assert "10-slow.ipynb" in proc.stderr and "timed out" in proc.stderr
     assert "cell 2" in proc.stderr
-    assert tree_hashes(env["out"] / "2019") == before
+    assert tree_hashes(env["out"] / FUND / "2019") == before
 
 
 @pytest.mark.parametrize("engine", ["inprocess", "kernel"])
 def test_dead_kernel_keeps_published_report(env: dict[str, Path], engine: str) -> None:
-    before = tree_hashes(env["out"] / "2019")
+    before = tree_hashes(env["out"] / FUND / "2019")
     dead = env["tmp"] / "nb-dead"
     write_nb(dead / "10-dead.ipynb", "import os\nos._exit(1)")
     proc = build(env, dead, "--engine", engine)
     assert proc.returncode == 1, proc.stderr
     assert "10-dead.ipynb" in proc.stderr and "kernel died" in proc.stderr
     assert "cell 2" in proc.stderr
-    assert tree_hashes(env["out"] / "2019") == before
+    assert tree_hashes(env["out"] / FUND / "2019") == before
 
 
 def test_kill_9_mid_build_leaves_old_or_new_never_a_mix(env: dict[str, Path]) -> None:
-    before = tree_hashes(env["out"] / "2019")
+    before = tree_hashes(env["out"] / FUND / "2019")
     slow = env["tmp"] / "nb-slow"
     write_nb(slow / "10-slow.ipynb", "import time\ntime.sleep(20)")
     proc = subprocess.Popen([str(CLI), "report", "--year", "2019", "--data-dir", str(env["data"]),
                              "--out-dir", str(env["out"]), "--notebooks-dir", str(slow), "--force"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 60
-    while not list(env["out"].glob(".staging-2019-*/notebooks/*.ipynb")):
+    while not list((env["out"] / FUND).glob(".staging-2019-*/notebooks/*.ipynb")):
         assert time.monotonic() < deadline, "the build never started executing"
         time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
-    assert tree_hashes(env["out"] / "2019") == before
+    assert tree_hashes(env["out"] / FUND / "2019") == before
     # the lock died with the process: a new build runs, cleans the stale staging and publishes
     again = build(env, env["good"])
     assert again.returncode == 0, again.stderr
-    assert not list(env["out"].glob(".staging-2019-*"))
-    assert (env["out"] / "2019" / "index.html").is_file()
+    assert not list((env["out"] / FUND).glob(".staging-2019-*"))
+    assert (env["out"] / FUND / "2019" / "index.html").is_file()
 
 
 def test_two_concurrent_builds_never_interleave(env: dict[str, Path]) -> None:
@@ -133,9 +134,9 @@ def test_two_concurrent_builds_never_interleave(env: dict[str, Path]) -> None:
     first = subprocess.Popen([str(CLI), "report", "--year", "2019", "--data-dir", str(env["data"]),
                               "--out-dir", str(env["out"]), "--notebooks-dir", str(slow), "--force"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lock = env["out"] / ".locks" / "2019.lock"
+    lock = env["out"] / ".locks" / f"{FUND}-2019.lock"
     deadline = time.monotonic() + 60
-    while not list(env["out"].glob(".staging-2019-*/notebooks/*.ipynb")):
+    while not list((env["out"] / FUND).glob(".staging-2019-*/notebooks/*.ipynb")):
         assert time.monotonic() < deadline, "the first build never started executing"
         time.sleep(0.1)
     assert lock.read_text().startswith("pid")
@@ -147,5 +148,5 @@ def test_two_concurrent_builds_never_interleave(env: dict[str, Path]) -> None:
     assert first.returncode == 0, first_out[1]
     assert waiting.returncode == 0, waiting.stderr
     # the waiting build ran after the first and published last: its notebook is the one shown
-    assert (env["out"] / "2019" / "notebooks" / "10-ok.ipynb").is_file()
-    assert not (env["out"] / "2019" / "notebooks" / "10-slow.ipynb").exists()
+    assert (env["out"] / FUND / "2019" / "notebooks" / "10-ok.ipynb").is_file()
+    assert not (env["out"] / FUND / "2019" / "notebooks" / "10-slow.ipynb").exists()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import FUND
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from papermill.translators import translate_parameters
@@ -63,7 +64,7 @@ def test_awkward_paths_reach_a_real_kernel(tmp_path: Path) -> None:
     base = tmp_path / "评价 数据 'q\" \n line"
     data = base / "data"
     (data / "raw").mkdir(parents=True)
-    shutil.copytree(ROOT / "data" / "raw" / "2019", data / "raw" / "2019")
+    shutil.copytree(ROOT / "data" / "raw" / FUND / "2019", data / "raw" / FUND / "2019")
     nbdir = tmp_path / "nbs"
     nbdir.mkdir()
     p = nbformat.v4.new_code_cell('year: int = 2019  # y\ndata_dir: str = "x"  # d\nout_dir: str = "x"  # o')
@@ -76,7 +77,7 @@ def test_awkward_paths_reach_a_real_kernel(tmp_path: Path) -> None:
     proc = subprocess.run([str(CLI), "report", "--data-dir", str(data), "--out-dir", str(out),
                            "--notebooks-dir", str(nbdir)], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    page = (out / "2019" / "10-params.html").read_text(encoding="utf-8")
+    page = (out / FUND / "2019" / "10-params.html").read_text(encoding="utf-8")
     assert html.escape(f"{str(data)!r} True", quote=False) in page
 
 
@@ -90,9 +91,9 @@ def test_tampered_processed_tables_are_checked_again(tmp_path: Path) -> None:
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data" / "raw", data / "raw")
     dest, _ = clean_year(data, 2019)
-    assert load_tables(data, 2019)["award_categories"]["amount_yuan"].min() >= 0
+    assert load_tables(data, 2019)["award_categories"]["amount_fen"].min() >= 0
     cats = pd.read_parquet(dest / "award_categories.parquet")
-    cats.loc[0, "amount_yuan"] = -1
+    cats.loc[0, "amount_fen"] = -1
     cats.to_parquet(dest / "award_categories.parquet", index=False)
     with pytest.raises(SchemaViolation):
         load_tables(data, 2019)

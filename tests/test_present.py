@@ -25,7 +25,8 @@ def outlets(amounts: list[int]) -> pd.DataFrame:
     n = len(amounts)
     return pd.DataFrame({
         "outlet": [f"合成单位{i}" for i in range(n)], "item_count": pd.array([1] * n, dtype="Int64"),
-        "amount_yuan": pd.array(amounts, dtype="Int64"), "procurement": pd.array([None] * n, dtype="string"),
+        "amount_fen": pd.array([a * 100 for a in amounts], dtype="Int64"),
+        "procurement": pd.array([None] * n, dtype="string"),
         "part": ["宣传"] * n, "source": [SRC] * n})
 
 
@@ -34,7 +35,7 @@ def test_a_share_reads_the_same_in_chart_table_and_sentence() -> None:
     media = outlets([790_000, 10_000])
     tables = {"fund": pd.DataFrame({"fund_name": ["合成资金"], "issuer": ["合成局"], "city": ["合成市"],
                                     "province": ["合成省"], "year": pd.array([2031], dtype="Int64"),
-                                    "budget_yuan": pd.array([1_000_000], dtype="Int64"),
+                                    "budget_fen": pd.array([100_000_000], dtype="Int64"),
                                     "budget_phase": pd.array([None], dtype="string"), "source": [SRC]}),
               "media_outlets": media}
     shares = metrics.media_shares(media)
@@ -62,11 +63,16 @@ def test_pct_of_agrees_with_pct_of_the_fraction(num: int, den: int, text: str) -
         assert fmt.pct(Fraction(num, den), 1) == text
 
 
-@pytest.mark.parametrize(("yuan", "suffix", "text"), [
-    (719_000, "", "71.9"), (10_000_000, " 万元", "1,000 万元"), (1_409_205, "万元", "140.92万元"),
-    (50, "", "0.01"), (49, "", "0"), (None, "", "—")])
-def test_wan(yuan: int | None, suffix: str, text: str) -> None:
-    assert fmt.wan(yuan, suffix) == text
+@pytest.mark.parametrize(("fen", "suffix", "text"), [
+    (71_900_000, "", "71.9"), (1_000_000_000, " 万元", "1,000 万元"), (140_920_540, "万元", "140.92万元"),
+    (5_000, "", "0.01"), (4_999, "", "0"), (None, "", "—")])
+def test_wan(fen: int | None, suffix: str, text: str) -> None:
+    assert fmt.wan(fen, suffix) == text
+
+
+def test_yuan_shows_the_fen_that_wan_rounds() -> None:
+    assert fmt.yuan(140_920_540, "元") == "1,409,205.40元"
+    assert fmt.needs_yuan([140_920_540]) and not fmt.needs_yuan([71_900_000, None])
 
 
 def test_every_code_has_its_words() -> None:

@@ -32,7 +32,7 @@ CITY = make_fixtures.RANK_CITY
 @pytest.fixture(scope="module")
 def peers() -> pd.DataFrame:
     """The 13-city peer table straight from the fixture CSV."""
-    df = pd.read_csv(FIXTURES_DIR / "rankings" / "raw" / str(YEAR) / "全省城市对比.csv")
+    df = pd.read_csv(FIXTURES_DIR / "rankings" / "raw" / make_fixtures.RANK_FUND / str(YEAR) / "全省城市对比.csv")
     assert (df["来源"] == make_fixtures.SYNTHETIC_SOURCE).all()
     return df.rename(columns={"指标": "indicator", "城市": "city", "数值": "value"})
 

@@ -70,12 +70,12 @@ def test_2019_unknowable_checks_are_none(reconciliation_2019: pd.DataFrame) -> N
     ("check", "stated", "computed"),
     [
         ("项目总数", 91, 91),
-        ("使用资金", 8_687_000, 8_687_000),
+        ("使用资金", 868_700_000, 868_700_000),
         ("项目数·工业互联网项目", 72, 72),
-        ("使用资金·工业互联网项目", 6_670_000, 6_670_000),
+        ("使用资金·工业互联网项目", 667_000_000, 667_000_000),
         ("类别数·工业互联网项目", 5, 5),
         ("项目数·工业互联网宣传", 19, 19),
-        ("使用资金·工业互联网宣传", 2_017_000, 2_017_000),
+        ("使用资金·工业互联网宣传", 201_700_000, 201_700_000),
         ("承担单位数·工业互联网宣传", 7, 7),
         ("采购方式合计·工业互联网宣传", 7, 7),
         ("项目名称数·常州日报", 2, 2),
@@ -105,19 +105,19 @@ def test_2019_share_of_province_is_one_quarter(reconciliation_2019: pd.DataFrame
 
 def test_2019_golden_totals(tables_2019: dict[str, pd.DataFrame]) -> None:
     fund = tables_2019["fund"].iloc[0]
-    assert int(fund["budget_yuan"]) == 10_000_000
+    assert int(fund["budget_fen"]) == 1_000_000_000
     util = metrics.utilisation(tables_2019).iloc[0]
-    assert int(util["spent_yuan"]) == 8_687_000
-    assert int(util["unspent_yuan"]) == 1_313_000
+    assert int(util["spent_fen"]) == 868_700_000
+    assert int(util["unspent_fen"]) == 131_300_000
     assert util["utilisation_exact"] == "8687/10000"
     cats = tables_2019["award_categories"]
     assert len(cats) == 5
     assert int(cats["recipients"].sum()) == 72
-    assert int(cats["amount_yuan"].sum()) == 6_670_000
+    assert int(cats["amount_fen"].sum()) == 667_000_000
     media = tables_2019["media_outlets"]
     assert len(media) == 7
     assert int(media["item_count"].sum()) == 19
-    assert int(media["amount_yuan"].sum()) == 2_017_000
+    assert int(media["amount_fen"].sum()) == 201_700_000
     assert media["procurement"].isna().all()  # the report does not say; never invented
 
 
@@ -141,8 +141,8 @@ def test_changed_category_amount_fails_exactly_the_money_checks(data_2019: Path)
     rec = _reconcile_copy(data_2019).set_index("check")
     newly = _failing(rec.reset_index()) - {REPORT_ERROR}
     assert newly == {"使用资金", "使用资金·工业互联网项目"}
-    assert rec.loc["使用资金", "difference"] == 10_000
-    assert rec.loc["使用资金·工业互联网项目", "computed"] == 6_680_000
+    assert rec.loc["使用资金", "difference"] == 1_000_000  # 1 万元 in 分
+    assert rec.loc["使用资金·工业互联网项目", "computed"] == 668_000_000
     assert rec.loc["使用资金·工业互联网宣传", "ok"] is True
     assert rec.loc["项目总数", "ok"] is True
 

@@ -23,7 +23,7 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import REPO_DATA_DIR, edit_workbook, find_cell, workbook_path
+from conftest import FUND, REPO_DATA_DIR, edit_workbook, find_cell, workbook_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
@@ -99,7 +99,7 @@ def project(built: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def data(tmp_path: Path) -> Path:
     """A writable data folder holding raw/2019 only."""
-    shutil.copytree(REPO_DATA_DIR / "raw" / YEAR, tmp_path / "data" / "raw" / YEAR)
+    shutil.copytree(REPO_DATA_DIR / "raw" / FUND / YEAR, tmp_path / "data" / "raw" / FUND / YEAR)
     return tmp_path / "data"
 
 
@@ -147,16 +147,16 @@ def _replace_with_file(path: Path) -> None:
 
 
 IN_THE_WAY = {
-    "outputs-year-link-outside": (lambda p, o: _replace_with_link(p / "outputs" / YEAR, o), "symbolic link"),
-    "outputs-year-real-folder": (lambda p, o: _replace_with_folder(p / "outputs" / YEAR), "did not create"),
-    "outputs-year-is-file": (lambda p, o: _replace_with_file(p / "outputs" / YEAR), "a file"),
-    "processed-year-link-outside": (lambda p, o: _replace_with_link(p / "data" / "processed" / YEAR, o),
+    "outputs-year-link-outside": (lambda p, o: _replace_with_link(p / "outputs" / FUND / YEAR, o), "symbolic link"),
+    "outputs-year-real-folder": (lambda p, o: _replace_with_folder(p / "outputs" / FUND / YEAR), "did not create"),
+    "outputs-year-is-file": (lambda p, o: _replace_with_file(p / "outputs" / FUND / YEAR), "a file"),
+    "processed-year-link-outside": (lambda p, o: _replace_with_link(p / "data" / "processed" / FUND / YEAR, o),
                                     "symbolic link"),
     "processed-year-link-to-raw": (lambda p, o: _replace_with_link(
-        p / "data" / "processed" / YEAR, p / "data" / "raw" / YEAR), "symbolic link"),
-    "processed-year-real-folder": (lambda p, o: _replace_with_folder(p / "data" / "processed" / YEAR),
+        p / "data" / "processed" / FUND / YEAR, p / "data" / "raw" / FUND / YEAR), "symbolic link"),
+    "processed-year-real-folder": (lambda p, o: _replace_with_folder(p / "data" / "processed" / FUND / YEAR),
                                    "did not create"),
-    "versions-is-link": (lambda p, o: _replace_with_link(p / "outputs" / ".versions", o), ".versions"),
+    "versions-is-link": (lambda p, o: _replace_with_link(p / "outputs" / FUND / ".versions", o), ".versions"),
 }
 
 
@@ -192,14 +192,14 @@ def test_clean_never_replaces_what_it_did_not_create(project: Path, tmp_path: Pa
 
 def test_rebuild_replaces_only_its_own_versions(project: Path) -> None:
     """A rebuild swaps its own link and deletes its own old version; other things in .versions stay."""
-    versions = project / "outputs" / ".versions"
+    versions = project / "outputs" / FUND / ".versions"
     mine = versions / "my-folder"
     mine.mkdir()
     (mine / "keep.txt").write_text("mine", encoding="utf-8")
-    old = (project / "outputs" / YEAR).resolve()
+    old = (project / "outputs" / FUND / YEAR).resolve()
     done = report(project, "--force")
     assert done.exit_code == EXIT_OK, done.output
-    new = (project / "outputs" / YEAR).resolve()
+    new = (project / "outputs" / FUND / YEAR).resolve()
     assert new != old and not old.exists()
     assert (mine / "keep.txt").read_text(encoding="utf-8") == "mine"
     assert (new / files.MARKER).is_file()
@@ -207,20 +207,20 @@ def test_rebuild_replaces_only_its_own_versions(project: Path) -> None:
 
 def test_chart_export_goes_to_its_own_place_and_survives_a_build(project: Path) -> None:
     """``charts`` never touches the published report; a later build never drops the exports."""
-    report_before = tree(project / "outputs" / YEAR)
+    report_before = tree(project / "outputs" / FUND / YEAR)
     done = cli("charts", "--year", YEAR, "--data-dir", str(project / "data"), "--out-dir",
                str(project / "outputs"), "--format", "png", "--format", "svg", "--dpi", "72")
     assert done.exit_code == EXIT_OK, done.output
-    exports = project / "outputs" / "exports" / YEAR / "charts"
+    exports = project / "outputs" / FUND / "exports" / YEAR / "charts"
     svgs = sorted(p.name for p in exports.glob("*.svg"))
     assert svgs and len(svgs) == len(list(exports.glob("*.png")))
-    assert tree(project / "outputs" / YEAR) == report_before
+    assert tree(project / "outputs" / FUND / YEAR) == report_before
     assert report(project, "--force").exit_code == EXIT_OK
     assert sorted(p.name for p in exports.glob("*.svg")) == svgs
 
 
 def test_chart_export_refuses_a_folder_it_did_not_create(project: Path) -> None:
-    exports = project / "outputs" / "exports" / YEAR / "charts"
+    exports = project / "outputs" / FUND / "exports" / YEAR / "charts"
     _replace_with_folder(exports)
     before = tree(project)
     done = cli("charts", "--year", YEAR, "--data-dir", str(project / "data"), "--out-dir",
@@ -231,14 +231,14 @@ def test_chart_export_refuses_a_folder_it_did_not_create(project: Path) -> None:
 
 def test_template_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
     out = tmp_path / "outputs"
-    first = cli("template", "--year", "2031", "--out-dir", str(out))
+    first = cli("template", "--fund", "new-fund", "--year", "2031", "--out-dir", str(out))
     assert first.exit_code == EXIT_OK, first.output
-    book = out / "templates" / "fund-2031.xlsx"
+    book = out / "templates" / "new-fund" / "fund-2031.xlsx"
     book.write_bytes(b"filled in by an analyst")
-    again = cli("template", "--year", "2031", "--out-dir", str(out))
+    again = cli("template", "--fund", "new-fund", "--year", "2031", "--out-dir", str(out))
     assert again.exit_code == EXIT_STORAGE and "--force" in again.stderr
     assert book.read_bytes() == b"filled in by an analyst"
-    forced = cli("template", "--year", "2031", "--out-dir", str(out), "--force")
+    forced = cli("template", "--fund", "new-fund", "--year", "2031", "--out-dir", str(out), "--force")
     assert forced.exit_code == EXIT_OK
     assert openpyxl.load_workbook(book).sheetnames
 
@@ -263,7 +263,7 @@ def _media_amount(data: Path, outlet: str = "常州日报") -> int:
     from fundanalysis.ingest.load import process_year
 
     media = process_year(data, 2019).tables["media_outlets"]
-    return int(media.set_index("outlet").loc[outlet, "amount_yuan"])
+    return int(media.set_index("outlet").loc[outlet, "amount_fen"])
 
 
 @pytest.mark.parametrize(("fmt", "value", "header"), [
@@ -280,7 +280,7 @@ def _media_amount(data: Path, outlet: str = "常州日报") -> int:
 def test_number_format_with_a_unit_is_read_as_shown(data: Path, fmt: str, value: Any, header: str) -> None:
     """Excel shows 719,000元: that is 71.9万元, not 719,000万元."""
     edit_workbook(workbook_path(data), _set_amount(fmt, value, header))
-    assert _media_amount(data) == 719_000
+    assert _media_amount(data) == 71_900_000
 
 
 @pytest.mark.parametrize(("fmt", "value", "header", "reason"), [
@@ -312,8 +312,8 @@ def test_decimal_comma_is_refused_with_both_readings(text: str) -> None:
 @pytest.mark.parametrize(("text", "yuan"), [("1,000万元", 10_000_000), ("1,409,205元", 1_409_205),
                                             ("１，０００万元", 10_000_000), ("71.9万元", 719_000)])
 def test_thousands_separators_still_read(text: str, yuan: int) -> None:
-    assert clean.parse_money(text) == yuan
-    assert int(clean.parse_money_series(pd.Series([text]))[0].iloc[0]) == yuan
+    assert clean.parse_money(text) == yuan * 100
+    assert int(clean.parse_money_series(pd.Series([text]))[0].iloc[0]) == yuan * 100
 
 
 @pytest.mark.parametrize("value", [2e18, "2000000000000000000元", "1000000000001元", 10**13, "20000亿元",
@@ -327,8 +327,8 @@ def test_amounts_beyond_the_limit_are_refused(value: Any) -> None:
 
 
 def test_the_limits_keep_sums_exact() -> None:
-    """The largest column of amounts sums within int64 in 元, and ten column totals in 分."""
-    assert config.MAX_AMOUNT_YUAN * config.MAX_SHEET_ROWS < 2**63
+    """An amount in 分 fits int64 with room, and ten column totals in 分 still fit."""
+    assert config.MAX_AMOUNT_YUAN * 100 * 1000 < 2**63
     assert config.MAX_COLUMN_TOTAL_YUAN * 100 * 10 < 2**63
 
 
@@ -436,7 +436,7 @@ def test_name_key_ignores_width_space_and_invisibles(name: str) -> None:
 def _csv_year(data: Path, text: bytes, name: str = "宣传项目") -> Path:
     """Replace one sheet of the workbook by a CSV file with these bytes."""
     edit_workbook(workbook_path(data), lambda wb: wb.remove(wb[name]))
-    path = data / "raw" / YEAR / f"{name}.csv"
+    path = data / "raw" / FUND / YEAR / f"{name}.csv"
     path.write_bytes(text)
     return path
 
@@ -507,7 +507,7 @@ def test_processed_tables_follow_content_not_file_times(data: Path, tmp_path: Pa
     old = time.time() - 10 * 86400
     os.utime(edited, (old, old))
     shutil.copy2(edited, book)  # as cp -p does: the content is new, the time is old
-    assert book.stat().st_mtime < min(p.stat().st_mtime for p in (data / "processed" / YEAR).iterdir())
+    assert book.stat().st_mtime < min(p.stat().st_mtime for p in (data / "processed" / FUND / YEAR).iterdir())
     done = cli("summary", "--year", YEAR, "--data-dir", str(data))
     media = {m["outlet"]: m["amount_yuan"] for m in json.loads(done.stdout)["media_outlets"]}
     assert media["常州日报"] == 800_000
@@ -522,7 +522,7 @@ def test_charts_follow_content_not_file_times(data: Path, tmp_path: Path) -> Non
     edit_workbook(book, _set_amount(None, "80万元"))
     os.utime(book, (mtime - 86400, mtime - 86400))
     tables = load_tables(data, 2019)
-    assert int(tables["media_outlets"].set_index("outlet").loc["常州日报", "amount_yuan"]) == 800_000
+    assert int(tables["media_outlets"].set_index("outlet").loc["常州日报", "amount_fen"]) == 80_000_000
 
 
 # ================================================================== 4. bounded before parsing
@@ -577,7 +577,7 @@ def test_parquet_declaring_a_hundred_million_rows_is_refused(data: Path) -> None
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    path = data / "raw" / YEAR / "获奖企业.parquet"
+    path = data / "raw" / FUND / YEAR / "获奖企业.parquet"
     n = 100_000_000
     pq.write_table(pa.table({"企业名称": pa.nulls(n, pa.string()), "类别": pa.nulls(n, pa.string()),
                              "奖励金额": pa.nulls(n, pa.string())}), path)
@@ -591,7 +591,7 @@ def test_csv_beyond_the_row_limit_is_refused(data: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(config, "MAX_SHEET_ROWS", 100)
     _csv_year(data, (GOOD_CSV + "常州日报,题目,合成\n" * 200).encode())
     with pytest.raises(InputError, match="beyond the limits"):
-        inputs.read_year(data, 2019)
+        inputs.read_year(data, FUND, 2019)
 
 
 def test_memory_guard_refuses_before_reading(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -638,10 +638,10 @@ def test_very_long_names_make_charts_of_normal_size(tables_2019: dict[str, pd.Da
 
 
 def test_truncated_summary_of_another_year_does_not_stop_the_build(project: Path) -> None:
-    other = project / "outputs" / ".versions" / "2018-x"
+    other = project / "outputs" / FUND / ".versions" / "2018-x"
     other.mkdir()
     (other / "summary.json").write_text('{"year": 2018, "fund_na', encoding="utf-8")
-    (project / "outputs" / "2018").symlink_to(Path(".versions") / "2018-x")
+    (project / "outputs" / FUND / "2018").symlink_to(Path(".versions") / "2018-x")
     done = report(project, "--force")
     assert done.exit_code == EXIT_OK, done.output
     assert "2018" in done.stderr and "not a readable summary" in done.stderr
@@ -679,7 +679,7 @@ def test_disk_full_during_the_build_is_a_message_and_leaves_nothing(built: Path,
     assert "disk is full" in done.stderr and "Traceback" not in done.stderr
     left = [p.name for p in small_disk.rglob("*") if p.name.startswith((".staging", ".link", ".index"))]
     assert not left, left
-    assert not (small_disk / YEAR).exists()
+    assert not (small_disk / FUND / YEAR).exists()
 
 
 def test_disk_full_while_cleaning(data: Path, tmp_path: Path) -> None:
@@ -751,11 +751,11 @@ def test_broken_report_notebook_is_named(project: Path, tmp_path: Path, content:
     nbs = tmp_path / "notebooks"
     shutil.copytree(ROOT / "notebooks" / "reports", nbs)
     (nbs / "20-award-categories.ipynb").write_bytes(content.encode("latin-1", "replace"))
-    before = tree(project / "outputs" / YEAR)
+    before = tree(project / "outputs" / FUND / YEAR)
     done = report(project, "--force", "--notebooks-dir", str(nbs))
     assert done.exit_code == EXIT_BUILD_FAILED, done.output
     assert "20-award-categories.ipynb" in done.stderr and words in done.stderr
-    assert tree(project / "outputs" / YEAR) == before
+    assert tree(project / "outputs" / FUND / YEAR) == before
 
 
 def test_parquet_text_that_is_not_utf8_is_located_and_json_still_printed(data: Path) -> None:
@@ -764,7 +764,7 @@ def test_parquet_text_that_is_not_utf8_is_located_and_json_still_printed(data: P
 
     bad = pa.array([b"\xff\xfe\xfd"], type=pa.binary()).view(pa.string())
     pq.write_table(pa.table({"单位": pa.array(["常州日报"]), "项目名称": bad, "来源": pa.array(["合成"])}),
-                   data / "raw" / YEAR / "宣传项目.parquet")
+                   data / "raw" / FUND / YEAR / "宣传项目.parquet")
     edit_workbook(workbook_path(data), lambda wb: wb.remove(wb["宣传项目"]))
     done = run_cli("check", "--year", YEAR, "--data-dir", str(data), "--json")
     assert done.returncode == EXIT_BAD_INPUT, done.stderr[-500:]
@@ -782,14 +782,14 @@ def test_signal_during_a_build_cleans_up(project: Path, tmp_path: Path, sig: int
     nb["cells"].append({"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
                         "source": "import time\ntime.sleep(60)"})
     slow.write_text(json.dumps(nb), encoding="utf-8")
-    before = tree(project / "outputs" / YEAR)
+    before = tree(project / "outputs" / FUND / YEAR)
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     proc = subprocess.Popen([sys.executable, "-m", "fundanalysis.cli", "report", "--year", YEAR, "--force",
                              "--data-dir", str(project / "data"), "--out-dir", str(project / "outputs"),
                              "--notebooks-dir", str(nbs)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=env)
     deadline = time.time() + 120
-    while time.time() < deadline and not list((project / "outputs").glob(f".staging-{YEAR}-*/notebooks/*")):
+    while time.time() < deadline and not list((project / "outputs" / FUND).glob(f".staging-{YEAR}-*/notebooks/*")):
         time.sleep(0.2)
     time.sleep(1.0)
     proc.send_signal(sig)
@@ -797,8 +797,8 @@ def test_signal_during_a_build_cleans_up(project: Path, tmp_path: Path, sig: int
     assert proc.returncode == 128 + sig, err[-800:]
     assert "Traceback" not in err and "BrokenPipe" not in err, err[-1500:]
     assert "Stopped" in err
-    assert not list((project / "outputs").glob(".staging-*"))
-    assert tree(project / "outputs" / YEAR) == before
+    assert not list((project / "outputs" / FUND).glob(".staging-*"))
+    assert tree(project / "outputs" / FUND / YEAR) == before
 
 
 # ================================================================== 7. messages that help
@@ -809,7 +809,7 @@ def test_signal_during_a_build_cleans_up(project: Path, tmp_path: Path, sig: int
     ("2031", "holds no input"),
 ], ids=["zeros", "full-width", "suffix", "empty-year"])
 def test_stray_year_folders_are_skipped_with_a_note(project: Path, folder: str, words: str) -> None:
-    (project / "data" / "raw" / folder).mkdir()
+    (project / "data" / "raw" / FUND / folder).mkdir()
     done = report(project, all_years=True)
     assert done.exit_code == EXIT_OK, done.output
     assert words in done.stderr
@@ -848,8 +848,8 @@ def test_printable_shows_escape_sequences() -> None:
 
 def test_raw_year_detection_is_ascii_only(tmp_path: Path) -> None:
     for name in ("2019", "0000", "２０２０", "20190", "notes"):
-        (tmp_path / "raw" / name).mkdir(parents=True)
-    years, notes = catalog.scan_years(tmp_path)
+        (tmp_path / "raw" / FUND / name).mkdir(parents=True)
+    years, notes = catalog.scan_years(tmp_path, FUND)
     assert years == [2019]
     assert len(notes) == 4
 
@@ -883,4 +883,4 @@ def test_any_amount_in_a_unit_format_reads_back(fmt: str, yuan: int) -> None:
     problems: list[str] = []
     got = _parse_money_column(pd.Series([cell], dtype=object), True, None,
                               lambda i, reason: problems.append(reason), {0: info})
-    assert not problems and int(got.iloc[0]) == yuan
+    assert not problems and int(got.iloc[0]) == yuan * 100

@@ -15,9 +15,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from fundanalysis.cli import main
 from fundanalysis.config import EXIT_BAD_INPUT, EXIT_OK
-from fundanalysis.ingest.specs import DEFAULT_AWARD_CATEGORIES, PROCUREMENT_METHODS, SHEETS, SHEETS_BY_NAME
+from fundanalysis.ingest.specs import PROCUREMENT_METHODS, SHEETS, SHEETS_BY_NAME, SPENT_WORDS
 
 YEAR = 2031
+#: The fund folder the filled template goes into (SYNTHETIC).
+TEMPLATE_FUND = "synthetic-template"
 SYN = "合成测试数据（synthetic）"
 
 #: Synthetic rows to fill in, by sheet and header. Every figure is invented.
@@ -74,11 +76,12 @@ FILL: dict[str, list[dict[str, Any]]] = {
 }
 
 
-def make_template(out_dir: Path, *extra: str) -> Path:
-    result = CliRunner().invoke(main, ["template", "--year", str(YEAR), "--out-dir",
-                                       str(out_dir), *extra])
+def make_template(out_dir: Path, *extra: str, fund: str = TEMPLATE_FUND, data_dir: Path | None = None) -> Path:
+    data = ["--data-dir", str(data_dir)] if data_dir else []
+    result = CliRunner().invoke(main, ["template", "--fund", fund, "--year", str(YEAR), "--out-dir",
+                                       str(out_dir), *data, *extra])
     assert result.exit_code == EXIT_OK, result.output
-    path = out_dir / "templates" / f"fund-{YEAR}.xlsx"
+    path = out_dir / "templates" / fund / f"fund-{YEAR}.xlsx"
     assert path.is_file()
     assert str(path) in result.output
     return path
@@ -98,7 +101,7 @@ def fill(template: Path, data_dir: Path, rows: dict[str, list[dict[str, Any]]]) 
         for r, rec in enumerate(records, start=2):
             for header, value in rec.items():
                 ws.cell(row=r, column=headers.index(header) + 1, value=value)
-    dest = data_dir / "raw" / str(YEAR) / f"fund-{YEAR}.xlsx"
+    dest = data_dir / "raw" / TEMPLATE_FUND / str(YEAR) / f"fund-{YEAR}.xlsx"
     dest.parent.mkdir(parents=True)
     wb.save(dest)
     return data_dir
@@ -146,14 +149,27 @@ def _validations(ws: Worksheet) -> dict[str, list[str]]:
     return out
 
 
-def test_dropdowns_on_category_and_procurement(template: Path) -> None:
+def test_dropdowns_on_fixed_vocabularies(template: Path) -> None:
+    """A new fund gets no award-category dropdown: another fund's categories are never offered."""
     wb = openpyxl.load_workbook(template)
-    assert _validations(wb["奖励类别"])["类别"] == list(DEFAULT_AWARD_CATEGORIES)
-    assert _validations(wb["获奖企业"])["类别"] == list(DEFAULT_AWARD_CATEGORIES)
+    assert "类别" not in _validations(wb["奖励类别"]) and "类别" not in _validations(wb["获奖企业"])
     assert _validations(wb["媒体单位"])["采购方式"] == list(PROCUREMENT_METHODS)
+    assert _validations(wb["专项资金"])["执行口径"] == list(SPENT_WORDS) == ["使用", "支出", "拨付", "安排"]
     assert "核对项" in _validations(wb["报告总计"])
-    for name in ("专项资金", "宣传项目", "全省城市对比"):
+    for name in ("宣传项目", "全省城市对比"):
         assert _validations(wb[name]) == {}
+
+
+def test_categories_come_from_the_funds_previous_year(tmp_path: Path) -> None:
+    """The 2020 template of the Changzhou fund offers its 2019 categories; a new fund's does not."""
+    from conftest import FUND, REPO_DATA_DIR
+
+    path = make_template(tmp_path / "out", fund=FUND, data_dir=REPO_DATA_DIR)
+    cats = _validations(openpyxl.load_workbook(path)["奖励类别"])["类别"]
+    assert cats == ["两化融合管理体系贯标", "工业互联网平台", "工业互联网标杆工厂", "工业互联网星级上云",
+                    "工业互联网服务资源池"]
+    other = make_template(tmp_path / "out", fund="another-fund", data_dir=REPO_DATA_DIR)
+    assert "类别" not in _validations(openpyxl.load_workbook(other)["奖励类别"])
 
 
 def test_year_is_prefilled_under_its_header(template: Path) -> None:
@@ -170,7 +186,7 @@ def test_template_overwrites_atomically_when_forced(tmp_path: Path) -> None:
     first = make_template(tmp_path)
     again = make_template(tmp_path, "--force")
     assert first == again
-    assert [p.name for p in (tmp_path / "templates").iterdir()] == [f"fund-{YEAR}.xlsx"]
+    assert [p.name for p in (tmp_path / "templates" / TEMPLATE_FUND).iterdir()] == [f"fund-{YEAR}.xlsx"]
 
 
 def test_blank_template_does_not_pass_check(template: Path, tmp_path: Path) -> None:

@@ -17,15 +17,16 @@ from fundanalysis.storage import catalog
 __all__ = ["Report", "load", "summary"]
 
 
-def load(year: int, data_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
-    """The validated tables of a year, by table name (processed ones when current)."""
+def load(year: int, fund: str | None = None, data_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
+    """The validated tables of a fund's year, by table name (processed ones when current);
+    ``fund`` may be left out when there is only one fund."""
     from fundanalysis.ingest.load import load_tables
 
-    return load_tables(catalog.existing_dir(data_dir or DATA_DIR, "data_dir"), int(year))
+    return load_tables(catalog.existing_dir(data_dir or DATA_DIR, "data_dir"), int(year), fund)
 
 
-def summary(year: int, data_dir: str | Path | None = None) -> dict[str, Any]:
-    """The key figures of a year (numbers and codes; see README, "summary.json")."""
+def summary(year: int, fund: str | None = None, data_dir: str | Path | None = None) -> dict[str, Any]:
+    """The key figures of a fund's year (numbers and codes, money in 分; see README, "summary.json")."""
     from fundanalysis.analysis.summary import summarise
 
-    return summarise(load(year, data_dir))
+    return summarise(load(year, fund, data_dir))

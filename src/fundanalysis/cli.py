@@ -32,6 +32,8 @@ OUT_DIR_OPT = click.option(
     show_default=True, help="Folder the reports and exports are written to.")
 YEAR_OPT = click.option("--year", type=click.IntRange(MIN_YEAR, MAX_YEAR), required=True,
                         help="Report year.")
+FUND_OPT = click.option("--fund", default=None,
+                        help="Fund folder under data/raw/ (may be left out when there is only one).")
 
 
 def _fail_input(exc: InputError) -> NoReturn:
@@ -59,6 +61,14 @@ class GuardedGroup(click.Group):
         try:
             with stop_on_signals():
                 return super().invoke(ctx)
+        except InputError as exc:
+            _fail_input(exc)
+        except LockedError as exc:
+            click.echo(f"Locked: {printable(exc)}", err=True)
+            sys.exit(EXIT_LOCKED)
+        except BuildError as exc:
+            click.echo(f"Build failed: {printable(exc)}", err=True)
+            sys.exit(EXIT_BUILD_FAILED)
         except StorageError as exc:
             click.echo(f"Cannot write: {printable(exc)}", err=True)
             sys.exit(EXIT_STORAGE)
@@ -93,45 +103,50 @@ def main() -> None:
     """Clean, check, summarise and report on special-fund evaluation workbooks."""
 
 
+def _fund(data_dir: Path, fund: str | None, new: bool = False) -> str:
+    """The fund a command works on (the only one when ``--fund`` is left out)."""
+    return catalog.resolve_fund(data_dir, fund, new=new)
+
+
 @main.command()
+@FUND_OPT
 @YEAR_OPT
 @DATA_DIR_OPT
-def clean(year: int, data_dir: Path) -> None:
-    """Raw input → data/processed/<YEAR>/ as CSV and Parquet."""
+def clean(fund: str | None, year: int, data_dir: Path) -> None:
+    """Raw input → data/processed/<FUND>/<YEAR>/ as CSV and Parquet."""
     from fundanalysis.ingest.load import clean_year
 
     data_dir = _require_data_dir(data_dir)
-    try:
-        dest, parsed = clean_year(data_dir, year)
-    except InputError as exc:
-        _fail_input(exc)
+    dest, parsed = clean_year(data_dir, year, _fund(data_dir, fund))
     for note in parsed.notes:
         _note(note)
     click.echo(f"wrote {len(parsed.tables)} tables to {dest}")
 
 
 @main.command()
+@FUND_OPT
 @YEAR_OPT
 @DATA_DIR_OPT
 @click.option("--json", "as_json", is_flag=True, help="Print problems as JSON.")
-def check(year: int, data_dir: Path, as_json: bool) -> None:
+def check(fund: str | None, year: int, data_dir: Path, as_json: bool) -> None:
     """Validate the raw input and report every problem at once (exit 2 if any)."""
     from fundanalysis.ingest.load import process_year
 
     data_dir = _require_data_dir(data_dir)
     try:
-        parsed = process_year(data_dir, year)
+        key = _fund(data_dir, fund)
+        parsed = process_year(data_dir, year, key)
     except InputError as exc:
         if as_json:
             click.echo(json.dumps([p.as_dict() for p in exc.problems], ensure_ascii=False,
                                   indent=2))
             sys.exit(EXIT_BAD_INPUT)
-        _fail_input(exc)
+        raise
     except Exception as exc:
         if not as_json or os.environ.get("FUNDANALYSIS_DEBUG"):
             raise
         # a program reading --json always gets JSON, even when the check itself fails
-        click.echo(json.dumps([Problem(str(catalog.year_dir(data_dir, year)), None, None, None, None,
+        click.echo(json.dumps([Problem(str(data_dir), None, None, None, None,
                                        f"internal error: {type(exc).__name__}: {exc}").as_dict()],
                               ensure_ascii=False, indent=2))
         sys.exit(EXIT_BUILD_FAILED)
@@ -140,50 +155,57 @@ def check(year: int, data_dir: Path, as_json: bool) -> None:
     if as_json:
         click.echo("[]")
     else:
-        click.echo(f"{year}: input OK ({len(parsed.tables)} tables)")
+        click.echo(f"{key} {year}: input OK ({len(parsed.tables)} tables)")
 
 
 @main.command()
+@FUND_OPT
 @YEAR_OPT
 @DATA_DIR_OPT
-def summary(year: int, data_dir: Path) -> None:
-    """Print the key figures as JSON."""
+def summary(fund: str | None, year: int, data_dir: Path) -> None:
+    """Print the key figures as JSON (money in 元)."""
     from fundanalysis.analysis.summary import summarise
     from fundanalysis.export.summary import summary_json
     from fundanalysis.ingest.load import load_tables
 
     data_dir = _require_data_dir(data_dir)
-    try:
-        tables = load_tables(data_dir, year)
-    except InputError as exc:
-        _fail_input(exc)
-    click.echo(summary_json(summarise(tables)))
+    key = _fund(data_dir, fund)
+    summary = summarise(load_tables(data_dir, year, key))
+    summary["fund"] = key
+    click.echo(summary_json(summary))
 
 
 @main.command()
+@FUND_OPT
 @YEAR_OPT
 @OUT_DIR_OPT
 @DATA_DIR_OPT
 @click.option("--force", is_flag=True, help="Overwrite an existing template (it may be filled in).")
-def template(year: int, out_dir: Path, data_dir: Path, force: bool) -> None:
-    """Write a blank input workbook for YEAR to <out-dir>/templates/."""
+def template(fund: str | None, year: int, out_dir: Path, data_dir: Path, force: bool) -> None:
+    """Write a blank input workbook for FUND's YEAR to <out-dir>/templates/<FUND>/.
+
+    FUND may be a fund that does not exist yet: a template is how a new fund starts. The award
+    categories offered come from the fund's latest earlier year, if it has one.
+    """
     from io import BytesIO
 
-    from fundanalysis.ingest.template import build_template
+    from fundanalysis.ingest.template import build_template, previous_categories
 
-    dest = catalog.template_path(out_dir, year)
+    key = _fund(data_dir, fund, new=True)
+    dest = catalog.template_path(out_dir, key, year)
     if catalog.exists(dest) and not force:
         raise StorageError(f"{dest} already exists and may be filled in; it was left as it is. "
                            "Pass --force to overwrite it, or move it away first")
     buf = BytesIO()
-    build_template(year).save(buf)
+    build_template(year, previous_categories(data_dir, key, year)).save(buf)
     files.write_bytes(dest, buf.getvalue())
-    click.echo(f"wrote {dest}; fill it in and copy it to {catalog.year_dir(data_dir, year)}/")
+    click.echo(f"wrote {dest}; fill it in and copy it to {catalog.year_dir(data_dir, key, year)}/")
 
 
 @main.command()
+@click.option("--fund", "fund", default=None, help="Fund to build. Default: every fund under data/raw/.")
 @click.option("--year", "years", type=click.IntRange(MIN_YEAR, MAX_YEAR), multiple=True,
-              help="Year to build (repeatable). Default: every year under data/raw/.")
+              help="Year to build (repeatable). Default: every year of the fund(s).")
 @DATA_DIR_OPT
 @OUT_DIR_OPT
 @click.option("--jobs", type=click.IntRange(1, 32), default=None,
@@ -198,54 +220,54 @@ def template(year: int, out_dir: Path, data_dir: Path, force: bool) -> None:
               help="inprocess: each notebook in a fresh preloaded process (fast); kernel: Jupyter kernels.")
 @click.option("--notebooks-dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
               default=None, help="Report notebooks to run (default: the project's).")
-def report(years: tuple[int, ...], data_dir: Path, out_dir: Path, jobs: int | None,
+def report(fund: str | None, years: tuple[int, ...], data_dir: Path, out_dir: Path, jobs: int | None,
            timeout: int, force: bool, wait: bool, engine: str, notebooks_dir: Path | None) -> None:
-    """Build the charted HTML reports into <out-dir>/<YEAR>/."""
+    """Build the charted HTML reports into <out-dir>/<FUND>/<YEAR>/ (every fund and year by default)."""
     from fundanalysis.build.orchestrate import build_reports
 
     data_dir = _require_data_dir(data_dir)
-    chosen = list(years)
-    if not chosen:
-        # all years: folders that are not years, or hold no input yet, are skipped with a note
-        chosen, notes = catalog.years_with_input(data_dir)
-        for note in notes:
-            _note(note)
-    if not chosen:
-        _fail_input(InputError([Problem(str(data_dir / "raw"), None, None, None, None,
-                                        "no year folder with input under raw/ (e.g. raw/2019/ with "
-                                        "a workbook); fundanalysis template --year Y writes a blank one")]))
-    try:
-        kwargs = {"notebooks_dir": notebooks_dir.resolve()} if notebooks_dir else {}
-        build_reports(chosen, data_dir=data_dir, out_dir=out_dir.resolve(), jobs=jobs,
-                      timeout=timeout, force=force, wait=wait, engine=engine, **kwargs)
-    except InputError as exc:
-        _fail_input(exc)
-    except LockedError as exc:
-        click.echo(f"Locked: {exc}", err=True)
-        sys.exit(EXIT_LOCKED)
-    except BuildError as exc:
-        click.echo(f"Build failed: {exc}", err=True)
-        sys.exit(EXIT_BUILD_FAILED)
+    funds, notes = ([_fund(data_dir, fund)], []) if fund else catalog.scan_funds(data_dir)
+    targets: list[tuple[str, int]] = []
+    for f in funds:
+        if years:  # a year asked for is built; across several funds, where the fund has its folder
+            targets += [(f, y) for y in years
+                        if fund is not None or len(funds) == 1 or catalog.has_year_folder(data_dir, f, y)]
+        else:
+            # all years: folders that are not years, or hold no input yet, are skipped with a note
+            found, skipped = catalog.years_with_input(data_dir, f)
+            targets += [(f, y) for y in found]
+            notes += skipped
+    for note in notes:
+        _note(note)
+    if not targets and years:
+        raise InputError([Problem(str(data_dir / "raw"), None, None, None, None,
+                                  f"no fund has a folder for {'、'.join(map(str, years))} under raw/ "
+                                  f"(funds: {'、'.join(funds) or 'none yet'})")])
+    if not targets:
+        raise InputError([Problem(str(data_dir / "raw"), None, None, None, None,
+                                  "no fund year with input under raw/ (input lives in raw/<fund>/<year>/ with "
+                                  "a workbook); fundanalysis template --fund NAME --year Y writes a blank one")])
+    kwargs = {"notebooks_dir": notebooks_dir.resolve()} if notebooks_dir else {}
+    build_reports(targets, data_dir=data_dir, out_dir=out_dir.resolve(), jobs=jobs,
+                  timeout=timeout, force=force, wait=wait, engine=engine, **kwargs)
 
 
 @main.command()
+@FUND_OPT
 @YEAR_OPT
 @DATA_DIR_OPT
 @OUT_DIR_OPT
 @click.option("--format", "formats", type=click.Choice(["png", "svg"]), multiple=True,
               default=("png", "svg"), show_default=True, help="File formats (repeatable).")
 @click.option("--dpi", type=click.IntRange(50, 1200), default=200, show_default=True)
-def charts(year: int, data_dir: Path, out_dir: Path, formats: tuple[str, ...], dpi: int) -> None:
-    """Export every chart of YEAR to <out-dir>/exports/<YEAR>/charts/ for briefings."""
+def charts(fund: str | None, year: int, data_dir: Path, out_dir: Path, formats: tuple[str, ...],
+           dpi: int) -> None:
+    """Export every chart of YEAR to <out-dir>/<FUND>/exports/<YEAR>/charts/ for briefings."""
     from fundanalysis.export.charts import export_charts
 
     data_dir = _require_data_dir(data_dir)
-    try:
-        written = export_charts(year, data_dir=data_dir, out_dir=out_dir.resolve(),
-                                formats=formats, dpi=dpi)
-    except InputError as exc:
-        _fail_input(exc)
-    for p in written:
+    for p in export_charts(_fund(data_dir, fund), year, data_dir=data_dir, out_dir=out_dir.resolve(),
+                           formats=formats, dpi=dpi):
         click.echo(str(p))
 
 

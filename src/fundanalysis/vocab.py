@@ -28,6 +28,18 @@ class Procurement(StrEnum):
     SELF = "自行采购"
 
 
+class SpentWord(StrEnum):
+    """执行口径: the report's word for what was executed (input vocabulary).
+
+    安排 means allocated to projects, not necessarily paid; the pages say the report's word.
+    """
+
+    USED = "使用"
+    SPENT = "支出"
+    DISBURSED = "拨付"
+    ALLOCATED = "安排"
+
+
 class StatedCheck(StrEnum):
     """核对项: the kinds of total a report states, each checked against its parts (input vocabulary)."""
 
@@ -38,6 +50,28 @@ class StatedCheck(StrEnum):
     OUTLETS = "承担单位数"
     GOVERNMENT_OUTLETS = "政府采购单位数"
     SELF_OUTLETS = "自行采购单位数"
+    INITIAL = "年初预算数"
+    ADJUSTMENT = "调整数"
+    ANNUAL = "全年预算数"
+    RECEIVED = "到位资金"
+    EXECUTED = "全年执行数"
+
+
+class BudgetBasis(StrEnum):
+    """Which figure a budget is: the annual (adjusted) budget, the initial one plus the
+    adjustment, the initial one alone, or an amount the report gives without naming its phase."""
+
+    ANNUAL = "annual"
+    INITIAL_PLUS_ADJUSTMENT = "initial_plus_adjustment"
+    INITIAL = "initial"
+    UNSPECIFIED = "unspecified"
+
+
+class SpentBasis(StrEnum):
+    """Where an executed amount comes from: the report states it, or the spending lines add up to it."""
+
+    STATED = "stated"
+    SUM_OF_LINES = "sum of lines"
 
 
 class Scope(StrEnum):
@@ -57,6 +91,13 @@ class RankSource(StrEnum):
 class Rule(StrEnum):
     """The rule a reconciliation check applies (its description is in the presentation layer)."""
 
+    PHASES = "phases"  # 年初预算数 + 调整数 = 全年预算数 (fund, part, line)
+    PART_BUDGETS = "part_budgets"  # Σ parts' budgets = the fund's budget
+    LINE_PHASE = "line_phase"  # Σ lines' 年初 / 调整 / 全年 = their part's (or the fund's)
+    EXECUTED_LINES = "executed_lines"  # stated 全年执行数 = Σ spending lines
+    PART_EXECUTION = "part_execution"  # Σ parts' execution = the fund's
+    INSTALMENTS = "instalments"  # Σ instalments = 到位资金
+    STATED_PHASE = "stated_phase"  # a stated budget-phase total = the figure it sums
     PROJECTS = "projects"  # stated project count = recipients + media items
     SPENT = "spent"  # stated money used = award amounts + media amounts
     CATEGORIES = "categories"  # stated category count = rows of 奖励类别

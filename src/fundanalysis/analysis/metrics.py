@@ -1,20 +1,21 @@
 """Metrics over processed tables: pure functions, DataFrame in, DataFrame out.
 
-Money stays integer 元 (int64). Ratios (shares, utilisation) are computed exactly as
-:class:`fractions.Fraction` and stored as floats only for display and charts. Results carry
+Money stays integer 分 (int64; 1 元 = 100 分). Ratios (shares, utilisation) are computed
+exactly as :class:`fractions.Fraction` and stored as floats only for display and charts. Results carry
 numbers and codes (:mod:`fundanalysis.vocab`), never display words: a part the input does not
 name is NA, an unknown procurement method is NA, a rank's origin is a :class:`RankSource`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 import pandas as pd
 
 from fundanalysis.ingest.tables import categories_from_recipients as categories_from_recipients  # re-export
-from fundanalysis.vocab import Concentration, Procurement, RankSource, Scope
+from fundanalysis.vocab import BudgetBasis, Concentration, Procurement, RankSource, Scope, SpentBasis
 
 Tables = dict[str, pd.DataFrame]
 
@@ -24,31 +25,31 @@ def _ratio(num: int, den: int) -> float:
 
 
 def _round_div(a: Any, b: Any) -> Any:
-    """Integer division rounded half up: exact average in whole 元 (NA when either is missing)."""
+    """Integer division rounded half up: exact average in whole 分 (NA when either is missing)."""
     if pd.isna(a) or pd.isna(b) or not int(b):
         return pd.NA
     return (2 * int(a) + int(b)) // (2 * int(b))
 
 
 def money_sum(s: pd.Series) -> int:
-    """Exact sum of integer 元 (Python ints, no float)."""
+    """Exact sum of integer 分 (Python ints, no float)."""
     return int(sum(int(v) for v in s.dropna()))
 
 
 def _with_shares(df: pd.DataFrame, name: str, count: str, average: str) -> pd.DataFrame:
     """Add each row's ``share`` of the amount total and its exact ``average`` amount per ``count``;
     largest amount first (ties by ``name``)."""
-    total = money_sum(df["amount_yuan"])
-    df["share"] = [_ratio(a, total) for a in df["amount_yuan"]]
-    df[average] = pd.array([_round_div(a, n) for a, n in zip(df["amount_yuan"], df[count], strict=True)],
+    total = money_sum(df["amount_fen"])
+    df["share"] = [_ratio(a, total) for a in df["amount_fen"]]
+    df[average] = pd.array([_round_div(a, n) for a, n in zip(df["amount_fen"], df[count], strict=True)],
                            dtype="Int64")
-    return df.sort_values(["amount_yuan", name], ascending=[False, True]).reset_index(drop=True)
+    return df.sort_values(["amount_fen", name], ascending=[False, True]).reset_index(drop=True)
 
 
 def category_totals(categories: pd.DataFrame) -> pd.DataFrame:
     """Award categories with share of the award total and average per recipient, largest first."""
-    df = categories[["category", "recipients", "amount_yuan", "level", "part"]].copy()
-    return _with_shares(df, "category", "recipients", "avg_per_recipient_yuan")
+    df = categories[["category", "recipients", "amount_fen", "level", "part"]].copy()
+    return _with_shares(df, "category", "recipients", "avg_per_recipient_fen")
 
 
 def level_totals(categories: pd.DataFrame) -> pd.DataFrame:
@@ -57,12 +58,14 @@ def level_totals(categories: pd.DataFrame) -> pd.DataFrame:
     return (c.assign(level=c["level"].astype("string"))
             .groupby("level", as_index=False, dropna=False, sort=False)
             .agg(categories=("category", "count"), recipients=("recipients", "sum"),
-                 amount_yuan=("amount_yuan", "sum"))
-            .sort_values("amount_yuan", ascending=False).reset_index(drop=True))
+                 amount_fen=("amount_fen", "sum"))
+            .sort_values("amount_fen", ascending=False).reset_index(drop=True))
 
 
 def _in_part(df: pd.DataFrame, part: str | None, known: set[str] | None) -> pd.DataFrame:
     """Rows of ``df`` in ``part``; with ``part`` None and ``known`` given, rows in no known part."""
+    if "part" not in df:
+        return df if part is None and known is None else df.iloc[0:0]
     if part is not None:
         return df[(df["part"] == part).fillna(False).astype(bool)]
     if known is not None:
@@ -70,88 +73,208 @@ def _in_part(df: pd.DataFrame, part: str | None, known: set[str] | None) -> pd.D
     return df
 
 
-def projects(tables: Tables, part: str | None = None, known: set[str] | None = None) -> int:
-    """Projects: recipients of awards plus media items, in one part or in all.
+#: Where spending is written: the table and its amount column (a line counts once executed).
+SPENDING = (("award_categories", "amount_fen"), ("media_outlets", "amount_fen"), ("lines", "executed_fen"))
+
+
+def _spending_rows(tables: Tables, part: str | None = None, known: set[str] | None = None
+                   ) -> list[tuple[str, pd.DataFrame]]:
+    out = []
+    for name, col in SPENDING:
+        df = tables.get(name)
+        if df is not None and len(df):
+            sel = _in_part(df, part, known)
+            sel = sel[sel[col].notna()]
+            if len(sel):
+                out.append((name, sel))
+    return out
+
+
+def has_spending(tables: Tables, part: str | None = None, known: set[str] | None = None) -> bool:
+    """True if any spending row (award, outlet, executed line) is in scope."""
+    return bool(_spending_rows(tables, part, known))
+
+
+def spending_sources(tables: Tables) -> list[str]:
+    """The tables that hold spending rows (awards, media outlets, spending lines), in order."""
+    return [name for name, _ in _spending_rows(tables)]
+
+
+def projects(tables: Tables, part: str | None = None, known: set[str] | None = None) -> int | None:
+    """Projects: recipients of awards, media items and lines counted in 项 or 个, in one part or
+    in all; None when the input gives no count at all (未注明).
 
     ``part`` None counts everything, or, with ``known`` (the parts the input names), only the
     rows whose part is none of them.
     """
-    n = 0
-    cats = tables.get("award_categories")
-    if cats is not None:
-        n += int(sum(int(v) for v in _in_part(cats, part, known)["recipients"].dropna()))
-    media = tables.get("media_outlets")
-    if media is not None:
-        n += int(sum(int(v) for v in _in_part(media, part, known)["item_count"].dropna()))
-    return n
+    counts: list[int] = []
+    for name, col in (("award_categories", "recipients"), ("media_outlets", "item_count")):
+        df = tables.get(name)
+        if df is not None and col in df:
+            counts += [int(v) for v in _in_part(df, part, known)[col].dropna()]
+    lines = tables.get("lines")
+    if lines is not None and "quantity" in lines:
+        sel = _in_part(lines, part, known)
+        unit = sel["quantity_unit"].astype("string").fillna("")
+        counts += [int(v) for v in sel.loc[unit.isin(["项", "个"]), "quantity"].dropna()]
+    return sum(counts) if counts else None
 
 
 def spent(tables: Tables, part: str | None = None, known: set[str] | None = None) -> int:
-    """Money used (integer 元): award amounts plus media amounts, in one part or in all."""
-    total = 0
-    for name in ("award_categories", "media_outlets"):
-        df = tables.get(name)
-        if df is not None:
-            total += money_sum(_in_part(df, part, known)["amount_yuan"])
-    return total
+    """Money used (integer 分): awards, media and executed spending lines, in one part or in all."""
+    column = dict(SPENDING)
+    return sum(money_sum(df[column[name]]) for name, df in _spending_rows(tables, part, known))
 
 
-def _rows(tables: Tables, part: str | None, known: set[str] | None) -> int:
-    return sum(len(_in_part(tables[n], part, known)) for n in ("award_categories", "media_outlets")
-               if tables.get(n) is not None)
+def phase_sum(tables: Tables, column: str, part: str | None = None, known: set[str] | None = None
+              ) -> int | None:
+    """The spending lines' total of one budget phase (年初 / 调整 / 全年 / 执行), or None when any
+    line in scope leaves it empty (a partial sum proves nothing)."""
+    lines = tables.get("lines")
+    if lines is None or not len(lines):
+        return None
+    sel = _in_part(lines, part, known)
+    if not len(sel) or sel[column].isna().any():
+        return None
+    return money_sum(sel[column])
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A budget and which figure it is (:class:`BudgetBasis`); ``phase`` is the report's own
+    words for an amount given without a phase (预算口径)."""
+
+    fen: int | None
+    basis: BudgetBasis | None
+    phase: str | None = None
+
+
+def budget_of(row: pd.Series | dict[str, Any]) -> Budget:
+    """The budget of a fund or part row: 全年预算数, else 年初 + 调整, else 预算金额 (phase not
+    named), else 年初预算数 alone.
+
+    >>> budget_of({"annual_fen": None, "initial_fen": 100, "adjustment_fen": -20, "budget_fen": None})
+    Budget(fen=80, basis=<BudgetBasis.INITIAL_PLUS_ADJUSTMENT: 'initial_plus_adjustment'>, phase=None)
+    """
+    def get(k: str) -> Any:
+        v = row.get(k) if hasattr(row, "get") else None
+        return None if v is None or pd.isna(v) else int(v)
+
+    annual, initial, adj, total = get("annual_fen"), get("initial_fen"), get("adjustment_fen"), get("budget_fen")
+    if annual is not None:
+        return Budget(annual, BudgetBasis.ANNUAL)
+    if initial is not None and adj is not None:
+        return Budget(initial + adj, BudgetBasis.INITIAL_PLUS_ADJUSTMENT)
+    if total is not None:
+        phase = row.get("budget_phase") if hasattr(row, "get") else None
+        return Budget(total, BudgetBasis.UNSPECIFIED, None if phase is None or pd.isna(phase) else str(phase))
+    if initial is not None:
+        return Budget(initial, BudgetBasis.INITIAL)
+    return Budget(None, None)
+
+
+@dataclass(frozen=True)
+class Execution:
+    """What was executed: the amount, where it comes from (:class:`SpentBasis`) and the
+    report's word for it (执行口径), all None when the report says nothing."""
+
+    fen: int | None
+    basis: SpentBasis | None
+    word: str | None
+
+
+def execution_of(tables: Tables, row: pd.Series | dict[str, Any], part: str | None = None,
+                 known: set[str] | None = None) -> Execution:
+    """The executed amount of a fund (``part`` None) or part: 全年执行数 as stated, else the sum
+    of its spending rows, else unknown."""
+    stated = row.get("executed_fen") if hasattr(row, "get") else None
+    word = row.get("spent_word") if hasattr(row, "get") else None
+    word = None if word is None or pd.isna(word) else str(word)
+    if stated is not None and not pd.isna(stated):
+        return Execution(int(stated), SpentBasis.STATED, word)
+    if has_spending(tables, part, known):
+        return Execution(spent(tables, part, known), SpentBasis.SUM_OF_LINES, word)
+    return Execution(None, None, word)
+
+
+def _known_parts(tables: Tables) -> set[str]:
+    parts = tables.get("parts")
+    return set(parts["part"].dropna()) if parts is not None else set()
 
 
 def spending_by_part(tables: Tables) -> pd.DataFrame:
-    """Projects and money per part (and its department), from awards and media spending.
+    """Projects and money per part (and its department), from every kind of spending row.
 
     Spending whose part is not given is one more row with ``part`` NA, so the parts always
     add up to the whole.
     """
-    parts = tables["parts"]
-    known = set(parts["part"].dropna())
-    rows = [{"part": p["part"], "department": p["department"], "projects": projects(tables, p["part"]),
-             "spent_yuan": spent(tables, p["part"]), "budget_yuan": p["budget_yuan"]}
-            for _, p in parts.iterrows()]
-    if _rows(tables, None, known):
+    parts = tables.get("parts")
+    known = _known_parts(tables)
+    rows = [{"part": p["part"], "department": p.get("department"), "projects": projects(tables, p["part"]),
+             "spent_fen": spent(tables, p["part"]), "budget_fen": budget_of(p).fen}
+            for _, p in (parts.iterrows() if parts is not None else iter(()))]
+    if has_spending(tables, None, known):
         rows.append({"part": pd.NA, "department": pd.NA, "projects": projects(tables, None, known),
-                     "spent_yuan": spent(tables, None, known), "budget_yuan": pd.NA})
-    out = pd.DataFrame(rows)
-    total = int(out["spent_yuan"].sum()) if len(out) else 0
-    out["share"] = [_ratio(s, total) for s in out["spent_yuan"]]
-    return out.astype({"spent_yuan": "int64", "projects": "int64", "budget_yuan": "Int64",
+                     "spent_fen": spent(tables, None, known), "budget_fen": pd.NA})
+    out = pd.DataFrame(rows, columns=["part", "department", "projects", "spent_fen", "budget_fen"])
+    total = int(out["spent_fen"].sum()) if len(out) else 0
+    out["share"] = [_ratio(v, total) for v in out["spent_fen"]]
+    return out.astype({"spent_fen": "int64", "projects": "Int64", "budget_fen": "Int64",
                        "part": "string", "department": "string"})
 
 
-def utilisation(tables: Tables) -> pd.DataFrame:
-    """Utilisation (执行率 = spent ÷ budget) and unspent balance (结余).
+UTILISATION_COLUMNS = ["scope", "scope_name", "budget_fen", "budget_basis", "budget_phase", "initial_fen",
+                       "spent_fen", "spent_basis", "spent_word", "received_fen", "unspent_fen",
+                       "utilisation", "utilisation_exact", "utilisation_initial", "receipt_rate",
+                       "over_budget"]
 
-    One row for the whole fund (``scope`` :attr:`Scope.FUND`), plus one per part that has its
-    own budget (:attr:`Scope.PART`); ``scope_name`` names the fund or the part.
+
+def utilisation(tables: Tables) -> pd.DataFrame:
+    """Execution (执行率 = 全年执行数 ÷ 全年预算数), balance (结余) and receipts (到位率).
+
+    One row for the whole fund (``scope`` :attr:`Scope.FUND`), plus one per part with a budget
+    of its own (:attr:`Scope.PART`). Each row says which budget figure it uses
+    (``budget_basis``) and where the executed amount comes from (``spent_basis``: stated, or
+    the sum of the spending lines); with no executed amount there is no rate and no balance.
+    ``utilisation_initial`` is the rate against 年初预算数 when both budgets are given;
+    ``over_budget`` flags a rate above 100% (shown as it is, never clipped).
     """
     fund = tables["fund"].iloc[0]
-    by_part = spending_by_part(tables)
-    total = int(by_part["spent_yuan"].sum())
-    rows = [_util_row(Scope.FUND, fund["fund_name"], int(fund["budget_yuan"]), total,
-                      fund.get("budget_phase"))]
-    for _, p in by_part.iterrows():
-        if pd.notna(p["budget_yuan"]):
-            rows.append(_util_row(Scope.PART, p["part"], int(p["budget_yuan"]), int(p["spent_yuan"]),
-                                  fund.get("budget_phase")))
-    return pd.DataFrame(rows).astype({"budget_yuan": "int64", "spent_yuan": "int64",
-                                      "unspent_yuan": "int64"})
+    rows = [_util_row(Scope.FUND, fund["fund_name"], fund, execution_of(tables, fund))]
+    parts = tables.get("parts")
+    if parts is not None:
+        for _, p in parts.iterrows():
+            if budget_of(p).fen is not None:
+                rows.append(_util_row(Scope.PART, p["part"], p, execution_of(tables, p, p["part"])))
+    out = pd.DataFrame(rows, columns=UTILISATION_COLUMNS)
+    return out.astype({c: "Int64" for c in ("budget_fen", "initial_fen", "spent_fen", "received_fen",
+                                           "unspent_fen")})
 
 
-def _util_row(scope: Scope, name: str, budget: int, spent_: int, phase: Any) -> dict[str, Any]:
-    return {"scope": scope, "scope_name": name, "budget_yuan": budget, "spent_yuan": spent_,
-            "unspent_yuan": budget - spent_, "utilisation": _ratio(spent_, budget),
-            "utilisation_exact": str(Fraction(spent_, budget)) if budget else None,
-            "budget_phase": None if pd.isna(phase) else phase}
+def _util_row(scope: Scope, name: str, row: pd.Series, ex: Execution) -> dict[str, Any]:
+    b = budget_of(row)
+    initial = row.get("initial_fen")
+    initial = None if initial is None or pd.isna(initial) else int(initial)
+    received = row.get("received_fen")
+    received = None if received is None or pd.isna(received) else int(received)
+    rate = Fraction(ex.fen, b.fen) if ex.fen is not None and b.fen else None
+    return {"scope": scope, "scope_name": name, "budget_fen": b.fen, "budget_basis": b.basis,
+            "budget_phase": b.phase, "initial_fen": initial, "spent_fen": ex.fen, "spent_basis": ex.basis,
+            "spent_word": ex.word, "received_fen": received,
+            "unspent_fen": b.fen - ex.fen if b.fen is not None and ex.fen is not None else None,
+            "utilisation": float(rate) if rate is not None else float("nan"),
+            "utilisation_exact": str(rate) if rate is not None else None,
+            "utilisation_initial": (float(Fraction(ex.fen, initial))
+                                    if ex.fen is not None and initial and b.basis != BudgetBasis.INITIAL
+                                    else float("nan")),
+            "receipt_rate": float(Fraction(received, b.fen)) if received is not None and b.fen else float("nan"),
+            "over_budget": bool(rate is not None and rate > 1)}
 
 
 def media_shares(outlets: pd.DataFrame) -> pd.DataFrame:
     """Media outlets with share of media spending and average per item, largest first."""
-    df = outlets[["outlet", "item_count", "amount_yuan", "procurement"]].copy()
-    return _with_shares(df, "outlet", "item_count", "avg_per_item_yuan")
+    df = outlets[["outlet", "item_count", "amount_fen", "procurement"]].copy()
+    return _with_shares(df, "outlet", "item_count", "avg_per_item_fen")
 
 
 def concentration_level(hhi: float) -> Concentration | None:
@@ -167,14 +290,14 @@ def concentration_level(hhi: float) -> Concentration | None:
 
 def media_concentration(outlets: pd.DataFrame) -> dict[str, Any]:
     """Top-2 share, Herfindahl–Hirschman index (0–10,000) and its band, of media spending."""
-    amounts = sorted((int(a) for a in outlets["amount_yuan"]), reverse=True)
+    amounts = sorted((int(a) for a in outlets["amount_fen"]), reverse=True)
     total = sum(amounts)
     shares = [Fraction(a, total) for a in amounts] if total else []
     hhi = float(sum(s * s for s in shares) * 10000) if shares else float("nan")
     return {
         "outlets": len(amounts),
-        "total_yuan": total,
-        "top2_yuan": sum(amounts[:2]),
+        "total_fen": total,
+        "top2_fen": sum(amounts[:2]),
         "top2_share": float(sum(shares[:2])) if shares else float("nan"),
         "hhi": hhi,
         "level": concentration_level(hhi),
@@ -196,10 +319,10 @@ def procurement_split(outlets: pd.DataFrame, stated: pd.DataFrame | None) -> pd.
                 st = int(sel["stated"].iloc[0])
         known = outlets[outlets["procurement"] == method]
         rows.append({"method": str(method), "outlets_stated": st, "outlets_known": len(known),
-                     "amount_known_yuan": money_sum(known["amount_yuan"])})
+                     "amount_known_fen": money_sum(known["amount_fen"])})
     unknown = outlets[outlets["procurement"].isna()]
     rows.append({"method": pd.NA, "outlets_stated": None, "outlets_known": len(unknown),
-                 "amount_known_yuan": money_sum(unknown["amount_yuan"])})
+                 "amount_known_fen": money_sum(unknown["amount_fen"])})
     return pd.DataFrame(rows).astype({"outlets_stated": "Int64", "method": "string"})
 
 
@@ -279,15 +402,15 @@ def peer_city_ranks(tables: Tables) -> pd.DataFrame | None:
 
 def year_over_year(summaries: list[dict[str, Any]]) -> pd.DataFrame:
     """Key figures per year with the change from the previous year."""
-    rows = [{"year": s["year"], "budget_yuan": s["budget_yuan"], "spent_yuan": s["spent_yuan"],
+    rows = [{"year": s["year"], "budget_fen": s["budget_fen"], "spent_fen": s["spent_fen"],
              "utilisation": s["utilisation"], "projects": s["projects"]}
             for s in sorted(summaries, key=lambda s: s["year"])]
     df = pd.DataFrame(rows)
     if df.empty:
         return df
-    for c in ("budget_yuan", "spent_yuan", "projects"):
-        df[c] = df[c].astype("int64")
+    for c in ("budget_fen", "spent_fen", "projects"):
+        df[c] = df[c].astype("Int64")  # None where a year's report does not give it
         df[f"{c}_change"] = df[c].diff().astype("Int64")
-    df["utilisation"] = df["utilisation"].astype("float64")
+    df["utilisation"] = pd.to_numeric(df["utilisation"], errors="coerce").astype("float64")
     df["utilisation_change"] = df["utilisation"].diff()
     return df

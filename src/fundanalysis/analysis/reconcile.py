@@ -20,7 +20,7 @@ import pandas as pd
 
 from fundanalysis.analysis import metrics
 from fundanalysis.ingest.clean import parse_fraction, rank_in_text
-from fundanalysis.vocab import Procurement, Rule, StatedCheck
+from fundanalysis.vocab import Procurement, Rule, SpentBasis, StatedCheck
 
 COLUMNS = ["check", "rule", "part", "subject", "stated", "computed", "difference", "ok", "unit", "source"]
 
@@ -59,6 +59,8 @@ def check(name: str, rule: Rule, stated_value: Any, computed: Any, unit: Any, so
     """
     if stated_value is None or computed is None:
         diff, ok = None, None
+        if isinstance(stated_value, Fraction):
+            stated_value = str(stated_value)
     elif isinstance(stated_value, Fraction) or isinstance(computed, Fraction):
         diff = Fraction(computed) - Fraction(stated_value)
         ok = diff == 0
@@ -129,15 +131,155 @@ def _procurement_method(t: Tables, r: pd.Series, _by_key: dict) -> Iterable[Row]
                 _part(r), str(method))
 
 
+@stated(StatedCheck.INITIAL, StatedCheck.ADJUSTMENT, StatedCheck.ANNUAL, StatedCheck.EXECUTED)
+def _stated_phase(t: Tables, r: pd.Series, _by_key: dict) -> Iterable[Row]:
+    """A stated total of a budget phase: the lines of its scope add up to it (or its parts do)."""
+    column = _PHASE_COLUMN[StatedCheck(r["check"])]
+    part = _part(r)
+    computed = metrics.phase_sum(t, column, part)
+    if computed is None and part is None:
+        computed = _parts_sum(t, column)
+    yield check(_label(r), Rule.STATED_PHASE, int(r["stated"]), computed, "元", r["source"], part,
+                str(r["check"]))
+
+
+@stated(StatedCheck.RECEIVED)
+def _stated_received(t: Tables, r: pd.Series, _by_key: dict) -> Iterable[Row]:
+    inst = t.get("instalments")
+    computed = metrics.money_sum(inst["amount_fen"]) if inst is not None and len(inst) else None
+    yield check(_label(r), Rule.INSTALMENTS, int(r["stated"]), computed, "元", r["source"], _part(r))
+
+
+_PHASE_COLUMN = {StatedCheck.INITIAL: "initial_fen", StatedCheck.ADJUSTMENT: "adjustment_fen",
+                 StatedCheck.ANNUAL: "annual_fen", StatedCheck.EXECUTED: "executed_fen"}
+#: The phases a fund, part or line may state, by column, with their names in the form.
+PHASE_NAMES = {"initial_fen": "年初预算数", "adjustment_fen": "调整数", "annual_fen": "全年预算数",
+               "executed_fen": "全年执行数"}
+
+
+def _parts_sum(t: Tables, column: str) -> int | None:
+    """The parts' total of one phase column, or None unless every part gives it."""
+    parts = t.get("parts")
+    if parts is None or not len(parts) or column not in parts or parts[column].isna().any():
+        return None
+    return metrics.money_sum(parts[column])
+
+
+def _value(row: pd.Series, column: str) -> int | None:
+    v = row.get(column)
+    return None if v is None or pd.isna(v) else int(v)
+
+
+@derived
+def _phases(t: Tables) -> Iterable[Row]:
+    """年初预算数 + 调整数 = 全年预算数, wherever all three are given (fund, part, line)."""
+    fund = t["fund"].iloc[0]
+    rows = [("专项资金", fund, None)]
+    parts = t.get("parts")
+    if parts is not None:
+        rows += [(f"部分·{p['part']}", p, p["part"]) for _, p in parts.iterrows()]
+    lines = t.get("lines")
+    if lines is not None:
+        rows += [(f"明细·{ln['item']}", ln, None if pd.isna(ln["part"]) else ln["part"])
+                 for _, ln in lines.iterrows()]
+    for name, row, part in rows:
+        initial, adj, annual = (_value(row, c) for c in ("initial_fen", "adjustment_fen", "annual_fen"))
+        if initial is not None and adj is not None and annual is not None:
+            yield check(f"预算调整·{name}", Rule.PHASES, annual, initial + adj, "元", row.get("source"),
+                        part, name.split("·", 1)[1] if "·" in name else None)
+
+
+@derived
+def _part_budgets(t: Tables) -> Iterable[Row]:
+    """The parts' budgets add up to the fund's, when every part has one."""
+    parts = t.get("parts")
+    fund = metrics.budget_of(t["fund"].iloc[0])
+    if parts is None or not len(parts) or fund.fen is None:
+        return
+    budgets = [metrics.budget_of(p).fen for _, p in parts.iterrows()]
+    if any(b is None for b in budgets):
+        return
+    yield check("各部分预算合计", Rule.PART_BUDGETS, fund.fen, sum(b for b in budgets if b is not None), "元",
+                t["fund"].iloc[0].get("source"))
+
+
+@derived
+def _line_phases(t: Tables) -> Iterable[Row]:
+    """The lines' 年初 / 调整 / 全年 add up to their part's, or to the fund's when the fund has one
+    part or none."""
+    lines = t.get("lines")
+    if lines is None or not len(lines):
+        return
+    parts = t.get("parts")
+    fund = t["fund"].iloc[0]
+    single = parts is None or len(parts) <= 1
+    for column in ("initial_fen", "adjustment_fen", "annual_fen"):
+        if lines[column].isna().all():
+            continue
+        scopes: list[tuple[str | None, pd.Series]] = []
+        if parts is not None:
+            scopes += [(p["part"], p) for _, p in parts.iterrows()]
+        if single:
+            scopes.append((None, fund))
+        for part, owner in scopes:
+            stated_value = _value(owner, column)
+            sel = lines if part is None else lines[(lines["part"] == part).fillna(False).astype(bool)]
+            if stated_value is None or not len(sel):
+                continue
+            computed = None if sel[column].isna().any() else metrics.money_sum(sel[column])
+            scope = "全部" if part is None else part
+            yield check(f"明细{PHASE_NAMES[column]}合计·{scope}", Rule.LINE_PHASE, stated_value, computed, "元",
+                        owner.get("source"), part, PHASE_NAMES[column])
+
+
+@derived
+def _executed(t: Tables) -> Iterable[Row]:
+    """A stated 全年执行数 (fund or part) against the sum of its spending rows."""
+    fund = t["fund"].iloc[0]
+    owners: list[tuple[str | None, pd.Series]] = [(None, fund)]
+    parts = t.get("parts")
+    if parts is not None:
+        owners += [(p["part"], p) for _, p in parts.iterrows()]
+    for part, owner in owners:
+        stated_value = _value(owner, "executed_fen")
+        if stated_value is None:
+            continue
+        computed = metrics.spent(t, part) if metrics.has_spending(t, part) else None
+        scope = "全部" if part is None else part
+        yield check(f"全年执行数·{scope}", Rule.EXECUTED_LINES, stated_value, computed, "元", owner.get("source"),
+                    part)
+    if parts is not None and len(parts) and _value(fund, "executed_fen") is not None:
+        ex = [metrics.execution_of(t, p, p["part"]) for _, p in parts.iterrows()]
+        if all(e.basis == SpentBasis.STATED for e in ex):
+            yield check("各部分执行数合计", Rule.PART_EXECUTION, _value(fund, "executed_fen"),
+                        sum(e.fen for e in ex if e.fen is not None), "元", fund.get("source"))
+
+
+@derived
+def _instalments(t: Tables) -> Iterable[Row]:
+    """The instalments received add up to 到位资金."""
+    inst, fund = t.get("instalments"), t["fund"].iloc[0]
+    received = _value(fund, "received_fen")
+    if inst is None or not len(inst) or received is None:
+        return
+    yield check("分批到位合计", Rule.INSTALMENTS, received, metrics.money_sum(inst["amount_fen"]), "元",
+                fund.get("source"))
+
+
 @derived
 def _titles(t: Tables) -> Iterable[Row]:
+    """An outlet's item count against the titles the report lists for it (only where it lists some)."""
     media, items = t.get("media_outlets"), t.get("media_items")
-    if media is None or items is None:
+    if media is None or items is None or not len(items):
         return
     counts = items.groupby("outlet").size()
     for _, o in media.iterrows():
-        yield check(f"项目名称数·{o['outlet']}", Rule.TITLES, int(o["item_count"]),
-                    int(counts.get(o["outlet"], 0)), "项", o["source"], subject=o["outlet"])
+        listed = int(counts.get(o["outlet"], 0))
+        if not listed:
+            continue
+        stated_count = None if pd.isna(o["item_count"]) else int(o["item_count"])
+        yield check(f"项目名称数·{o['outlet']}", Rule.TITLES, stated_count, listed, "项", o["source"],
+                    subject=o["outlet"])
 
 
 @derived
@@ -147,10 +289,11 @@ def _recipients(t: Tables) -> Iterable[Row]:
         return
     for _, c in cats[cats["stated_recipients"].notna()].iterrows():
         yield check(f"获奖单位数·{c['category']}", Rule.RECIPIENTS, int(c["stated_recipients"]),
-                    int(c["recipients"]), "家", c["source"], subject=c["category"])
-    for _, c in cats[cats["stated_amount_yuan"].notna()].iterrows():
-        yield check(f"奖励金额·{c['category']}", Rule.AWARD_AMOUNT, int(c["stated_amount_yuan"]),
-                    int(c["amount_yuan"]), "元", c["source"], subject=c["category"])
+                    None if pd.isna(c["recipients"]) else int(c["recipients"]), "家", c["source"],
+                    subject=c["category"])
+    for _, c in cats[cats["stated_amount_fen"].notna()].iterrows():
+        yield check(f"奖励金额·{c['category']}", Rule.AWARD_AMOUNT, int(c["stated_amount_fen"]),
+                    int(c["amount_fen"]), "元", c["source"], subject=c["category"])
 
 
 @derived

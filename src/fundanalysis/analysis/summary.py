@@ -30,37 +30,54 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def summarise(tables: Tables) -> dict[str, Any]:
-    """The key figures of a year as a dict of plain values (see :mod:`fundanalysis.export.summary`).
+    """The key figures of a year as a dict of plain values, money in 分 (see
+    :mod:`fundanalysis.export.summary` for the JSON document, in 元).
 
     Codes (:mod:`fundanalysis.vocab`) stay codes here; the JSON document puts them in words.
+    A figure the report does not give is None (an execution rate without an executed amount).
     """
     fund = tables["fund"].iloc[0]
     overall = metrics.utilisation(tables).iloc[0]
     by_part = metrics.spending_by_part(tables)
-    cats = metrics.category_totals(tables["award_categories"])
     out: dict[str, Any] = {
         "year": int(fund["year"]),
         "fund_name": fund["fund_name"],
         "issuer": fund["issuer"],
-        "city": fund["city"],
-        "province": fund["province"],
-        "budget_phase": plain(fund["budget_phase"]),
-        "budget_yuan": int(overall["budget_yuan"]),
-        "spent_yuan": int(overall["spent_yuan"]),
-        "unspent_yuan": int(overall["unspent_yuan"]),
+        "city": plain(fund.get("city")),
+        "province": plain(fund.get("province")),
+        "budget_phase": plain(overall["budget_phase"]),
+        "budget_basis": plain(overall["budget_basis"]),
+        "budget_fen": plain(overall["budget_fen"]),
+        "budget_initial_fen": plain(fund.get("initial_fen")),
+        "budget_adjustment_fen": plain(fund.get("adjustment_fen")),
+        "received_fen": plain(overall["received_fen"]),
+        "spent_fen": plain(overall["spent_fen"]),
+        "spent_basis": plain(overall["spent_basis"]),
+        "spent_word": plain(overall["spent_word"]),
+        "unspent_fen": plain(overall["unspent_fen"]),
         "utilisation": plain(overall["utilisation"]),
         "utilisation_exact": overall["utilisation_exact"],
-        "projects": int(by_part["projects"].sum()),
+        "utilisation_initial": plain(overall["utilisation_initial"]),
+        "receipt_rate": plain(overall["receipt_rate"]),
+        "over_budget": bool(overall["over_budget"]),
+        "projects": metrics.projects(tables),
+        "spending_sources": metrics.spending_sources(tables),
         "parts": records(by_part),
-        "award_categories": records(cats),
+        "award_categories": (records(metrics.category_totals(tables["award_categories"]))
+                             if "award_categories" in tables else []),
     }
     media = tables.get("media_outlets")
-    if media is not None:
+    if media is not None and len(media):
         out["media_outlets"] = records(metrics.media_shares(media))
         out["media_concentration"] = {k: plain(v) for k, v in metrics.media_concentration(media).items()}
         out["procurement"] = records(metrics.procurement_split(media, tables.get("stated_totals")))
     else:
         out["media_outlets"] = []
+    out["lines"] = (records(tables["lines"][["part", "item", "quantity", "quantity_unit", "initial_fen",
+                                            "adjustment_fen", "annual_fen", "executed_fen", "status"]])
+                    if "lines" in tables else [])
+    out["instalments"] = (records(tables["instalments"][["batch", "date", "amount_fen"]])
+                          if "instalments" in tables else [])
     out["rankings"] = (records(metrics.rankings_table(tables)[
         ["indicator", "value", "unit", "rank_number", "rank_text", "scope", "rank_source",
          "province_share", "nation_share", "note", "source"]])

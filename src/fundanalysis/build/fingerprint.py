@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 from fundanalysis.storage import catalog, digests, files, notebooks
 
 
-def fingerprint(data_dir: Path, years: Sequence[int], notebooks_dir: Path) -> str:
-    """Digest of everything a report depends on: all raw input, the notebooks and library code."""
+def fingerprint(data_dir: Path, fund: str, notebooks_dir: Path) -> str:
+    """Digest of everything a fund's reports depend on: all its raw input (years are compared
+    with each other), the notebooks and the library code."""
     paths: list[Path] = []
-    for y in sorted(years):
-        paths += catalog.input_files(data_dir, y)
+    for y in catalog.list_years(data_dir, fund):
+        paths += catalog.input_files(data_dir, fund, y)
     paths += notebooks.report_notebooks(notebooks_dir)
     return digests.content_digest(paths, digests.code_digest())
 
 
-def published_fingerprint(out_dir: Path, year: int) -> str | None:
+def published_fingerprint(out_dir: Path, fund: str, year: int) -> str | None:
     """The fingerprint recorded in a published year's build.json, if any."""
     try:
-        record = files.read_json(catalog.year_output(out_dir, year) / "build.json")
+        record = files.read_json(catalog.year_output(out_dir, fund, year) / "build.json")
     except (OSError, ValueError):
         return None
     return record.get("fingerprint") if isinstance(record, dict) else None

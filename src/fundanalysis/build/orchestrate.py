@@ -29,7 +29,7 @@ from fundanalysis.analysis.summary import summarise
 from fundanalysis.build.convert import notebook_to_html
 from fundanalysis.build.fingerprint import fingerprint, published_fingerprint
 from fundanalysis.build.notebooks import Section, discover_sections
-from fundanalysis.build.runners import ForkRunner, KernelRunner, Runner
+from fundanalysis.build.runners import ForkRunner, Job, KernelRunner, Runner
 from fundanalysis.build.signals import stop_on_signals
 from fundanalysis.config import REPORT_NOTEBOOKS_DIR
 from fundanalysis.errors import BuildError, InputError
@@ -41,11 +41,14 @@ from fundanalysis.storage import catalog, files, locks, processed
 log = logging.getLogger("fundanalysis.build")
 
 
-def build_reports(years: Sequence[int], data_dir: Path, out_dir: Path, jobs: int | None = None,
+Target = tuple[str, int]  # (fund, year)
+
+
+def build_reports(targets: Sequence[Target], data_dir: Path, out_dir: Path, jobs: int | None = None,
                   timeout: int = 600, force: bool = False, wait: bool = False,
                   notebooks_dir: Path = REPORT_NOTEBOOKS_DIR,
-                  echo: Callable[[str], None] | None = None, engine: str = "inprocess") -> list[int]:
-    """Build the reports of ``years``; return the years built (skipped ones are up to date).
+                  echo: Callable[[str], None] | None = None, engine: str = "inprocess") -> list[Target]:
+    """Build the reports of ``targets`` (fund, year); return those built (others are up to date).
 
     ``engine`` is ``inprocess`` (each notebook in a fresh process forked from a preloaded
     server; fast) or ``kernel`` (each notebook in a Jupyter kernel from a warm pool).
@@ -56,20 +59,20 @@ def build_reports(years: Sequence[int], data_dir: Path, out_dir: Path, jobs: int
     """
     say = echo or (lambda m: print(m, file=sys.stderr, flush=True))
     data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
-    years = sorted(set(int(y) for y in years))
+    targets = sorted(set((f, int(y)) for f, y in targets))
     with stop_on_signals():
         sections = discover_sections(notebooks_dir)
         if not sections:
             raise BuildError(f"no report notebooks in {notebooks_dir}")
-        fp = fingerprint(data_dir, catalog.list_years(data_dir), notebooks_dir)
-        stale = [y for y in years if force or published_fingerprint(out_dir, y) != fp]
+        fps = {f: fingerprint(data_dir, f, notebooks_dir) for f in {f for f, _ in targets}}
+        stale = [t for t in targets if force or published_fingerprint(out_dir, *t) != fps[t[0]]]
         if not stale and catalog.exists(out_dir / "index.html"):
-            for y in years:
-                say(f"[{y}] up to date (input, notebooks and code unchanged); --force rebuilds")
+            for f, y in targets:
+                say(f"[{f} {y}] up to date (input, notebooks and code unchanged); --force rebuilds")
             return []  # nothing to do, so nothing is written (a read-only folder is fine)
-        for y in stale:
-            files.check_publishable(catalog.year_output(out_dir, y))
-            files.check_publishable(catalog.processed_dir(data_dir, y))
+        for f, y in stale:
+            files.check_publishable(catalog.year_output(out_dir, f, y))
+            files.check_publishable(catalog.processed_dir(data_dir, f, y))
         workers = max(1, min(jobs or os.cpu_count() or 2, len(stale) * len(sections)))
         # the executors start now, so their start-up overlaps with validating the input
         pool = (ForkRunner(workers) if engine == "inprocess" else KernelRunner(workers, notebooks_dir)
@@ -83,16 +86,16 @@ def build_reports(years: Sequence[int], data_dir: Path, out_dir: Path, jobs: int
             say(f"log: {log_path}")
             try:
                 with contextlib.ExitStack() as stack:
-                    for y in years:
-                        stack.enter_context(locks.year_lock(out_dir, y, wait=wait))
-                    todo = [y for y in stale if force or published_fingerprint(out_dir, y) != fp]
-                    for y in sorted(set(years) - set(todo)):
-                        say(f"[{y}] up to date (input, notebooks and code unchanged); --force rebuilds")
-                        log.info("%s up to date", y)
+                    for f, y in targets:
+                        stack.enter_context(locks.year_lock(out_dir, f, y, wait=wait))
+                    todo = [t for t in stale if force or published_fingerprint(out_dir, *t) != fps[t[0]]]
+                    for f, y in sorted(set(targets) - set(todo)):
+                        say(f"[{f} {y}] up to date (input, notebooks and code unchanged); --force rebuilds")
+                        log.info("%s %s up to date", f, y)
                     if todo:
                         assert pool is not None
-                        _build(todo, parsed, sections, data_dir, out_dir, pool, timeout, fp, say)
-                    _write_site_index(out_dir, say)
+                        _build(todo, parsed, sections, data_dir, out_dir, pool, timeout, fps, say)
+                    _write_indexes(out_dir, say)
                     return todo
             except BaseException as exc:
                 log.error("build stopped: %s", exc)
@@ -105,13 +108,13 @@ def build_reports(years: Sequence[int], data_dir: Path, out_dir: Path, jobs: int
                 pool.close()
 
 
-def _validate(data_dir: Path, years: Sequence[int]) -> dict[int, Any]:
+def _validate(data_dir: Path, targets: Sequence[Target]) -> dict[Target, Any]:
     """Parse and validate every year before anything is written; all problems in one error."""
     problems = []
     parsed = {}
-    for y in years:
+    for f, y in targets:
         try:
-            parsed[y] = process_year(data_dir, y)
+            parsed[(f, y)] = process_year(data_dir, y, f)
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -119,22 +122,36 @@ def _validate(data_dir: Path, years: Sequence[int]) -> dict[int, Any]:
     return parsed
 
 
-def _write_site_index(out_dir: Path, say: Callable[[str], None]) -> None:
-    """The top-level index of every published year; a broken summary is skipped with a note."""
-    entries = []
-    for name, path in catalog.published_summaries(out_dir):
-        try:
-            s = files.read_json(path)
-            if not all(k in s for k in ("fund_name", "budget_yuan", "spent_yuan", "utilisation")):
-                raise ValueError("key figures are missing")
-        except (OSError, ValueError, TypeError) as exc:
-            note = (f"{path} is not a readable summary ({exc}); {name} is left out of the index "
-                    "(rebuild that year with --force)")
-            say(f"note: {note}")
-            log.warning("%s", note)
-            continue
-        entries.append((name, s))
-    files.write_text(out_dir / "index.html", _with_font({"index": page.site_index(entries)})["index"])
+def _read_published(path: Path, name: str, say: Callable[[str], None]) -> dict[str, Any] | None:
+    """A published summary.json, or None with a note when it is not readable."""
+    try:
+        s = files.read_json(path)
+        if not all(k in s for k in ("fund_name", "budget_yuan", "spent_yuan", "utilisation")):
+            raise ValueError("key figures are missing")
+    except (OSError, ValueError, TypeError) as exc:
+        note = (f"{path} is not a readable summary ({exc}); {name} is left out of the index "
+                "(rebuild that year with --force)")
+        say(f"note: {note}")
+        log.warning("%s", note)
+        return None
+    return s
+
+
+def _write_indexes(out_dir: Path, say: Callable[[str], None]) -> None:
+    """Every fund's index of its years, and the top-level index of every fund and year; a
+    broken summary is skipped with a note."""
+    everything = []
+    for fund in catalog.published_funds(out_dir):
+        entries = []
+        for name, path in catalog.published_summaries(out_dir, fund):
+            s = _read_published(path, f"{fund} {name}", say)
+            if s is not None:
+                entries.append((name, s))
+        if entries:
+            files.write_text(catalog.fund_output(out_dir, fund) / "index.html",
+                             _with_font({"i": page.fund_index(fund, entries)})["i"])
+            everything.append((fund, entries))
+    files.write_text(out_dir / "index.html", _with_font({"i": page.site_index(everything)})["i"])
 
 
 def _with_font(pages: dict[str, str]) -> dict[str, str]:
@@ -145,46 +162,47 @@ def _with_font(pages: dict[str, str]) -> dict[str, str]:
     return page.embed_font(pages, css)
 
 
-def _build(years: list[int], parsed: dict, sections: list[Section], data_dir: Path,
-           out_dir: Path, pool: Runner, timeout: int, fp: str,
+def _build(targets: list[Target], parsed: dict, sections: list[Section], data_dir: Path,
+           out_dir: Path, pool: Runner, timeout: int, fps: dict[str, str],
            say: Callable[[str], None]) -> None:
-    for y in years:
-        for old in files.stale_staging(out_dir, str(y)):
+    for f, y in targets:
+        for old in files.stale_staging(catalog.fund_output(out_dir, f), str(y)):
             files.remove_owned(old)
-        processed.write_processed(data_dir, y, parsed[y].tables)
-    staging: dict[int, Path] = {}
+        processed.write_processed(data_dir, f, y, parsed[(f, y)].tables)
+    staging: dict[Target, Path] = {}
     try:
-        for y in years:
-            staging[y] = files.make_staging(out_dir, str(y))
-        _run_all(years, parsed, sections, data_dir, out_dir, pool, timeout, fp, say, staging)
+        for f, y in targets:
+            staging[(f, y)] = files.make_staging(files.ensure_dir(catalog.fund_output(out_dir, f)), str(y))
+        _run_all(targets, parsed, sections, data_dir, out_dir, pool, timeout, fps, say, staging)
     finally:
         for st in staging.values():  # published or kept as failed by now, unless interrupted
             files.remove_owned(st)
 
 
-def _run_all(years: list[int], parsed: dict, sections: list[Section], data_dir: Path,
-             out_dir: Path, pool: Runner, timeout: int, fp: str, say: Callable[[str], None],
-             staging: dict[int, Path]) -> None:
-    tasks = [(y, s) for y in years for s in sections]
-    failures: dict[int, list[str]] = {}
+def _run_all(targets: list[Target], parsed: dict, sections: list[Section], data_dir: Path,
+             out_dir: Path, pool: Runner, timeout: int, fps: dict[str, str], say: Callable[[str], None],
+             staging: dict[Target, Path]) -> None:
+    shown = {t: [s for s in sections if s.applies(parsed[t].tables)] for t in targets}
+    tasks = [(t, s) for t in targets for s in shown[t]]
+    failures: dict[Target, list[str]] = {}
     t0 = time.perf_counter()
     done = 0
     # twice as many threads as kernels: one converts to HTML while the next notebook runs
     workers = ThreadPoolExecutor(max_workers=2 * pool.size)
     try:
-        futs = {workers.submit(_run_task, y, s, data_dir, out_dir, staging[y], timeout, sections,
-                               page_info(y, parsed[y].tables), pool): (y, s)
-                for y, s in tasks}
+        futs = {workers.submit(_run_task, Job(t[0], t[1], data_dir, out_dir, staging[t], timeout), s,
+                               shown[t], parsed[t].tables, pool): (t, s)
+                for t, s in tasks}
         for fut in as_completed(futs):
-            y, s = futs[fut]
+            (f, y), s = futs[fut]
             done += 1
             try:
                 secs = fut.result()
-                say(f"[{y}] {s.slug} ✓ {secs:.1f}s ({done}/{len(tasks)})")
-                log.info("%s %s ok in %.1fs", y, s.slug, secs)
+                say(f"[{f} {y}] {s.slug} ✓ {secs:.1f}s ({done}/{len(tasks)})")
+                log.info("%s %s %s ok in %.1fs", f, y, s.slug, secs)
             except BuildError as exc:
-                failures.setdefault(y, []).append(str(exc))
-                say(f"[{y}] {s.slug} ✗ {exc}")
+                failures.setdefault((f, y), []).append(str(exc))
+                say(f"[{f} {y}] {s.slug} ✗ {exc}")
                 log.error("%s", exc)
     except BaseException:
         pool.close()  # stop running notebooks now rather than wait for them
@@ -192,47 +210,52 @@ def _run_all(years: list[int], parsed: dict, sections: list[Section], data_dir: 
         workers.shutdown(wait=True, cancel_futures=True)
         raise
     workers.shutdown(wait=True)
-    for y in years:
-        if y in failures:
-            kept = files.move(staging[y], catalog.failed_dir(out_dir, y))
-            log.error("%s failed; executed notebooks kept in %s", y, kept)
-            say(f"[{y}] failed; the published report is unchanged; executed notebooks kept in {kept}")
+    for t in targets:
+        f, y = t
+        if t in failures:
+            kept = files.move(staging[t], catalog.failed_dir(out_dir, f, y))
+            log.error("%s %s failed; executed notebooks kept in %s", f, y, kept)
+            say(f"[{f} {y}] failed; the published report is unchanged; executed notebooks kept in {kept}")
             continue
-        _finish_year(y, parsed[y], sections, staging[y], out_dir, fp, time.perf_counter() - t0)
-        say(f"[{y}] published {catalog.year_output(out_dir, y) / 'index.html'}")
-        log.info("%s published", y)
+        _finish_year(t, parsed[t], shown[t], staging[t], out_dir, fps[f], time.perf_counter() - t0)
+        say(f"[{f} {y}] published {catalog.year_output(out_dir, f, y) / 'index.html'}")
+        log.info("%s %s published", f, y)
     if failures:
-        raise BuildError("; ".join(m for y in sorted(failures) for m in failures[y]))
+        raise BuildError("; ".join(m for t in sorted(failures) for m in failures[t]))
 
 
-def _finish_year(year: int, parsed: Any, sections: list[Section], st: Path, out_dir: Path,
+def _finish_year(target: Target, parsed: Any, sections: list[Section], st: Path, out_dir: Path,
                  fp: str, seconds: float) -> None:
     """Write the year's summary, index and build record into staging, then publish it."""
+    fund, year = target
     summary = summarise(parsed.tables)
     summary["source_report"] = _source_report(parsed.tables)
+    summary["fund"] = fund
     files.write_text(st / "summary.json", summary_json(summary))
     charts = files.list_names(st / "charts", "*.png")
     counts = check_counts(reconcile_totals(parsed.tables))
-    files.write_text(st / "index.html", page.year_index(summary, counts, [s.link for s in sections], charts))
+    links = [s.link(parsed.tables) for s in sections]
+    files.write_text(st / "index.html", page.year_index(summary, counts, links, charts))
     for name, text in _with_font(files.read_texts(st, "*.html")).items():
         files.write_text(st / name, text)
     files.write_text(st / "build.json", json.dumps({
         "fingerprint": fp, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "version": __version__, "seconds": round(seconds, 2),
         "notes": parsed.notes}, ensure_ascii=False, indent=2))
-    files.publish_dir(st, catalog.year_output(out_dir, year))
+    files.publish_dir(st, catalog.year_output(out_dir, fund, year))
 
 
-def _run_task(year: int, section: Section, data_dir: Path, out_dir: Path, stage: Path,
-              timeout: int, sections: Sequence[Section], info: dict[str, Any], pool: Runner) -> float:
+def _run_task(job: Job, section: Section, sections: Sequence[Section], tables: dict[str, pd.DataFrame],
+              pool: Runner) -> float:
     t = time.perf_counter()
-    with files.writing(stage, "writing the report into"):
-        nb = pool.run(section, year, data_dir, out_dir, stage, timeout)
+    with files.writing(job.dest, "writing the report into"):
+        nb = pool.run(section, job)
         body = files.take_text(nb.with_suffix(".html-fragment"))  # converted by the child that ran it
         if body is None:
             body = notebook_to_html(nb)
-        files.write_text(stage / f"{section.slug}.html",
-                         page.section_page(section.link, [s.link for s in sections], info, body))
+        files.write_text(job.dest / f"{section.slug}.html",
+                         page.section_page(section.link(tables), [s.link(tables) for s in sections],
+                                           page_info(job.year, tables), body))
     return time.perf_counter() - t
 
 

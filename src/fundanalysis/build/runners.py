@@ -12,6 +12,7 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,19 +46,34 @@ def _failed_cell(nb_path: Path) -> str:
     return "cell unknown"
 
 
-def _section_error(section: Section, year: int, out_nb: Path, what: str, ename: str, evalue: str
+@dataclass(frozen=True)
+class Job:
+    """What a section notebook runs on: a fund's year, its folders, where it writes, its timeout."""
+
+    fund: str
+    year: int
+    data_dir: Path
+    out_dir: Path
+    dest: Path
+    timeout: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.fund} {self.year}"
+
+    def parameters(self) -> dict[str, Any]:
+        """The notebook's parameters (papermill injects them after its parameters cell)."""
+        return {"fund": self.fund, "year": int(self.year), "data_dir": str(self.data_dir),
+                "out_dir": str(self.out_dir), "charts_dir": str(self.dest / "charts")}
+
+
+def _section_error(section: Section, job: Job, out_nb: Path, what: str, ename: str, evalue: str
                    ) -> BuildError:
     detail = evalue.strip().splitlines()[0] if evalue and evalue.strip() else ""
-    return BuildError(f"{year} {section.path.name}: {_failed_cell(out_nb)} {what}: {ename}: {detail}")
+    return BuildError(f"{job.name} {section.path.name}: {_failed_cell(out_nb)} {what}: {ename}: {detail}")
 
 
-def _params(year: int, data_dir: Path, out_dir: Path, dest: Path) -> dict[str, Any]:
-    return {"year": int(year), "data_dir": str(data_dir), "out_dir": str(out_dir),
-            "charts_dir": str(dest / "charts")}
-
-
-def execute_section(section: Section, year: int, data_dir: Path, out_dir: Path, dest: Path,
-                    timeout: int, km: KernelManager | None = None) -> Path:
+def execute_section(section: Section, job: Job, km: KernelManager | None = None) -> Path:
     """Execute one report notebook in a Jupyter kernel with papermill's Python API.
 
     ``km`` is a warm kernel from :class:`~fundanalysis.kernels.KernelPool` (a fresh kernel is
@@ -67,22 +83,22 @@ def execute_section(section: Section, year: int, data_dir: Path, out_dir: Path, 
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
-    out_nb = files.ensure_dir(dest / "notebooks") / section.path.name
+    out_nb = files.ensure_dir(job.dest / "notebooks") / section.path.name
     extra: dict[str, Any] = {"km": km} if km is not None else {
         "cwd": str(section.path.parent), "extra_arguments": KERNEL_ARGS}
     try:
         pm.execute_notebook(
-            str(section.path), str(out_nb), parameters=_params(year, data_dir, out_dir, dest),
+            str(section.path), str(out_nb), parameters=job.parameters(),
             kernel_name="python3", progress_bar=False, log_output=False,
-            execution_timeout=timeout, start_timeout=120, **extra)
+            execution_timeout=job.timeout, start_timeout=120, **extra)
         return out_nb
     except PapermillExecutionError as exc:
         from fundanalysis.build.inprocess import _status
 
         if _status(exc.ename, exc.evalue) == "storage":
-            raise StorageError(f"cannot finish writing the report of {year} into {dest}: "
+            raise StorageError(f"cannot finish writing the report of {job.name} into {job.dest}: "
                                f"{files.plain_cause(exc.evalue)}") from exc
-        raise _section_error(section, year, out_nb, "raised", exc.ename, exc.evalue) from exc
+        raise _section_error(section, job, out_nb, "raised", exc.ename, exc.evalue) from exc
     except Exception as exc:
         from fundanalysis.build.inprocess import STORAGE_ERRNOS
 
@@ -91,7 +107,7 @@ def execute_section(section: Section, year: int, data_dir: Path, out_dir: Path, 
         name = type(exc).__name__
         what = "timed out" if "timeout" in name.lower() or "timed out" in str(exc) else (
             "kernel died" if "dead" in name.lower() else "failed")
-        raise _section_error(section, year, out_nb, what, name, str(exc)) from exc
+        raise _section_error(section, job, out_nb, what, name, str(exc)) from exc
 
 
 class Runner:
@@ -99,9 +115,8 @@ class Runner:
 
     size: int
 
-    def run(self, section: Section, year: int, data_dir: Path, out_dir: Path, dest: Path,
-            timeout: int) -> Path:
-        """Execute one notebook into ``dest``; raise BuildError on failure."""
+    def run(self, section: Section, job: Job) -> Path:
+        """Execute one notebook into ``job.dest``; raise BuildError on failure."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -115,12 +130,11 @@ class KernelRunner(Runner):
         self.size = size
         self.pool = KernelPool(size, cwd=cwd)
 
-    def run(self, section: Section, year: int, data_dir: Path, out_dir: Path, dest: Path,
-            timeout: int) -> Path:
+    def run(self, section: Section, job: Job) -> Path:
         km = self.pool.acquire()
         healthy = False
         try:
-            nb = execute_section(section, year, data_dir, out_dir, dest, timeout, km=km)
+            nb = execute_section(section, job, km=km)
             healthy = True
             return nb
         finally:
@@ -138,10 +152,9 @@ class ForkRunner(Runner):
         self._slots = threading.BoundedSemaphore(size)
         threading.Thread(target=start_fork_server, daemon=True).start()
 
-    def run(self, section: Section, year: int, data_dir: Path, out_dir: Path, dest: Path,
-            timeout: int) -> Path:
+    def run(self, section: Section, job: Job) -> Path:
         with self._slots:
-            return execute_section_forked(section, year, data_dir, out_dir, dest, timeout)
+            return execute_section_forked(section, job)
 
     def close(self) -> None:
         """Stop every notebook process still running (a build stopped by a signal or an error)."""
@@ -192,35 +205,32 @@ def _main_hidden() -> Iterator[None]:
         yield
 
 
-def execute_section_forked(section: Section, year: int, data_dir: Path, out_dir: Path, dest: Path,
-                           timeout: int) -> Path:
+def execute_section_forked(section: Section, job: Job) -> Path:
     """Execute one report notebook with papermill's Python API and the in-process engine, in a
     fresh child of the preloaded fork server. A crash of the child is reported as a dead kernel.
     """
     from fundanalysis.build.inprocess import execute_in_child
 
-    out_nb = files.ensure_dir(dest / "notebooks") / section.path.name
+    out_nb = files.ensure_dir(job.dest / "notebooks") / section.path.name
     ctx = _fork_context()
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=execute_in_child, daemon=True, args=(
-        str(section.path), str(out_nb), _params(year, data_dir, out_dir, dest),
-        str(section.path.parent), timeout, child))
+        str(section.path), str(out_nb), job.parameters(), str(section.path.parent), job.timeout, child))
     with _START_LOCK, _main_hidden():
         proc.start()
     with _ACTIVE_LOCK:
         _ACTIVE.add(proc)
     child.close()
     try:
-        return _await_child(section, year, out_nb, proc, parent, timeout)
+        return _await_child(section, job, out_nb, proc, parent)
     finally:
         with _ACTIVE_LOCK:
             _ACTIVE.discard(proc)
 
 
-def _await_child(section: Section, year: int, out_nb: Path, proc: Any, parent: Any, timeout: int
-                 ) -> Path:
+def _await_child(section: Section, job: Job, out_nb: Path, proc: Any, parent: Any) -> Path:
     """Wait for a notebook's child process and turn what it says (or its death) into a result."""
-    hard = timeout * (section.code_cells + 2) + 60  # the child stops a slow cell itself; this is the backstop
+    hard = job.timeout * (section.code_cells + 2) + 60  # the child stops a slow cell itself; this is the backstop
     msg = None
     if parent.poll(hard):
         with contextlib.suppress(EOFError):  # the child died without a word
@@ -231,15 +241,15 @@ def _await_child(section: Section, year: int, out_nb: Path, proc: Any, parent: A
         proc.join()
     if msg is None:
         if proc.exitcode not in (0, None) and proc.exitcode != -signal.SIGKILL:
-            raise _section_error(section, year, out_nb, "kernel died", "DeadKernelError",
+            raise _section_error(section, job, out_nb, "kernel died", "DeadKernelError",
                                  f"the notebook's process exited with code {proc.exitcode}")
-        raise _section_error(section, year, out_nb, "timed out", "TimeoutError",
+        raise _section_error(section, job, out_nb, "timed out", "TimeoutError",
                              f"no answer within {hard} s")
     status, ename, evalue = msg
     if status == "ok":
         return out_nb
     if status == "storage":
-        raise StorageError(f"cannot finish writing the report of {year} into {out_nb.parent.parent}: "
+        raise StorageError(f"cannot finish writing the report of {job.name} into {job.dest}: "
                            f"{files.plain_cause(evalue)}")
     what = "timed out" if ename == "CellTimeout" else "raised"
-    raise _section_error(section, year, out_nb, what, ename, evalue)
+    raise _section_error(section, job, out_nb, what, ename, evalue)

@@ -26,15 +26,15 @@ def write_charts(tables: dict[str, pd.DataFrame], dest: Path, formats: Sequence[
     return written
 
 
-def export_charts(year: int, data_dir: Path, out_dir: Path, formats: Sequence[str] = ("png", "svg"),
+def export_charts(fund: str, year: int, data_dir: Path, out_dir: Path, formats: Sequence[str] = ("png", "svg"),
                   dpi: int = 200) -> list[Path]:
-    """Export a year's charts to ``<out>/exports/<year>/charts/`` for briefings.
+    """Export a fund's year's charts to ``<out>/<fund>/exports/<year>/charts/`` for briefings.
 
     The files are rendered into a staging folder and published in one atomic step as a new
     version of that folder (the previous export is replaced whole, never file by file).
     """
-    tables = load_tables(data_dir, year)
-    final = catalog.exports_dir(out_dir, year)
+    tables = load_tables(data_dir, year, fund)
+    final = catalog.exports_dir(out_dir, fund, year)
     files.check_publishable(final)
     with files.staging_dir(final) as tmp:
         names = [p.name for p in write_charts(tables, tmp, formats, dpi)]

@@ -9,24 +9,53 @@ from __future__ import annotations
 
 import json
 import math
+from decimal import Decimal
 from typing import Any
+
+import pandas as pd
 
 from fundanalysis.present import words
 
 
+def yuan(fen: Any) -> Any:
+    """分 as a JSON number of 元 with at most two decimals (an integer when whole).
+
+    >>> yuan(140920540), yuan(868700000), yuan(None)
+    (1409205.4, 8687000, None)
+    """
+    if fen is None:
+        return None
+    return int(fen) // 100 if int(fen) % 100 == 0 else float(Decimal(int(fen)) / 100)
+
+
+def _money_in_yuan(v: Any) -> Any:
+    """Every ``*_fen`` key of a JSON value renamed ``*_yuan`` and converted to 元."""
+    if isinstance(v, dict):
+        return {(k[:-4] + "_yuan" if k.endswith("_fen") else k):
+                (yuan(x) if k.endswith("_fen") else _money_in_yuan(x)) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_money_in_yuan(x) for x in v]
+    return v
+
+
 def document(summary: dict[str, Any]) -> dict[str, Any]:
-    """The summary in its documented JSON form (from :func:`fundanalysis.analysis.summary.summarise`)."""
+    """The summary in its documented JSON form (from :func:`fundanalysis.analysis.summary.summarise`):
+    money in 元, the keys and words summary.json has always had."""
     doc = dict(summary)
-    doc["parts"] = [{**p, "part": words.part_name(p["part"])} for p in summary["parts"]]
+    # spending not assigned to a named part has "part": null (pages call it 未注明部分)
+    doc["parts"] = [{**p, "part": None if pd.isna(p["part"]) else p["part"]} for p in summary["parts"]]
     doc["media_outlets"] = [_rename(m, item_count="items") for m in summary["media_outlets"]]
     if "procurement" in summary:
         doc["procurement"] = [{**p, "method": words.label(p["method"], {})} for p in summary["procurement"]]
     doc["rankings"] = [{**_rename(r, rank_number="rank"),
                         "rank_source": None if r["rank_source"] is None
                         else words.RANK_SOURCE[r["rank_source"]]} for r in summary["rankings"]]
-    doc["reconciliation"] = [_check(r) for r in summary["reconciliation"]]
+    doc["reconciliation"] = [_check(r, summary.get("spending_sources", ())) for r in summary["reconciliation"]]
+    doc = _money_in_yuan(doc)
     if doc.get("utilisation") is None:
-        doc["utilisation_note"] = "budget is 0 or not given: no execution rate"
+        doc["utilisation_note"] = ("the report states no executed amount: no execution rate"
+                                   if summary.get("spent_fen") is None else
+                                   "budget is 0 or not given: no execution rate")
     return doc
 
 
@@ -34,10 +63,13 @@ def _rename(record: dict[str, Any], **names: str) -> dict[str, Any]:
     return {names.get(k, k): v for k, v in record.items()}
 
 
-def _check(r: dict[str, Any]) -> dict[str, Any]:
+def _check(r: dict[str, Any], sources: Any) -> dict[str, Any]:
     out = {"check": r["check"], "description": words.describe_check(r["rule"], r["part"], r["subject"],
-                                                                     r["computed"])}
+                                                                     r["computed"], tuple(sources))}
     out.update({k: v for k, v in r.items() if k != "check"})
+    if r.get("unit") == "元":  # money checks: 分 inside, 元 in the document
+        for k in ("stated", "computed", "difference"):
+            out[k] = yuan(r[k]) if isinstance(r[k], int) else r[k]
     out["rule"] = str(r["rule"])
     return out
 

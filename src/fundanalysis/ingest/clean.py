@@ -19,11 +19,13 @@ from fundanalysis.config import DEFAULT_MONEY_UNIT, MAX_AMOUNT_YUAN
 
 #: Multipliers to 元 as powers of ten.
 MONEY_UNITS: dict[str, int] = {"元": 0, "万元": 4, "万": 4, "亿元": 8, "亿": 8}
+#: 分 per 元, as a power of ten: amounts are kept in integer 分.
+FEN = 2
 
 #: Largest count accepted (a count beyond it is a typo).
 MAX_COUNT = 2**53
-#: Integer digits in 元 that always fit in int64 (the vectorised path's safe width).
-_SAFE_YUAN_DIGITS = 18
+#: Integer digits that always fit in int64 (the vectorised path's safe width).
+_SAFE_DIGITS = 18
 #: Thousands separators: a comma is only read as one between groups of three digits.
 _GROUPED_RE = re.compile(r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?\D*$")
 
@@ -74,18 +76,21 @@ def _drop_thousands(norm: str, value: Any) -> str:
                      "e.g. 73.8万元")
 
 
-def parse_money(value: Any, default_unit: str = DEFAULT_MONEY_UNIT) -> int:
-    """Parse an amount as written in a report into exact integer 元.
+def parse_money(value: Any, default_unit: str = DEFAULT_MONEY_UNIT, signed: bool = False) -> int:
+    """Parse an amount as written in a report into exact integer 分 (1 元 = 100 分).
 
-    Bare numbers are read in ``default_unit``. Full-width digits, spaces and
-    thousands separators are accepted; negative, fractional-元 and junk are not.
+    Bare numbers are read in ``default_unit``. Full-width digits, spaces and thousands
+    separators are accepted; junk, fractions of a 分 and (unless ``signed``, as for 调整数)
+    negative amounts are not.
 
     >>> parse_money("71.9万元")
-    719000
-    >>> parse_money("１，０００ 万元")
-    10000000
+    71900000
+    >>> parse_money("1,409,205.40元")
+    140920540
     >>> parse_money(1.5, default_unit="亿元")
-    150000000
+    15000000000
+    >>> parse_money("-20万元", signed=True)
+    -20000000
     """
     if isinstance(value, np.generic):
         value = value.item()  # messages show 1e+20, not np.float64(1e+20)
@@ -116,18 +121,19 @@ def parse_money(value: Any, default_unit: str = DEFAULT_MONEY_UNIT) -> int:
         raise CleanError(f"amount {value!r} is not a number with a unit such as 万元")
     if unit not in MONEY_UNITS:
         raise CleanError(f"amount {value!r} has unknown unit {unit!r} (use 元, 万元 or 亿元)")
-    if m["sign"] == "-" and (m["int"].strip("0") or (m["frac"] or "").strip("0")):
+    negative = m["sign"] == "-" and bool(m["int"].strip("0") or (m["frac"] or "").strip("0"))
+    if negative and not signed:
         raise CleanError(f"amount {value!r} is negative")
     try:
-        dec = Decimal(f"{m['int']}.{m['frac'] or '0'}").scaleb(MONEY_UNITS[unit])
+        dec = Decimal(f"{m['int']}.{m['frac'] or '0'}").scaleb(MONEY_UNITS[unit] + FEN)
     except InvalidOperation as exc:  # pragma: no cover - regex guarantees digits
         raise CleanError(f"amount {value!r} is not a number") from exc
     if dec != dec.to_integral_value():
-        raise CleanError(f"amount {value!r} is not a whole number of 元")
-    if dec > MAX_AMOUNT_YUAN:
+        raise CleanError(f"amount {value!r} is not a whole number of 分 (0.01 元)")
+    if dec > MAX_AMOUNT_YUAN * 10**FEN:
         raise CleanError(f"amount {value!r} is too large (more than {MAX_AMOUNT_YUAN:,} 元, "
                          "the limit for one amount)")
-    return int(dec)
+    return -int(dec) if negative else int(dec)
 
 
 def _is_junk_unit(unit: str) -> bool:
@@ -140,11 +146,11 @@ def _is_junk_unit(unit: str) -> bool:
 
 
 def parse_money_series(
-    s: pd.Series, default_unit: str = DEFAULT_MONEY_UNIT
+    s: pd.Series, default_unit: str = DEFAULT_MONEY_UNIT, signed: bool = False
 ) -> tuple[pd.Series, pd.Series]:
     """Vectorised :func:`parse_money` over a Series.
 
-    Returns ``(yuan, error)``: ``yuan`` is nullable Int64 (NA where the value is
+    Returns ``(fen, error)``: ``fen`` is nullable Int64 分 (NA where the value is
     blank or bad) and ``error`` holds a reason for each bad value (NA elsewhere).
     Valid values are parsed with vectorised string operations; only bad rows are
     explained one at a time.
@@ -153,7 +159,7 @@ def parse_money_series(
         # long columns repeat their amounts: parse each distinct value once, then spread back
         codes, uniques = pd.factorize(s.astype(object), use_na_sentinel=True)
         if len(uniques) < len(s) // 2:
-            yu, er = _parse_money_values(pd.Series(uniques, dtype=object), default_unit)
+            yu, er = _parse_money_values(pd.Series(uniques, dtype=object), default_unit, signed)
             have = codes >= 0
             take = codes.clip(min=0)
             vals = yu.astype("Int64").array.take(take)
@@ -161,10 +167,11 @@ def parse_money_series(
             errs = er.to_numpy()[take].copy()
             errs[~have] = pd.NA
             return pd.Series(vals, index=s.index), pd.Series(errs, index=s.index, dtype="object")
-    return _parse_money_values(s, default_unit)
+    return _parse_money_values(s, default_unit, signed)
 
 
-def _parse_money_values(s: pd.Series, default_unit: str) -> tuple[pd.Series, pd.Series]:
+def _parse_money_values(s: pd.Series, default_unit: str, signed: bool = False
+                        ) -> tuple[pd.Series, pd.Series]:
     """The vectorised parse behind :func:`parse_money_series`."""
     out = pd.Series(pd.NA, index=s.index, dtype="Int64")
     err = pd.Series(pd.NA, index=s.index, dtype="object")
@@ -181,14 +188,15 @@ def _parse_money_values(s: pd.Series, default_unit: str) -> tuple[pd.Series, pd.
     foreign = (norm.str.count(r"\d") != text.str.count(_PLAIN_DIGITS)).fillna(False)
     ok = (parts["int"].notna() & unit.isin(list(MONEY_UNITS)) & (parts["sign"] != "-")
           & ~foreign.astype(bool)).fillna(False).astype(bool)
-    for u, exp in MONEY_UNITS.items():
+    for u, to_yuan in MONEY_UNITS.items():
+        exp = to_yuan + FEN
         sel = ok & (unit == u).fillna(False).astype(bool)
         if not sel.any():
             continue
         f = frac[sel]
         whole = (f.str.len() <= exp) | (f.str.slice(exp).str.strip("0") == "")
         # too many digits for int64: leave it to the scalar parser, which says so
-        fits = parts.loc[sel, "int"].str.lstrip("0").str.len() <= _SAFE_YUAN_DIGITS - exp
+        fits = parts.loc[sel, "int"].str.lstrip("0").str.len() <= _SAFE_DIGITS - exp
         ok.loc[sel] = (whole & fits).fillna(False).astype(bool).to_numpy()
         sel = sel & ok
         if not sel.any():
@@ -197,14 +205,14 @@ def _parse_money_values(s: pd.Series, default_unit: str) -> tuple[pd.Series, pd.
         if exp:
             fvals = frac[sel].str.slice(0, exp).str.pad(exp, side="right", fillchar="0")
             ints = ints * (10**exp) + fvals.astype("int64")
-        too_big = (ints > MAX_AMOUNT_YUAN).fillna(False).astype(bool)
+        too_big = (ints > MAX_AMOUNT_YUAN * 10**FEN).fillna(False).astype(bool)
         ok.loc[too_big[too_big].index] = False  # the scalar parser says why
         out.loc[sel] = ints.where(~too_big, 0).astype("int64").to_numpy()
     out[~ok] = pd.NA
     bad = (~ok & ~blank).to_numpy()
     for idx in s.index[bad]:
         try:
-            out.loc[idx] = parse_money(s.loc[idx], default_unit)
+            out.loc[idx] = parse_money(s.loc[idx], default_unit, signed)
         except CleanError as exc:
             err.loc[idx] = str(exc)
     return out, err
@@ -401,17 +409,20 @@ def parse_year(value: Any) -> int:
 
 
 def parse_stated(value: Any) -> tuple[int, str]:
-    """Parse a stated total: money to ``(元, "元")``, a count to ``(n, unit)``.
+    """Parse a stated total: money to ``(分, "元")`` (the unit says it is money), a count to
+    ``(n, unit)``.
 
     >>> parse_stated("868.7万元")
-    (8687000, '元')
+    (868700000, '元')
     >>> parse_stated("72个")
     (72, '个')
+    >>> parse_stated("-20万元")
+    (-20000000, '元')
     """
     text = re.sub(r"\s", "", unicodedata.normalize("NFKC", str(value)))
-    m = re.fullmatch(r"[\d.,]+(元|万元|万|亿元|亿)", text)
+    m = re.fullmatch(r"[-+]?[\d.,]+(元|万元|万|亿元|亿)", text)
     if m:
-        return parse_money(text), "元"
+        return parse_money(text, signed=True), "元"
     unit_m = re.fullmatch(r"[\d.]+(\D*)", text)
     unit = unit_m.group(1) if unit_m else ""
     try:

@@ -8,7 +8,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from fundanalysis import config
-from fundanalysis.ingest.specs import LEVELS, PROCUREMENT_METHODS
+from fundanalysis.ingest.specs import LEVELS, PROCUREMENT_METHODS, SPENT_WORDS
 
 _text = pa.Column("string", nullable=False)
 _opt_text = pa.Column("string", nullable=True, required=False)
@@ -25,50 +25,58 @@ def _schema(name: str, columns: dict[str, pa.Column], unique: list[str] | None =
     return pa.DataFrameSchema(cols, name=name, unique=unique, strict=False, coerce=False)
 
 
+_opt_signed = pa.Column("Int64", nullable=True)
+_opt_string = pa.Column("string", nullable=True)
+#: The budget-phase columns shared by the fund, its parts and spending lines (all optional).
+_PHASES = {"initial_fen": _opt_money, "adjustment_fen": _opt_signed, "annual_fen": _opt_money,
+           "executed_fen": _opt_money}
+_RECEIPTS = {"received_fen": _opt_money,
+             "spent_word": pa.Column("string", pa.Check.isin(SPENT_WORDS), nullable=True)}
+
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "fund": _schema("fund", {
-        "fund_name": _text, "issuer": _text, "city": _text, "province": _text,
-        "year": pa.Column("Int64", pa.Check.in_range(config.MIN_YEAR, config.MAX_YEAR)), "budget_yuan": _money,
-        "budget_phase": pa.Column("string", nullable=True),
+        "fund_name": _text, "issuer": _text, "city": _opt_string, "province": _opt_string,
+        "year": pa.Column("Int64", pa.Check.in_range(config.MIN_YEAR, config.MAX_YEAR)),
+        "budget_fen": _opt_money, "budget_phase": _opt_string, **_PHASES, **_RECEIPTS,
     }),
-    "parts": _schema("parts", {"part": _text, "department": _text, "budget_yuan": _opt_money},
-                     unique=["part"]),
+    "parts": _schema("parts", {"part": _text, "department": _opt_string, "budget_fen": _opt_money,
+                               **_PHASES, **_RECEIPTS}, unique=["part"]),
+    "lines": _schema("lines", {"part": _opt_string, "item": _text, "quantity": _opt_count,
+                               "quantity_unit": _opt_string, **_PHASES, "status": _opt_string}),
+    "instalments": _schema("instalments", {"batch": _opt_string, "date": _opt_string, "amount_fen": _money}),
     "award_categories": _schema("award_categories", {
-        "category": _text, "recipients": _count, "amount_yuan": _money,
+        "category": _text, "recipients": _opt_count, "amount_fen": _money,
         "level": pa.Column("string", pa.Check.isin(LEVELS), nullable=True),
-        "recipient_desc": pa.Column("string", nullable=True),
-        "part": pa.Column("string", nullable=True),
-        "stated_recipients": _opt_count, "stated_amount_yuan": _opt_money,
+        "recipient_desc": _opt_string, "part": _opt_string,
+        "stated_recipients": _opt_count, "stated_amount_fen": _opt_money,
     }, unique=["category"]),
     "awards": _schema("awards", {
-        "recipient": _text, "category": _text, "amount_yuan": _money,
-        "level": pa.Column("string", nullable=True), "part": pa.Column("string", nullable=True),
+        "recipient": _text, "category": _text, "amount_fen": _money,
+        "level": _opt_string, "part": _opt_string,
     }),
     "media_outlets": _schema("media_outlets", {
-        "outlet": _text, "item_count": _count, "amount_yuan": _money,
+        "outlet": _text, "item_count": _opt_count, "amount_fen": _money,
         "procurement": pa.Column("string", pa.Check.isin(PROCUREMENT_METHODS), nullable=True),
-        "part": _text,
+        "part": _opt_string,
     }, unique=["outlet"]),
     "media_items": _schema("media_items", {"outlet": _text, "title": _text}),
     "rankings": _schema("rankings", {
         "indicator": _text, "value": _count, "unit": _text,
         "rank_number": pa.Column("Int64", pa.Check.ge(1), nullable=True),
-        "rank_text": pa.Column("string", nullable=True),
-        "scope": pa.Column("string", nullable=True), "note": pa.Column("string", nullable=True),
+        "rank_text": _opt_string, "scope": _opt_string, "note": _opt_string,
     }, unique=["indicator"]),
     "breakdowns": _schema("breakdowns", {
         "indicator": _text, "component": _text, "value": _count, "unit": _text}),
     "comparisons": _schema("comparisons", {
         "indicator": _text, "city_value": _count, "province_value": _opt_count,
-        "nation_value": _opt_count, "stated_text": pa.Column("string", nullable=True),
-        "stated_share": pa.Column("string", nullable=True),
+        "nation_value": _opt_count, "stated_text": _opt_string, "stated_share": _opt_string,
     }),
     "peer_values": _schema("peer_values", {"indicator": _text, "city": _text, "value": _count},
                            unique=["indicator", "city"]),
     "stated_totals": _schema("stated_totals", {
-        "check": _text, "part": pa.Column("string", nullable=True),
-        "stated": _count, "unit": pa.Column("string", nullable=True),
-        "stated_raw": _text, "stated_text": pa.Column("string", nullable=True),
+        "check": _text, "part": _opt_string,
+        "stated": pa.Column("Int64", nullable=False), "unit": _opt_string,
+        "stated_raw": _text, "stated_text": _opt_string,
     }),
 }
 

@@ -9,21 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from fundanalysis.vocab import Level, Procurement, StatedCheck
+from fundanalysis.vocab import Level, Procurement, SpentWord, StatedCheck
 
 PROCUREMENT_METHODS = tuple(Procurement)
 LEVELS = tuple(Level)
+SPENT_WORDS = tuple(SpentWord)
 
-#: Award categories offered as a dropdown in a blank template (the fund's category scheme).
-DEFAULT_AWARD_CATEGORIES = (
-    "两化融合管理体系贯标",
-    "工业互联网平台",
-    "工业互联网标杆工厂",
-    "工业互联网星级上云",
-    "工业互联网服务资源池",
-)
-
-Kind = Literal["text", "money", "count", "year", "rank", "fraction"]
+Kind = Literal["text", "money", "signed_money", "count", "year", "rank", "fraction"]
 
 
 @dataclass(frozen=True)
@@ -52,8 +44,25 @@ class SheetSpec:
         """Return the column spec for a processed field name."""
         return next(c for c in self.columns if c.field == field_name)
 
+    def has(self, field_name: str) -> bool:
+        """True if the sheet has a column for this processed field."""
+        return any(c.field == field_name for c in self.columns)
+
 
 SOURCE = Column("来源", "source", note="报告名称与章节，如：……自我评价报告／三、（一）")
+QUOTE = Column("原文", "quote", required=False, note="报告原句，便于核对")
+_MONEY_NOTE = "如：71.9万元、1,409,205.40元；纯数字按万元计"
+
+#: The budget phases of the standard form, each optional: a report gives some of them.
+PHASES = (
+    Column("年初预算数", "initial_fen", "money", required=False, note="年初批复的预算；" + _MONEY_NOTE),
+    Column("调整数", "adjustment_fen", "signed_money", required=False, note="预算调整，调减为负数，如：-20万元"),
+    Column("全年预算数", "annual_fen", "money", required=False, note="调整后的全年预算（年初 + 调整）"),
+    Column("到位资金", "received_fen", "money", required=False, note="实际到位（收到）的资金"),
+    Column("全年执行数", "executed_fen", "money", required=False,
+           note="报告所述的执行数；未写明则留空（按明细合计）"),
+    Column("执行口径", "spent_word", required=False, note="报告用词：使用 / 支出 / 拨付 / 安排"),
+)
 
 SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec(
@@ -62,13 +71,15 @@ SHEETS: tuple[SheetSpec, ...] = (
         (
             Column("资金名称", "fund_name"),
             Column("主管部门", "issuer"),
-            Column("城市", "city"),
-            Column("省份", "province"),
+            Column("城市", "city", required=False, note="市县的专项资金填写；省级资金可留空"),
+            Column("省份", "province", required=False),
             Column("年度", "year", "year"),
-            Column("预算金额", "budget_yuan", "money", note="如：1000 万元；纯数字按万元计"),
-            Column("预算口径", "budget_phase", required=False,
-                   note="年初预算 / 调整后预算 / 报告原话"),
+            Column("预算金额", "budget_fen", "money", required=False,
+                   note="报告只给出一个总额、未注明预算阶段时填写；" + _MONEY_NOTE),
+            Column("预算口径", "budget_phase", required=False, note="预算金额的口径：报告原话"),
+            *PHASES,
             SOURCE,
+            QUOTE,
         ),
         required=True,
         note="专项资金基本信息，一行",
@@ -78,14 +89,44 @@ SHEETS: tuple[SheetSpec, ...] = (
         "parts",
         (
             Column("部分", "part"),
-            Column("负责处室", "department"),
-            Column("预算金额", "budget_yuan", "money", required=False,
-                   note="该部分单独的预算；报告未给出则留空"),
+            Column("负责处室", "department", required=False),
+            Column("预算金额", "budget_fen", "money", required=False,
+                   note="该部分单独的预算（未注明预算阶段）；报告未给出则留空"),
+            *PHASES,
+            SOURCE,
+            QUOTE,
+        ),
+        key=("part",),
+        note="资金的组成部分（报告未分部分则不填）",
+    ),
+    SheetSpec(
+        "支出明细",
+        "lines",
+        (
+            Column("部分", "part", required=False, note="所属部分（见“资金组成”）"),
+            Column("明细", "item", note="任务、项目或事项"),
+            Column("数量", "quantity", "count", required=False),
+            Column("数量单位", "quantity_unit", required=False, note="如：个、项、家"),
+            *PHASES[:3],
+            PHASES[4],
+            Column("状态", "status", required=False, note="如：实施 / 未实施"),
+            SOURCE,
+            QUOTE,
+        ),
+        key=("part", "item"),
+        note="任意种类的支出明细：政策任务、项目等，每行一项",
+    ),
+    SheetSpec(
+        "资金到位",
+        "instalments",
+        (
+            Column("批次", "batch", required=False),
+            Column("日期", "date", required=False, note="报告原话，如：2021年3月"),
+            Column("金额", "amount_fen", "money", note=_MONEY_NOTE),
+            Column("原文", "quote", required=False),
             SOURCE,
         ),
-        required=True,
-        key=("part",),
-        note="资金的组成部分及负责处室",
+        note="分批到位的资金，每批一行；合计应等于到位资金",
     ),
     SheetSpec(
         "奖励类别",
@@ -93,12 +134,12 @@ SHEETS: tuple[SheetSpec, ...] = (
         (
             Column("类别", "category"),
             Column("获奖单位数", "recipients", "count", required=False),
-            Column("奖励金额", "amount_yuan", "money", required=False,
-                   note="如：432万元；纯数字按万元计"),
+            Column("奖励金额", "amount_fen", "money", required=False, note="如：432万元；纯数字按万元计"),
             Column("级别", "level", required=False, note="国家级 / 省级 / 市级"),
             Column("获奖对象", "recipient_desc", required=False),
-            Column("所属部分", "part"),
+            Column("所属部分", "part", required=False),
             SOURCE,
+            QUOTE,
         ),
         key=("category",),
         note="每类一行：获奖单位数与金额（按企业明细填写时可留空）",
@@ -109,7 +150,7 @@ SHEETS: tuple[SheetSpec, ...] = (
         (
             Column("企业名称", "recipient"),
             Column("类别", "category"),
-            Column("奖励金额", "amount_yuan", "money"),
+            Column("奖励金额", "amount_fen", "money"),
             Column("级别", "level", required=False),
             Column("所属部分", "part", required=False),
             SOURCE,
@@ -122,12 +163,12 @@ SHEETS: tuple[SheetSpec, ...] = (
         "media_outlets",
         (
             Column("单位", "outlet"),
-            Column("项目数", "item_count", "count"),
-            Column("金额", "amount_yuan", "money", note="如：71.9万元；纯数字按万元计"),
-            Column("采购方式", "procurement", required=False,
-                   note="政府采购 / 自行采购；报告未写明则留空"),
-            Column("所属部分", "part"),
+            Column("项目数", "item_count", "count", required=False, note="报告未给出则留空"),
+            Column("金额", "amount_fen", "money", note="如：71.9万元；纯数字按万元计"),
+            Column("采购方式", "procurement", required=False, note="政府采购 / 自行采购；报告未写明则留空"),
+            Column("所属部分", "part", required=False),
             SOURCE,
+            QUOTE,
         ),
         key=("outlet",),
         note="宣传经费按承担单位",
@@ -135,7 +176,7 @@ SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec(
         "宣传项目",
         "media_items",
-        (Column("单位", "outlet"), Column("项目名称", "title"), SOURCE),
+        (Column("单位", "outlet"), Column("项目名称", "title"), SOURCE, QUOTE),
         key=("outlet", "title"),
         note="每个宣传项目一行",
     ),
@@ -148,9 +189,10 @@ SHEETS: tuple[SheetSpec, ...] = (
             Column("单位", "unit"),
             Column("名次", "rank_number", "rank", required=False, note="数字；报告只写“前列”等则留空"),
             Column("名次表述", "rank_text", required=False, note="报告原话，如：列全省第三、前列"),
-            Column("范围", "scope", required=False, note="全省 / 全国"),
+            Column("范围", "scope", required=False, note="全省 / 全国 / 全市"),
             Column("备注", "note", required=False),
             SOURCE,
+            QUOTE,
         ),
         key=("indicator",),
     ),
@@ -163,6 +205,7 @@ SHEETS: tuple[SheetSpec, ...] = (
             Column("数值", "value", "count"),
             Column("单位", "unit"),
             SOURCE,
+            QUOTE,
         ),
         key=("indicator", "component"),
         note="指标的分项，如星级构成；合计应等于“排名与成果”中的数值",
@@ -214,4 +257,3 @@ SHEETS_BY_TABLE = {s.table: s for s in SHEETS}
 
 #: Stated-total checks the library knows how to compute (核对项 vocabulary).
 STATED_CHECKS = tuple(StatedCheck)
-

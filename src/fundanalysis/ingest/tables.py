@@ -23,6 +23,7 @@ from fundanalysis.ingest.specs import (
     PROCUREMENT_METHODS,
     SHEETS,
     SHEETS_BY_TABLE,
+    SPENT_WORDS,
     STATED_CHECKS,
     Column,
     SheetSpec,
@@ -30,6 +31,7 @@ from fundanalysis.ingest.specs import (
 from fundanalysis.storage.rawsheet import NumberFormat, RawSheet
 
 ROW = "_row"
+MONEY_KINDS = ("money", "signed_money")
 
 
 @dataclass
@@ -149,7 +151,7 @@ def _match_headers(spec: SheetSpec, header: list[Any], bad: Complain
                 f"(also column {_col_letter(found[col.field])})")
         else:
             found[col.field] = i
-            unit = clean.header_unit(h) if col.kind == "money" else None
+            unit = clean.header_unit(h) if col.kind in MONEY_KINDS else None
             if unit is not None and unit not in clean.MONEY_UNITS:
                 bad(1, _col_letter(i), h, f"unknown money unit {unit!r} in the header "
                     "(use 元, 万元 or 亿元, or no unit: bare numbers are read in 万元)")
@@ -218,7 +220,7 @@ def _money_formats(spec: SheetSpec, raw: RawSheet, found: dict[str, int]
     for ref, fmt in raw.cell_formats.items():
         r, c = _cell_ref_to_rc(ref)
         f = _field_at(spec, found, c)
-        if f is not None and spec.column(f).kind == "money":
+        if f is not None and spec.column(f).kind in MONEY_KINDS:
             out[(r, f)] = fmt
     return out
 
@@ -365,10 +367,11 @@ def _parse_column(spec: SheetSpec, raw: RawSheet, cells: SheetCells, fieldname: 
         problems.append(Problem(raw.file, raw.name, int(rows.loc[i]), col.header,
                                 values.loc[i], reason, raw.row_kind))
 
-    if col.kind == "money":
+    if col.kind in MONEY_KINDS:
         formats = {i: cells.formats[(int(r), fieldname)] for i, r in rows.items()
                    if (int(r), fieldname) in cells.formats}
-        return _parse_money_column(values, col.required, cells.units.get(fieldname), bad, formats)
+        return _parse_money_column(values, col.required, cells.units.get(fieldname), bad, formats,
+                                   signed=col.kind == "signed_money")
     if col.kind == "text":
         return _parse_text_column(values, fieldname, col.required, bad)
     parser = {"count": clean.parse_count, "year": clean.parse_year, "rank": clean.parse_rank,
@@ -393,14 +396,14 @@ def _parse_column(spec: SheetSpec, raw: RawSheet, cells: SheetCells, fieldname: 
 
 def _parse_money_column(values: pd.Series, required: bool, unit: str | None,
                         bad: Callable[[Any, str], None],
-                        formats: dict[Any, NumberFormat] | None = None) -> pd.Series:
-    """Amounts to integer 元; bare numbers in the header's unit, else the default unit.
+                        formats: dict[Any, NumberFormat] | None = None, signed: bool = False) -> pd.Series:
+    """Amounts to integer 分; bare numbers in the header's unit, else the default unit.
 
     A number cell whose Excel format shows a unit (``#,##0"元"``, ``¥#,##0``) is read in that
     unit, since that is what the user sees; a format that scales the number or shows a
     percentage or an unknown unit is refused, as is a format unit that contradicts the header.
     """
-    yuan, err = clean.parse_money_series(values, unit or DEFAULT_MONEY_UNIT)
+    yuan, err = clean.parse_money_series(values, unit or DEFAULT_MONEY_UNIT, signed)
     for i, fmt in (formats or {}).items():
         if fmt.problem is not None:
             yuan.loc[i], err.loc[i] = pd.NA, (
@@ -413,7 +416,7 @@ def _parse_money_column(values: pd.Series, required: bool, unit: str | None,
                 f"says {unit}; make them agree")
         elif fmt.unit is not None:
             try:
-                yuan.loc[i], err.loc[i] = clean.parse_money(values.loc[i], fmt.unit), pd.NA
+                yuan.loc[i], err.loc[i] = clean.parse_money(values.loc[i], fmt.unit, signed), pd.NA
             except clean.CleanError as exc:
                 yuan.loc[i], err.loc[i] = pd.NA, str(exc)
     for i in err[err.notna()].index:
@@ -422,10 +425,13 @@ def _parse_money_column(values: pd.Series, required: bool, unit: str | None,
         blank = yuan.isna() & err.isna()
         for i in blank[blank].index:
             bad(i, "amount is empty")
-    total = int(yuan.sum()) if len(yuan) else 0
-    if total > config.MAX_COLUMN_TOTAL_YUAN:
-        bad(yuan.index[-1], f"the amounts of this column add up to {total:,} 元, more than the limit of "
-            f"{config.MAX_COLUMN_TOTAL_YUAN:,} 元 for one column; check the units (元 or 万元?)")
+    # In float first: 2 million rows at the single-amount limit would wrap an int64 sum in 分.
+    rough = float(yuan.abs().astype("float64").sum()) if len(yuan) else 0.0
+    total = int(rough) if rough > config.MAX_COLUMN_TOTAL_YUAN * 100 else (
+        int(yuan.abs().sum()) if len(yuan) else 0)
+    if total > config.MAX_COLUMN_TOTAL_YUAN * 100:
+        bad(yuan.index[-1], f"the amounts of this column add up to {total // 100:,} 元, more than the limit "
+            f"of {config.MAX_COLUMN_TOTAL_YUAN:,} 元 for one column; check the units (元 or 万元?)")
     return yuan
 
 
@@ -557,11 +563,6 @@ def build_tables(sheets: Mapping[str, RawSheet], year: int) -> Parsed:
         frame = parse_sheet(spec, raw, problems, notes)
         if frame is not None:
             parsed[spec.table] = frame
-    cats, awards = SHEETS_BY_TABLE["award_categories"].name, SHEETS_BY_TABLE["awards"].name
-    if "award_categories" not in parsed and "awards" not in parsed and not any(
-            p.sheet in (cats, awards) for p in problems):
-        problems.append(Problem(main_file, cats, None, None, None,
-                                f"missing sheet {cats!r} (or {awards!r} with one row per recipient)"))
     _cross_checks(parsed, sheets, year, problems)
     if problems:
         order = {s.name: i for i, s in enumerate(SHEETS)}
@@ -619,8 +620,11 @@ def _cross_checks(parsed: dict[str, pd.DataFrame], sheets: Mapping[str, RawSheet
                 + _closest(str(v), list(allowed)))
 
     in_parts = f"part (see sheet {SHEETS_BY_TABLE['parts'].name})"
-    for table in ("award_categories", "awards", "media_outlets", "stated_totals"):
+    for table in ("award_categories", "awards", "media_outlets", "lines", "stated_totals"):
         check_vocab(table, "part", parts, in_parts)
+    for table in ("fund", "parts"):
+        check_vocab(table, "spent_word", SPENT_WORDS, "word for what was executed (执行口径)")
+        _phase_problems(parsed, table, add)
     check_vocab("award_categories", "level", LEVELS, "level")
     check_vocab("awards", "level", LEVELS, "level")
     check_vocab("media_outlets", "procurement", PROCUREMENT_METHODS, "procurement method")
@@ -635,6 +639,11 @@ def _cross_checks(parsed: dict[str, pd.DataFrame], sheets: Mapping[str, RawSheet
     if "awards" in parsed and "award_categories" in parsed:
         check_vocab("awards", "category", set(parsed["award_categories"]["category"].dropna()),
                     f"category (see sheet {SHEETS_BY_TABLE['award_categories'].name})")
+    if "peer_values" in parsed and len(parsed["peer_values"]) and "fund" in parsed and \
+            parsed["fund"]["city"].isna().all():
+        _, raw, fund = _loc(parsed, sheets, "fund")
+        add("fund", fund.index[0], "city", None, f"the city is needed to rank it among the cities of sheet "
+            f"{SHEETS_BY_TABLE['peer_values'].name}")
     if "stated_totals" in parsed:
         for i, v in parsed["stated_totals"]["stated_raw"].items():
             if pd.notna(v):
@@ -646,13 +655,26 @@ def _cross_checks(parsed: dict[str, pd.DataFrame], sheets: Mapping[str, RawSheet
         df = parsed["award_categories"]
         # a category whose recipients are listed in 获奖企业 may leave its figures blank here
         listed = set(parsed["awards"]["category"].dropna()) if "awards" in parsed else set()
-        for f_ in ("recipients", "amount_yuan"):
+        for f_ in ("amount_fen",):  # a count may be missing (未注明); the money may not
             for i in df.index[df[f_].isna() & ~df["category"].isin(listed)]:
                 _, raw, _ = _loc(parsed, sheets, "award_categories")
                 if not any(p.sheet == raw.name and p.row == int(df.loc[i, ROW]) for p in problems):
                     add("award_categories", i, f_, None,
                         "value is empty (give it here, or list recipients in sheet "
                         f"{SHEETS_BY_TABLE['awards'].name})")
+
+
+def _phase_problems(parsed: dict[str, pd.DataFrame], table: str, add: Callable[..., None]) -> None:
+    """A budget given both as 预算金额 (no phase) and by phases is ambiguous: refuse it."""
+    df = parsed.get(table)
+    if df is None or "budget_fen" not in df:
+        return
+    phased = df[["initial_fen", "annual_fen"]].notna().any(axis=1) if "annual_fen" in df else None
+    if phased is None:
+        return
+    for i in df.index[df["budget_fen"].notna() & phased]:
+        add(table, i, "budget_fen", None, "give either 预算金额 (when the report names no budget phase) or "
+            "the phases (年初预算数, 调整数, 全年预算数), not both")
 
 
 def _closest(value: str, allowed: list[str]) -> str:
@@ -685,9 +707,9 @@ def _finish(parsed: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         derived = categories_from_recipients(tables["awards"])
         if "award_categories" in tables:
             meta = tables["award_categories"]
-            stated = meta[["category", "recipients", "amount_yuan"]].rename(
-                columns={"recipients": "stated_recipients", "amount_yuan": "stated_amount_yuan"})
-            merged = derived.merge(meta.drop(columns=["recipients", "amount_yuan"]),
+            stated = meta[["category", "recipients", "amount_fen"]].rename(
+                columns={"recipients": "stated_recipients", "amount_fen": "stated_amount_fen"})
+            merged = derived.merge(meta.drop(columns=["recipients", "amount_fen"]),
                                    on="category", how="left", suffixes=("", "_meta"))
             for c in ("level", "part"):
                 if f"{c}_meta" in merged:
@@ -704,17 +726,19 @@ def _finish(parsed: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
             tables["award_categories"] = derived
     cats = tables.get("award_categories")
     if cats is not None:
-        for c in ("level", "recipient_desc", "part", "source", "input_ref"):
+        for c in ("level", "recipient_desc", "part", "source", "quote", "input_ref"):
             if c not in cats:
                 cats[c] = pd.Series(pd.NA, index=cats.index, dtype="string")
-        for c in ("stated_recipients", "stated_amount_yuan"):
+        for c in ("stated_recipients", "stated_amount_fen"):
             if c not in cats:
                 cats[c] = pd.Series(pd.NA, index=cats.index, dtype="Int64")
-        cols = ["category", "recipients", "amount_yuan", "level", "recipient_desc", "part",
-                "stated_recipients", "stated_amount_yuan", "source", "input_ref"]
+        cols = ["category", "recipients", "amount_fen", "level", "recipient_desc", "part",
+                "stated_recipients", "stated_amount_fen", "source", "quote", "input_ref"]
         tables["award_categories"] = cats[cols].astype(
-            {"recipients": "Int64", "amount_yuan": "Int64", "stated_recipients": "Int64",
-             "stated_amount_yuan": "Int64"})
+            {"recipients": "Int64", "amount_fen": "Int64", "stated_recipients": "Int64",
+             "stated_amount_fen": "Int64"})
+    if "parts" not in tables:
+        tables["parts"] = _parts_from_references(tables)
     if "stated_totals" in tables:
         st = tables["stated_totals"]
         parsed_vals = [clean.parse_stated(v) if pd.notna(v) else (None, None)
@@ -733,19 +757,36 @@ def _finish(parsed: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return tables
 
 
+def _parts_from_references(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Without a 资金组成 sheet, the parts are the names the spending rows give (no department, no
+    budget of their own); a fund whose rows name no part has none."""
+    seen: dict[str, None] = {}  # first-seen order, each name once
+    for t in ("lines", "award_categories", "awards", "media_outlets"):
+        df = tables.get(t)
+        if df is not None and "part" in df:
+            seen.update(dict.fromkeys(df["part"].dropna().astype(str)))
+    names = list(seen)
+    spec = SHEETS_BY_TABLE["parts"]
+    kinds = {c.field: ("Int64" if c.kind in MONEY_KINDS else "string") for c in spec.columns}
+    out = pd.DataFrame({f: pd.Series([pd.NA] * len(names), dtype=k) for f, k in kinds.items()})
+    out["part"] = pd.array(names, dtype="string")
+    out["input_ref"] = pd.Series([pd.NA] * len(names), dtype="string")
+    return out
+
+
 def categories_from_recipients(awards: pd.DataFrame) -> pd.DataFrame:
     """Reduce one-row-per-recipient awards to one row per category.
 
     >>> df = pd.DataFrame({"recipient": ["甲", "乙"], "category": ["平台", "平台"],
-    ...                    "amount_yuan": [250000, 250000]})
-    >>> categories_from_recipients(df)[["category", "recipients", "amount_yuan"]].values.tolist()
-    [['平台', 2, 500000]]
+    ...                    "amount_fen": [25000000, 25000000]})
+    >>> categories_from_recipients(df)[["category", "recipients", "amount_fen"]].values.tolist()
+    [['平台', 2, 50000000]]
     """
-    df = awards.assign(amount_yuan=awards["amount_yuan"].astype("int64"))
+    df = awards.assign(amount_fen=awards["amount_fen"].astype("int64"))
     agg: dict[str, Any] = {"recipients": ("recipient", "nunique"),
-                           "amount_yuan": ("amount_yuan", "sum")}
+                           "amount_fen": ("amount_fen", "sum")}
     for c in ("level", "part", "source"):
         if c in df:
             agg[c] = (c, "first")
     out = df.groupby("category", sort=False, as_index=False).agg(**agg)
-    return out.astype({"recipients": "Int64", "amount_yuan": "Int64"})
+    return out.astype({"recipients": "Int64", "amount_fen": "Int64"})

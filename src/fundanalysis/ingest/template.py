@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -11,10 +12,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from fundanalysis.ingest.specs import (
-    DEFAULT_AWARD_CATEGORIES,
     LEVELS,
     PROCUREMENT_METHODS,
     SHEETS,
+    SPENT_WORDS,
     STATED_CHECKS,
 )
 
@@ -29,14 +30,33 @@ def _list_validation(values: Sequence[str], prompt: str) -> DataValidation:
     return dv
 
 
-def build_template(year: int, categories: Sequence[str] = DEFAULT_AWARD_CATEGORIES) -> Workbook:
+def previous_categories(data_dir: Path, fund: str, year: int) -> list[str]:
+    """The award categories of a fund's latest year before ``year`` that can be read, if any:
+    a fund's category scheme carries over; another fund's never does."""
+    from fundanalysis.ingest.load import load_tables
+    from fundanalysis.storage import catalog
+
+    for y in sorted((y for y in catalog.list_years(data_dir, fund) if y < year), reverse=True):
+        try:
+            cats = load_tables(data_dir, y, fund).get("award_categories")
+        except Exception:  # an unreadable earlier year offers no categories
+            continue
+        if cats is not None and len(cats):
+            return [str(c) for c in cats["category"].dropna()]
+    return []
+
+
+def build_template(year: int, categories: Sequence[str] = ()) -> Workbook:
     """A workbook with every input sheet, a note on each header and dropdowns where a
-    column takes a fixed vocabulary (categories, level, procurement method, checks)."""
+    column takes a fixed vocabulary (level, procurement method, 执行口径, checks; award
+    categories when ``categories`` are given, e.g. the fund's previous year's)."""
     wb = Workbook()
     wb.remove(wb.active)
     dropdowns = {
-        ("award_categories", "category"): (list(categories), "奖励类别"),
-        ("awards", "category"): (list(categories), "奖励类别"),
+        **({("award_categories", "category"): (list(categories), "奖励类别（上一年度的类别）"),
+            ("awards", "category"): (list(categories), "奖励类别（上一年度的类别）")} if categories else {}),
+        ("fund", "spent_word"): (list(SPENT_WORDS), "报告用词"),
+        ("parts", "spent_word"): (list(SPENT_WORDS), "报告用词"),
         ("award_categories", "level"): (list(LEVELS), "级别"),
         ("awards", "level"): (list(LEVELS), "级别"),
         ("media_outlets", "procurement"): (list(PROCUREMENT_METHODS), "采购方式；报告未写明则留空"),

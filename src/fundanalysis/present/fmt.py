@@ -1,7 +1,8 @@
 """The one formatting module: amounts, percentages, counts and ranks as every page, table,
 sentence and chart shows them.
 
-Money arrives as integer 元 and is shown in 万元 with at most two decimals; percentages are
+Money arrives as integer 分 and is shown in 万元 with at most two decimals (or in exact 元 where
+万元 would round it); percentages are
 rounded half up (四舍五入) from the exact value, so a chart label, a table cell and a sentence
 showing the same figure always agree.
 """
@@ -22,30 +23,50 @@ def _missing(x: Any) -> bool:
     return x is None or (not isinstance(x, str | Fraction) and pd.isna(x))
 
 
-def wan(yuan: Any, suffix: str = "", decimals: int = 2) -> str:
-    """Integer 元 as 万元 with at most ``decimals`` decimals, rounded half up; "—" when missing.
+def wan(fen: Any, suffix: str = "", decimals: int = 2) -> str:
+    """Integer 分 as 万元 with at most ``decimals`` decimals, rounded half up; "—" when missing.
 
-    >>> wan(719000), wan(10_000_000, "万元"), wan(8_687_000, " 万元"), wan(None)
+    >>> wan(71_900_000), wan(1_000_000_000, "万元"), wan(868_700_000, " 万元"), wan(None)
     ('71.9', '1,000万元', '868.7 万元', '—')
     """
-    if _missing(yuan):
+    if _missing(fen):
         return MISSING
-    q = Decimal(int(yuan)).scaleb(-4).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+    q = Decimal(int(fen)).scaleb(-6).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
     text = f"{q:,.{decimals}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text + suffix
 
 
-def signed_wan(yuan: Any) -> str:
+def yuan(fen: Any, suffix: str = "") -> str:
+    """Integer 分 as exact 元 with two decimals, for amounts that 万元 would round.
+
+    >>> yuan(140_920_540, "元"), yuan(None)
+    ('1,409,205.40元', '—')
+    """
+    if _missing(fen):
+        return MISSING
+    return f"{Decimal(int(fen)).scaleb(-2):,.2f}{suffix}"
+
+
+def needs_yuan(amounts: Any) -> bool:
+    """True if showing these amounts in 万元 (two decimals) would round any of them: use 元.
+
+    >>> needs_yuan([71_900_000, 1_000_000]), needs_yuan([140_920_540])
+    (False, True)
+    """
+    return any(int(a) % 10_000 for a in amounts if not _missing(a))
+
+
+def signed_wan(fen: Any) -> str:
     """A change of money in 万元 with its sign: ``+61.3`` or ``−5``.
 
-    >>> signed_wan(613_000), signed_wan(-50_000)
+    >>> signed_wan(61_300_000), signed_wan(-5_000_000)
     ('+61.3', '−5')
     """
-    if _missing(yuan):
+    if _missing(fen):
         return MISSING
-    return ("+" if int(yuan) >= 0 else "−") + wan(abs(int(yuan)))
+    return ("+" if int(fen) >= 0 else "−") + wan(abs(int(fen)))
 
 
 def _exact(x: Any) -> Decimal:
@@ -70,7 +91,7 @@ def pct(x: Any, places: int = 2) -> str:
 def pct_of(num: Any, den: Any, places: int = 2) -> str:
     """The exact percentage ``num ÷ den`` of two integers; "—" when the base is 0 or missing.
 
-    >>> pct_of(8_687_000, 10_000_000), pct_of(1, 80, 1), pct_of(1, 0)
+    >>> pct_of(868_700_000, 1_000_000_000), pct_of(1, 80, 1), pct_of(1, 0)
     ('86.87%', '1.3%', '—')
     """
     if _missing(num) or _missing(den) or not int(den):

@@ -17,29 +17,51 @@ W = " 万元"  # amounts in sentences: "868.7 万元"
 
 
 def utilisation(year: int, u: pd.DataFrame) -> str:
-    """Budget, spent, rate and balance of the fund, and whether parts have budgets."""
+    """Budget, executed amount, rate and balance of the fund, naming which figures they are, and
+    whether parts have budgets."""
     o = u.iloc[0]
-    phase = o["budget_phase"] or words.NOT_STATED
-    text = (f"{year} 年专项资金总额 {fmt.wan(o['budget_yuan'], W)}，已使用 "
-            f"{fmt.wan(o['spent_yuan'], W)}，执行率 {fmt.pct(o['utilisation'])}，结余 "
-            f"{fmt.wan(o['unspent_yuan'], W)}。预算口径：{phase}。")
-    if len(u) == 1:
+    budget = words.budget_label(o["budget_basis"])
+    word = words.spent_word(o["spent_word"])
+    if pd.isna(o["budget_fen"]):
+        text = f"{year} 年报告未给出预算"
+    else:
+        text = f"{year} 年{budget} {fmt.wan(o['budget_fen'], W)}"
+    if pd.isna(o["spent_fen"]):
+        text += f"；报告未给出已{word}的金额，因此不计算执行率和结余。"
+    else:
+        text += f"，已{word} {fmt.wan(o['spent_fen'], W)}（{words.SPENT_BASIS[o['spent_basis']]}）"
+        if not pd.isna(o["budget_fen"]):
+            text += f"，执行率 {fmt.pct(o['utilisation'])}"
+            text += "，超出预算" if o["over_budget"] else f"，结余 {fmt.wan(o['unspent_fen'], W)}"
+        text += "。"
+    if not pd.isna(o["budget_fen"]):
+        phase = o["budget_phase"] or words.BUDGET_BASIS_NOTE.get(o["budget_basis"], words.NOT_STATED)
+        text += f"预算口径：{phase}。"
+    if not pd.isna(o["utilisation_initial"]):
+        text += (f"按年初预算数 {fmt.wan(o['initial_fen'], W)} 计，执行率 "
+                 f"{fmt.pct(o['utilisation_initial'])}。")
+    if not pd.isna(o["received_fen"]):
+        text += f"到位资金 {fmt.wan(o['received_fen'], W)}"
+        text += (f"，到位率 {fmt.pct(o['receipt_rate'])}（到位资金 ÷ {budget}）。"
+                 if not pd.isna(o["receipt_rate"]) else "。")
+    if len(u) == 1 and not pd.isna(o["spent_fen"]) and not pd.isna(o["budget_fen"]):
         text += "报告未给出各部分单独的预算，因此只计算整体执行率。"
     return text
 
 
-def spending_by_part(p: pd.DataFrame) -> str:
+def spending_by_part(p: pd.DataFrame, word: str) -> str:
     """How many parts, and the largest with its department and share."""
-    top = p.sort_values("spent_yuan", ascending=False).iloc[0]
-    return (f"资金分为 {len(p)} 个部分；{words.part_name(top['part'])}（{fmt.text(top['department'])}负责）"
-            f"使用 {fmt.wan(top['spent_yuan'], W)}，占已使用资金的 {fmt.pct(top['share'], 1)}。")
+    top = p.sort_values("spent_fen", ascending=False).iloc[0]
+    dept = "" if pd.isna(top["department"]) else f"（{top['department']}负责）"
+    return (f"资金分为 {len(p)} 个部分；{words.part_name(top['part'])}{dept}"
+            f"{word} {fmt.wan(top['spent_fen'], W)}，占已{word}资金的 {fmt.pct(top['share'], 1)}。")
 
 
 def year_over_year(year: int, this: pd.Series) -> str:
     """The change from the previous year, or that this is the first year."""
-    if pd.notna(this["spent_yuan_change"]):
-        sign = "增加" if this["spent_yuan_change"] >= 0 else "减少"
-        return (f"与上一年度相比，使用资金{sign} {fmt.wan(abs(int(this['spent_yuan_change'])), W)}，"
+    if pd.notna(this["spent_fen_change"]):
+        sign = "增加" if this["spent_fen_change"] >= 0 else "减少"
+        return (f"与上一年度相比，使用资金{sign} {fmt.wan(abs(int(this['spent_fen_change'])), W)}，"
                 f"执行率变化 {fmt.points(this['utilisation_change'])} 个百分点。")
     return f"{year} 年是数据中最早的年度；下表列出之后各年度。"
 
@@ -58,39 +80,46 @@ def reconciliation(rec: pd.DataFrame, counts: dict[str, int]) -> str:
 def award_categories(c: pd.DataFrame) -> str:
     """Categories, recipients and money; the largest category."""
     top = c.iloc[0]
-    total = sum(int(a) for a in c["amount_yuan"])
-    n = sum(int(r) for r in c["recipients"])
-    return (f"{len(c)} 类奖励共 {n} 家单位、{fmt.wan(total, W)}；金额最大的是“{top['category']}”，"
-            f"{int(top['recipients'])} 家获得 {fmt.wan(top['amount_yuan'], W)}，占 {fmt.pct(top['share'], 1)}。")
+    total = sum(int(a) for a in c["amount_fen"])
+    counted = c["recipients"].notna().all()
+    who = f"共 {sum(int(r) for r in c['recipients'])} 家单位、" if counted else "共"
+    got = f"{int(top['recipients'])} 家获得" if pd.notna(top["recipients"]) else "获得"
+    return (f"{len(c)} 类奖励{who}{fmt.wan(total, W)}；金额最大的是“{top['category']}”，"
+            f"{got} {fmt.wan(top['amount_fen'], W)}，占 {fmt.pct(top['share'], 1)}。")
 
 
 def award_average(c: pd.DataFrame) -> str:
     """The highest and lowest average award per recipient."""
-    hi = c.sort_values("avg_per_recipient_yuan", ascending=False).iloc[0]
-    lo = c.sort_values("avg_per_recipient_yuan").iloc[0]
-    return (f"平均每家奖励最高的是“{hi['category']}”（{fmt.wan(hi['avg_per_recipient_yuan'], W)}），"
-            f"最低的是“{lo['category']}”（{fmt.wan(lo['avg_per_recipient_yuan'], W)}）。")
+    c = c[c["avg_per_recipient_fen"].notna()]
+    if c.empty:
+        return "报告未给出获奖单位数，无法计算平均每家奖励金额。"
+    hi = c.sort_values("avg_per_recipient_fen", ascending=False).iloc[0]
+    lo = c.sort_values("avg_per_recipient_fen").iloc[0]
+    return (f"平均每家奖励最高的是“{hi['category']}”（{fmt.wan(hi['avg_per_recipient_fen'], W)}），"
+            f"最低的是“{lo['category']}”（{fmt.wan(lo['avg_per_recipient_fen'], W)}）。")
 
 
 def award_levels(lv: pd.DataFrame) -> str:
     """Categories, recipients and money per level of title."""
     return "按获奖称号的级别汇总：" + "；".join(
-        f"{words.label(r['level'], {})} {int(r['categories'])} 类、{int(r['recipients'])} 家、"
-        f"{fmt.wan(r['amount_yuan'], W)}" for _, r in lv.iterrows()) + "。"
+        f"{words.label(r['level'], {})} {int(r['categories'])} 类、"
+        + (f"{int(r['recipients'])} 家、" if pd.notna(r["recipients"]) else "")
+        + f"{fmt.wan(r['amount_fen'], W)}" for _, r in lv.iterrows()) + "。"
 
 
 def media_outlets(s: pd.DataFrame) -> str:
     """Publicity money, outlets and items; the largest outlet."""
-    total = sum(int(a) for a in s["amount_yuan"])
+    total = sum(int(a) for a in s["amount_fen"])
     top = s.iloc[0]
-    return (f"宣传经费 {fmt.wan(total, W)}，由 {len(s)} 家单位承担 {int(s['item_count'].sum())} 个项目；"
-            f"“{top['outlet']}”金额最大（{fmt.wan(top['amount_yuan'], W)}，{fmt.pct(top['share'], 1)}）。")
+    items = f" {int(s['item_count'].sum())} 个项目" if s["item_count"].notna().all() else "（项目数未注明）"
+    return (f"宣传经费 {fmt.wan(total, W)}，由 {len(s)} 家单位承担{items}；"
+            f"“{top['outlet']}”金额最大（{fmt.wan(top['amount_fen'], W)}，{fmt.pct(top['share'], 1)}）。")
 
 
 def media_concentration(c: dict[str, Any]) -> str:
     """Top-2 share and HHI with its band."""
     level = words.CONCENTRATION.get(c["level"], words.NOT_STATED)
-    return (f"前两家单位合计 {fmt.wan(c['top2_yuan'], W)}，占宣传经费的 {fmt.pct(c['top2_share'], 1)}；"
+    return (f"前两家单位合计 {fmt.wan(c['top2_fen'], W)}，占宣传经费的 {fmt.pct(c['top2_share'], 1)}；"
             f"赫芬达尔指数（HHI）为 {c['hhi']:,.0f}，按常用标准属{level}（>2500 为高度集中）。")
 
 
@@ -103,6 +132,30 @@ def procurement(p: pd.DataFrame) -> str:
     if unknown:
         msg += f"其中 {unknown} 家单位的采购方式报告未逐一注明，表中如实留空，不作推断。"
     return msg
+
+
+def spending_lines(lines: pd.DataFrame, word: str) -> str:
+    """How many lines, how many carried out, and their executed total."""
+    text = f"报告列出 {len(lines)} 项支出明细"
+    if lines["status"].notna().any():
+        counts = lines["status"].value_counts()
+        text += "（" + "，".join(f"{k} {int(v)} 项" for k, v in counts.items()) + "）"
+    done = lines["executed_fen"].dropna()
+    if len(done):
+        text += f"，已{word}合计 {fmt.wan(sum(int(v) for v in done), W)}"
+        if len(done) < len(lines):
+            text += f"（{len(lines) - len(done)} 项未给出执行数）"
+    return text + "。"
+
+
+def instalments(inst: pd.DataFrame, received: Any) -> str:
+    """How many instalments and their total, against 到位资金."""
+    total = sum(int(v) for v in inst["amount_fen"])
+    text = f"资金分 {len(inst)} 批到位，合计 {fmt.wan(total, W)}"
+    if received is not None and not pd.isna(received):
+        text += "，与报告所述到位资金一致" if int(received) == total else (
+            f"，而报告所述到位资金为 {fmt.wan(received, W)}；差异见核对表")
+    return text + "。"
 
 
 def media_items(listed: int, stated: int | None) -> str:

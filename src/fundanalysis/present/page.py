@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fundanalysis import __version__
-from fundanalysis.present import fmt
+from fundanalysis.present import fmt, words
 from fundanalysis.storage import fonts
 
 CSS = """
@@ -115,8 +115,14 @@ class SectionLink:
 def footer(summary: dict[str, Any]) -> str:
     """The footer of a year's pages: the source report and the tool's version."""
     src = summary.get("source_report") or ""
-    return (f"资料来源：{esc(src)}。金额以万元显示（计算使用整数“元”）。"
+    return (f"资料来源：{esc(src)}。金额以万元显示（计算精确到分）。"
             f"由 fundanalysis {esc(__version__)} 生成。")
+
+
+def _crumb(summary: dict[str, Any], up: str = "", here: str = "") -> str:
+    """The trail from every fund down to a year's page: ``up`` leads to the year's own folder."""
+    return (f'<a href="{up}../../index.html">全部专项资金</a> › <a href="{up}../index.html">'
+            f'{esc(summary["fund_name"])}</a> › ' + (here or f"{summary['year']} 年度"))
 
 
 def section_page(section: SectionLink, sections: Sequence[SectionLink], summary: dict[str, Any],
@@ -124,18 +130,25 @@ def section_page(section: SectionLink, sections: Sequence[SectionLink], summary:
     """Wrap a converted section in the site's page with navigation."""
     nav = [("目录", "index.html", False)] + [
         (s.title, f"{s.slug}.html", s.slug == section.slug) for s in sections]
-    crumb = f'<a href="../index.html">全部年度</a> › <a href="index.html">{summary["year"]} 年度</a>'
+    crumb = _crumb(summary, here=f'<a href="index.html">{summary["year"]} 年度</a>')
     return page(f"{summary['year']} 年度 {summary['fund_name']} · {section.title}", body,
                 crumb=crumb, nav=nav, footer=footer(summary))
 
 
 def key_figure_tiles(summary: dict[str, Any]) -> str:
-    """Budget, spent, rate, balance and projects as tiles."""
-    tiles = [("专项资金总额", fmt.wan(summary["budget_yuan"], " 万元")),
-             ("已使用", fmt.wan(summary["spent_yuan"], " 万元")),
-             ("执行率", fmt.pct(summary["utilisation"])),
-             ("结余", fmt.wan(summary["unspent_yuan"], " 万元")),
-             ("项目数", f"{summary['projects']} 个")]
+    """Budget, executed amount, rate, balance, receipts and projects as tiles, named as the data
+    names them (全年预算数 or 专项资金总额; 已使用 or 已安排)."""
+    word = words.spent_word(summary.get("spent_word"))
+    rate = fmt.pct(summary["utilisation"])
+    if summary.get("over_budget"):
+        rate += "（超出预算）"
+    tiles = [(words.budget_label(summary.get("budget_basis")), fmt.wan(summary["budget_fen"], " 万元")),
+             (f"已{word}", fmt.wan(summary["spent_fen"], " 万元") if summary["spent_fen"] is not None
+              else "报告未注明"),
+             ("执行率", rate), ("结余", fmt.wan(summary["unspent_fen"], " 万元"))]
+    if summary.get("received_fen") is not None:
+        tiles.append(("到位资金", fmt.wan(summary["received_fen"], " 万元")))
+    tiles.append(("项目数", f"{summary['projects']} 个" if summary.get("projects") is not None else words.NOT_STATED))
     return '<div class="fa-tiles">' + "".join(
         f'<div class="fa-tile"><div class="k">{esc(k)}</div><div class="v">{esc(v)}</div></div>'
         for k, v in tiles) + "</div>"
@@ -155,17 +168,45 @@ def year_index(summary: dict[str, Any], counts: dict[str, int], sections: Sequen
                 + "</ul>")
     nav = [("目录", "index.html", True)] + [(s.title, f"{s.slug}.html", False) for s in sections]
     return page(f"{summary['year']} 年度 {summary['fund_name']}", "\n".join(body),
-                crumb=f'<a href="../index.html">全部年度</a> › {esc(summary["issuer"])}',
-                nav=nav, footer=footer(summary))
+                crumb=_crumb(summary, here=esc(summary["issuer"])), nav=nav, footer=footer(summary))
 
 
-def site_index(years: Sequence[tuple[str, dict[str, Any]]]) -> str:
-    """The top-level page listing every published year: ``(folder name, summary)``, newest first."""
-    rows = [f'<tr><td><a href="{esc(name)}/index.html">{esc(name)} 年度</a></td>'
-            f"<td>{esc(s['fund_name'])}</td><td class=\"num\">{esc(fmt.wan(s['budget_yuan'], ' 万元'))}</td>"
-            f"<td class=\"num\">{esc(fmt.wan(s['spent_yuan'], ' 万元'))}</td>"
-            f"<td class=\"num\">{esc(fmt.pct(s['utilisation']))}</td></tr>" for name, s in years]
-    body = ('<table class="fa-index"><thead><tr><th>年度</th><th>专项资金</th><th>总额</th>'
-            "<th>已使用</th><th>执行率</th></tr></thead><tbody>" + "".join(rows)
-            + "</tbody></table>") if rows else "<p>尚未生成任何年度的报告。</p>"
+def _fen(yuan: Any) -> int | None:
+    """元 from a summary.json (a number with at most two decimals) as integer 分."""
+    from decimal import Decimal
+
+    return None if yuan is None else int(Decimal(str(yuan)) * 100)
+
+
+def _year_rows(entries: Sequence[tuple[str, dict[str, Any]]], href: str) -> str:
+    return "".join(
+        f'<tr><td><a href="{href}{esc(name)}/index.html">{esc(name)} 年度</a></td>'
+        f"<td>{esc(s['fund_name'])}</td>"
+        f"<td class=\"num\">{esc(fmt.wan(_fen(s['budget_yuan']), ' 万元'))}</td>"
+        f"<td class=\"num\">{esc(fmt.wan(_fen(s['spent_yuan']), ' 万元'))}</td>"
+        f"<td class=\"num\">{esc(fmt.pct(s['utilisation']))}</td></tr>" for name, s in entries)
+
+
+_YEARS_HEAD = ('<table class="fa-index"><thead><tr><th>年度</th><th>专项资金</th><th>预算</th>'
+               "<th>执行</th><th>执行率</th></tr></thead><tbody>")
+
+
+def fund_index(fund: str, entries: Sequence[tuple[str, dict[str, Any]]]) -> str:
+    """A fund's page listing its published years (``(year, summary.json)``, newest first)."""
+    name = entries[0][1]["fund_name"] if entries else fund
+    body = _YEARS_HEAD + _year_rows(entries, "") + "</tbody></table>"
+    return page(f"{name}", body, crumb='<a href="../index.html">全部专项资金</a>',
+                footer=f"由 fundanalysis {esc(__version__)} 生成。")
+
+
+def site_index(funds: Sequence[tuple[str, Sequence[tuple[str, dict[str, Any]]]]]) -> str:
+    """The top-level page listing every fund and its published years."""
+    if not funds:
+        body = "<p>尚未生成任何专项资金的报告。</p>"
+    else:
+        body = "".join(
+            f'<h2><a href="{esc(fund)}/index.html">{esc(entries[0][1]["fund_name"])}</a>'
+            f' <span class="fa-subtitle">{esc(entries[0][1]["issuer"])}</span></h2>'
+            + _YEARS_HEAD + _year_rows(entries, f"{fund}/") + "</tbody></table>"
+            for fund, entries in funds)
     return page("专项资金绩效评价报告", body, footer=f"由 fundanalysis {esc(__version__)} 生成。")

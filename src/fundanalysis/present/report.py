@@ -22,6 +22,7 @@ from fundanalysis.analysis.summary import summarise
 from fundanalysis.ingest.clean import is_text_rank
 from fundanalysis.ingest.load import load_tables
 from fundanalysis.present import fmt, narrative, words
+from fundanalysis.present.page import key_figure_tiles
 from fundanalysis.present.styled import styled_table
 from fundanalysis.storage import catalog, digests, files
 
@@ -29,16 +30,17 @@ CHART_DPI = 150
 
 
 @functools.lru_cache(maxsize=8)
-def _load_year(year: int, data: Path, stamp: tuple) -> tuple[dict[str, pd.DataFrame], dict[str, Any],
-                                                              list[dict[str, Any]]]:
-    """Tables and summary of a year plus the other years' summaries (cached per input state)."""
-    tables = load_tables(data, year)
+def _load_year(fund: str, year: int, data: Path, stamp: tuple) -> tuple[dict[str, pd.DataFrame],
+                                                                         dict[str, Any], list[dict[str, Any]]]:
+    """Tables and summary of a fund's year plus its other years' summaries (cached per input
+    state); years are compared within a fund only."""
+    tables = load_tables(data, year, fund)
     others = []
     for y, _digest in stamp:
         if y == year:
             continue
         try:
-            others.append(summarise(load_tables(data, y)))
+            others.append(summarise(load_tables(data, y, fund)))
         except Exception:  # a broken other year (bad input, damaged processed tables) does not
             continue  # stop this year's report; its own build reports it
     return tables, summarise(tables), others
@@ -60,6 +62,7 @@ class Report:
     data_dir: Path
     out_dir: Path
     tables: dict[str, pd.DataFrame]
+    fund_key: str
     summary: dict[str, Any]
     other_years: list[dict[str, Any]] = field(default_factory=list)
     charts_dir: Path | None = None
@@ -67,18 +70,19 @@ class Report:
 
     @classmethod
     def load(cls, year: int, data_dir: str | Path, out_dir: str | Path,
-             charts_dir: str | Path = "") -> Report:
-        """Load a year's tables (validated) and the summaries of other years for comparison.
+             charts_dir: str | Path = "", fund: str = "") -> Report:
+        """Load a fund's year (validated tables) and the summaries of its other years.
 
-        ``charts_dir``, if given, receives every chart shown as PNG, so a build renders each
-        chart once for both the HTML and the export (SVG and other resolutions: the
-        ``fundanalysis charts`` command).
+        ``fund`` may be empty when there is only one fund. ``charts_dir``, if given, receives
+        every chart shown as PNG, so a build renders each chart once for both the HTML and the
+        export (SVG and other resolutions: the ``fundanalysis charts`` command).
         """
         data = catalog.existing_dir(data_dir, "data_dir")
         out = Path(out_dir).expanduser().resolve()
-        tables, summary, others = _load_year(int(year), data, digests.data_digest(data))
+        key = catalog.resolve_fund(data, fund or None)
+        tables, summary, others = _load_year(key, int(year), data, digests.data_digest(data, key))
         charts = Path(charts_dir).expanduser().resolve() if str(charts_dir) else None
-        return cls(int(year), data, out, tables, summary, others, charts_dir=charts)
+        return cls(int(year), data, out, tables, key, summary, others, charts_dir=charts)
 
     # ------------------------------------------------------------ display helpers
 
@@ -118,34 +122,82 @@ class Report:
         self._show(f'<p class="fa-subtitle">{html.escape(str(f["issuer"]))} · {self.year} 年度 · '
                    f'{html.escape(str(f["fund_name"]))}</p>')
 
+    @property
+    def spent_word(self) -> str:
+        """The report's word for what was executed (使用, 安排 …), or 执行."""
+        return words.spent_word(self.summary.get("spent_word"))
+
     def key_figures(self) -> None:
-        """Budget, spent, utilisation, unspent and project count as tiles."""
-        s = self.summary
-        tiles = [("专项资金总额", fmt.wan(s["budget_yuan"], " 万元")), ("已使用", fmt.wan(s["spent_yuan"], " 万元")),
-                 ("执行率", fmt.pct(s["utilisation"])), ("结余", fmt.wan(s["unspent_yuan"], " 万元")),
-                 ("项目数", f"{s['projects']} 个")]
-        self._show('<div class="fa-tiles">' + "".join(
-            f'<div class="fa-tile"><div class="k">{html.escape(k)}</div>'
-            f'<div class="v">{html.escape(v)}</div></div>' for k, v in tiles) + "</div>")
+        """Budget, executed amount, rate, balance, receipts and projects as tiles."""
+        self._show(key_figure_tiles(self.summary))
 
     def utilisation(self) -> None:
-        """Utilisation overall and per part with its own budget."""
+        """Execution overall and per part with its own budget, naming the figures each rate uses."""
         u = metrics.utilisation(self.tables)
-        self._show(self._say(narrative.utilisation(self.year, u)), styled_table(u, {
-            "scope_name": ("范围", None), "budget_yuan": ("预算（万元）", _money),
-            "spent_yuan": ("已使用（万元）", _money), "unspent_yuan": ("结余（万元）", _money),
-            "utilisation": ("执行率", fmt.pct)}))
+        word = self.spent_word
+        shown = u.assign(basis=[words.BUDGET_BASIS_NOTE.get(b, words.NOT_STATED) if b is not None else "—"
+                                for b in u["budget_basis"]],
+                         spent_from=[words.SPENT_BASIS.get(b, "报告未注明") if b is not None else "报告未注明"
+                                     for b in u["spent_basis"]])
+        columns = {"scope_name": ("范围", None), "budget_fen": ("预算（万元）", _money), "basis": ("预算口径", None),
+                   "spent_fen": (f"已{word}（万元）", _money), "spent_from": (f"{word}数来源", None),
+                   "unspent_fen": ("结余（万元）", _money), "utilisation": ("执行率", fmt.pct)}
+        if u["utilisation_initial"].notna().any():
+            columns["utilisation_initial"] = ("执行率（按年初预算）", fmt.pct)
+        if u["receipt_rate"].notna().any():
+            columns["received_fen"] = ("到位资金（万元）", _money)
+            columns["receipt_rate"] = ("到位率", fmt.pct)
+        self._show(self._say(narrative.utilisation(self.year, u)), styled_table(
+            shown, columns, row_class=lambda r: "fail" if r["over_budget"] else ""))
         self._chart("utilisation")
 
     def spending_by_part(self) -> None:
         """Spending and projects by part and responsible department."""
         p = metrics.spending_by_part(self.tables)
-        self._show(self._say(narrative.spending_by_part(p)),
+        if p.empty or (len(p) == 1 and pd.isna(p["part"].iloc[0])):
+            self._show(self._say("报告未把资金分为若干部分。"))
+            return
+        word = self.spent_word
+        self._show(self._say(narrative.spending_by_part(p, word)),
                    styled_table(p.assign(part=p["part"].map(words.part_name)), {
                        "part": ("部分", None), "department": ("负责处室", None),
-                       "projects": ("项目数", fmt.count), "spent_yuan": ("使用资金（万元）", _money),
+                       "projects": ("项目数", fmt.count), "spent_fen": (f"{word}资金（万元）", _money),
                        "share": ("占比", _pct1)}))
         self._chart("by-part")
+
+    def spending_lines(self) -> None:
+        """The spending lines (tasks, projects): budget phases, executed amount and status."""
+        lines = self.tables.get("lines")
+        if lines is None or lines.empty:
+            self._show(self._say("报告未列出支出明细。"))
+            return
+        money = [c for c in ("initial_fen", "adjustment_fen", "annual_fen", "executed_fen")
+                 if lines[c].notna().any()]
+        in_yuan = fmt.needs_yuan(v for c in money for v in lines[c])
+        unit, show = ("元", lambda v: fmt.yuan(v)) if in_yuan else ("万元", _money)
+        names = {"initial_fen": "年初预算数", "adjustment_fen": "调整数", "annual_fen": "全年预算数",
+                 "executed_fen": f"已{self.spent_word}"}
+        columns: dict[str, tuple[str, Any]] = {"part": ("部分", None), "item": ("明细", None)}
+        if lines["quantity"].notna().any():
+            columns["quantity"] = ("数量", fmt.count)
+            columns["quantity_unit"] = ("单位", None)
+        columns.update({c: (f"{names[c]}（{unit}）", show) for c in money})
+        if lines["status"].notna().any():
+            columns["status"] = ("状态", None)
+        self._show(self._say(narrative.spending_lines(lines, self.spent_word)),
+                   styled_table(lines.assign(part=lines["part"].map(words.part_name)), columns))
+        self._chart("lines")
+
+    def instalments(self) -> None:
+        """Funds received in instalments, against 到位资金."""
+        inst = self.tables.get("instalments")
+        if inst is None or inst.empty:
+            self._show(self._say("报告未列出分批到位的资金。"))
+            return
+        in_yuan = fmt.needs_yuan(inst["amount_fen"])
+        unit, show = ("元", lambda v: fmt.yuan(v)) if in_yuan else ("万元", _money)
+        self._show(self._say(narrative.instalments(inst, self.fund.get("received_fen"))), styled_table(inst, {
+            "batch": ("批次", None), "date": ("日期", None), "amount_fen": (f"金额（{unit}）", show)}))
 
     def year_over_year(self) -> None:
         """Key figures against other years, when there are any."""
@@ -155,9 +207,9 @@ class Report:
         yoy = metrics.year_over_year([self.summary, *self.other_years])
         this = yoy[yoy["year"] == self.year].iloc[0]
         self._show(self._say(narrative.year_over_year(self.year, this)), styled_table(yoy, {
-            "year": ("年度", lambda v: str(int(v))), "budget_yuan": ("预算（万元）", _money),
-            "spent_yuan": ("已使用（万元）", _money),
-            "spent_yuan_change": ("使用资金变化（万元）", fmt.signed_wan),
+            "year": ("年度", lambda v: str(int(v))), "budget_fen": ("预算（万元）", _money),
+            "spent_fen": ("已使用（万元）", _money),
+            "spent_fen_change": ("使用资金变化（万元）", fmt.signed_wan),
             "utilisation": ("执行率", fmt.pct), "utilisation_change": ("执行率变化（百分点）", fmt.points),
             "projects": ("项目数", fmt.count)}))
 
@@ -165,22 +217,34 @@ class Report:
         """Every stated total against the sum of its parts, failures flagged."""
         rec = reconcile_totals(self.tables)
 
+        def money(r: pd.Series) -> bool:
+            return r["unit"] == "元" and not any(isinstance(r[c], str) for c in ("stated", "computed"))
+
+        # money rows in 万元, unless that would round one of their amounts (then exact 元)
+        exact = [money(r) and fmt.needs_yuan([r["stated"], r["computed"], r["difference"]])
+                 for _, r in rec.iterrows()]
+        units = ["元" if e else "万元" if u == "元" else u for e, u in zip(exact, rec["unit"], strict=True)]
+
         def val(v: Any, unit: str) -> str:
             if v is None or (not isinstance(v, str) and pd.isna(v)):
                 return fmt.MISSING
-            return fmt.wan(v, " 万元") if unit == "元" and not isinstance(v, str) else str(v)
+            if isinstance(v, str):
+                return v
+            return {"元": fmt.yuan, "万元": fmt.wan}.get(unit, str)(v)
 
+        sources = metrics.spending_sources(self.tables)
         shown = rec.assign(
-            description=[words.describe_check(r["rule"], r["part"], r["subject"], r["computed"])
+            description=[words.describe_check(r["rule"], r["part"], r["subject"], r["computed"], sources)
                          for _, r in rec.iterrows()],
-            stated_s=[val(v, u) for v, u in zip(rec["stated"], rec["unit"], strict=True)],
-            computed_s=[val(v, u) for v, u in zip(rec["computed"], rec["unit"], strict=True)],
-            diff_s=[val(v, u) for v, u in zip(rec["difference"], rec["unit"], strict=True)],
-            ok_s=[words.CHECK_RESULT[o if isinstance(o, bool) else None] for o in rec["ok"]])
+            stated_s=[val(v, u) for v, u in zip(rec["stated"], units, strict=True)],
+            computed_s=[val(v, u) for v, u in zip(rec["computed"], units, strict=True)],
+            diff_s=[val(v, u) for v, u in zip(rec["difference"], units, strict=True)],
+            ok_s=[words.CHECK_RESULT[o if isinstance(o, bool) else None] for o in rec["ok"]],
+            unit_s=units)
         self._show(self._say(narrative.reconciliation(rec, check_counts(rec))), styled_table(
             shown, {"check": ("核对项", None), "description": ("口径", None),
                     "stated_s": ("报告数", None), "computed_s": ("计算数", None),
-                    "diff_s": ("差额", None), "unit": ("单位", None), "ok_s": ("结果", None)},
+                    "diff_s": ("差额", None), "unit_s": ("单位", None), "ok_s": ("结果", None)},
             row_class=lambda r: {False: "fail", None: "na"}.get(
                 r["ok"] if isinstance(r["ok"], bool) else None, "ok")))
 
@@ -189,8 +253,8 @@ class Report:
         c = metrics.category_totals(self.tables["award_categories"])
         self._show(self._say(narrative.award_categories(c)), styled_table(c, {
             "category": ("类别", None), "level": ("级别", None), "recipients": ("获奖单位数", fmt.count),
-            "amount_yuan": ("奖励金额（万元）", _money), "share": ("占比", _pct1),
-            "avg_per_recipient_yuan": ("平均每家（万元）", _money)}))
+            "amount_fen": ("奖励金额（万元）", _money), "share": ("占比", _pct1),
+            "avg_per_recipient_fen": ("平均每家（万元）", _money)}))
         self._chart("award-amount")
 
     def award_average(self) -> None:
@@ -205,7 +269,7 @@ class Report:
         self._show(self._say(narrative.award_levels(lv)),
                    styled_table(lv.assign(level=lv["level"].map(lambda v: words.label(v, {}))), {
                        "level": ("级别", None), "categories": ("类别数", fmt.count),
-                       "recipients": ("获奖单位数", fmt.count), "amount_yuan": ("奖励金额（万元）", _money)}))
+                       "recipients": ("获奖单位数", fmt.count), "amount_fen": ("奖励金额（万元）", _money)}))
 
     def _media(self) -> pd.DataFrame | None:
         m = self.tables.get("media_outlets")
@@ -221,8 +285,8 @@ class Report:
             return
         s = metrics.media_shares(m)
         self._show(self._say(narrative.media_outlets(s)), styled_table(s, {
-            "outlet": ("单位", None), "item_count": ("项目数", fmt.count), "amount_yuan": ("金额（万元）", _money),
-            "share": ("占比", _pct1), "avg_per_item_yuan": ("平均每项（万元）", _money),
+            "outlet": ("单位", None), "item_count": ("项目数", fmt.count), "amount_fen": ("金额（万元）", _money),
+            "share": ("占比", _pct1), "avg_per_item_fen": ("平均每项（万元）", _money),
             "procurement": ("采购方式", lambda v: words.label(v, {}))}))
         self._chart("media-amount")
 
@@ -244,7 +308,7 @@ class Report:
             p.assign(method=p["method"].map(lambda v: words.label(v, {}))), {
                 "method": ("采购方式", None), "outlets_stated": ("报告所述家数", fmt.count),
                 "outlets_known": ("逐单位注明的家数", fmt.count),
-                "amount_known_yuan": ("对应金额（万元）", _money)}))
+                "amount_known_fen": ("对应金额（万元）", _money)}))
 
     def media_items(self) -> None:
         """The list of item titles, by outlet."""
@@ -253,7 +317,7 @@ class Report:
             self._show(self._say("报告未列出宣传项目名称。"))
             return
         m = self.tables.get("media_outlets")
-        stated = int(m["item_count"].sum()) if m is not None else None
+        stated = int(m["item_count"].sum()) if m is not None and m["item_count"].notna().all() else None
         self._show(self._say(narrative.media_items(len(items), stated)), styled_table(
             items.assign(n=range(1, len(items) + 1)),
             {"n": ("序号", lambda v: str(int(v))), "outlet": ("单位", None), "title": ("项目名称", None)}))

@@ -27,7 +27,7 @@ def styled_table(df: pd.DataFrame, columns: Columns,
     is numeric and right-aligned; ``row_class`` gives each row a class (``fail``, ``na``) put
     on its cells.
 
-    >>> html = styled_table(pd.DataFrame({"n": ["<b>甲</b>"], "v": [719000]}),
+    >>> html = styled_table(pd.DataFrame({"n": ["<b>甲</b>"], "v": [71_900_000]}),
     ...                     {"n": ("名称", None), "v": ("金额（万元）", fmt.wan)})
     >>> "&lt;b&gt;甲&lt;/b&gt;" in html and ">71.9<" in html and "<b>" not in html
     True

@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from fundanalysis.vocab import Concentration, RankSource, Rule, Scope
+from fundanalysis.vocab import BudgetBasis, Concentration, RankSource, Rule, Scope, SpentBasis
 
 #: A part the input does not name (spending whose 所属部分 is empty).
 UNASSIGNED_PART = "未注明部分"
@@ -16,14 +16,25 @@ NOT_STATED = "未注明"
 WHOLE_FUND = "全部"
 
 SCOPE = {Scope.FUND: "整体", Scope.PART: "部分"}
+#: What a budget figure is called, by where it comes from.
+BUDGET_BASIS = {BudgetBasis.ANNUAL: "全年预算数", BudgetBasis.INITIAL_PLUS_ADJUSTMENT: "全年预算数",
+                BudgetBasis.INITIAL: "年初预算数", BudgetBasis.UNSPECIFIED: "专项资金总额"}
+#: How the budget figure was found, said beside it.
+BUDGET_BASIS_NOTE = {BudgetBasis.ANNUAL: "报告所述全年预算数",
+                     BudgetBasis.INITIAL_PLUS_ADJUSTMENT: "按年初预算数 + 调整数计算",
+                     BudgetBasis.INITIAL: "报告只给出年初预算数",
+                     BudgetBasis.UNSPECIFIED: "报告未注明预算阶段"}
+SPENT_BASIS = {SpentBasis.STATED: "报告所述", SpentBasis.SUM_OF_LINES: "各明细之和"}
+#: The word for what was executed when the report gives none (the standard form's 执行).
+DEFAULT_SPENT_WORD = "执行"
 RANK_SOURCE = {RankSource.STATED: "报告", RankSource.PEERS: "按全省城市数值计算"}
 CONCENTRATION = {Concentration.HIGH: "高度集中", Concentration.MODERATE: "中度集中", Concentration.LOW: "较分散"}
 CHECK_RESULT = {True: "相符", False: "不符", None: "无法核对"}
 
 #: What each reconciliation rule compares; ``{scope}``, ``{subject}`` are filled in.
 RULE = {
-    Rule.PROJECTS: "{scope}项目数 = 各类获奖单位数 + 各单位宣传项目数",
-    Rule.SPENT: "{scope}使用资金 = 各类奖励金额 + 各单位宣传金额",
+    Rule.PROJECTS: "{scope}项目数 = {counts}",
+    Rule.SPENT: "{scope}使用资金 = {sources}",
     Rule.CATEGORIES: "{scope}奖励类别数 = 奖励类别表的行数",
     Rule.OUTLETS: "{scope}承担单位数 = 媒体单位表的行数",
     Rule.PROCUREMENT_TOTAL: "政府采购单位数 + 自行采购单位数 = 承担单位数",
@@ -34,7 +45,18 @@ RULE = {
     Rule.COMPONENTS: "指标数值 = 各分项之和",
     Rule.SHARE: "报告所述占全省比例 = 本市 ÷ 全省",
     Rule.RANK_TEXT: "名次 = 名次表述中的名次",
+    Rule.PHASES: "年初预算数 + 调整数 = 全年预算数",
+    Rule.PART_BUDGETS: "各部分预算之和 = 专项资金预算",
+    Rule.LINE_PHASE: "各明细{subject}之和 = {scope}{subject}",
+    Rule.EXECUTED_LINES: "{scope}全年执行数 = {sources}之和",
+    Rule.PART_EXECUTION: "各部分执行数之和 = 专项资金全年执行数",
+    Rule.INSTALMENTS: "各批到位资金之和 = 到位资金",
+    Rule.STATED_PHASE: "报告所述{scope}{subject} = 各明细{subject}之和",
 }
+#: The spending rows of each kind, as a rule names their money and their counts.
+SOURCE_WORDS = {"award_categories": "各类奖励金额", "media_outlets": "各单位宣传金额", "lines": "各明细执行数"}
+COUNT_WORDS = {"award_categories": "各类获奖单位数", "media_outlets": "各单位宣传项目数",
+               "lines": "各明细数量（项、个）"}
 #: Said after a procurement check the report gives too little to make.
 PROCUREMENT_UNKNOWN = "（报告未注明各单位的采购方式，无法逐一核对）"
 
@@ -51,10 +73,17 @@ def part_name(part: Any) -> str:
     return label(part, {}, UNASSIGNED_PART)
 
 
-def describe_check(rule: Any, part: Any = None, subject: Any = None, computed: Any = None) -> str:
-    """The description of a reconciliation check, e.g. ``全部项目数 = 各类获奖单位数 + …``."""
+def describe_check(rule: Any, part: Any = None, subject: Any = None, computed: Any = None,
+                   sources: list[str] | tuple[str, ...] = ("award_categories", "media_outlets")) -> str:
+    """The description of a reconciliation check, e.g. ``全部项目数 = 各类获奖单位数 + …``.
+
+    ``sources`` are the kinds of spending rows the fund has (they name what a sum adds up).
+    """
     scope = WHOLE_FUND if part is None or (not isinstance(part, str) and pd.isna(part)) else str(part)
-    text = RULE[Rule(rule)].format(scope=scope, subject="" if subject is None else subject)
+    added = " + ".join(SOURCE_WORDS[s] for s in sources if s in SOURCE_WORDS) or "各明细金额"
+    counts = " + ".join(COUNT_WORDS[s] for s in sources if s in COUNT_WORDS) or "各明细数量"
+    text = RULE[Rule(rule)].format(scope=scope, subject="" if subject is None else subject,
+                                   sources=added, counts=counts)
     if rule == Rule.PROCUREMENT_METHOD and (computed is None or
                                            (not isinstance(computed, str) and pd.isna(computed))):
         text += PROCUREMENT_UNKNOWN
@@ -79,3 +108,30 @@ def report_names(tables: dict[str, pd.DataFrame], names: list[str] | tuple[str, 
         f = tables["fund"].iloc[0]
         found.append(f"{f['issuer']}{int(f['year'])}年度{f['fund_name']}自我评价报告")
     return found
+
+
+def spent_word(word: Any) -> str:
+    """The report's word for what was executed (使用, 支出, 拨付, 安排), or 执行."""
+    return DEFAULT_SPENT_WORD if word is None or (not isinstance(word, str) and pd.isna(word)) else str(word)
+
+
+def budget_label(basis: Any) -> str:
+    """What to call a budget figure: 全年预算数, 年初预算数, or 专项资金总额 (phase not named)."""
+    return BUDGET_BASIS.get(basis, "预算") if basis is not None else "预算"
+
+
+def rank_scopes(rankings: pd.DataFrame | None) -> list[str]:
+    """The scopes (全省, 全国, 全市) of the indicators that have a rank, in words or in numbers."""
+    from fundanalysis.ingest.clean import is_text_rank
+
+    if rankings is None or not len(rankings):
+        return []
+    ranked = rankings[rankings["rank_number"].notna() | rankings["rank_text"].map(is_text_rank)]
+    return list(dict.fromkeys(str(s) for s in ranked["scope"].dropna()))
+
+
+def titled(title: str, prefix: str | None, tables: dict[str, pd.DataFrame]) -> str:
+    """A section's title with the words its data puts before it (``全省`` + ``排名与成果``)."""
+    if prefix == "rank_scope":
+        return "、".join(rank_scopes(tables.get("rankings"))) + title
+    return title

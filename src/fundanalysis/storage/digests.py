@@ -37,14 +37,15 @@ def code_digest() -> str:
     return content_digest(sorted(config.PACKAGE_DIR.rglob("*.py")), __version__)
 
 
-def input_digest(data_dir: Path, year: int) -> str:
-    """Digest of a year's raw input files and the library code that reads them."""
-    return content_digest(input_files(data_dir, year), code_digest())
+def input_digest(data_dir: Path, fund: str, year: int) -> str:
+    """Digest of a fund's year's raw input files and the library code that reads them."""
+    return content_digest(input_files(data_dir, fund, year), code_digest())
 
 
 #: Written beside processed tables: the input digest they were made from.
 
 
-def data_digest(data_dir: Path) -> tuple[tuple[int, str], ...]:
-    """Every year with input and its input digest: the state of a data folder, for caching."""
-    return tuple((y, input_digest(data_dir, y)) for y in list_years(data_dir) if input_files(data_dir, y))
+def data_digest(data_dir: Path, fund: str) -> tuple[tuple[int, str], ...]:
+    """Every year of a fund with input and its input digest: the fund's state, for caching."""
+    return tuple((y, input_digest(data_dir, fund, y)) for y in list_years(data_dir, fund)
+                 if input_files(data_dir, fund, y))

@@ -61,14 +61,29 @@ def writing(path: Path, doing: str = "writing") -> Iterator[None]:
 def staging_dir(final: Path) -> Iterator[Path]:
     """A fresh folder beside ``final`` to build into; removed if the build fails."""
     final = Path(final)
-    with writing(final.parent, "creating"):
-        final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = make_staging(final.parent, final.name)
+    created = [p for p in (final.parent, *final.parent.parents) if not p.exists()]
+    try:
+        with writing(final.parent, "creating"):
+            final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = make_staging(final.parent, final.name)
+    except BaseException:
+        _remove_empty(created)
+        raise
     try:
         yield tmp
     except BaseException:
         remove_owned(tmp)
+        _remove_empty(created)
         raise
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove the folders this build created (innermost first) if they are still empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()  # only ever succeeds on an empty folder
+        except OSError:
+            return
 
 
 def _umask() -> int:

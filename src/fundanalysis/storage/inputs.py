@@ -11,14 +11,14 @@ from fundanalysis.storage.textsheets import read_csv_sheet, read_parquet_sheet
 from fundanalysis.storage.xlsx import read_workbook
 
 
-def read_year(data_dir: Path, year: int) -> dict[str, RawSheet]:
-    """Read every sheet of a year's input files, keyed by sheet name.
+def read_year(data_dir: Path, fund: str, year: int) -> dict[str, RawSheet]:
+    """Read every sheet of a fund's year's input files, keyed by sheet name.
 
     Raises :class:`InputError` with every file-level problem found.
     """
-    files = input_files(data_dir, year)
+    files = input_files(data_dir, fund, year)
     if not files:
-        raise InputError([_no_input(data_dir, year)])
+        raise InputError([_no_input(data_dir, fund, year)])
     sheets: dict[str, RawSheet] = {}
     problems: list[Problem] = []
     for path in files:

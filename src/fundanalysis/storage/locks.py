@@ -14,7 +14,7 @@ from fundanalysis.storage.files import writing
 
 
 @contextlib.contextmanager
-def year_lock(out_dir: Path, year: int, wait: bool = False) -> Iterator[None]:
+def year_lock(out_dir: Path, fund: str, year: int, wait: bool = False) -> Iterator[None]:
     """An exclusive per-year lock; raises LockedError if held and ``wait`` is False.
 
     The lock file says who holds it (pid and time) while held, and is cleared on release.
@@ -22,7 +22,7 @@ def year_lock(out_dir: Path, year: int, wait: bool = False) -> Iterator[None]:
     lock_dir = Path(out_dir) / ".locks"
     with writing(lock_dir, "creating the build lock in"):
         lock_dir.mkdir(parents=True, exist_ok=True)
-        fh = open(lock_dir / f"{year}.lock", "a+")  # held for the whole block
+        fh = open(lock_dir / f"{fund}-{year}.lock", "a+")  # held for the whole block
     try:
         flags = fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB)
         try:
@@ -30,7 +30,7 @@ def year_lock(out_dir: Path, year: int, wait: bool = False) -> Iterator[None]:
         except BlockingIOError as exc:
             fh.seek(0)
             holder = fh.read().strip() or "another process"
-            raise LockedError(f"a build of {year} is already running ({holder}); "
+            raise LockedError(f"a build of {fund} {year} is already running ({holder}); "
                               "wait for it, or pass --wait") from exc
         fh.seek(0)
         fh.truncate()

@@ -41,10 +41,10 @@ def write_tables(tables: Mapping[str, pd.DataFrame], dest: Path) -> None:
             df.to_parquet(dest / f"{name}.parquet", index=False)
 
 
-def write_processed(data_dir: Path, year: int, tables: Mapping[str, pd.DataFrame]) -> Path:
-    """Publish validated tables to ``data/processed/<year>/`` in one step (all or nothing)."""
-    final = processed_dir(data_dir, year)
-    digest = input_digest(data_dir, year)
+def write_processed(data_dir: Path, fund: str, year: int, tables: Mapping[str, pd.DataFrame]) -> Path:
+    """Publish validated tables to ``data/processed/<fund>/<year>/`` in one step (all or nothing)."""
+    final = processed_dir(data_dir, fund, year)
+    digest = input_digest(data_dir, fund, year)
     with staging_dir(final) as tmp:
         write_tables(tables, tmp)
         # these exact bytes passed the schemas: readers may skip re-checking them
@@ -54,14 +54,14 @@ def write_processed(data_dir: Path, year: int, tables: Mapping[str, pd.DataFrame
     return final
 
 
-def read_current(data_dir: Path, year: int) -> tuple[dict[str, pd.DataFrame], bool] | None:
+def read_current(data_dir: Path, fund: str, year: int) -> tuple[dict[str, pd.DataFrame], bool] | None:
     """A year's processed tables if made from the current input and code, else None.
 
     Returns ``(tables, checked)``: ``checked`` is True when the Parquet bytes are those that
     passed the schemas when written.
     """
-    pdir = processed_dir(data_dir, year)
-    if not pdir.is_dir() or _recorded(pdir / MADE_FROM).get("input_digest") != input_digest(data_dir, year):
+    pdir = processed_dir(data_dir, fund, year)
+    if not pdir.is_dir() or _recorded(pdir / MADE_FROM).get("input_digest") != input_digest(data_dir, fund, year):
         return None
     tables = {p.stem: pd.read_parquet(p) for p in sorted(pdir.glob("*.parquet"))}
     if not tables:

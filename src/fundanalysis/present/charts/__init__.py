@@ -26,12 +26,12 @@ from fundanalysis.analysis import metrics
 from fundanalysis.present.charts.figures import (
     TITLE_AWARD_AMOUNT,
     TITLE_AWARD_AVERAGE,
+    TITLE_LINES,
     TITLE_MEDIA_AMOUNT,
     TITLE_MEDIA_SHARE,
     TITLE_PARTS,
     TITLE_UTILISATION_PARTS,
     _award_categories,
-    _fund,
     _nonempty,
     _share_rows,
     _title_breakdown,
@@ -42,6 +42,7 @@ from fundanalysis.present.charts.figures import (
     award_average_chart,
     breakdown_chart,
     breakdown_indicators,
+    lines_chart,
     media_amount_chart,
     media_share_chart,
     rank_chart,
@@ -81,16 +82,37 @@ class ChartSpec:
 
 def _has_media(tables: Tables) -> bool:
     m = _nonempty(tables, "media_outlets")
-    return m is not None and sum(int(a) for a in m["amount_yuan"]) > 0
+    return m is not None and sum(int(a) for a in m["amount_fen"]) > 0
 
 
 def _has_awards(tables: Tables) -> bool:
     cats = _award_categories(tables)
-    return cats is not None and sum(int(a) for a in cats["amount_yuan"]) > 0
+    return cats is not None and sum(int(a) for a in cats["amount_fen"]) > 0
 
 
 def _has_part_budgets(tables: Tables) -> bool:
-    return bool((metrics.utilisation(tables)["scope"] == Scope.PART).any())
+    u = metrics.utilisation(tables)
+    return bool(((u["scope"] == Scope.PART) & u["spent_fen"].notna()).any())
+
+
+def _has_execution(tables: Tables) -> bool:
+    u = metrics.utilisation(tables).iloc[0]
+    return pd.notna(u["budget_fen"]) and int(u["budget_fen"]) > 0 and pd.notna(u["spent_fen"])
+
+
+def _has_named_parts(tables: Tables) -> bool:
+    p = metrics.spending_by_part(tables)
+    return bool(p["part"].notna().any()) and int(p["spent_fen"].sum()) > 0
+
+
+def _has_averages(tables: Tables) -> bool:
+    cats = _award_categories(tables)
+    return cats is not None and bool((cats["recipients"].fillna(0) > 0).any())
+
+
+def _has_lines(tables: Tables) -> bool:
+    lines = _nonempty(tables, "lines")
+    return lines is not None and bool((lines["executed_fen"].notna() | lines["annual_fen"].notna()).any())
 
 
 def _has_ranks(tables: Tables) -> bool:
@@ -116,17 +138,20 @@ def chart_specs(tables: Tables, theme: Theme | None = None) -> list[ChartSpec]:
     def add(slug: str, title: str, fn: Callable[..., Figure], *args: str) -> None:
         specs.append(ChartSpec(slug, title, partial(fn, tables, *args, theme=theme)))
 
-    if int(_fund(tables)["budget_yuan"]) > 0:
+    if _has_execution(tables):
         add("01-utilisation-budget-spent-unspent", _title_utilisation(tables),
             utilisation_chart)
     if _has_part_budgets(tables):
         add("01b-utilisation-rate-per-part", TITLE_UTILISATION_PARTS,
             utilisation_by_part_chart)
-    if int(metrics.spending_by_part(tables)["spent_yuan"].sum()) > 0:
+    if _has_named_parts(tables):
         add("02-spending-by-part", TITLE_PARTS, spending_by_part_chart)
+    if _has_lines(tables):
+        add("02b-spending-lines", TITLE_LINES, lines_chart)
     if _has_awards(tables):
         add("03-award-amount-by-category", TITLE_AWARD_AMOUNT,
             award_amount_chart)
+    if _has_averages(tables):
         add("04-award-average-per-recipient", TITLE_AWARD_AVERAGE,
             award_average_chart)
     if _has_media(tables):

@@ -15,7 +15,7 @@ from fundanalysis.present import fmt, words
 from fundanalysis.present.charts.draw import Bar, _Chart, _draw_bars, _finish, _lead_color, _new_chart, _set_xaxis
 from fundanalysis.present.charts.text import _esc, _money_ticks, _pct_ticks, _to_wan, shorten, wrap_text
 from fundanalysis.present.charts.theme import Theme, _font
-from fundanalysis.vocab import RankSource, Scope
+from fundanalysis.vocab import RankSource, Scope, SpentBasis
 
 Tables = dict[str, pd.DataFrame]
 
@@ -68,6 +68,7 @@ def _fund_title(tables: Tables) -> str:
 TITLE_UTILISATION_PARTS = "各组成部分预算执行率"
 TITLE_PARTS = "已使用资金按组成部分分布"
 TITLE_AWARD_AMOUNT = "各类别奖励金额"
+TITLE_LINES = "支出明细"
 TITLE_AWARD_AVERAGE = "各类别平均每家奖励金额"
 TITLE_MEDIA_AMOUNT = "宣传经费按承担单位分布"
 TITLE_MEDIA_SHARE = "各承担单位占宣传经费比例"
@@ -100,17 +101,19 @@ def utilisation_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     ch = _new_chart(theme)
     t = ch.theme
     u = metrics.utilisation(tables).iloc[0]
-    budget, spent, unspent = int(u["budget_yuan"]), int(u["spent_yuan"]), int(u["unspent_yuan"])
+    budget, spent, unspent = int(u["budget_fen"]), int(u["spent_fen"]), int(u["unspent_fen"])
     rate = fmt.pct_of(spent, budget)
-    bars = [Bar("预算总额", _to_wan(budget), fmt.wan(budget, '万元'), color=t.neutral)]
+    label, word = words.budget_label(u["budget_basis"]), words.spent_word(u["spent_word"])
+    bars = [Bar(label, _to_wan(budget), fmt.wan(budget, '万元'), color=t.neutral)]
     start = 0
     by_part = metrics.spending_by_part(tables)
-    for i, p in enumerate(by_part.itertuples()):
-        bars.append(Bar(wrap_text(f"其中：{words.part_name(p.part)}", 11), _to_wan(p.spent_yuan),
-                        fmt.wan(p.spent_yuan, '万元'), start=_to_wan(start),
-                        color=t.series[1 + i % (len(t.series) - 1)]))
-        start += int(p.spent_yuan)
-    bars.append(Bar("已使用合计", _to_wan(spent), f"{fmt.wan(spent, '万元')}｜执行率{rate}", color=t.primary))
+    if u["spent_basis"] == SpentBasis.SUM_OF_LINES and len(by_part) > 1:
+        for i, p in enumerate(by_part.itertuples()):
+            bars.append(Bar(wrap_text(f"其中：{words.part_name(p.part)}", 11), _to_wan(p.spent_fen),
+                            fmt.wan(p.spent_fen, '万元'), start=_to_wan(start),
+                            color=t.series[1 + i % (len(t.series) - 1)]))
+            start += int(p.spent_fen)
+    bars.append(Bar(f"已{word}合计", _to_wan(spent), f"{fmt.wan(spent, '万元')}｜执行率{rate}", color=t.primary))
     low, high = sorted((spent, budget))
     gap_label = "结余（未使用）" if unspent >= 0 else "超出预算"
     gap_text = f"{fmt.wan(abs(unspent), '万元')}｜{fmt.pct_of(abs(unspent), budget)}"
@@ -119,11 +122,13 @@ def utilisation_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     _draw_bars(ch, bars)
     _draw_connectors(ch, bars)
     _set_xaxis(ch, "金额（万元）", _money_ticks)
-    sub = f"预算{fmt.wan(budget, '万元')}，已使用{fmt.wan(spent, '万元')}，预算执行率{rate}"
-    phase = u.get("budget_phase")
-    notes = ["注：预算执行率 = 已使用资金 ÷ 预算总额。" + (f"预算口径：{phase}。" if phase else "")]
+    sub = f"{label}{fmt.wan(budget, '万元')}，已{word}{fmt.wan(spent, '万元')}，预算执行率{rate}"
+    phase = u.get("budget_phase") or words.BUDGET_BASIS_NOTE.get(u["budget_basis"])
+    notes = [f"注：预算执行率 = 已{word}资金 ÷ {label}。" + (f"预算口径：{phase}。" if phase else "")
+             + ("执行数为各明细之和。" if u["spent_basis"] == SpentBasis.SUM_OF_LINES and
+                "lines" in metrics.spending_sources(tables) else "")]
     return _finish(ch, _title_utilisation(tables), sub, notes,
-                   source_note(tables, ["fund", "parts", "award_categories", "media_outlets"]))
+                   source_note(tables, ["fund", "parts", "lines", "award_categories", "media_outlets"]))
 
 
 def _draw_connectors(ch: _Chart, bars: Sequence[Bar]) -> None:
@@ -139,19 +144,21 @@ def utilisation_by_part_chart(tables: Tables, theme: Theme | None = None) -> Fig
     ch = _new_chart(theme)
     t = ch.theme
     u = metrics.utilisation(tables)
-    u = u[u["scope"] == Scope.PART].sort_values(["utilisation", "scope_name"], ascending=[False, True])
+    u = u[(u["scope"] == Scope.PART) & u["spent_fen"].notna()].sort_values(
+        ["utilisation", "scope_name"], ascending=[False, True])
     bars: list[Bar] = []
     for i, p in enumerate(u.itertuples()):
-        b, s = int(p.budget_yuan), int(p.spent_yuan)
+        b, s = int(p.budget_fen), int(p.spent_fen)
         bars.append(Bar(wrap_text(str(p.scope_name), LABEL_CHARS), _to_wan(b), "", color=t.neutral,
                         height=0.7, y=float(i)))
         bars.append(Bar("", _to_wan(s), f"执行率{fmt.pct_of(s, b)}（{fmt.wan(s, '万元')}/{fmt.wan(b, '万元')}）",
                         color=t.primary, height=0.3, y=float(i), label_x=_to_wan(max(b, s))))
     _draw_bars(ch, bars)
     _set_xaxis(ch, "金额（万元）", _money_ticks)
-    sub = "灰色为该部分预算，深色为已使用资金"
+    word = words.spent_word(tables["fund"].iloc[0].get("spent_word"))
+    sub = f"灰色为该部分预算，深色为已{word}资金"
     return _finish(ch, TITLE_UTILISATION_PARTS, sub,
-                   ["注：预算执行率 = 已使用资金 ÷ 该部分预算。"],
+                   [f"注：预算执行率 = 已{word}资金 ÷ 该部分预算。"],
                    source_note(tables, ["parts", "award_categories", "media_outlets"]))
 
 
@@ -159,21 +166,52 @@ def spending_by_part_chart(tables: Tables, theme: Theme | None = None) -> Figure
     """Spent money per part (with its department), largest first, labelled with projects."""
     ch = _new_chart(theme)
     t = ch.theme
-    df = metrics.spending_by_part(tables).sort_values(["spent_yuan", "part"],
+    df = metrics.spending_by_part(tables).sort_values(["spent_fen", "part"],
                                                       ascending=[False, True])
-    total = int(sum(int(v) for v in df["spent_yuan"]))
-    values = [int(v) for v in df["spent_yuan"]]
-    bars = [Bar(f"{wrap_text(words.part_name(p.part), LABEL_CHARS, 3)}\n"
-                f"{wrap_text(fmt.text(p.department), LABEL_CHARS, 1)}",
-                _to_wan(p.spent_yuan),
-                f"{fmt.wan(p.spent_yuan, '万元')}（{p.projects}个项目，占{fmt.pct_of(p.spent_yuan, total, 1)}）",
+    total = int(sum(int(v) for v in df["spent_fen"]))
+    values = [int(v) for v in df["spent_fen"]]
+    word = words.spent_word(tables["fund"].iloc[0].get("spent_word"))
+    bars = [Bar(wrap_text(words.part_name(p.part), LABEL_CHARS, 3)
+                + ("" if pd.isna(p.department) else f"\n{wrap_text(str(p.department), LABEL_CHARS, 1)}"),
+                _to_wan(p.spent_fen),
+                f"{fmt.wan(p.spent_fen, '万元')}（" + ("" if pd.isna(p.projects) else f"{p.projects}个项目，")
+                + f"占{fmt.pct_of(p.spent_fen, total, 1)}）",
                 color=_lead_color(t, values, i))
             for i, p in enumerate(df.itertuples())]
     _draw_bars(ch, bars)
-    _set_xaxis(ch, "已使用资金（万元）", _money_ticks)
-    sub = f"合计已使用{fmt.wan(total, '万元')}，{int(df['projects'].sum())}个项目"
-    return _finish(ch, TITLE_PARTS, sub, [],
-                   source_note(tables, ["parts", "award_categories", "media_outlets"]))
+    _set_xaxis(ch, f"已{word}资金（万元）", _money_ticks)
+    counted = df["projects"].notna().all()
+    sub = f"合计已{word}{fmt.wan(total, '万元')}" + (f"，{int(df['projects'].sum())}个项目" if counted else "")
+    return _finish(ch, f"已{word}资金按组成部分分布", sub, [],
+                   source_note(tables, ["parts", "lines", "award_categories", "media_outlets"]))
+
+
+def lines_chart(tables: Tables, theme: Theme | None = None) -> Figure:
+    """Each spending line's executed amount (or its budget where none is executed), largest first;
+    a line with both is labelled with its rate."""
+    ch = _new_chart(theme)
+    t = ch.theme
+    lines = tables["lines"]
+    word = words.spent_word(tables["fund"].iloc[0].get("spent_word"))
+    shown = lines.assign(value=lines["executed_fen"].fillna(lines["annual_fen"]))
+    shown = shown[shown["value"].notna()].sort_values(["value", "item"], ascending=[False, True])
+    def text(r: Any) -> str:
+        if pd.isna(r.executed_fen):
+            return f"预算{fmt.wan(r.annual_fen, '万元')}（未给出执行数）"
+        label = f"已{word}{fmt.wan(r.executed_fen, '万元')}"
+        if pd.notna(r.annual_fen):
+            label += f"｜执行率{fmt.pct_of(r.executed_fen, r.annual_fen)}"
+        return label
+
+    bars = [Bar(wrap_text(str(r.item), LABEL_CHARS), _to_wan(r.value), text(r),
+                color=t.primary if pd.notna(r.executed_fen) else t.neutral)
+            for r in shown.itertuples()]
+    _draw_bars(ch, bars)
+    _set_xaxis(ch, "金额（万元）", _money_ticks)
+    done = shown["executed_fen"].dropna()
+    sub = f"{len(shown)}项明细" + (f"，已{word}合计{fmt.wan(sum(int(v) for v in done), '万元')}" if len(done) else "")
+    notes = ["注：灰色为只给出预算、未给出执行数的明细。"] if len(done) < len(shown) else []
+    return _finish(ch, TITLE_LINES, sub, notes, source_note(tables, ["lines"]))
 
 
 # --------------------------------------------------------------------------- awards
@@ -185,16 +223,16 @@ def award_amount_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     t = ch.theme
     df = _award_categories(tables)
     assert df is not None
-    values = [int(v) for v in df["amount_yuan"]]
-    bars = [Bar(wrap_text(_level_label(c.category, c.level), LABEL_CHARS), _to_wan(c.amount_yuan),
-                f"{fmt.wan(c.amount_yuan, '万元')}（{c.recipients}家）",
+    values = [int(v) for v in df["amount_fen"]]
+    bars = [Bar(wrap_text(_level_label(c.category, c.level), LABEL_CHARS), _to_wan(c.amount_fen),
+                fmt.wan(c.amount_fen, '万元') + ("" if pd.isna(c.recipients) else f"（{c.recipients}家）"),
                 color=_lead_color(t, values, i))
             for i, c in enumerate(df.itertuples())]
     _draw_bars(ch, bars)
     _set_xaxis(ch, "奖励金额（万元）", _money_ticks)
-    total = sum(int(a) for a in df["amount_yuan"])
-    sub = (f"共{len(df)}类，获奖{int(df['recipients'].sum())}家次，合计{fmt.wan(total, '万元')}；"
-           "按金额从高到低排列")
+    total = sum(int(a) for a in df["amount_fen"])
+    who = f"获奖{int(df['recipients'].sum())}家次，" if df["recipients"].notna().all() else ""
+    sub = f"共{len(df)}类，{who}合计{fmt.wan(total, '万元')}；按金额从高到低排列"
     return _finish(ch, TITLE_AWARD_AMOUNT, sub, [],
                    source_note(tables, ["award_categories", "awards"]))
 
@@ -206,11 +244,11 @@ def award_average_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     df = _award_categories(tables)
     assert df is not None
     df = df[df["recipients"].fillna(0) > 0].sort_values(
-        ["avg_per_recipient_yuan", "category"], ascending=[False, True])
-    values = [int(v) for v in df["avg_per_recipient_yuan"]]
+        ["avg_per_recipient_fen", "category"], ascending=[False, True])
+    values = [int(v) for v in df["avg_per_recipient_fen"]]
     bars = [Bar(wrap_text(_level_label(c.category, c.level), LABEL_CHARS),
-                _to_wan(c.avg_per_recipient_yuan),
-                f"{fmt.wan(c.avg_per_recipient_yuan)}万元/家（{c.recipients}家）",
+                _to_wan(c.avg_per_recipient_fen),
+                f"{fmt.wan(c.avg_per_recipient_fen)}万元/家（{c.recipients}家）",
                 color=_lead_color(t, values, i))
             for i, c in enumerate(df.itertuples())]
     _draw_bars(ch, bars)
@@ -228,15 +266,16 @@ def media_amount_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     ch = _new_chart(theme)
     t = ch.theme
     df = metrics.media_shares(tables["media_outlets"])
-    values = [int(v) for v in df["amount_yuan"]]
-    bars = [Bar(wrap_text(str(m.outlet), LABEL_CHARS), _to_wan(m.amount_yuan),
-                f"{fmt.wan(m.amount_yuan, '万元')}（{m.item_count}项）",
+    values = [int(v) for v in df["amount_fen"]]
+    bars = [Bar(wrap_text(str(m.outlet), LABEL_CHARS), _to_wan(m.amount_fen),
+                fmt.wan(m.amount_fen, '万元') + ("" if pd.isna(m.item_count) else f"（{m.item_count}项）"),
                 color=_lead_color(t, values, i))
             for i, m in enumerate(df.itertuples())]
     _draw_bars(ch, bars)
     _set_xaxis(ch, "宣传经费（万元）", _money_ticks)
-    total = sum(int(a) for a in df["amount_yuan"])
-    sub = f"{len(df)}家单位、{int(df['item_count'].sum())}个项目，合计{fmt.wan(total, '万元')}"
+    total = sum(int(a) for a in df["amount_fen"])
+    items = f"、{int(df['item_count'].sum())}个项目" if df["item_count"].notna().all() else ""
+    sub = f"{len(df)}家单位{items}，合计{fmt.wan(total, '万元')}"
     return _finish(ch, TITLE_MEDIA_AMOUNT, sub, _procurement_notes(tables),
                    source_note(tables, ["media_outlets", "media_items"]))
 
@@ -257,16 +296,16 @@ def media_share_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     ch = _new_chart(theme)
     t = ch.theme
     df = metrics.media_shares(tables["media_outlets"])
-    total = sum(int(a) for a in df["amount_yuan"])
+    total = sum(int(a) for a in df["amount_fen"])
     conc = metrics.media_concentration(tables["media_outlets"])
-    bars = [Bar(wrap_text(str(m.outlet), LABEL_CHARS), float(m.share), fmt.pct_of(m.amount_yuan, total, 1),
+    bars = [Bar(wrap_text(str(m.outlet), LABEL_CHARS), float(m.share), fmt.pct_of(m.amount_fen, total, 1),
                 color=t.highlight if i < 2 else t.secondary)
             for i, m in enumerate(df.itertuples())]
     _draw_bars(ch, bars)
     _set_xaxis(ch, "占宣传经费比例（%）", _pct_ticks)
     top2 = "、".join(str(o) for o in df["outlet"].head(2))
-    sub = (f"前两家（{top2}）合计占{fmt.pct_of(conc['top2_yuan'], total, 1)}"
-           f"（{fmt.wan(conc['top2_yuan'], '万元')}/{fmt.wan(total, '万元')}）")
+    sub = (f"前两家（{top2}）合计占{fmt.pct_of(conc['top2_fen'], total, 1)}"
+           f"（{fmt.wan(conc['top2_fen'], '万元')}/{fmt.wan(total, '万元')}）")
     return _finish(ch, TITLE_MEDIA_SHARE, sub, [],
                    source_note(tables, ["media_outlets"]))
 

@@ -103,13 +103,13 @@ def _esc(text: object) -> str:
     return str(text).replace("$", r"\$")
 
 
-def _to_wan(yuan: int) -> float:
-    """One amount as float 万元, for a bar length only."""
-    return int(yuan) / 10_000
+def _to_wan(fen: int) -> float:
+    """One amount (分) as float 万元, for a bar length only."""
+    return int(fen) / 1_000_000
 
 
 def _money_ticks(v: float, _pos: object = None) -> str:
-    return fmt.wan(round(v * 10_000), decimals=1)
+    return fmt.wan(round(v * 1_000_000), decimals=1)
 
 
 def _pct_ticks(v: float, _pos: object = None) -> str:
