@@ -203,6 +203,55 @@ def template(fund: str | None, year: int, out_dir: Path, data_dir: Path, force: 
 
 
 @main.command()
+@FUND_OPT
+@YEAR_OPT
+@DATA_DIR_OPT
+@OUT_DIR_OPT
+@click.option("--xlsx", is_flag=True,
+              help="Also make sure the filled form (Excel) is in <out-dir>/<FUND>/<YEAR>/ (builds the year if needed).")
+@click.option("--json", "as_json", is_flag=True, help="Print the scorecard as JSON (summary.json's 'scorecard').")
+def scorecard(fund: str | None, year: int, data_dir: Path, out_dir: Path, xlsx: bool, as_json: bool) -> None:
+    """Score the year's self-evaluation form (项目支出绩效自评表) under the fund's policy.
+
+    Prints the 预算执行 score, each indicator's computed and stated score and the total and
+    grade, and flags every stated figure that does not follow from the form's own numbers.
+    """
+    from fundanalysis.analysis import selfeval
+    from fundanalysis.export.summary import scorecard_document
+    from fundanalysis.ingest.load import load_tables
+    from fundanalysis.present.form import brief, points
+    from fundanalysis.present.words import score_rule
+
+    data_dir = _require_data_dir(data_dir)
+    key = _fund(data_dir, fund)
+    tables = load_tables(data_dir, year, key)
+    se = selfeval.self_evaluation(tables)
+    if se is None:
+        raise InputError([Problem(str(catalog.year_dir(data_dir, key, year)), None, None, None, None,
+                                  "nothing to score: the input states no budget and executed amount and has "
+                                  "no 资金来源 or 绩效指标 sheet")])
+    if as_json:
+        click.echo(json.dumps(scorecard_document(selfeval.record(se)), ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"{key} {year}: {brief(se)}")
+        for s in se.indicators:
+            stated = s.indicator.stated_score
+            flag = "" if stated is None or stated == s.result.score else f"  ✗ 表内 {points(stated)}"
+            click.echo(f"  {s.indicator.level1} / {s.indicator.name}: {s.indicator.target.text} → "
+                       f"{s.indicator.actual.text}: {points(s.result.score)}/{points(s.result.weight)}"
+                       f"（{score_rule(s.result.rules[-1])}）{flag}")
+        failed = [c for c in se.checks if c.ok is False]
+        click.echo(f"  自评表核对：{len(se.checks)} 项，{len(failed)} 项不符" if se.has_form else
+                   "  报告未附自评表：只计算预算执行得分")
+    if xlsx:
+        from fundanalysis.build.orchestrate import build_reports
+
+        build_reports([(key, year)], data_dir=data_dir, out_dir=out_dir.resolve(),
+                      echo=lambda m: click.echo(m, err=True))
+        click.echo(str(catalog.year_output(out_dir.resolve(), key, year) / catalog.form_name(key, year)))
+
+
+@main.command()
 @click.option("--fund", "fund", default=None, help="Fund to build. Default: every fund under data/raw/.")
 @click.option("--year", "years", type=click.IntRange(MIN_YEAR, MAX_YEAR), multiple=True,
               help="Year to build (repeatable). Default: every year of the fund(s).")

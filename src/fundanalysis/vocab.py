@@ -110,6 +110,14 @@ class Rule(StrEnum):
     COMPONENTS = "components"  # indicator's value = sum of its components
     SHARE = "share"  # stated share of the province = city ÷ province
     RANK_TEXT = "rank_text"  # rank = the rank in the rank's wording
+    FORM_MONEY_TOTAL = "form_money_total"  # the form's 年度资金总额 = Σ source rows, per column
+    FORM_RATE = "form_rate"  # the form's stated 执行率 = 全年执行数 ÷ 全年预算数
+    FORM_SCORE = "form_score"  # a stated 得分 = the score the policy gives
+    FORM_BLOCK_WEIGHT = "form_block_weight"  # Σ 分值 of a 一级指标 (or 预算执行's 分值) = the policy's weight
+    FORM_UNKNOWN_BLOCK = "form_unknown_block"  # a 一级指标 the policy does not weigh
+    FORM_DUPLICATE = "form_duplicate"  # one 三级指标 in two 一级指标
+    FORM_TOTAL_WEIGHT = "form_total_weight"  # Σ of all 分值 = the policy's total (100)
+    FORM_TOTAL = "form_total"  # the stated 总分 = the computed total
 
 
 class Concentration(StrEnum):

@@ -13,12 +13,14 @@ listed, recipients, components, shares, ranks) by the functions registered with 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 import pandas as pd
 
 from fundanalysis.analysis import metrics
+from fundanalysis.analysis.scoring import CheckCode
 from fundanalysis.ingest.clean import parse_fraction, rank_in_text
 from fundanalysis.vocab import Procurement, Rule, SpentBasis, StatedCheck
 
@@ -234,8 +236,10 @@ def _line_phases(t: Tables) -> Iterable[Row]:
 
 @derived
 def _executed(t: Tables) -> Iterable[Row]:
-    """A stated 全年执行数 (fund or part) against the sum of its spending rows."""
+    """A stated 全年执行数 (fund or part) against the sum of its spending rows (none without any)."""
     fund = t["fund"].iloc[0]
+    if not metrics.has_spending(t):
+        return
     owners: list[tuple[str | None, pd.Series]] = [(None, fund)]
     parts = t.get("parts")
     if parts is not None:
@@ -329,6 +333,62 @@ def _rank_words(t: Tables) -> Iterable[Row]:
         if pd.notna(r["rank_number"]) and from_text is not None:
             yield check(f"名次与表述·{r['indicator']}", Rule.RANK_TEXT, from_text, int(r["rank_number"]),
                         "名", r["source"], subject=r["indicator"])
+
+
+#: The form's money columns, as the check names them.
+FORM_PHASES = {"approved": "年初预算数", "budget": "全年预算数", "executed": "全年执行数"}
+#: The form's money rows, as the check names them.
+FORM_FUNDS = {"total": "年度资金总额", "appropriation": "财政拨款", "carryover": "上年结转资金",
+              "other": "其他资金"}
+_FORM_RULES = {
+    CheckCode.MONEY_TOTAL: Rule.FORM_MONEY_TOTAL, CheckCode.STATED_RATE: Rule.FORM_RATE,
+    CheckCode.STATED_SCORE: Rule.FORM_SCORE, CheckCode.BLOCK_WEIGHT: Rule.FORM_BLOCK_WEIGHT,
+    CheckCode.UNKNOWN_BLOCK: Rule.FORM_UNKNOWN_BLOCK, CheckCode.DUPLICATE_INDICATOR: Rule.FORM_DUPLICATE,
+    CheckCode.TOTAL_WEIGHT: Rule.FORM_TOTAL_WEIGHT, CheckCode.STATED_TOTAL: Rule.FORM_TOTAL,
+}
+
+
+def _form_subject(c: Any) -> str:
+    """What a form check is about, in the form's words."""
+    if c.code is CheckCode.MONEY_TOTAL:
+        return FORM_PHASES.get(str(c.column), str(c.column))
+    if c.code is CheckCode.STATED_RATE:
+        return FORM_FUNDS.get(str(c.subject), str(c.subject))
+    return {"budget": "预算执行", "all": "全部", "total": "总分"}.get(str(c.subject), str(c.subject))
+
+
+@derived
+def _form(t: Tables) -> Iterable[Row]:
+    """The self-evaluation form's checks (money block, rates, scores, weights, total), only for
+    a year whose workbook transcribes a form."""
+    from fundanalysis.analysis.selfeval import self_evaluation
+
+    se = self_evaluation(t)
+    if se is None or not se.has_form:
+        return
+    source = "自评表"
+    for c in se.checks:
+        subject = _form_subject(c)
+        name = {CheckCode.MONEY_TOTAL: f"资金总额·{subject}", CheckCode.STATED_RATE: f"执行率·{subject}",
+                CheckCode.STATED_SCORE: f"得分·{subject}", CheckCode.BLOCK_WEIGHT: f"分值·{subject}",
+                CheckCode.UNKNOWN_BLOCK: f"一级指标·{subject}", CheckCode.DUPLICATE_INDICATOR: f"指标重复·{subject}",
+                CheckCode.TOTAL_WEIGHT: "分值总计", CheckCode.STATED_TOTAL: "总分"}[c.code]
+        if c.code is CheckCode.MONEY_TOTAL:
+            row = check(name, Rule.FORM_MONEY_TOTAL, c.stated, c.computed, "元", source, subject=subject)
+        elif c.code is CheckCode.STATED_RATE:
+            row = {**check(name, Rule.FORM_RATE, Fraction(c.stated), c.computed, "%", source, subject=subject),
+                   "ok": c.ok}
+        elif c.code is CheckCode.DUPLICATE_INDICATOR:
+            row = {**check(name, Rule.FORM_DUPLICATE, "、".join(c.stated), None, None, source, subject=subject),
+                   "ok": False}
+        else:
+            stated_v = None if c.stated is None else str(c.stated)
+            computed_v = None if c.computed is None else str(c.computed)
+            diff = None if c.stated is None or c.computed is None else str(Decimal(c.computed) - Decimal(c.stated))
+            row = {"check": name, "rule": _FORM_RULES[c.code], "part": None, "subject": subject,
+                   "stated": stated_v, "computed": computed_v, "difference": diff, "ok": c.ok, "unit": "分",
+                   "source": source}
+        yield row
 
 
 def reconcile_totals(tables: Tables) -> pd.DataFrame:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from fundanalysis.analysis import metrics
+from fundanalysis.analysis import metrics, selfeval
 from fundanalysis.analysis.reconcile import check_counts, reconcile_totals
 
 Tables = dict[str, pd.DataFrame]
@@ -82,6 +82,8 @@ def summarise(tables: Tables) -> dict[str, Any]:
         ["indicator", "value", "unit", "rank_number", "rank_text", "scope", "rank_source",
          "province_share", "nation_share", "note", "source"]])
         if "rankings" in tables else [])
+    se = selfeval.self_evaluation(tables)
+    out["scorecard"] = selfeval.record(se) if se is not None else None
     rec = reconcile_totals(tables)
     out["reconciliation"] = records(rec)
     out["reconciliation_failed"] = check_counts(rec)["failed"]

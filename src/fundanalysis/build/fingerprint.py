@@ -13,6 +13,9 @@ def fingerprint(data_dir: Path, fund: str, notebooks_dir: Path) -> str:
     paths: list[Path] = []
     for y in catalog.list_years(data_dir, fund):
         paths += catalog.input_files(data_dir, fund, y)
+        policy = catalog.policy_file(data_dir, fund, y)
+        if policy is not None and policy not in paths:
+            paths.append(policy)
     paths += notebooks.report_notebooks(notebooks_dir)
     return digests.content_digest(paths, digests.code_digest())
 

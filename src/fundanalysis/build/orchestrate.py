@@ -33,6 +33,7 @@ from fundanalysis.build.runners import ForkRunner, Job, KernelRunner, Runner
 from fundanalysis.build.signals import stop_on_signals
 from fundanalysis.config import REPORT_NOTEBOOKS_DIR
 from fundanalysis.errors import BuildError, InputError
+from fundanalysis.export.scorecard import form_xlsx
 from fundanalysis.export.summary import summary_json
 from fundanalysis.ingest.load import process_year
 from fundanalysis.present import page, words
@@ -232,10 +233,14 @@ def _finish_year(target: Target, parsed: Any, sections: list[Section], st: Path,
     summary["source_report"] = _source_report(parsed.tables)
     summary["fund"] = fund
     files.write_text(st / "summary.json", summary_json(summary))
+    form = form_xlsx(parsed.tables)
+    form_name = catalog.form_name(fund, year) if form is not None else None
+    if form is not None:
+        files.write_bytes(st / form_name, form)
     charts = files.list_names(st / "charts", "*.png")
     counts = check_counts(reconcile_totals(parsed.tables))
     links = [s.link(parsed.tables) for s in sections]
-    files.write_text(st / "index.html", page.year_index(summary, counts, links, charts))
+    files.write_text(st / "index.html", page.year_index(summary, counts, links, charts, form_name))
     for name, text in _with_font(files.read_texts(st, "*.html")).items():
         files.write_text(st / name, text)
     files.write_text(st / "build.json", json.dumps({

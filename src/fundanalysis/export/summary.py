@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pandas as pd
@@ -51,12 +52,32 @@ def document(summary: dict[str, Any]) -> dict[str, Any]:
                         "rank_source": None if r["rank_source"] is None
                         else words.RANK_SOURCE[r["rank_source"]]} for r in summary["rankings"]]
     doc["reconciliation"] = [_check(r, summary.get("spending_sources", ())) for r in summary["reconciliation"]]
+    doc["scorecard"] = _numbers(summary.get("scorecard"))
     doc = _money_in_yuan(doc)
     if doc.get("utilisation") is None:
         doc["utilisation_note"] = ("the report states no executed amount: no execution rate"
                                    if summary.get("spent_fen") is None else
                                    "budget is 0 or not given: no execution rate")
     return doc
+
+
+def _numbers(v: Any) -> Any:
+    """Exact scores (Decimal) and rates (Fraction) as JSON numbers: an integer when whole."""
+    if isinstance(v, dict):
+        return {k: _numbers(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_numbers(x) for x in v]
+    if isinstance(v, Fraction):
+        return float(v)
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    return v
+
+
+def scorecard_document(record: dict[str, Any]) -> dict[str, Any]:
+    """summary.json's ``scorecard`` from :func:`fundanalysis.analysis.selfeval.record`: numbers
+    as JSON numbers, money in 元."""
+    return _money_in_yuan(_numbers(record))
 
 
 def _rename(record: dict[str, Any], **names: str) -> dict[str, Any]:

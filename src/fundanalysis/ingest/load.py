@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from fundanalysis.errors import InputError, Problem
+from fundanalysis.ingest.policy import policy_from_toml
 from fundanalysis.ingest.tables import Parsed, build_tables
 from fundanalysis.storage import catalog, inputs, processed
 
@@ -14,7 +16,24 @@ def process_year(data_dir: Path, year: int, fund: str | None = None) -> Parsed:
     """Read and validate a fund's year of raw input (``fund`` None: the only fund there is);
     raise InputError listing every problem."""
     fund = catalog.resolve_fund(data_dir, fund)
-    return build_tables(inputs.read_year(data_dir, fund, year), year)
+    problems: list[Problem] = []
+    try:
+        parsed = build_tables(inputs.read_year(data_dir, fund, year), year)
+    except InputError as exc:
+        problems += exc.problems
+    try:
+        policy = inputs.read_policy(data_dir, fund, year)
+        if policy is not None:
+            policy_from_toml(policy[1], policy[0])  # refuse a bad policy with its keys located
+    except InputError as exc:
+        problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    if policy is not None:
+        path, text = policy
+        parsed.tables["scoring_policy"] = pd.DataFrame(
+            {"file": pd.array([Path(path).name], dtype="string"), "toml": pd.array([text], dtype="string")})
+    return parsed
 
 
 def clean_year(data_dir: Path, year: int, fund: str | None = None) -> tuple[Path, Parsed]:

@@ -73,6 +73,17 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     }),
     "peer_values": _schema("peer_values", {"indicator": _text, "city": _text, "value": _count},
                            unique=["indicator", "city"]),
+    "money_sources": _schema("money_sources", {
+        "category": _text, "initial_fen": _opt_money, "annual_fen": _opt_money, "executed_fen": _opt_money,
+        "weight": _opt_string, "stated_rate": _opt_string, "stated_score": _opt_string,
+    }, unique=["category"]),
+    "goals": _schema("goals", {"expected": _opt_string, "achieved": _opt_string}),
+    "indicators": _schema("indicators", {
+        "level1": _opt_string, "level2": _opt_string, "name": _opt_string, "nature": _opt_string,
+        "target": _opt_string, "unit": _opt_string, "actual": _opt_string, "weight": _opt_string,
+        "stated_score": _opt_string, "deviation": _opt_string,
+    }),
+    "scoring_policy": pa.DataFrameSchema({"file": _text, "toml": _text}, name="scoring_policy", strict=True),
     "stated_totals": _schema("stated_totals", {
         "check": _text, "part": _opt_string,
         "stated": pa.Column("Int64", nullable=False), "unit": _opt_string,

@@ -15,7 +15,9 @@ PROCUREMENT_METHODS = tuple(Procurement)
 LEVELS = tuple(Level)
 SPENT_WORDS = tuple(SpentWord)
 
-Kind = Literal["text", "money", "signed_money", "count", "year", "rank", "fraction"]
+#: ``shown``: text as the cell shows it (a number formatted as a percentage reads "97%"), for the
+#: targets, actuals and points of the self-evaluation form, parsed later by ingest.targets.
+Kind = Literal["text", "shown", "money", "signed_money", "count", "year", "rank", "fraction"]
 
 
 @dataclass(frozen=True)
@@ -251,6 +253,61 @@ SHEETS: tuple[SheetSpec, ...] = (
         note="报告自己陈述的合计数，用于核对",
     ),
 )
+
+#: The standard self-evaluation form (项目支出绩效自评表): optional; a report without a form has none.
+FORM_SHEETS: tuple[SheetSpec, ...] = (
+    SheetSpec(
+        "资金来源",
+        "money_sources",
+        (
+            Column("资金类别", "category",
+                   note="年度资金总额 / 本年财政拨款（或 当年财政拨款）/ 上年结转资金 / 其他资金"),
+            Column("年初预算数", "initial_fen", "money", required=False, note=_MONEY_NOTE),
+            Column("全年预算数", "annual_fen", "money", required=False, note=_MONEY_NOTE),
+            Column("全年执行数", "executed_fen", "money", required=False, note=_MONEY_NOTE),
+            Column("分值", "weight", "shown", required=False, note="预算执行的分值，通常只在年度资金总额行，如：10"),
+            Column("执行率", "stated_rate", "shown", required=False, note="表内填报的执行率，如：95.0%"),
+            Column("得分", "stated_score", "shown", required=False, note="表内填报的得分，如：9.5"),
+            SOURCE,
+            QUOTE,
+        ),
+        key=("category",),
+        note="可选：自评表“项目资金（万元）”栏，一行一个资金类别，照表填写（总额行填 0 的也照填）",
+    ),
+    SheetSpec(
+        "年度目标",
+        "goals",
+        (
+            Column("预期目标", "expected", required=False),
+            Column("实际完成情况", "achieved", required=False),
+            SOURCE,
+        ),
+        note="可选：自评表“年度总体目标”栏，原文照录",
+    ),
+    SheetSpec(
+        "绩效指标",
+        "indicators",
+        (
+            Column("一级指标", "level1", required=False,
+                   note="产出指标 / 效益指标 / 满意度指标；空白表示同上。"
+                        "表末“总分”行：一级指标填 总分，得分填表内总分"),
+            Column("二级指标", "level2", required=False, note="如：数量指标、质量指标、时效指标；空白表示同上"),
+            Column("三级指标", "name", required=False, note="指标名称"),
+            Column("指标性质", "nature", "shown", required=False, note="可选：≥ / ≤ / = / 定性；空则由指标值判断"),
+            Column("年度指标值", "target", "shown", required=False,
+                   note="如：≥50个、≤90万元、=8个、≥95%、9月前、效果明显"),
+            Column("度量单位", "unit", required=False, note="可选：个、万元、%"),
+            Column("实际完成值", "actual", "shown", required=False, note="如：56个、9月、达成预期指标、部分达成"),
+            Column("分值", "weight", "shown", required=False, note="如：10"),
+            Column("得分", "stated_score", "shown", required=False, note="表内填报的得分，可留空"),
+            Column("偏差原因分析及改进措施", "deviation", required=False),
+            SOURCE,
+            QUOTE,
+        ),
+        note="可选：自评表“绩效指标”栏，一行一个三级指标，照表填写",
+    ),
+)
+SHEETS = SHEETS + FORM_SHEETS
 
 SHEETS_BY_NAME = {s.name: s for s in SHEETS}
 SHEETS_BY_TABLE = {s.table: s for s in SHEETS}

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -17,7 +18,7 @@ import pandas as pd
 from fundanalysis import config
 from fundanalysis.config import DEFAULT_MONEY_UNIT
 from fundanalysis.errors import InputError, Problem, char_name
-from fundanalysis.ingest import clean
+from fundanalysis.ingest import clean, targets
 from fundanalysis.ingest.specs import (
     LEVELS,
     PROCUREMENT_METHODS,
@@ -220,7 +221,7 @@ def _money_formats(spec: SheetSpec, raw: RawSheet, found: dict[str, int]
     for ref, fmt in raw.cell_formats.items():
         r, c = _cell_ref_to_rc(ref)
         f = _field_at(spec, found, c)
-        if f is not None and spec.column(f).kind in MONEY_KINDS:
+        if f is not None and (spec.column(f).kind in MONEY_KINDS or spec.column(f).kind == "shown"):
             out[(r, f)] = fmt
     return out
 
@@ -374,6 +375,13 @@ def _parse_column(spec: SheetSpec, raw: RawSheet, cells: SheetCells, fieldname: 
                                    signed=col.kind == "signed_money")
     if col.kind == "text":
         return _parse_text_column(values, fieldname, col.required, bad)
+    if col.kind == "shown":
+        shown = values.copy()
+        for i, r in rows.items():
+            fmt = cells.formats.get((int(r), fieldname))
+            if fmt is not None:
+                shown.loc[i] = _as_shown(values.loc[i], fmt)
+        return _parse_text_column(shown, fieldname, col.required, bad)
     parser = {"count": clean.parse_count, "year": clean.parse_year, "rank": clean.parse_rank,
               "fraction": clean.parse_fraction}[col.kind]
     out: list[Any] = []
@@ -392,6 +400,19 @@ def _parse_column(spec: SheetSpec, raw: RawSheet, cells: SheetCells, fieldname: 
         return pd.Series([None if x is None else str(x) for x in out], index=values.index,
                          dtype="string")
     return pd.Series(out, index=values.index, dtype="Int64")
+
+
+def _as_shown(value: Any, fmt: NumberFormat) -> Any:
+    """A number cell as Excel shows it: 0.97 formatted as a percentage is "97%", 719000 formatted
+    ``#,##0"元"`` is "719000元"; anything else is left as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if fmt.problem and "percentage" in fmt.problem:
+        return f"{number.scaleb(2).normalize():f}%"
+    if fmt.unit:
+        return f"{number.normalize():f}{fmt.unit}"
+    return value
 
 
 def _parse_money_column(values: pd.Series, required: bool, unit: str | None,
@@ -651,6 +672,7 @@ def _cross_checks(parsed: dict[str, pd.DataFrame], sheets: Mapping[str, RawSheet
                     clean.parse_stated(v)
                 except clean.CleanError as exc:
                     add("stated_totals", i, "stated_raw", v, str(exc))
+    _form_problems(parsed, sheets, problems)
     if "award_categories" in parsed:
         df = parsed["award_categories"]
         # a category whose recipients are listed in 获奖企业 may leave its figures blank here
@@ -662,6 +684,57 @@ def _cross_checks(parsed: dict[str, pd.DataFrame], sheets: Mapping[str, RawSheet
                     add("award_categories", i, f_, None,
                         "value is empty (give it here, or list recipients in sheet "
                         f"{SHEETS_BY_TABLE['awards'].name})")
+
+
+def _form_problems(parsed: dict[str, pd.DataFrame], sheets: Mapping[str, RawSheet],
+                   problems: list[Problem]) -> None:
+    """The self-evaluation form's sheets: every target, actual, 分值 and 得分 must be readable
+    (a qualitative target is fine), and each 资金类别 a row of the form's money block, once."""
+    if "indicators" in parsed and len(parsed["indicators"]):
+        spec, raw, df = _loc(parsed, sheets, "indicators")
+        rows = []
+        for _, r in df.iterrows():
+            cells = {c.header: (None if pd.isna(r[c.field]) else r[c.field]) for c in spec.columns if c.field in df}
+            if targets.is_total_row(cells.get(targets.LEVEL1), cells.get(targets.NAME)):
+                try:
+                    targets.parse_points(cells.get(targets.SCORE), required=True)
+                except targets.TargetError as exc:
+                    problems.append(Problem(raw.file, raw.name, int(r[ROW]), targets.SCORE,
+                                            cells.get(targets.SCORE), f"the 总分 row: {exc}", raw.row_kind))
+                continue
+            rows.append((int(r[ROW]), cells))
+        try:
+            targets.parse_indicator_rows(rows, raw.file, raw.name)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if "money_sources" in parsed and len(parsed["money_sources"]):
+        spec, raw, df = _loc(parsed, sheets, "money_sources")
+        seen: dict[targets.Fund, int] = {}
+
+        def bad(r: pd.Series, field_: str, reason: str) -> None:
+            problems.append(Problem(raw.file, raw.name, int(r[ROW]), spec.column(field_).header, r[field_],
+                                    reason, raw.row_kind))
+
+        for _, r in df.iterrows():
+            if pd.notna(r["category"]):
+                try:
+                    fund = targets.fund_category(str(r["category"]))
+                    if fund in seen:
+                        bad(r, "category", f"the money block names this row twice (also row {seen[fund]})")
+                    seen.setdefault(fund, int(r[ROW]))
+                except targets.TargetError as exc:
+                    bad(r, "category", str(exc))
+            for field_, read in (("weight", targets.parse_points), ("stated_score", targets.parse_points)):
+                if field_ in df and pd.notna(r[field_]):
+                    try:
+                        read(r[field_], required=False)
+                    except targets.TargetError as exc:
+                        bad(r, field_, str(exc))
+            if "stated_rate" in df and pd.notna(r["stated_rate"]):
+                try:
+                    targets.parse_rate(r["stated_rate"])
+                except targets.TargetError as exc:
+                    bad(r, "stated_rate", str(exc))
 
 
 def _phase_problems(parsed: dict[str, pd.DataFrame], table: str, add: Callable[..., None]) -> None:

@@ -61,6 +61,9 @@ def build_template(year: int, categories: Sequence[str] = ()) -> Workbook:
         ("awards", "level"): (list(LEVELS), "级别"),
         ("media_outlets", "procurement"): (list(PROCUREMENT_METHODS), "采购方式；报告未写明则留空"),
         ("stated_totals", "check"): (list(STATED_CHECKS), "报告陈述的合计数的种类"),
+        ("money_sources", "category"): (["年度资金总额", "其中：本年财政拨款", "其中：当年财政拨款", "上年结转资金",
+                                         "其他资金"], "自评表“项目资金”栏的行"),
+        ("indicators", "nature"): (["≥", "≤", "=", "定性"], "指标性质；空则由指标值判断"),
     }
     for spec in SHEETS:
         ws = wb.create_sheet(spec.name)

@@ -8,6 +8,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from fundanalysis import __version__
 from fundanalysis.present import fmt, words
@@ -155,15 +156,17 @@ def key_figure_tiles(summary: dict[str, Any]) -> str:
 
 
 def year_index(summary: dict[str, Any], counts: dict[str, int], sections: Sequence[SectionLink],
-               charts: Sequence[str]) -> str:
+               charts: Sequence[str], form: str | None = None) -> str:
     """The year's landing page: key figures, checks, links to sections and downloads."""
     body = [key_figure_tiles(summary)]
     body.append(f'<p class="fa-say">报告总计核对 {counts["checks"]} 项：{counts["ok"]} 项相符，'
                 f'{counts["failed"]} 项不符，{counts["unknown"]} 项无法核对（详见“专项资金概况”）。</p>')
     body.append("<h2>报告章节</h2><ol>" + "".join(
         f'<li><a href="{esc(s.slug)}.html">{esc(s.title)}</a></li>' for s in sections) + "</ol>")
+    form_item = f'<li><a href="{quote(form)}">{esc(form)}</a>（填好的项目支出绩效自评表，Excel）</li>' if form else ""
     body.append("<h2>下载</h2><ul>"
                 '<li><a href="summary.json">summary.json</a>（关键数字，机器可读）</li>'
+                + form_item
                 + "".join(f'<li><a href="charts/{esc(c)}">{esc(c)}</a></li>' for c in charts)
                 + "</ul>")
     nav = [("目录", "index.html", True)] + [(s.title, f"{s.slug}.html", False) for s in sections]

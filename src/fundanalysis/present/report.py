@@ -11,17 +11,19 @@ from __future__ import annotations
 import functools
 import html
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from fundanalysis.analysis import metrics
+from fundanalysis.analysis import metrics, selfeval
 from fundanalysis.analysis.reconcile import check_counts, reconcile_totals
+from fundanalysis.analysis.selfeval import SelfEvaluation
 from fundanalysis.analysis.summary import summarise
 from fundanalysis.ingest.clean import is_text_rank
 from fundanalysis.ingest.load import load_tables
-from fundanalysis.present import fmt, narrative, words
+from fundanalysis.present import fmt, form, narrative, words
 from fundanalysis.present.page import key_figure_tiles
 from fundanalysis.present.styled import styled_table
 from fundanalysis.storage import catalog, digests, files
@@ -213,9 +215,50 @@ class Report:
             "utilisation": ("执行率", fmt.pct), "utilisation_change": ("执行率变化（百分点）", fmt.points),
             "projects": ("项目数", fmt.count)}))
 
-    def reconciliation(self) -> None:
-        """Every stated total against the sum of its parts, failures flagged."""
+    # ------------------------------------------------------------ the self-evaluation form
+
+    @functools.cached_property
+    def self_evaluation(self) -> SelfEvaluation | None:
+        """The year's form, scored under the fund's policy (None: nothing to score)."""
+        return selfeval.self_evaluation(self.tables)
+
+    def scorecard_brief(self) -> None:
+        """The overview's line on the form: the total and grade, or the 预算执行 score alone."""
+        self._show(self._say(form.brief(self.self_evaluation)))
+
+    def form_money(self) -> None:
+        """The 项目资金 block: rate, 预算执行 score, and the rows as the form states them."""
+        se = self.self_evaluation
+        if se is None:
+            self._show(self._say("报告未给出项目资金。"))
+            return
+        self._show(self._say(form.money_sentence(se)), form.money_table(se))
+
+    def form_goals(self) -> None:
+        """The 年度总体目标 as the form writes them."""
+        if self.self_evaluation is not None:
+            self._show(form.goals_html(self.self_evaluation))
+
+    def form_indicators(self) -> None:
+        """Each indicator: target, actual, weight, stated and computed score, the rule used."""
+        if self.self_evaluation is not None:
+            self._show(form.indicators_html(self.self_evaluation))
+
+    def points_lost(self) -> None:
+        """Points lost by indicator, as a chart."""
+        self._chart("points-lost")
+
+    def form_total(self) -> None:
+        """总分 and grade, block by block, against the form's stated total."""
+        if self.self_evaluation is not None:
+            self._show(form.total_html(self.self_evaluation))
+
+    def reconciliation(self, form_only: bool = False) -> None:
+        """Every stated total against the sum of its parts, failures flagged (``form_only``: the
+        checks of the self-evaluation form alone)."""
         rec = reconcile_totals(self.tables)
+        if form_only:
+            rec = rec[rec["rule"].astype(str).str.startswith("form_")].reset_index(drop=True)
 
         def money(r: pd.Series) -> bool:
             return r["unit"] == "元" and not any(isinstance(r[c], str) for c in ("stated", "computed"))
@@ -228,6 +271,10 @@ class Report:
         def val(v: Any, unit: str) -> str:
             if v is None or (not isinstance(v, str) and pd.isna(v)):
                 return fmt.MISSING
+            if unit == "%":
+                return fmt.pct(Fraction(str(v)))
+            if unit == "分":
+                return form.points(v)
             if isinstance(v, str):
                 return v
             return {"元": fmt.yuan, "万元": fmt.wan}.get(unit, str)(v)

@@ -52,6 +52,14 @@ RULE = {
     Rule.PART_EXECUTION: "各部分执行数之和 = 专项资金全年执行数",
     Rule.INSTALMENTS: "各批到位资金之和 = 到位资金",
     Rule.STATED_PHASE: "报告所述{scope}{subject} = 各明细{subject}之和",
+    Rule.FORM_MONEY_TOTAL: "自评表年度资金总额的{subject} = 各资金来源{subject}之和",
+    Rule.FORM_RATE: "表内执行率 = 全年执行数 ÷ 全年预算数（{subject}）",
+    Rule.FORM_SCORE: "表内得分 = 按评分规则计算的得分（{subject}）",
+    Rule.FORM_BLOCK_WEIGHT: "{subject}的分值合计 = 评分规则的权重",
+    Rule.FORM_UNKNOWN_BLOCK: "一级指标“{subject}”应为评分规则所列的一级指标之一",
+    Rule.FORM_DUPLICATE: "三级指标“{subject}”只应出现在一个一级指标下",
+    Rule.FORM_TOTAL_WEIGHT: "全部分值之和（含预算执行）= 100",
+    Rule.FORM_TOTAL: "表内总分 = 预算执行得分 + 各指标得分",
 }
 #: The spending rows of each kind, as a rule names their money and their counts.
 SOURCE_WORDS = {"award_categories": "各类奖励金额", "media_outlets": "各单位宣传金额", "lines": "各明细执行数"}
@@ -135,3 +143,33 @@ def titled(title: str, prefix: str | None, tables: dict[str, pd.DataFrame]) -> s
     if prefix == "rank_scope":
         return "、".join(rank_scopes(tables.get("rankings"))) + title
     return title
+
+
+#: What decided a score of the self-evaluation form (codes of analysis.scoring.Rule).
+SCORE_RULE = {
+    "budget_rate": "执行率 × 分值",
+    "budget_capped_over_100": "执行率超过 100%，按满分计（封顶）",
+    "budget_symmetric_over_100": "执行率超过 100%，按超出部分对称扣分",
+    "budget_below_threshold": "执行率低于评分规则的门槛，不得分",
+    "budget_no_rate": "缺少预算数或执行数，无法计算执行率",
+    "total_from_sources": "年度资金总额未填或填为 0，按各资金来源之和计算",
+    "ge_met": "达到目标，满分",
+    "ge_proportional": "未达目标，按 实际 ÷ 目标 计分",
+    "le_met": "未超过上限，满分",
+    "le_proportional": "超过上限，按 目标 ÷ 实际 计分",
+    "eq_met": "与目标相等，满分",
+    "eq_deviation": "偏离目标，按偏差比例扣分",
+    "time_met": "按时完成，满分",
+    "time_late": "未按时完成，不得分",
+    "time_late_deduction": "未按时完成，按逾期月数扣分",
+    "qual_met": "达成预期指标，满分",
+    "qual_partial": "部分达成，按评分规则的比例计分",
+    "qual_missed": "未达成，不得分",
+    "text_matches_target": "实际完成值与指标值相同，视为达成",
+    "operator_assumed": "指标值与指标性质都未写 ≥、≤ 或 =，按 ≥ 计",
+}
+
+
+def score_rule(code: Any) -> str:
+    """The words for a scoring rule code (the code itself if unknown)."""
+    return SCORE_RULE.get(str(code), str(code))

@@ -184,10 +184,22 @@ def input_files(data_dir: Path, fund: str, year: int) -> list[Path]:
     )
 
 
-def side_file(data_dir: Path, fund: str, name: str) -> Path | None:
-    """A settings file of a fund (such as ``scoring.toml``) in its raw folder, if there is one."""
-    p = fund_dir(data_dir, fund) / name
-    return p if p.is_file() else None
+def form_name(fund: str, year: int) -> str:
+    """The file name of a year's filled self-evaluation form (自评表) in its output folder."""
+    return f"{fund}-{year}-自评表.xlsx"
+
+
+#: A fund's scoring policy for the self-evaluation form (see ingest.policy).
+POLICY_FILE = "scoring.toml"
+
+
+def policy_file(data_dir: Path, fund: str, year: int) -> Path | None:
+    """The scoring policy that applies to a fund's year: ``raw/<fund>/<year>/scoring.toml`` if
+    there is one, else ``raw/<fund>/scoring.toml`` (the fund's), else None (the defaults)."""
+    for p in (year_dir(data_dir, fund, year) / POLICY_FILE, fund_dir(data_dir, fund) / POLICY_FILE):
+        if p.is_file() or p.is_symlink():
+            return p
+    return None
 
 
 def _no_input(data_dir: Path, fund: str, year: int) -> Problem:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from fundanalysis import config
-from fundanalysis.storage.catalog import input_files, list_years
+from fundanalysis.storage.catalog import input_files, list_years, policy_file
 
 
 def content_digest(files: Sequence[Path], salt: str = "") -> str:
@@ -39,7 +39,8 @@ def code_digest() -> str:
 
 def input_digest(data_dir: Path, fund: str, year: int) -> str:
     """Digest of a fund's year's raw input files and the library code that reads them."""
-    return content_digest(input_files(data_dir, fund, year), code_digest())
+    policy = policy_file(data_dir, fund, year)
+    return content_digest(input_files(data_dir, fund, year) + ([policy] if policy else []), code_digest())
 
 
 #: Written beside processed tables: the input digest they were made from.

@@ -30,6 +30,7 @@ from fundanalysis.present.charts.figures import (
     TITLE_MEDIA_AMOUNT,
     TITLE_MEDIA_SHARE,
     TITLE_PARTS,
+    TITLE_POINTS_LOST,
     TITLE_UTILISATION_PARTS,
     _award_categories,
     _nonempty,
@@ -45,6 +46,7 @@ from fundanalysis.present.charts.figures import (
     lines_chart,
     media_amount_chart,
     media_share_chart,
+    points_lost_chart,
     rank_chart,
     share_chart,
     source_note,
@@ -166,6 +168,8 @@ def chart_specs(tables: Tables, theme: Theme | None = None) -> list[ChartSpec]:
         add("08-share-of-province-and-nation", _title_shares(tables), share_chart)
     if _has_ranks(tables):
         add("09-provincial-ranks", _title_ranks(tables), rank_chart)
+    if _nonempty(tables, "indicators") is not None:
+        add("10-points-lost-by-indicator", TITLE_POINTS_LOST, points_lost_chart)
     return specs
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -454,3 +455,42 @@ def _rank_notes(rk: pd.DataFrame) -> list[str]:
     if (rk["rank_source"] == RankSource.PEERS).any():
         notes.append("* 按全省各市数值计算名次，并列按同一名次计。")
     return notes
+
+
+# --------------------------------------------------------------------------- self-evaluation form
+
+TITLE_POINTS_LOST = "绩效指标失分情况"
+
+
+def points_lost_chart(tables: Tables, theme: Theme | None = None) -> Figure:
+    """Points each indicator lost under the scoring policy (分值 − 计算得分), most first; an
+    indicator whose stated score differs is labelled with it."""
+    from fundanalysis.analysis.selfeval import self_evaluation
+    from fundanalysis.present.form import indicator_frame, points
+
+    ch = _new_chart(theme)
+    t = ch.theme
+    se = self_evaluation(tables)
+    assert se is not None and se.indicators
+    df = indicator_frame(se)
+    if se.budget is not None and se.budget.score is not None:
+        df = pd.concat([pd.DataFrame([{"name": "预算执行", "lost": se.budget.weight - se.budget.score,
+                                       "weight": se.budget.weight, "score": se.budget.score,
+                                       "stated": se.stated_budget_score, "ok": None}]), df], ignore_index=True)
+    df = df.assign(lost_f=[float(v) for v in df["lost"]]).sort_values(["lost_f", "name"], ascending=[False, True])
+
+    def text(r: Any) -> str:
+        label = f"失{points(r.lost)}分（得{points(r.score)}／{points(r.weight)}）"
+        if r.ok is False:
+            label += f"｜表内填{points(r.stated)}分"
+        return label
+
+    bars = [Bar(wrap_text(str(r.name), LABEL_CHARS), r.lost_f, text(r),
+                color=t.highlight if r.ok is False else (t.primary if r.lost_f > 0 else t.neutral))
+            for r in df.itertuples()]
+    _draw_bars(ch, bars)
+    _set_xaxis(ch, "失分（分）", lambda v, _p: points(Decimal(str(round(v, 2)))))
+    lost = sum((Decimal(str(v)) for v in df["lost"]), Decimal(0))
+    sub = f"总分{points(se.total)}／{points(se.max_total)}，共失{points(lost)}分"
+    notes = ["注：失分 = 分值 − 按评分规则计算的得分；橙色为表内填报得分与计算不符的指标。"]
+    return _finish(ch, TITLE_POINTS_LOST, sub, notes, source_note(tables, ["indicators"]))
