@@ -7,8 +7,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 YEARS  ?=
+YEAR   ?= 2019
+FUND   ?=
+LAB_ARGS ?=
+FUND_ARG = $(if $(FUND),--fund $(FUND),)
 
-.PHONY: help install report charts summary test test-fast lint lab bench browser-deps clean-outputs
+.PHONY: help install report charts summary export test test-fast lint lab bench browser-deps clean-outputs
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -22,15 +26,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the package with its test tools
 
-report: $(STAMP) ## Build the HTML reports for every year under data/raw (YEARS="2019 2020" to choose)
-	$(BIN)/fundanalysis report $(foreach y,$(YEARS),--year $(y))
+report: $(STAMP) ## Build the HTML reports of every fund and year under data/raw (FUND=…, YEARS="2019 2020" to choose)
+	$(BIN)/fundanalysis report $(FUND_ARG) $(foreach y,$(YEARS),--year $(y))
 	@echo "Open outputs/index.html"
 
-charts: $(STAMP) ## Export every chart of 2019 as PNG and SVG for briefings
-	$(BIN)/fundanalysis charts --year 2019 --format png --format svg --dpi 300
+charts: $(STAMP) ## Export every chart of a year as PNG and SVG for briefings (YEAR=2019, FUND=…)
+	$(BIN)/fundanalysis charts $(FUND_ARG) --year $(YEAR) --format png --format svg --dpi 300
 
-summary: $(STAMP) ## Print the 2019 key figures as JSON
-	$(BIN)/fundanalysis summary --year 2019
+summary: $(STAMP) ## Print a year's key figures as JSON (YEAR=2019, FUND=…)
+	$(BIN)/fundanalysis summary $(FUND_ARG) --year $(YEAR)
+
+export: $(STAMP) ## Write a year's computed tables to Excel, linked from its index page (YEAR=2019, FUND=…)
+	$(BIN)/fundanalysis export $(FUND_ARG) --year $(YEAR) --xlsx
 
 browser-deps: ## Install Debian's chromium + chromedriver for the browser test (needs root)
 	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then \
@@ -52,9 +59,11 @@ test-fast: $(STAMP) ## The edit loop: ruff and the unit tests (no builds, no bro
 lint: $(STAMP) ## ruff
 	$(BIN)/ruff check $(wildcard src tests benchmarks)
 
-lab: $(STAMP) ## Start JupyterLab on the notebooks (installs it on first use)
-	@$(BIN)/python -c 'import jupyterlab' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[lab]'
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+lab: $(STAMP) ## Start JupyterLab on the project (kernel "fundanalysis"; LAB_ARGS="--no-browser --port 8890")
+	$(BIN)/python -m ipykernel install --sys-prefix --name fundanalysis --display-name "fundanalysis (Python 3.11)" >/dev/null
+	@if [ -d .git ]; then $(BIN)/nbstripout --install --attributes .gitattributes && \
+	  git config filter.nbstripout.clean "'$(abspath $(BIN))/python' -m nbstripout --keep-id"; fi
+	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root,) $(LAB_ARGS)
 
 bench: $(STAMP) ## Benchmarks B1–B4 (medians and ratios, side by side)
 	$(BIN)/python benchmarks/run.py

@@ -80,3 +80,38 @@ def test_index_and_every_section_in_chromium(site: Path, driver, tmp_path: Path)
     _check_page(driver, top)
     driver.find_element(By.PARTIAL_LINK_TEXT, "2019").click()
     assert driver.current_url.endswith("/2019/index.html")
+
+
+#: What overflows the page sideways: the document's scroll width beyond the viewport, and the
+#: elements (outside a scroll box) that stick out.
+OVERFLOW_JS = """
+const vw = document.documentElement.clientWidth;
+const inScroll = e => e.closest('.fnd-scroll') !== null;
+const out = Array.from(document.querySelectorAll('main *'))
+  .filter(e => !inScroll(e) && e.getBoundingClientRect().right > vw + 1)
+  .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));
+return [document.documentElement.scrollWidth, vw, out.slice(0, 5)];
+"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_pages_fit_the_screen(site: Path, driver, tmp_path: Path, width: int) -> None:
+    """At phone width (390 px) and desktop width (1280 px) no page scrolls sideways (wide tables
+    scroll inside their own box), and charts are shown at a readable size: on a phone the narrow
+    variant (larger type) is the one displayed."""
+    driver.set_window_size(width, 1800)
+    year = (site / FUND / "2019").resolve()
+    for page in sorted(year.glob("*.html")):
+        driver.get(page.as_uri())
+        scroll, view, sticking = driver.execute_script(OVERFLOW_JS)
+        assert scroll <= view + 1 and not sticking, (page.name, width, scroll, view, sticking)
+        charts = driver.execute_script(
+            "return Array.from(document.querySelectorAll('img.fnd-chart')).map(i => "
+            "[i.getBoundingClientRect().width, i.naturalWidth, i.currentSrc === i.src])")
+        for shown, natural, is_wide in charts:
+            assert shown <= view
+            # type is readable: a chart is shown at ≥ 45 % of its pixel size, the narrow one on a phone
+            assert shown / natural >= 0.45, (page.name, width, shown, natural)
+            assert is_wide == (width > 600), (page.name, width)
+        driver.save_screenshot(str(tmp_path / f"{page.stem}-{width}.png"))
+    driver.set_window_size(1280, 2000)

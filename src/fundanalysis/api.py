@@ -1,6 +1,7 @@
 """What notebooks import: load a year's tables, its key figures, and the report's headings.
 
-In a notebook: ``from fundanalysis.api import load`` then ``tables = load(2019)``.
+In a notebook: ``import fundanalysis as fa`` then ``tables = fa.load(2019)`` (see the package's
+docstring); this module is where those names live.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import pandas as pd
 
 from fundanalysis.config import DATA_DIR
 from fundanalysis.present.report import Report
+from fundanalysis.present.styled import money_style as style
 from fundanalysis.storage import catalog
 
-__all__ = ["Report", "load", "summary"]
+__all__ = ["Report", "load", "style", "summary"]
 
 
 def load(year: int, fund: str | None = None, data_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:

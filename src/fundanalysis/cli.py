@@ -252,6 +252,25 @@ def scorecard(fund: str | None, year: int, data_dir: Path, out_dir: Path, xlsx: 
 
 
 @main.command()
+@FUND_OPT
+@YEAR_OPT
+@DATA_DIR_OPT
+@OUT_DIR_OPT
+@click.option("--xlsx", is_flag=True, required=True,
+              help="Write the computed tables as one Excel workbook (the only format for now).")
+def export(fund: str | None, year: int, data_dir: Path, out_dir: Path, xlsx: bool) -> None:
+    """Make sure the year's computed tables are in <out-dir>/<FUND>/<YEAR>/ as Excel (万元, Chinese
+    headers; linked from the year's index page), building the year if its report is not current."""
+    from fundanalysis.build.orchestrate import build_reports
+
+    data_dir = _require_data_dir(data_dir)
+    key = _fund(data_dir, fund)
+    build_reports([(key, year)], data_dir=data_dir, out_dir=out_dir.resolve(),
+                  echo=lambda m: click.echo(m, err=True))
+    click.echo(str(catalog.year_output(out_dir.resolve(), key, year) / catalog.tables_name(key, year)))
+
+
+@main.command()
 @click.option("--fund", "fund", default=None, help="Fund to build. Default: every fund under data/raw/.")
 @click.option("--year", "years", type=click.IntRange(MIN_YEAR, MAX_YEAR), multiple=True,
               help="Year to build (repeatable). Default: every year of the fund(s).")

@@ -32,7 +32,7 @@ def points(v: Any) -> str:
 
 
 def _say(text: str) -> str:
-    return f'<p class="fa-say">{html.escape(text)}</p>'
+    return f'<p class="fnd-say">{html.escape(text)}</p>'
 
 
 def brief(se: SelfEvaluation | None) -> str:

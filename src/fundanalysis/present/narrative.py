@@ -201,3 +201,15 @@ def shares(s: pd.DataFrame) -> str:
 def text_ranks(n: int) -> str:
     """How many ranks are given only in words."""
     return f"{n} 项只有文字表述、没有具体名次；如实保留原话，不推断名次。"
+
+
+def award_distribution(awards: pd.DataFrame) -> str:
+    """How far apart the awards of listed recipients are, overall and in the widest category."""
+    amounts = [int(v) for v in awards["amount_fen"]]
+    text = (f"报告逐家列出 {len(amounts)} 家获奖单位，每家奖励 {fmt.wan(min(amounts), W)} 至 "
+            f"{fmt.wan(max(amounts), W)}，中位数 {fmt.wan(int(pd.Series(amounts).median()), W)}。")
+    spread = awards.groupby("category")["amount_fen"].agg(lambda s: int(s.max()) - int(s.min()))
+    if len(spread) > 1 and int(spread.max()) > 0:
+        text += f"类别内差距最大的是“{spread.idxmax()}”（相差 {fmt.wan(int(spread.max()), W)}）。"
+    return text
+

@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from fundanalysis import __version__
 from fundanalysis.present import fmt, words
+from fundanalysis.present.shown import STYLE_TAG
 from fundanalysis.storage import fonts
 
 CSS = """
@@ -32,21 +33,35 @@ main { max-width:1040px; padding:8px 32px 48px; }
 h1 { font-size:24px; } h2 { font-size:20px; margin-top:32px; border-bottom:2px solid var(--line);
   padding-bottom:4px; }
 img { max-width:100%; height:auto; margin:8px 0; }
-.fa-say { font-size:16px; }
-.fa-subtitle { color:var(--muted); margin-top:-8px; }
-table.fa-table, table.fa-index { border-collapse:collapse; margin:12px 0; font-size:14px; }
-table.fa-table th, table.fa-table td, table.fa-index th, table.fa-index td {
+.fnd-say { font-size:16px; }
+.fnd-subtitle { color:var(--muted); margin-top:-8px; }
+table.fnd-table, table.fnd-index { border-collapse:collapse; margin:12px 0; font-size:14px; }
+table.fnd-table th, table.fnd-table td, table.fnd-index th, table.fnd-index td {
   border-bottom:1px solid var(--line); padding:6px 10px; vertical-align:top; }
-table.fa-table th, table.fa-index th { background:#f0f4f8; text-align:left; white-space:nowrap; }
+table.fnd-table th, table.fnd-index th { background:#f0f4f8; text-align:left; white-space:nowrap; }
 td.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
 td.fail { background:var(--bad-bg); color:var(--bad); font-weight:bold; }
 td.na { background:var(--na-bg); color:var(--muted); }
-.fa-tiles { display:flex; flex-wrap:wrap; gap:12px; margin:12px 0; }
-.fa-tile { border:1px solid var(--line); border-radius:6px; padding:10px 16px; min-width:150px; }
-.fa-tile .k { color:var(--muted); font-size:13px; }
-.fa-tile .v { font-size:22px; font-weight:bold; }
+.fnd-tiles { display:flex; flex-wrap:wrap; gap:12px; margin:12px 0; }
+.fnd-tile { border:1px solid var(--line); border-radius:6px; padding:10px 16px; min-width:150px; }
+.fnd-tile .k { color:var(--muted); font-size:13px; }
+.fnd-tile .v { font-size:22px; font-weight:bold; }
 footer.fa { color:var(--muted); font-size:13px; padding:16px 32px; border-top:1px solid var(--line); }
 .jp-OutputArea-output pre, .output_stderr, a.anchor-link { display:none; }
+.fnd-scroll { overflow-x:auto; max-width:100%; -webkit-overflow-scrolling:touch; }
+.jp-OutputArea-output, .jp-RenderedHTMLCommon, .jp-Cell, .jp-OutputArea, .jp-Notebook { max-width:100%;
+  min-width:0; overflow-wrap:anywhere; }
+.jp-OutputPrompt, .jp-InputPrompt { display:none; }
+@media (max-width: 600px) {
+  header.fa { padding:12px 14px; } header.fa h1 { font-size:19px; }
+  nav.fa { padding:6px 14px; font-size:14px; } nav.fa a { display:inline-block; margin:2px 12px 2px 0; }
+  main { padding:4px 14px 32px; } footer.fa { padding:12px 14px; }
+  h2 { font-size:18px; } .fnd-say { font-size:15px; }
+  table.fnd-table, table.fnd-index { font-size:13px; }
+  table.fnd-table th, table.fnd-table td, table.fnd-index th, table.fnd-index td { padding:5px 6px; }
+  table.fnd-table td.txt { min-width:5.5em; }
+  .fnd-tile { min-width:calc(50% - 6px); padding:8px 10px; } .fnd-tile .v { font-size:18px; }
+}
 """
 
 
@@ -132,8 +147,16 @@ def section_page(section: SectionLink, sections: Sequence[SectionLink], summary:
     nav = [("目录", "index.html", False)] + [
         (s.title, f"{s.slug}.html", s.slug == section.slug) for s in sections]
     crumb = _crumb(summary, here=f'<a href="index.html">{summary["year"]} 年度</a>')
-    return page(f"{summary['year']} 年度 {summary['fund_name']} · {section.title}", body,
+    return page(f"{summary['year']} 年度 {summary['fund_name']} · {section.title}", without_output_styles(body),
                 crumb=crumb, nav=nav, footer=footer(summary))
+
+
+def without_output_styles(body: str) -> str:
+    """The section's HTML without the style block each library output carries for JupyterLab
+    (the page's stylesheet has the same rules once)."""
+    import re
+
+    return re.sub(re.escape(STYLE_TAG) + r".*?</style>", "", body, flags=re.S)
 
 
 def key_figure_tiles(summary: dict[str, Any]) -> str:
@@ -150,20 +173,22 @@ def key_figure_tiles(summary: dict[str, Any]) -> str:
     if summary.get("received_fen") is not None:
         tiles.append(("到位资金", fmt.wan(summary["received_fen"], " 万元")))
     tiles.append(("项目数", f"{summary['projects']} 个" if summary.get("projects") is not None else words.NOT_STATED))
-    return '<div class="fa-tiles">' + "".join(
-        f'<div class="fa-tile"><div class="k">{esc(k)}</div><div class="v">{esc(v)}</div></div>'
+    return '<div class="fnd-tiles">' + "".join(
+        f'<div class="fnd-tile"><div class="k">{esc(k)}</div><div class="v">{esc(v)}</div></div>'
         for k, v in tiles) + "</div>"
 
 
 def year_index(summary: dict[str, Any], counts: dict[str, int], sections: Sequence[SectionLink],
-               charts: Sequence[str], form: str | None = None) -> str:
+               charts: Sequence[str], form: str | None = None, data: str | None = None) -> str:
     """The year's landing page: key figures, checks, links to sections and downloads."""
     body = [key_figure_tiles(summary)]
-    body.append(f'<p class="fa-say">报告总计核对 {counts["checks"]} 项：{counts["ok"]} 项相符，'
+    body.append(f'<p class="fnd-say">报告总计核对 {counts["checks"]} 项：{counts["ok"]} 项相符，'
                 f'{counts["failed"]} 项不符，{counts["unknown"]} 项无法核对（详见“专项资金概况”）。</p>')
     body.append("<h2>报告章节</h2><ol>" + "".join(
         f'<li><a href="{esc(s.slug)}.html">{esc(s.title)}</a></li>' for s in sections) + "</ol>")
     form_item = f'<li><a href="{quote(form)}">{esc(form)}</a>（填好的项目支出绩效自评表，Excel）</li>' if form else ""
+    if data:
+        form_item = f'<li><a href="{quote(data)}">{esc(data)}</a>（计算结果数据表，Excel，金额为万元）</li>' + form_item
     body.append("<h2>下载</h2><ul>"
                 '<li><a href="summary.json">summary.json</a>（关键数字，机器可读）</li>'
                 + form_item
@@ -190,14 +215,15 @@ def _year_rows(entries: Sequence[tuple[str, dict[str, Any]]], href: str) -> str:
         f"<td class=\"num\">{esc(fmt.pct(s['utilisation']))}</td></tr>" for name, s in entries)
 
 
-_YEARS_HEAD = ('<table class="fa-index"><thead><tr><th>年度</th><th>专项资金</th><th>预算</th>'
+_YEARS_HEAD = ('<div class="fnd-scroll"><table class="fnd-index"><thead><tr><th>年度</th><th>专项资金</th>'
+               "<th>预算</th>"
                "<th>执行</th><th>执行率</th></tr></thead><tbody>")
 
 
 def fund_index(fund: str, entries: Sequence[tuple[str, dict[str, Any]]]) -> str:
     """A fund's page listing its published years (``(year, summary.json)``, newest first)."""
     name = entries[0][1]["fund_name"] if entries else fund
-    body = _YEARS_HEAD + _year_rows(entries, "") + "</tbody></table>"
+    body = _YEARS_HEAD + _year_rows(entries, "") + "</tbody></table></div>"
     return page(f"{name}", body, crumb='<a href="../index.html">全部专项资金</a>',
                 footer=f"由 fundanalysis {esc(__version__)} 生成。")
 
@@ -209,7 +235,7 @@ def site_index(funds: Sequence[tuple[str, Sequence[tuple[str, dict[str, Any]]]]]
     else:
         body = "".join(
             f'<h2><a href="{esc(fund)}/index.html">{esc(entries[0][1]["fund_name"])}</a>'
-            f' <span class="fa-subtitle">{esc(entries[0][1]["issuer"])}</span></h2>'
-            + _YEARS_HEAD + _year_rows(entries, f"{fund}/") + "</tbody></table>"
+            f' <span class="fnd-subtitle">{esc(entries[0][1]["issuer"])}</span></h2>'
+            + _YEARS_HEAD + _year_rows(entries, f"{fund}/") + "</tbody></table></div>"
             for fund, entries in funds)
     return page("专项资金绩效评价报告", body, footer=f"由 fundanalysis {esc(__version__)} 生成。")

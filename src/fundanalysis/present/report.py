@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -21,14 +22,31 @@ from fundanalysis.analysis import metrics, selfeval
 from fundanalysis.analysis.reconcile import check_counts, reconcile_totals
 from fundanalysis.analysis.selfeval import SelfEvaluation
 from fundanalysis.analysis.summary import summarise
+from fundanalysis.config import DATA_DIR
 from fundanalysis.ingest.clean import is_text_rank
 from fundanalysis.ingest.load import load_tables
 from fundanalysis.present import fmt, form, narrative, words
 from fundanalysis.present.page import key_figure_tiles
+from fundanalysis.present.shown import Chart, Shown
 from fundanalysis.present.styled import styled_table
 from fundanalysis.storage import catalog, digests, files
 
 CHART_DPI = 150
+
+
+def _heading(method: Callable[..., None]) -> Callable[..., Shown]:
+    """Make a heading method return what it shows (a :class:`Shown`) instead of displaying it."""
+    @functools.wraps(method)
+    def wrapper(self: Report, *args: Any, **kwargs: Any) -> Shown:
+        outer, self._out = self._out, Shown()
+        try:
+            method(self, *args, **kwargs)
+            return self._out
+        finally:
+            self._out = outer
+
+    wrapper.__annotations__ = {**method.__annotations__, "return": Shown}
+    return wrapper
 
 
 @functools.lru_cache(maxsize=8)
@@ -62,52 +80,73 @@ class Report:
 
     year: int
     data_dir: Path
-    out_dir: Path
     tables: dict[str, pd.DataFrame]
     fund_key: str
     summary: dict[str, Any]
     other_years: list[dict[str, Any]] = field(default_factory=list)
     charts_dir: Path | None = None
     _charts: dict[str, Any] | None = None
+    _narrow: dict[str, Any] | None = None
+    _out: Shown | None = None
 
     @classmethod
-    def load(cls, year: int, data_dir: str | Path, out_dir: str | Path,
-             charts_dir: str | Path = "", fund: str = "") -> Report:
+    def load(cls, year: int, data_dir: str | Path = "", charts_dir: str | Path = "", fund: str = "",
+             **_ignored: Any) -> Report:
         """Load a fund's year (validated tables) and the summaries of its other years.
 
-        ``fund`` may be empty when there is only one fund. ``charts_dir``, if given, receives
-        every chart shown as PNG, so a build renders each chart once for both the HTML and the
-        export (SVG and other resolutions: the ``fundanalysis charts`` command).
+        ``data_dir`` empty means the project's ``data/`` (found from the package, not from the
+        working directory, so a notebook runs from anywhere). ``fund`` may be empty when there is
+        only one fund. ``charts_dir``, if given, receives every chart shown as PNG, so a build
+        renders each chart once for both the HTML and the export (SVG and other resolutions: the
+        ``fundanalysis charts`` command). Other keywords (``out_dir`` of older notebooks) are
+        ignored.
         """
-        data = catalog.existing_dir(data_dir, "data_dir")
-        out = Path(out_dir).expanduser().resolve()
+        data = catalog.existing_dir(data_dir or DATA_DIR, "data_dir")
         key = catalog.resolve_fund(data, fund or None)
         tables, summary, others = _load_year(key, int(year), data, digests.data_digest(data, key))
         charts = Path(charts_dir).expanduser().resolve() if str(charts_dir) else None
-        return cls(int(year), data, out, tables, key, summary, others, charts_dir=charts)
+        return cls(int(year), data, tables, key, summary, others, charts_dir=charts)
 
     # ------------------------------------------------------------ display helpers
 
     def _show(self, *parts: str) -> None:
+        """Add HTML to the heading being produced (or display it, outside a heading)."""
+        if self._out is not None:
+            self._out.html += "".join(parts)
+            return
         from IPython.display import HTML, display
 
         display(HTML("".join(parts)))
 
     def _say(self, text: str) -> str:
-        return f'<p class="fa-say">{html.escape(text)}</p>'
+        if self._out is not None:
+            self._out.text = text if self._out.text is None else f"{self._out.text}{text}"
+        return f'<p class="fnd-say">{html.escape(text)}</p>'
+
+    def _data(self, df: pd.DataFrame | None) -> None:
+        """The numbers behind the heading being produced (its ``.df``)."""
+        if self._out is not None:
+            self._out.df = df
 
     def _chart(self, slug_part: str) -> None:
-        """Show the charts whose slug contains ``slug_part``; export them if asked to."""
-        from IPython.display import Image, display
-
+        """Add the charts whose slug contains ``slug_part`` (with a narrow variant for phones);
+        export them if asked to."""
         from fundanalysis.present import charts
 
         if self._charts is None:
             self._charts = {c.slug: c for c in charts.chart_specs(self.tables)}
+            self._narrow = {c.slug: c for c in charts.chart_specs(self.tables, charts.NARROW_THEME)}
         for slug, spec in self._charts.items():
             if slug_part in slug:
                 png = charts.render(spec.make(), "png", dpi=CHART_DPI)
-                display(Image(data=png))
+                narrow = charts.render(self._narrow[slug].make(), "png", dpi=CHART_DPI)
+                chart = Chart(slug, spec.title, png, narrow)
+                if self._out is not None:
+                    self._out.charts.append(chart)
+                else:
+                    from IPython.display import display
+
+                    display(Shown(charts=[chart]))
                 if self.charts_dir is not None:
                     files.write_bytes(self.charts_dir / f"{slug}.png", png)
 
@@ -121,7 +160,7 @@ class Report:
     def title(self) -> None:
         """The line under a section's title: issuer, year, fund."""
         f = self.fund
-        self._show(f'<p class="fa-subtitle">{html.escape(str(f["issuer"]))} · {self.year} 年度 · '
+        self._show(f'<p class="fnd-subtitle">{html.escape(str(f["issuer"]))} · {self.year} 年度 · '
                    f'{html.escape(str(f["fund_name"]))}</p>')
 
     @property
@@ -131,11 +170,13 @@ class Report:
 
     def key_figures(self) -> None:
         """Budget, executed amount, rate, balance, receipts and projects as tiles."""
+        self._data(pd.DataFrame([{k: v for k, v in self.summary.items() if not isinstance(v, list | dict)}]))
         self._show(key_figure_tiles(self.summary))
 
     def utilisation(self) -> None:
         """Execution overall and per part with its own budget, naming the figures each rate uses."""
         u = metrics.utilisation(self.tables)
+        self._data(u)
         word = self.spent_word
         shown = u.assign(basis=[words.BUDGET_BASIS_NOTE.get(b, words.NOT_STATED) if b is not None else "—"
                                 for b in u["budget_basis"]],
@@ -156,6 +197,7 @@ class Report:
     def spending_by_part(self) -> None:
         """Spending and projects by part and responsible department."""
         p = metrics.spending_by_part(self.tables)
+        self._data(p)
         if p.empty or (len(p) == 1 and pd.isna(p["part"].iloc[0])):
             self._show(self._say("报告未把资金分为若干部分。"))
             return
@@ -170,6 +212,7 @@ class Report:
     def spending_lines(self) -> None:
         """The spending lines (tasks, projects): budget phases, executed amount and status."""
         lines = self.tables.get("lines")
+        self._data(lines)
         if lines is None or lines.empty:
             self._show(self._say("报告未列出支出明细。"))
             return
@@ -193,6 +236,7 @@ class Report:
     def instalments(self) -> None:
         """Funds received in instalments, against 到位资金."""
         inst = self.tables.get("instalments")
+        self._data(inst)
         if inst is None or inst.empty:
             self._show(self._say("报告未列出分批到位的资金。"))
             return
@@ -207,6 +251,7 @@ class Report:
             self._show(self._say("数据目录中只有本年度的数据，暂无年度对比。"))
             return
         yoy = metrics.year_over_year([self.summary, *self.other_years])
+        self._data(yoy)
         this = yoy[yoy["year"] == self.year].iloc[0]
         self._show(self._say(narrative.year_over_year(self.year, this)), styled_table(yoy, {
             "year": ("年度", lambda v: str(int(v))), "budget_fen": ("预算（万元）", _money),
@@ -242,6 +287,8 @@ class Report:
     def form_indicators(self) -> None:
         """Each indicator: target, actual, weight, stated and computed score, the rule used."""
         if self.self_evaluation is not None:
+            if self.self_evaluation.indicators:
+                self._data(form.indicator_frame(self.self_evaluation))
             self._show(form.indicators_html(self.self_evaluation))
 
     def points_lost(self) -> None:
@@ -259,6 +306,7 @@ class Report:
         rec = reconcile_totals(self.tables)
         if form_only:
             rec = rec[rec["rule"].astype(str).str.startswith("form_")].reset_index(drop=True)
+        self._data(rec)
 
         def money(r: pd.Series) -> bool:
             return r["unit"] == "元" and not any(isinstance(r[c], str) for c in ("stated", "computed"))
@@ -298,6 +346,7 @@ class Report:
     def award_categories(self) -> None:
         """Count, amount, share and average per recipient for each award category."""
         c = metrics.category_totals(self.tables["award_categories"])
+        self._data(c)
         self._show(self._say(narrative.award_categories(c)), styled_table(c, {
             "category": ("类别", None), "level": ("级别", None), "recipients": ("获奖单位数", fmt.count),
             "amount_fen": ("奖励金额（万元）", _money), "share": ("占比", _pct1),
@@ -307,12 +356,24 @@ class Report:
     def award_average(self) -> None:
         """Average award per recipient by category."""
         c = metrics.category_totals(self.tables["award_categories"])
+        self._data(c)
         self._show(self._say(narrative.award_average(c)))
         self._chart("award-average")
+
+    def award_distribution(self) -> None:
+        """How the amounts per recipient spread within each category (when recipients are listed)."""
+        awards = self.tables.get("awards")
+        if awards is None or awards.empty:
+            self._show(self._say("报告未逐家列出获奖单位，无法看各家金额的分布。"))
+            return
+        self._data(awards)
+        self._show(self._say(narrative.award_distribution(awards)))
+        self._chart("award-distribution")
 
     def award_levels(self) -> None:
         """Award money by the level of the title recognised (national, provincial …)."""
         lv = metrics.level_totals(self.tables["award_categories"])
+        self._data(lv)
         self._show(self._say(narrative.award_levels(lv)),
                    styled_table(lv.assign(level=lv["level"].map(lambda v: words.label(v, {}))), {
                        "level": ("级别", None), "categories": ("类别数", fmt.count),
@@ -331,6 +392,7 @@ class Report:
         if m is None:
             return
         s = metrics.media_shares(m)
+        self._data(s)
         self._show(self._say(narrative.media_outlets(s)), styled_table(s, {
             "outlet": ("单位", None), "item_count": ("项目数", fmt.count), "amount_fen": ("金额（万元）", _money),
             "share": ("占比", _pct1), "avg_per_item_fen": ("平均每项（万元）", _money),
@@ -342,7 +404,9 @@ class Report:
         m = self._media()
         if m is None:
             return
-        self._show(self._say(narrative.media_concentration(metrics.media_concentration(m))))
+        conc = metrics.media_concentration(m)
+        self._data(pd.DataFrame([conc]))
+        self._show(self._say(narrative.media_concentration(conc)))
         self._chart("media-share")
 
     def procurement(self) -> None:
@@ -351,6 +415,7 @@ class Report:
         if m is None:
             return
         p = metrics.procurement_split(m, self.tables.get("stated_totals"))
+        self._data(p)
         self._show(self._say(narrative.procurement(p)), styled_table(
             p.assign(method=p["method"].map(lambda v: words.label(v, {}))), {
                 "method": ("采购方式", None), "outlets_stated": ("报告所述家数", fmt.count),
@@ -360,6 +425,7 @@ class Report:
     def media_items(self) -> None:
         """The list of item titles, by outlet."""
         items = self.tables.get("media_items")
+        self._data(items)
         if items is None or items.empty:
             self._show(self._say("报告未列出宣传项目名称。"))
             return
@@ -380,6 +446,7 @@ class Report:
         r = self._rankings()
         if r is None:
             return
+        self._data(r)
         self._show(self._say(narrative.rankings(r)), styled_table(r, {
             "indicator": ("指标", None), "value": ("数值", fmt.count), "unit": ("单位", None),
             "rank_number": ("名次", fmt.rank), "rank_text": ("报告表述", None), "scope": ("范围", None),
@@ -389,6 +456,7 @@ class Report:
     def breakdowns(self) -> None:
         """Breakdowns of indicators, e.g. star levels."""
         b = metrics.component_shares(self.tables)
+        self._data(b)
         if b.empty:
             self._show(self._say("报告未给出指标的分项构成。"))
             return
@@ -403,6 +471,7 @@ class Report:
         if r is None:
             return
         s = r[r["province_share"].notna() | r["nation_share"].notna()]
+        self._data(s)
         if s.empty:
             self._show(self._say("报告未给出全省或全国的对比基数。"))
             return
@@ -419,6 +488,7 @@ class Report:
         if r is None:
             return
         t = r[r["rank_number"].isna() & r["rank_text"].map(is_text_rank)]
+        self._data(t)
         if t.empty:
             self._show(self._say("所有名次均有明确数字。"))
             return
@@ -429,6 +499,7 @@ class Report:
     def peer_ranks(self) -> None:
         """Ranks of all cities, where a province-wide table of peer values is given."""
         p = metrics.peer_city_ranks(self.tables)
+        self._data(p)
         if p is None:
             self._show(self._say("本年度没有全省各市的对比数据；名次以报告所述为准。"))
             return
@@ -436,3 +507,14 @@ class Report:
                    styled_table(p, {"indicator": ("指标", None), "city": ("城市", None),
                                     "value": ("数值", fmt.count), "rank_number": ("名次", fmt.count),
                                     "share_of_province": ("占全省", _pct1)}))
+
+
+#: The methods the report notebooks call, one per heading: each returns a :class:`Shown`.
+HEADINGS = ("title", "key_figures", "utilisation", "spending_by_part", "spending_lines", "instalments",
+            "year_over_year", "scorecard_brief", "form_money", "form_goals", "form_indicators", "points_lost",
+            "form_total", "reconciliation", "award_categories", "award_average", "award_levels",
+            "award_distribution", "media_outlets", "media_concentration", "procurement", "media_items",
+            "rankings", "breakdowns", "demo_shares", "text_ranks", "peer_ranks")
+for _name in HEADINGS:
+    setattr(Report, _name, _heading(getattr(Report, _name)))
+

@@ -1,17 +1,19 @@
 """Tables as HTML with pandas' Styler: Chinese headers, every data string escaped, numbers
 right-aligned, flagged rows marked, no index.
 
-The same HTML shows in the built report and in JupyterLab; the classes (``fa-table``, ``num``,
+The same HTML shows in the built report and in JupyterLab; the classes (``fnd-table``, ``num``,
 ``txt``, ``fail``, ``na``) are styled by :data:`fundanalysis.present.page.CSS`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
+from pandas.io.formats.style import Styler
 
 from fundanalysis.present import fmt
 
@@ -44,6 +46,38 @@ def styled_table(df: pd.DataFrame, columns: Columns,
     styler = (view.style.format(formatters, escape="html")
               .hide(axis="index")
               .set_td_classes(classes)
-              .set_table_attributes('class="fa-table"')
+              .set_table_attributes('class="fnd-table"')
               .set_uuid(uid))
-    return styler.to_html(doctype_html=False)
+    table = styler.to_html(doctype_html=False).replace('<style type="text/css">\n</style>', "")
+    # no whitespace between tags: inside a table it would be moved out and shown (JupyterLab)
+    table = re.sub(r">\s+<", "><", table).strip()
+    return f'<div class="fnd-scroll">{table}</div>'
+
+
+#: Column-name parts that mark a fraction of 1 (shown as a percentage).
+_RATIO_WORDS = ("share", "rate", "utilisation", "ratio")
+
+
+def money_style(df: pd.DataFrame) -> Styler:
+    """A pandas Styler for analysts' own tables: ``*_fen`` columns (integer 分) as 万元 with two
+    decimals, fractions (``share``, ``*_rate``, ``utilisation``…) as percentages, the rest as is;
+    the numbers underneath are unchanged.
+
+    >>> df = pd.DataFrame({"outlet": ["甲"], "amount_fen": [71_900_000], "share": [0.3565]})
+    >>> html = money_style(df).to_html()
+    >>> ">71.9<" in html and ">35.65%<" in html and "amount（万元）" in html
+    True
+    """
+    formats: dict[str, Callable[[Any], str]] = {}
+    labels = []
+    for c in df.columns:
+        name = str(c)
+        if name.endswith("_fen"):
+            formats[c] = fmt.wan
+            labels.append(name[:-4] + "（万元）")
+        elif any(w in name for w in _RATIO_WORDS) and pd.api.types.is_numeric_dtype(df[c]):
+            formats[c] = fmt.pct
+            labels.append(name)
+        else:
+            labels.append(name)
+    return df.style.format(formats, na_rep=fmt.MISSING).relabel_index(labels, axis="columns")

@@ -184,6 +184,11 @@ def input_files(data_dir: Path, fund: str, year: int) -> list[Path]:
     )
 
 
+def tables_name(fund: str, year: int) -> str:
+    """The file name of a year's computed tables as Excel (数据表) in its output folder."""
+    return f"{fund}-{year}-数据表.xlsx"
+
+
 def form_name(fund: str, year: int) -> str:
     """The file name of a year's filled self-evaluation form (自评表) in its output folder."""
     return f"{fund}-{year}-自评表.xlsx"
@@ -207,7 +212,11 @@ def _no_input(data_dir: Path, fund: str, year: int) -> Problem:
     d = year_dir(data_dir, fund, year)
     head = f"no input workbook or CSV for {fund} {year}"
     if not d.is_dir():
-        return Problem(str(d), None, None, None, None, f"{head}: the folder does not exist")
+        have = [y for y in list_years(data_dir, fund) if input_files(data_dir, fund, y)]
+        known = f"years with input: {', '.join(map(str, have))}" if have else "the fund has no year with input yet"
+        return Problem(str(d), None, None, None, None,
+                       f"{head}: the folder does not exist ({known}; to start {year}: "
+                       f"fundanalysis template --fund {fund} --year {year})")
     unread = sorted(p.name for p in d.iterdir() if p.suffix.lower() in _UNREAD_SPREADSHEETS)
     if unread:
         return Problem(str(d), None, None, None, "、".join(unread),
@@ -220,7 +229,10 @@ def existing_dir(path: str | Path, what: str) -> Path:
     """``path`` resolved (``~`` expanded); FileNotFoundError naming ``what`` if it is no folder."""
     p = Path(path).expanduser().resolve()
     if not p.is_dir():
-        raise FileNotFoundError(f"{what} {p} does not exist")
+        hint = "" if Path(path).expanduser().is_absolute() else (
+            f" (the relative path {str(path)!r} is taken from the working directory {Path.cwd()}; "
+            f"leave {what} empty for the project's own folder)")
+        raise FileNotFoundError(f"{what} {p} does not exist{hint}")
     return p
 
 

@@ -26,6 +26,7 @@ from fundanalysis.analysis import metrics
 from fundanalysis.present.charts.figures import (
     TITLE_AWARD_AMOUNT,
     TITLE_AWARD_AVERAGE,
+    TITLE_AWARD_DISTRIBUTION,
     TITLE_LINES,
     TITLE_MEDIA_AMOUNT,
     TITLE_MEDIA_SHARE,
@@ -41,6 +42,7 @@ from fundanalysis.present.charts.figures import (
     _title_utilisation,
     award_amount_chart,
     award_average_chart,
+    award_distribution_chart,
     breakdown_chart,
     breakdown_indicators,
     lines_chart,
@@ -55,11 +57,11 @@ from fundanalysis.present.charts.figures import (
     utilisation_chart,
 )
 from fundanalysis.present.charts.text import shorten, wrap_text
-from fundanalysis.present.charts.theme import THEME, Theme, apply_theme, register_fonts, theme_rc
+from fundanalysis.present.charts.theme import NARROW_THEME, THEME, Theme, apply_theme, register_fonts, theme_rc
 from fundanalysis.vocab import Scope
 
 __all__ = [
-    "THEME", "ChartSpec", "Theme", "apply_theme", "award_amount_chart", "award_average_chart",
+    "NARROW_THEME", "THEME", "ChartSpec", "Theme", "apply_theme", "award_amount_chart", "award_average_chart",
     "breakdown_chart", "chart_specs", "media_amount_chart", "media_share_chart", "rank_chart",
     "register_fonts", "render", "share_chart", "shorten", "source_note", "spending_by_part_chart",
     "theme_rc", "to_data_uri", "utilisation_by_part_chart", "utilisation_chart", "wrap_text",
@@ -156,6 +158,8 @@ def chart_specs(tables: Tables, theme: Theme | None = None) -> list[ChartSpec]:
     if _has_averages(tables):
         add("04-award-average-per-recipient", TITLE_AWARD_AVERAGE,
             award_average_chart)
+    if _nonempty(tables, "awards") is not None:
+        add("04b-award-distribution-per-recipient", TITLE_AWARD_DISTRIBUTION, award_distribution_chart)
     if _has_media(tables):
         add("05-media-amount-by-outlet", TITLE_MEDIA_AMOUNT,
             media_amount_chart)
@@ -181,8 +185,9 @@ def render(fig: Figure, fmt: str = "png", dpi: int = 150) -> bytes:
     if fmt not in ("png", "svg"):
         raise ValueError(f"format {fmt!r} is not supported; use 'png' or 'svg'")
     buf = io.BytesIO()
-    kw: dict[str, object] = {"format": fmt, "dpi": dpi, "bbox_inches": "tight",
-                             "pad_inches": 0.1, "facecolor": "white"}
+    kw: dict[str, object] = {"format": fmt, "dpi": dpi, "facecolor": "white"}
+    if not getattr(fig, "laid_out", False):  # a figure not laid out by the charts: crop it (draws twice)
+        kw.update(bbox_inches="tight", pad_inches=0.1)
     if fmt == "png":
         fig.savefig(buf, **kw)  # type: ignore[arg-type]
     else:

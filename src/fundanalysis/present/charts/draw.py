@@ -50,9 +50,20 @@ def _lead_color(t: Theme, values: Sequence[int], i: int) -> str:
     return t.highlight if lead else t.primary
 
 
+class ChartFigure(Figure):
+    """A chart's figure: it displays in JupyterLab as a PNG without ``%matplotlib inline``."""
+
+    def _repr_png_(self) -> bytes:
+        from io import BytesIO
+
+        buf = BytesIO()
+        self.savefig(buf, format="png", dpi=110)
+        return buf.getvalue()
+
+
 def _new_chart(theme: Theme | None) -> _Chart:
     t = theme or THEME
-    fig = Figure(figsize=(t.width, 4.0), dpi=100, facecolor="white")
+    fig = ChartFigure(figsize=(t.width, 4.0), dpi=100, facecolor="white")
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0.3, 0.2, 0.6, 0.6))
     ax.set_facecolor("white")
@@ -124,6 +135,7 @@ def _finish(ch: _Chart, title: str, subtitle: str, notes: Sequence[str],
     bottom = bottom_extra + 0.2 + (h(note_t) + 0.06 if note_lines else 0) + h(src_t) + pad
     height = top + ax_h + bottom
     fig.set_size_inches(w, height)
+    fig.laid_out = True  # type: ignore[attr-defined]  # everything placed in inches: no tight crop needed
     left = pad + left_extra
     ax.set_position((left / w, bottom / height, (w - left - 0.3) / w, ax_h / height))
     title_t.set_position((pad / w, 1 - pad / height))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -494,3 +495,38 @@ def points_lost_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     sub = f"总分{points(se.total)}／{points(se.max_total)}，共失{points(lost)}分"
     notes = ["注：失分 = 分值 − 按评分规则计算的得分；橙色为表内填报得分与计算不符的指标。"]
     return _finish(ch, TITLE_POINTS_LOST, sub, notes, source_note(tables, ["indicators"]))
+
+
+TITLE_AWARD_DISTRIBUTION = "各类别获奖单位的奖励金额分布"
+
+
+def award_distribution_chart(tables: Tables, theme: Theme | None = None) -> Figure:
+    """Each listed recipient's award as a dot, by category, over a box of the category's spread
+    (seaborn): where most awards fall and which are far from the rest."""
+    import seaborn as sns
+
+    ch = _new_chart(theme)
+    t = ch.theme
+    awards = tables["awards"]
+    order = (awards.groupby("category", sort=False)["amount_fen"].sum().sort_values(ascending=False).index.tolist())
+    df = pd.DataFrame({"category": awards["category"].astype(str),
+                       "wan": [_to_wan(v) for v in awards["amount_fen"]]})
+    labels = {c: wrap_text(str(c), LABEL_CHARS) for c in order}
+    df["label"] = df["category"].map(labels)
+    y_order = [labels[c] for c in order]
+    with warnings.catch_warnings():  # seaborn 0.13 still passes matplotlib's deprecated ``vert``
+        warnings.filterwarnings("ignore", message=".*vert: bool was deprecated.*")
+        sns.boxplot(data=df, x="wan", y="label", order=y_order, ax=ch.ax, color=t.secondary, width=0.5,
+                    fliersize=0, linewidth=0.8, boxprops={"alpha": 0.45})
+    sns.stripplot(data=df, x="wan", y="label", order=y_order, ax=ch.ax, color=t.primary, size=4.5,
+                  jitter=0.18, alpha=0.85)
+    ch.ax.set_ylabel("")
+    for label in ch.ax.get_yticklabels():
+        label.set(**_font(t, t.label_size))
+    ch.rows = len(order)
+    ch.label_lines = max(lab.count("\n") + 1 for lab in y_order)
+    _set_xaxis(ch, "每家奖励金额（万元）", _money_ticks)
+    n = len(df)
+    sub = f"{n}家获奖单位，{len(order)}个类别；每个点是一家"
+    notes = ["注：箱体为各类别中间一半获奖单位的金额范围，竖线为中位数。"]
+    return _finish(ch, TITLE_AWARD_DISTRIBUTION, sub, notes, source_note(tables, ["awards"]))

@@ -54,6 +54,9 @@ class Theme:
 
 
 THEME = Theme()
+#: The same look for phones: a narrower figure with larger type, shown up to 600 px wide.
+NARROW_THEME = Theme(width=4.8, title_size=16.0, subtitle_size=11.5, label_size=11.5, value_size=11.0,
+                     note_size=10.0)
 
 
 def theme_rc(theme: Theme | None = None) -> dict[str, object]:
