@@ -190,3 +190,15 @@ def test_missing_year_lists_the_years_there_are(tmp_path: Path) -> None:
     done = cli("summary", "--year", "2031", "--data-dir", str(data))
     assert done.exit_code == 2
     assert "years with input: 2019" in done.stderr and "fundanalysis template" in done.stderr
+
+
+def test_make_lab_installs_the_kernel_and_passes_its_arguments() -> None:
+    import os
+
+    done = subprocess.run(["make", "-n", "lab", "LAB_ARGS=--no-browser --port 8890"], cwd=ROOT,
+                          capture_output=True, text=True, check=True)
+    assert "ipykernel install --sys-prefix --name fundanalysis" in done.stdout
+    line = [ln for ln in done.stdout.splitlines() if "jupyter lab" in ln][-1]
+    assert "--no-browser --port 8890" in line
+    assert ("--allow-root" in line) == (os.geteuid() == 0)
+    assert "nbstripout --keep-id" in done.stdout
