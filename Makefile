@@ -12,7 +12,7 @@ FUND   ?=
 LAB_ARGS ?=
 FUND_ARG = $(if $(FUND),--fund $(FUND),)
 
-.PHONY: help install report charts summary export test test-fast lint lab bench browser-deps clean-outputs
+.PHONY: help install report charts summary export test test-fast lint lab bench extract-eval browser-deps clean-outputs
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ lab: $(STAMP) ## Start JupyterLab on the project (kernel "fundanalysis"; LAB_ARG
 	@if [ -d .git ]; then $(BIN)/nbstripout --install --attributes .gitattributes && \
 	  git config filter.nbstripout.clean "'$(abspath $(BIN))/python' -m nbstripout --keep-id"; fi
 	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root,) $(LAB_ARGS)
+
+extract-eval: $(STAMP) ## Quality of fundanalysis extract: recall and precision on 2019 and the synthetic texts
+	$(BIN)/python benchmarks/extract_eval.py
 
 bench: $(STAMP) ## Benchmarks B1–B4 (medians and ratios, side by side)
 	$(BIN)/python benchmarks/run.py

@@ -57,7 +57,7 @@ def test_committed_notebooks_carry_no_outputs(nb: Path) -> None:
 @pytest.mark.parametrize("nb", sections(), ids=lambda p: p.name)
 def test_parameters_are_listed_by_papermill(nb: Path) -> None:
     params = papermill.inspect_notebook(str(nb))
-    assert {"year", "data_dir", "out_dir"} <= set(params)
+    assert {"fund", "year", "data_dir", "charts_dir"} <= set(params) and "out_dir" not in set(params)
     assert params["year"]["inferred_type_name"] == "int"
     assert params["year"]["help"], "parameters carry a comment"
 

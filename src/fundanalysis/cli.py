@@ -339,5 +339,15 @@ def charts(fund: str | None, year: int, data_dir: Path, out_dir: Path, formats: 
         click.echo(str(p))
 
 
+def _register_extract() -> None:
+    """``fundanalysis extract`` lives with the extraction code (fundanalysis.extract.command)."""
+    from fundanalysis.extract.command import extract_command
+
+    main.add_command(extract_command)
+
+
+_register_extract()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

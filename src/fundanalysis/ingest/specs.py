@@ -53,6 +53,8 @@ class SheetSpec:
 
 SOURCE = Column("来源", "source", note="报告名称与章节，如：……自我评价报告／三、（一）")
 QUOTE = Column("原文", "quote", required=False, note="报告原句，便于核对")
+#: Doubts ``fundanalysis extract`` marks on a draft row; cleared once a person has checked the row.
+TO_CHECK = Column("待核对", "to_check", required=False, note="存疑之处（fundanalysis extract 所标）；核对、改正后清空")
 _MONEY_NOTE = "如：71.9万元、1,409,205.40元；纯数字按万元计"
 
 #: The budget phases of the standard form, each optional: a report gives some of them.
@@ -156,6 +158,7 @@ SHEETS: tuple[SheetSpec, ...] = (
             Column("级别", "level", required=False),
             Column("所属部分", "part", required=False),
             SOURCE,
+            QUOTE,
         ),
         key=("recipient", "category"),
         note="每家获奖企业一行（可选，与“奖励类别”二选一或同时提供）",
@@ -224,6 +227,7 @@ SHEETS: tuple[SheetSpec, ...] = (
             Column("表述占全省比例", "stated_share", "fraction", required=False,
                    note="报告所述占全省比例，如 1/4"),
             SOURCE,
+            QUOTE,
         ),
         key=("indicator",),
     ),
@@ -235,6 +239,7 @@ SHEETS: tuple[SheetSpec, ...] = (
             Column("城市", "city"),
             Column("数值", "value", "count"),
             SOURCE,
+            QUOTE,
         ),
         key=("indicator", "city"),
         note="可选：全省各市的同一指标，用于计算名次（并列按同名次）",
@@ -281,6 +286,7 @@ FORM_SHEETS: tuple[SheetSpec, ...] = (
             Column("预期目标", "expected", required=False),
             Column("实际完成情况", "achieved", required=False),
             SOURCE,
+            QUOTE,
         ),
         note="可选：自评表“年度总体目标”栏，原文照录",
     ),
@@ -307,7 +313,9 @@ FORM_SHEETS: tuple[SheetSpec, ...] = (
         note="可选：自评表“绩效指标”栏，一行一个三级指标，照表填写",
     ),
 )
-SHEETS = SHEETS + FORM_SHEETS
+SHEETS = tuple(SheetSpec(s.name, s.table, (*s.columns, TO_CHECK), s.required, s.note, s.key)
+               for s in SHEETS + FORM_SHEETS)
+FORM_SHEETS = SHEETS[-len(FORM_SHEETS):]
 
 SHEETS_BY_NAME = {s.name: s for s in SHEETS}
 SHEETS_BY_TABLE = {s.table: s for s in SHEETS}
