@@ -35,6 +35,7 @@ from fundanalysis.config import REPORT_NOTEBOOKS_DIR
 from fundanalysis.errors import BuildError, InputError
 from fundanalysis.export.scorecard import form_xlsx
 from fundanalysis.export.summary import summary_json
+from fundanalysis.export.workbook import tables_workbook
 from fundanalysis.ingest.load import process_year
 from fundanalysis.present import page, words
 from fundanalysis.storage import catalog, files, locks, processed
@@ -237,10 +238,12 @@ def _finish_year(target: Target, parsed: Any, sections: list[Section], st: Path,
     form_name = catalog.form_name(fund, year) if form is not None else None
     if form is not None:
         files.write_bytes(st / form_name, form)
+    data_name = catalog.tables_name(fund, year)
+    files.write_bytes(st / data_name, tables_workbook(parsed.tables, summary))
     charts = files.list_names(st / "charts", "*.png")
     counts = check_counts(reconcile_totals(parsed.tables))
     links = [s.link(parsed.tables) for s in sections]
-    files.write_text(st / "index.html", page.year_index(summary, counts, links, charts, form_name))
+    files.write_text(st / "index.html", page.year_index(summary, counts, links, charts, form_name, data_name))
     for name, text in _with_font(files.read_texts(st, "*.html")).items():
         files.write_text(st / name, text)
     files.write_text(st / "build.json", json.dumps({

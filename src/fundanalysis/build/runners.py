@@ -64,7 +64,7 @@ class Job:
     def parameters(self) -> dict[str, Any]:
         """The notebook's parameters (papermill injects them after its parameters cell)."""
         return {"fund": self.fund, "year": int(self.year), "data_dir": str(self.data_dir),
-                "out_dir": str(self.out_dir), "charts_dir": str(self.dest / "charts")}
+                "charts_dir": str(self.dest / "charts")}
 
 
 def _section_error(section: Section, job: Job, out_nb: Path, what: str, ename: str, evalue: str
