@@ -130,7 +130,10 @@ def test_kill_9_mid_build_leaves_old_or_new_never_a_mix(env: dict[str, Path]) ->
 
 def test_two_concurrent_builds_never_interleave(env: dict[str, Path]) -> None:
     slow = env["tmp"] / "nb-slow"
-    write_nb(slow / "10-slow.ipynb", "import time\ntime.sleep(6)")
+    release = env["tmp"] / "release"  # the first build holds its lock until the test says so
+    write_nb(slow / "10-slow.ipynb", "import pathlib, time\n"
+             f"for _ in range(1200):\n    if pathlib.Path({str(release)!r}).exists(): break\n"
+             "    time.sleep(0.1)")
     first = subprocess.Popen([str(CLI), "report", "--year", "2019", "--data-dir", str(env["data"]),
                               "--out-dir", str(env["out"]), "--notebooks-dir", str(slow), "--force"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -143,10 +146,16 @@ def test_two_concurrent_builds_never_interleave(env: dict[str, Path]) -> None:
     second = build(env, env["good"])
     assert second.returncode == 3, second.stderr
     assert "already running" in second.stderr
-    waiting = build(env, env["good"], "--wait")
+    waiting = subprocess.Popen([str(CLI), "report", "--year", "2019", "--data-dir", str(env["data"]),
+                                "--out-dir", str(env["out"]), "--notebooks-dir", str(env["good"]), "--force",
+                                "--wait"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3)  # the waiting build starts and finds the lock held
+    assert waiting.poll() is None
+    release.touch()
     first_out = first.communicate(timeout=120)
     assert first.returncode == 0, first_out[1]
-    assert waiting.returncode == 0, waiting.stderr
+    waiting_out = waiting.communicate(timeout=300)
+    assert waiting.returncode == 0, waiting_out[1]
     # the waiting build ran after the first and published last: its notebook is the one shown
     assert (env["out"] / FUND / "2019" / "notebooks" / "10-ok.ipynb").is_file()
     assert not (env["out"] / FUND / "2019" / "notebooks" / "10-slow.ipynb").exists()
