@@ -68,7 +68,7 @@ lab: $(STAMP) ## Start JupyterLab on the project (kernel "fundanalysis"; LAB_ARG
 extract-eval: $(STAMP) ## Quality of fundanalysis extract: recall and precision on 2019 and the synthetic texts
 	$(BIN)/python benchmarks/extract_eval.py
 
-bench: $(STAMP) ## Benchmarks B1–B4 (medians and ratios, side by side)
+bench: $(STAMP) ## Benchmarks B1–B5 (medians and ratios, side by side)
 	$(BIN)/python benchmarks/run.py
 
 clean-outputs: ## Remove everything generated (data/processed, outputs)

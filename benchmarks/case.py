@@ -3,13 +3,18 @@
     python benchmarks/case.py RESULT.json MODE ARG...
 
 Modes:
-  floor DATA_DIR YEAR    import pandas, matplotlib, nbconvert (and seaborn if installed), then
-                         pipeline.process_year + pipeline.summarise: the least any report needs
+  floor DATA_DIR YEAR    import pandas, matplotlib, nbconvert (and seaborn if installed; the lean
+                         way a build imports them), then process_year + summarise: the least any
+                         report needs
   calamine XLSX SHEET    python-calamine's bare read of one sheet to Python lists
   csv CSV                pandas.read_csv as fundanalysis.storage reads a sheet CSV (all text)
   parquet PARQUET        pandas.read_parquet
   pipeline DATA_DIR YEAR pipeline.process_year (read, clean, validate, pandera)
                          + metrics.category_totals
+  watch DATA_DIR OUT_DIR FUND YEAR EDITS
+                         ``fundanalysis report --watch`` in this process (build.watch.watch_reports):
+                         after its first build, change one cell of the year's workbook EDITS times
+                         and time each rebuild (the build itself, and from the save to the publish)
 
 The result file gets the seconds of the work itself (imports excluded, except for ``floor``,
 which is about imports), the rows seen, and the peak resident memory after imports and at the end.
@@ -39,21 +44,66 @@ def _rss_kb() -> int:
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
+def _watch(data: Path, out: Path, fund: str, year: int, edits: int) -> dict[str, object]:
+    """Rebuilds by the watch after one cell of ``year`` changes (see the module's docstring)."""
+    import queue
+    import threading
+
+    from synth import edit_cell
+
+    from fundanalysis.build.watch import watch_reports
+    from fundanalysis.storage import catalog
+
+    built: queue.Queue[tuple[list[tuple[str, int]], float, float]] = queue.Queue()
+    stop = threading.Event()
+    years = catalog.list_years(data, fund)
+    log = open(out.parent / "watch.log", "a", encoding="utf-8")
+    thread = threading.Thread(target=watch_reports, daemon=True, kwargs=dict(
+        targets=lambda: [(fund, y) for y in years], data_dir=data, out_dir=out, stop=stop,
+        echo=lambda m: print(m, file=log, flush=True),
+        on_build=lambda b, s: built.put((b, s, time.perf_counter()))))
+    thread.start()
+    first = built.get(timeout=600)
+    book = next(catalog.year_dir(data, fund, year).glob("*.xlsx"))
+    latency, seconds, rebuilt = [], [], []
+    for k in range(edits):
+        edit_cell(book, "媒体单位", "金额", 2, f"{70 + k % 2}.5万元")
+        t0 = time.perf_counter()
+        while True:
+            done, secs, at = built.get(timeout=600)
+            if done:
+                break
+        latency.append(at - t0)
+        seconds.append(secs)
+        record = json.loads((catalog.year_output(out, fund, year) / "build.json").read_text(encoding="utf-8"))
+        rebuilt.append(record.get("rebuilt"))
+    stop.set()
+    thread.join(60)
+    log.close()
+    return {"seconds": seconds[-1] if seconds else None, "first_build_s": first[1], "rebuild_s": seconds,
+            "save_to_publish_s": latency, "rebuilt": rebuilt}
+
+
 def main(argv: list[str]) -> None:
     out, mode, *args = argv
     t_start = time.perf_counter()
     result: dict[str, object] = {"mode": mode}
     if mode == "floor":
-        import matplotlib.pyplot  # noqa: F401
-        import nbconvert  # noqa: F401
-        import pandas  # noqa: F401
+        # imported the way a build imports them (build.lean: without jsonschema's optional IRI
+        # grammar, which costs seconds and no report uses), so the floor stays the least a report needs
+        from fundanalysis.build.lean import lean_imports
 
-        try:
-            import seaborn  # noqa: F401
+        with lean_imports():
+            import matplotlib.pyplot  # noqa: F401
+            import nbconvert  # noqa: F401
+            import pandas  # noqa: F401
 
-            result["seaborn"] = True
-        except ImportError:
-            result["seaborn"] = False
+            try:
+                import seaborn  # noqa: F401
+
+                result["seaborn"] = True
+            except ImportError:
+                result["seaborn"] = False
         from fundanalysis.analysis.summary import summarise
         from fundanalysis.ingest.load import process_year
 
@@ -99,6 +149,8 @@ def main(argv: list[str]) -> None:
         cats = metrics.category_totals(parsed.tables["award_categories"])
         result.update(seconds=time.perf_counter() - t0, rows=len(parsed.tables.get("awards", [])),
                       categories=len(cats), rss_after_imports_kb=rss0)
+    elif mode == "watch":
+        result.update(_watch(Path(args[0]), Path(args[1]), args[2], int(args[3]), int(args[4])))
     else:
         raise SystemExit(f"unknown mode {mode!r}")
     result["rss_peak_kb"] = _rss_kb()

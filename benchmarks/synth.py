@@ -4,6 +4,8 @@
   年度 cell becomes the new year, every money amount is perturbed a little (seeded by the
   year), the stated 使用资金 totals are recomputed so the reconciliation stays as it was,
   and every 来源 cell is prefixed with a synthetic label.
+* :func:`synthetic_fund` does the same for another (SYNTHETIC) fund: the fund's name says it is
+  synthetic fund k, and the amounts are perturbed by a seed of the fund and the year.
 * :func:`award_workbook`, :func:`award_csv` and :func:`award_parquet` write a large
   one-row-per-recipient 获奖企业 sheet plus the two required sheets.
 
@@ -64,11 +66,12 @@ def _part_name(v: Any) -> str | None:
 # ------------------------------------------------------------------ B2: synthetic years
 
 
-def synthetic_year(src: Path, dest: Path, year: int) -> Path:
-    """Write ``dest`` (an .xlsx): the workbook ``src`` made into SYNTHETIC year ``year``."""
+def synthetic_year(src: Path, dest: Path, year: int, fund_no: int | None = None) -> Path:
+    """Write ``dest`` (an .xlsx): the workbook ``src`` made into SYNTHETIC year ``year`` (of synthetic
+    fund ``fund_no``, if given: its own name and amounts)."""
     from openpyxl import load_workbook
 
-    rng = random.Random(year)
+    rng = random.Random(year if fund_no is None else year * 1000 + fund_no)
     wb = load_workbook(src)
 
     def columns(ws: Any) -> dict[str, int]:
@@ -85,6 +88,8 @@ def synthetic_year(src: Path, dest: Path, year: int) -> Path:
                 cell.value = f"{SYNTHETIC}，{year}／{cell.value}"
     fund = wb["专项资金"]
     fund.cell(2, columns(fund)["年度"]).value = year
+    if fund_no is not None:
+        fund.cell(2, columns(fund)["资金名称"]).value = f"合成专项资金{fund_no}（synthetic）"
 
     # perturb each amount by up to ±10 %, in whole 0.1 万元 (1,000 元) steps
     spent_by_part: dict[str | None, int] = {}
@@ -117,6 +122,23 @@ def synthetic_year(src: Path, dest: Path, year: int) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     wb.save(dest)
     return dest
+
+
+def edit_cell(xlsx: Path, sheet: str, header: str, row: int, value: Any) -> None:
+    """Set one cell (``row`` as in Excel, under ``header``) of a workbook and save it: what an analyst
+    does when fixing one figure (B5)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(xlsx)
+    ws = wb[sheet]
+    col = next(c.column for c in ws[1] if str(c.value).strip() == header)
+    ws.cell(row, col).value = value
+    wb.save(xlsx)
+
+
+def fund_name(k: int) -> str:
+    """The folder of SYNTHETIC fund ``k`` (B2's batch)."""
+    return f"{FUND}-{k}"
 
 
 # ------------------------------------------------------------------ B3: large award sheets
@@ -194,6 +216,7 @@ def award_csv_parquet(csv_dest: Path, parquet_dest: Path, n_rows: int) -> tuple[
 
 USAGE = """usage (run by benchmarks/run.py, so the big lists never sit in the measuring process):
   python benchmarks/synth.py years SRC_XLSX DATA_DIR YEAR...
+  python benchmarks/synth.py funds SRC_XLSX DATA_DIR N_FUNDS YEAR...
   python benchmarks/synth.py awards-xlsx DATA_DIR YEAR ROWS
   python benchmarks/synth.py awards-big CSV_DATA_DIR PARQUET_DATA_DIR YEAR ROWS"""
 
@@ -206,6 +229,11 @@ def main(argv: list[str]) -> None:
         src, data = Path(a[0]), Path(a[1])
         for y in map(int, a[2:]):
             synthetic_year(src, data / "raw" / FUND / str(y) / f"fund-{y}.xlsx", y)
+    elif cmd == "funds":
+        src, data, n = Path(a[0]), Path(a[1]), int(a[2])
+        for k in range(1, n + 1):
+            for y in map(int, a[3:]):
+                synthetic_year(src, data / "raw" / fund_name(k) / str(y) / f"fund-{y}.xlsx", y, k)
     elif cmd == "awards-xlsx":
         data, year, n = Path(a[0]), int(a[1]), int(a[2])
         award_workbook(data / "raw" / FUND / str(year) / f"fund-{year}.xlsx", year, n)

@@ -288,12 +288,39 @@ def export(fund: str | None, year: int, data_dir: Path, out_dir: Path, xlsx: boo
               help="inprocess: each notebook in a fresh preloaded process (fast); kernel: Jupyter kernels.")
 @click.option("--notebooks-dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
               default=None, help="Report notebooks to run (default: the project's).")
+@click.option("--watch", is_flag=True,
+              help="Build, then rebuild what changed each time an input workbook or notebook is saved "
+                   "(Ctrl-C stops).")
 def report(fund: str | None, years: tuple[int, ...], data_dir: Path, out_dir: Path, jobs: int | None,
-           timeout: int, force: bool, wait: bool, engine: str, notebooks_dir: Path | None) -> None:
-    """Build the charted HTML reports into <out-dir>/<FUND>/<YEAR>/ (every fund and year by default)."""
+           timeout: int, force: bool, wait: bool, engine: str, notebooks_dir: Path | None,
+           watch: bool) -> None:
+    """Build the charted HTML reports into <out-dir>/<FUND>/<YEAR>/ (every fund and year by default).
+
+    Only what changed since the published report is rebuilt: a section whose tables, notebook and
+    code are unchanged is reused (--force runs everything)."""
     from fundanalysis.build.orchestrate import build_reports
 
     data_dir = _require_data_dir(data_dir)
+    kwargs = {"notebooks_dir": notebooks_dir.resolve()} if notebooks_dir else {}
+    if watch:
+        from fundanalysis.build.watch import CodeChanged, restart, watch_reports
+
+        try:
+            watch_reports(lambda: _report_targets(data_dir, fund, years, quiet=True), data_dir,
+                          out_dir.resolve(), jobs=jobs, timeout=timeout, engine=engine, **kwargs)
+        except CodeChanged as exc:
+            _note(str(exc))
+            restart()
+        except KeyboardInterrupt:
+            _note("stopped watching")
+        return
+    build_reports(_report_targets(data_dir, fund, years), data_dir=data_dir, out_dir=out_dir.resolve(),
+                  jobs=jobs, timeout=timeout, force=force, wait=wait, engine=engine, **kwargs)
+
+
+def _report_targets(data_dir: Path, fund: str | None, years: tuple[int, ...],
+                    quiet: bool = False) -> list[tuple[str, int]]:
+    """The (fund, year) pairs a ``report`` builds; notes on skipped folders unless ``quiet``."""
     funds, notes = ([_fund(data_dir, fund)], []) if fund else catalog.scan_funds(data_dir)
     targets: list[tuple[str, int]] = []
     for f in funds:
@@ -305,7 +332,7 @@ def report(fund: str | None, years: tuple[int, ...], data_dir: Path, out_dir: Pa
             found, skipped = catalog.years_with_input(data_dir, f)
             targets += [(f, y) for y in found]
             notes += skipped
-    for note in notes:
+    for note in [] if quiet else notes:
         _note(note)
     if not targets and years:
         raise InputError([Problem(str(data_dir / "raw"), None, None, None, None,
@@ -315,9 +342,7 @@ def report(fund: str | None, years: tuple[int, ...], data_dir: Path, out_dir: Pa
         raise InputError([Problem(str(data_dir / "raw"), None, None, None, None,
                                   "no fund year with input under raw/ (input lives in raw/<fund>/<year>/ with "
                                   "a workbook); fundanalysis template --fund NAME --year Y writes a blank one")])
-    kwargs = {"notebooks_dir": notebooks_dir.resolve()} if notebooks_dir else {}
-    build_reports(targets, data_dir=data_dir, out_dir=out_dir.resolve(), jobs=jobs,
-                  timeout=timeout, force=force, wait=wait, engine=engine, **kwargs)
+    return targets
 
 
 @main.command()

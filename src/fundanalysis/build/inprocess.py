@@ -17,6 +17,7 @@ import io
 import os
 import signal
 import sys
+import time
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -141,6 +142,18 @@ def run_cell(shell: InteractiveShell, cell: Any, count: int, timeout: float | No
     return err
 
 
+#: Papermill saves the executed notebook when every cell starts and ends; in-process, the saves
+#: cost more than many cells. A build saves it at the start, at most this often while running,
+#: and at the end; the cell running is always recorded beside it (see :func:`running_marker`).
+SAVE_EVERY_S = 2.0
+
+
+def running_marker(output_path: str | Path) -> Path:
+    """The file beside an executed notebook that names the cell running (its index among the
+    executed notebook's cells), so a process that dies mid-cell is still reported by cell."""
+    return Path(str(output_path) + ".running")
+
+
 class InProcessEngine(Engine):
     """A papermill engine that executes cells with an in-process IPython shell."""
 
@@ -148,20 +161,37 @@ class InProcessEngine(Engine):
     def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False,
                                  execution_timeout: float | None = None, **kwargs: Any) -> None:
         """Run every cell in order; stop at the first error, as papermill does."""
+        from fundanalysis.storage import files
+
         shell = _shell()
         count = 0
-        for index, cell in enumerate(nb_man.nb.cells):
-            try:
-                nb_man.cell_start(cell, index)
-                if cell.cell_type != "code":
-                    continue
-                count += 1
-                err = run_cell(shell, cell, count, execution_timeout)
-                if err is not None:
-                    nb_man.cell_exception(cell, cell_index=index, exception=err)
-                    break
-            finally:
-                nb_man.cell_complete(cell, cell_index=index)
+        save = nb_man.save
+        last_save = [time.monotonic()]
+
+        def throttled_save(**kw: Any) -> None:
+            if time.monotonic() - last_save[0] >= SAVE_EVERY_S:
+                save(**kw)
+                last_save[0] = time.monotonic()
+
+        nb_man.save = throttled_save
+        marker = running_marker(nb_man.output_path) if nb_man.output_path else None
+        try:
+            for index, cell in enumerate(nb_man.nb.cells):
+                try:
+                    nb_man.cell_start(cell, index)
+                    if cell.cell_type != "code":
+                        continue
+                    if marker is not None:
+                        files.write_text(marker, str(index))
+                    count += 1
+                    err = run_cell(shell, cell, count, execution_timeout)
+                    if err is not None:
+                        nb_man.cell_exception(cell, cell_index=index, exception=err)
+                        break
+                finally:
+                    nb_man.cell_complete(cell, cell_index=index)
+        finally:
+            nb_man.save = save  # papermill saves the finished notebook itself
 
 
 papermill_engines.register(ENGINE_NAME, InProcessEngine)
@@ -169,7 +199,12 @@ papermill_engines.register(ENGINE_NAME, InProcessEngine)
 
 def execute_in_child(input_path: str, output_path: str, parameters: dict[str, Any], cwd: str,
                      timeout: float | None, conn: Any) -> None:
-    """Child-process entry: run one notebook with papermill and report back over ``conn``."""
+    """Child-process entry: run one notebook with papermill and report back over ``conn``.
+
+    The executed notebook is converted to its HTML fragment here too, from memory, so that
+    conversions run in parallel beside the other notebooks; the fragment is written beside the
+    executed notebook (``<name>.html-fragment``).
+    """
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -178,16 +213,15 @@ def execute_in_child(input_path: str, output_path: str, parameters: dict[str, An
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.chdir(cwd)
     try:
-        pm.execute_notebook(input_path, output_path, parameters=parameters, engine_name=ENGINE_NAME,
-                            kernel_name="python3", progress_bar=False, log_output=False,
-                            execution_timeout=timeout)
+        nb = pm.execute_notebook(input_path, output_path, parameters=parameters, engine_name=ENGINE_NAME,
+                                 kernel_name="python3", progress_bar=False, log_output=False,
+                                 execution_timeout=timeout)
         from fundanalysis.build.convert import notebook_to_html
-
-        # convert here too, so conversions run in parallel beside the other notebooks
-        html = notebook_to_html(Path(output_path))
         from fundanalysis.storage import files
 
+        html = notebook_to_html(nb)
         files.write_text(Path(output_path).with_suffix(".html-fragment"), html)
+        files.take_text(running_marker(output_path))
         _tell(conn, ("ok", None, None))
     except PapermillExecutionError as exc:
         _tell(conn, (_status(exc.ename, exc.evalue), exc.ename, exc.evalue))
@@ -221,11 +255,60 @@ def _tell(conn: Any, msg: tuple[Any, ...]) -> None:
 
 
 def preload() -> None:
-    """Import what the report notebooks use, once, in the fork server."""
+    """Import what the report notebooks use, once, in the fork server, and run each costly first
+    time once (chart text in the Chinese font, a PNG, a styled table, an HTML conversion), so that
+    every notebook process forked from it starts warm. A warm-up that fails only costs time."""
     import fundanalysis.present.charts
     import fundanalysis.present.report
     from fundanalysis.build.convert import _exporter
+    from fundanalysis.storage import digests
 
     fundanalysis.present.charts.register_fonts()
     _exporter()
     _shell()
+    digests.code_digest()
+    for warm in (_warm_charts, _warm_tables, _warm_conversion):
+        with contextlib.suppress(Exception):
+            warm()
+
+
+def _warm_charts() -> None:
+    """Draw and save one small chart with Chinese text, as the report's charts are drawn."""
+    import matplotlib as mpl
+    from matplotlib.figure import Figure
+
+    from fundanalysis.present import charts
+
+    with mpl.rc_context(charts.theme_rc()):
+        fig = Figure(figsize=(4, 2))
+        ax = fig.add_subplot()
+        ax.barh(["专项资金", "宣传经费"], [1.0, 2.0])
+        ax.set_title("执行率 86.87%（万元）")
+        ax.text(0.5, 0.5, "获奖单位数 0123456789", fontsize=9)
+        charts.render(fig, "png", dpi=72)
+
+
+def _warm_tables() -> None:
+    """Render one styled table (pandas' Styler loads and compiles its templates once)."""
+    import pandas as pd
+
+    pd.DataFrame({"类别": ["甲"], "金额": [1]}).style.hide(axis="index").to_html()
+
+
+def _warm_conversion() -> None:
+    """Convert one small executed notebook (nbconvert compiles its templates and filters once)."""
+    from nbformat import v4
+
+    from fundanalysis.build.convert import notebook_to_html
+
+    code = v4.new_code_cell("x", execution_count=1, outputs=[
+        v4.new_output("display_data", data={"text/html": "<p>段落</p>", "text/plain": "x"}),
+        v4.new_output("display_data", data={"image/png": _TINY_PNG, "text/plain": "图"}),
+        v4.new_output("execute_result", data={"text/plain": "1"}, execution_count=1),
+        v4.new_output("stream", name="stderr", text="warn")])
+    title = v4.new_markdown_cell("# 标题", metadata={"tags": ["title"]})
+    notebook_to_html(v4.new_notebook(cells=[title, v4.new_markdown_cell("## 小节\n\n说明 **粗体**"), code]))
+
+
+#: A 1×1 PNG, base64 (for the conversion warm-up).
+_TINY_PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")

@@ -5,6 +5,22 @@ executes the report notebooks into a staging folder, converts them to standalone
 writes the year's index, summary and chart exports, and only then publishes the year
 with one atomic symlink swap. A failure leaves the last published report untouched and
 keeps the failed notebooks under ``<out>/failed/`` for debugging.
+
+Only what changed is rebuilt. A year is up to date when the fingerprint of everything its
+report depends on (the fund's raw input, the notebooks, the library code) is the one its
+``build.json`` records. When it is not, each section's page is checked on its own: its inputs'
+digest (the tables it reads, its notebook, the library code and the versions that draw it; for
+the overview also the other years' key figures) is compared with the one recorded when the
+published page was made. Sections whose digest is unchanged are not run again: their page body,
+executed notebook and charts are copied from the published version into the staging folder (only
+bytes that still match the digests recorded), so publishing stays one atomic step. ``force``
+runs every section.
+
+Every notebook of a build runs in a process of its own, forked from a server that has imported
+the libraries once; a fund's notebooks are forked from a zygote holding the fund's validated
+tables, with its years loaded once (:mod:`fundanalysis.build.zygote`). Notebooks of all funds
+and years share one pool, so it stays busy across them; a year is published as soon as its own
+sections are done.
 """
 
 from __future__ import annotations
@@ -15,51 +31,63 @@ import json
 import logging
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from fundanalysis import __version__
-from fundanalysis.analysis.reconcile import check_counts, reconcile_totals
-from fundanalysis.analysis.summary import summarise
-from fundanalysis.build.convert import notebook_to_html
-from fundanalysis.build.fingerprint import fingerprint, published_fingerprint
-from fundanalysis.build.notebooks import Section, discover_sections
-from fundanalysis.build.runners import ForkRunner, Job, KernelRunner, Runner
+from fundanalysis.build.runners import ForkRunner, Job, KernelRunner, Runner, start_fork_server
 from fundanalysis.build.signals import stop_on_signals
 from fundanalysis.config import REPORT_NOTEBOOKS_DIR
 from fundanalysis.errors import BuildError, InputError
-from fundanalysis.export.scorecard import form_xlsx
-from fundanalysis.export.summary import summary_json
-from fundanalysis.export.workbook import tables_workbook
-from fundanalysis.ingest.load import process_year
-from fundanalysis.present import page, words
-from fundanalysis.storage import catalog, files, locks, processed
+from fundanalysis.storage import catalog, digests, files, locks
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from fundanalysis.build.notebooks import Section
+    from fundanalysis.ingest.tables import Parsed
 
 log = logging.getLogger("fundanalysis.build")
 
 
 Target = tuple[str, int]  # (fund, year)
+#: Bump when what a section digest covers changes, so that older records are not trusted.
+DIGEST_VERSION = "sections-1"
 
 
 def build_reports(targets: Sequence[Target], data_dir: Path, out_dir: Path, jobs: int | None = None,
                   timeout: int = 600, force: bool = False, wait: bool = False,
                   notebooks_dir: Path = REPORT_NOTEBOOKS_DIR,
-                  echo: Callable[[str], None] | None = None, engine: str = "inprocess") -> list[Target]:
+                  echo: Callable[[str], None] | None = None, engine: str = "inprocess",
+                  runner: Runner | None = None) -> list[Target]:
     """Build the reports of ``targets`` (fund, year); return those built (others are up to date).
 
     ``engine`` is ``inprocess`` (each notebook in a fresh process forked from a preloaded
-    server; fast) or ``kernel`` (each notebook in a Jupyter kernel from a warm pool).
+    server; fast) or ``kernel`` (each notebook in a Jupyter kernel from a warm pool). ``runner``
+    is a runner to use and keep (``--watch`` keeps one across builds); by default the build
+    makes its own and closes it. Sections whose inputs are unchanged since the published
+    version are reused, not run (``force`` runs them all).
 
     Raises InputError (nothing written), LockedError, StorageError (a place to write is full,
     read-only, or holds something the tool did not create: nothing replaced), BuildError (last
     good report kept) or Interrupted (a signal: staging removed, children stopped).
     """
     say = echo or (lambda m: print(m, file=sys.stderr, flush=True))
+    began = time.perf_counter()
+    if engine == "inprocess" and runner is None:
+        # the fork server imports for a second or two: start it before this process imports
+        threading.Thread(target=start_fork_server, daemon=True).start()
+    from fundanalysis.build.fingerprint import fingerprint, published_fingerprint
+    from fundanalysis.build.lean import import_nbformat
+    from fundanalysis.build.notebooks import discover_sections
+
+    import_nbformat()
+
     data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
     targets = sorted(set((f, int(y)) for f, y in targets))
     with stop_on_signals():
@@ -76,16 +104,19 @@ def build_reports(targets: Sequence[Target], data_dir: Path, out_dir: Path, jobs
             files.check_publishable(catalog.year_output(out_dir, f, y))
             files.check_publishable(catalog.processed_dir(data_dir, f, y))
         workers = max(1, min(jobs or os.cpu_count() or 2, len(stale) * len(sections)))
-        # the executors start now, so their start-up overlaps with validating the input
-        pool = (ForkRunner(workers) if engine == "inprocess" else KernelRunner(workers, notebooks_dir)
-                ) if stale else None
+        pool = runner
+        if pool is None and stale:
+            pool = ForkRunner(workers) if engine == "inprocess" else KernelRunner(workers, notebooks_dir)
         try:
-            parsed = _validate(data_dir, stale)
+            loaded = _validate(data_dir, stale, force)
+            validated = time.perf_counter()
             files.ensure_dir(out_dir)
             log_path, handler = files.open_log(out_dir / "logs", "build")
             log.addHandler(handler)
             log.setLevel(logging.INFO)
             say(f"log: {log_path}")
+            log.info("validated %d year(s) (%d from current processed tables) by %.2fs", len(loaded),
+                     sum(v.from_processed for v in loaded.values()), validated - began)
             try:
                 with contextlib.ExitStack() as stack:
                     for f, y in targets:
@@ -96,7 +127,7 @@ def build_reports(targets: Sequence[Target], data_dir: Path, out_dir: Path, jobs
                         log.info("%s %s up to date", f, y)
                     if todo:
                         assert pool is not None
-                        _build(todo, parsed, sections, data_dir, out_dir, pool, timeout, fps, say)
+                        _build(todo, loaded, sections, data_dir, out_dir, pool, timeout, fps, force, say, began)
                     _write_indexes(out_dir, say)
                     return todo
             except BaseException as exc:
@@ -107,21 +138,42 @@ def build_reports(targets: Sequence[Target], data_dir: Path, out_dir: Path, jobs
                 handler.close()
         finally:
             if pool is not None:
-                pool.close()
+                if runner is None:
+                    pool.close()
+                else:
+                    pool.release()
 
 
-def _validate(data_dir: Path, targets: Sequence[Target]) -> dict[Target, Any]:
-    """Parse and validate every year before anything is written; all problems in one error."""
+@dataclass
+class _Loaded:
+    """A target's validated tables, and whether they are the processed ones already on disk."""
+
+    parsed: Parsed
+    from_processed: bool
+
+
+def _validate(data_dir: Path, targets: Sequence[Target], force: bool) -> dict[Target, _Loaded]:
+    """Parse and validate every year before anything is written; all problems in one error.
+
+    A year whose processed tables were made from this very input and code (and are unchanged
+    since they passed the schemas) is taken from them, unless ``force``.
+    """
+    from fundanalysis.ingest.load import load_year
+
     problems = []
-    parsed = {}
+    loaded = {}
     for f, y in targets:
+        t0 = time.perf_counter()
         try:
-            parsed[(f, y)] = process_year(data_dir, y, f)
+            parsed, reused = load_year(data_dir, y, f, reuse=not force)
+            loaded[(f, y)] = _Loaded(parsed, reused)
+            log.debug("%s %s %s in %.2fs", f, y, "processed tables reused" if reused else "validated",
+                      time.perf_counter() - t0)
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:
         raise InputError(problems)
-    return parsed
+    return loaded
 
 
 def _read_published(path: Path, name: str, say: Callable[[str], None]) -> dict[str, Any] | None:
@@ -142,6 +194,8 @@ def _read_published(path: Path, name: str, say: Callable[[str], None]) -> dict[s
 def _write_indexes(out_dir: Path, say: Callable[[str], None]) -> None:
     """Every fund's index of its years, and the top-level index of every fund and year; a
     broken summary is skipped with a note."""
+    from fundanalysis.present import page
+
     everything = []
     for fund in catalog.published_funds(out_dir):
         entries = []
@@ -158,116 +212,348 @@ def _write_indexes(out_dir: Path, say: Callable[[str], None]) -> None:
 
 def _with_font(pages: dict[str, str]) -> dict[str, str]:
     """Embed the subset font in pages, caching the subset by the characters it covers."""
+    from fundanalysis.present import page
+
     chars = "".join(sorted({c for text in pages.values() for c in text if ord(c) > 126}))
     key = hashlib.sha256(chars.encode()).hexdigest()[:32]
     css = files.cached_text(f"fonts/{key}.css", lambda: page.font_face_css(chars))
     return page.embed_font(pages, css)
 
 
-def _build(targets: list[Target], parsed: dict, sections: list[Section], data_dir: Path,
-           out_dir: Path, pool: Runner, timeout: int, fps: dict[str, str],
-           say: Callable[[str], None]) -> None:
+# ---------------------------------------------------------------------------------- planning
+
+
+@dataclass
+class _Plan:
+    """One year of a build: its tables, key figures, sections, and which of them run or are reused."""
+
+    target: Target
+    parsed: Parsed
+    summary: dict[str, Any]
+    shown: list[Section]
+    digests: dict[str, str] = field(default_factory=dict)      # section slug → inputs digest
+    reads: dict[str, list[str]] = field(default_factory=dict)  # section slug → tables read
+    reuse: dict[str, dict[str, Any]] = field(default_factory=dict)  # slug → published record
+    published: Path | None = None  # the published version's folder, if reusable
+
+    @property
+    def to_run(self) -> list[Section]:
+        return [s for s in self.shown if s.slug not in self.reuse]
+
+
+def _summaries(data_dir: Path, fund: str, loaded: dict[Target, _Loaded], tables: dict[Target, Any]
+               ) -> dict[int, dict[str, Any]]:
+    """The key figures of each of a fund's years with input, computed once for the whole build
+    (for summary.json and for the overview's year-over-year digest); years whose input is broken
+    are left out, as the overview leaves them out. ``tables`` gets every year's tables loaded."""
+    from fundanalysis.analysis.summary import summarise
+    from fundanalysis.ingest.load import load_tables
+
+    out = {}
+    for y in catalog.list_years(data_dir, fund):
+        if (fund, y) in loaded:
+            t = loaded[(fund, y)].parsed.tables
+        elif catalog.input_files(data_dir, fund, y):
+            try:
+                t = load_tables(data_dir, y, fund)
+            except Exception:  # a broken other year does not stop this build; its own build says why
+                continue
+        else:
+            continue
+        tables[(fund, y)] = t
+        with contextlib.suppress(Exception):
+            out[y] = summarise(t)
+    return out
+
+
+def _summary_digest(summary: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(summary, sort_keys=True, default=str, ensure_ascii=False).encode()
+                          ).hexdigest()
+
+
+def _published_record(out_dir: Path, fund: str, year: int) -> tuple[Path | None, dict[str, Any]]:
+    """The published version's folder and its build record ({} if none or unreadable)."""
+    final = catalog.year_output(out_dir, fund, year)
+    try:
+        record = files.read_json(final / "build.json")
+    except (OSError, ValueError):
+        return None, {}
+    if not isinstance(record, dict) or record.get("digest_version") != DIGEST_VERSION:
+        return None, {}
+    return final, record
+
+
+def _plan(targets: list[Target], loaded: dict[Target, _Loaded], sections: list[Section], data_dir: Path,
+          out_dir: Path, force: bool, tables: dict[Target, Any]) -> dict[Target, _Plan]:
+    """Decide, per year and section, what runs and what is reused."""
+    from fundanalysis.storage import processed
+
+    code, env = digests.code_digest(), digests.environment_digest()
+    plans = {}
+    by_fund: dict[str, dict[int, dict[str, Any]]] = {}
+    for fund in sorted({f for f, _ in targets}):
+        by_fund[fund] = _summaries(data_dir, fund, loaded, tables)
+    for t in targets:
+        fund, year = t
+        parsed = loaded[t].parsed
+        summary = by_fund[fund].get(year)
+        if summary is None:  # summarise raised above: let it raise here, with its own message
+            from fundanalysis.analysis.summary import summarise
+
+            summary = summarise(parsed.tables)
+        shown = [s for s in sections if s.applies(parsed.tables)]
+        plan = _Plan(t, parsed, summary, shown)
+        table_digests = processed.table_digests(data_dir, fund, year)
+        others = {str(y): _summary_digest(s) for y, s in sorted(by_fund[fund].items()) if y != year}
+        published, record = (None, {}) if force else _published_record(out_dir, fund, year)
+        before = record.get("sections", {}) if isinstance(record.get("sections"), dict) else {}
+        for s in shown:
+            reads = s.read_tables(list(parsed.tables))
+            h = hashlib.sha256()
+            for part in (DIGEST_VERSION, code, env, s.digest, s.slug, fund, str(year), str(data_dir)):
+                h.update(part.encode() + b"\0")
+            for name in reads:
+                h.update(f"{name}={table_digests.get(name, 'absent')}".encode() + b"\0")
+            if s.compares_years:
+                h.update(json.dumps(others, sort_keys=True).encode())
+            plan.digests[s.slug] = h.hexdigest()
+            plan.reads[s.slug] = reads
+            old = before.get(s.slug)
+            if published is not None and isinstance(old, dict) and old.get("inputs") == plan.digests[s.slug] \
+                    and isinstance(old.get("files"), dict) and old["files"]:
+                plan.reuse[s.slug] = old
+        plan.published = published
+        plans[t] = plan
+    return plans
+
+
+# ---------------------------------------------------------------------------------- building
+
+
+def _build(targets: list[Target], loaded: dict[Target, _Loaded], sections: list[Section], data_dir: Path,
+           out_dir: Path, pool: Runner, timeout: int, fps: dict[str, str], force: bool,
+           say: Callable[[str], None], t0: float) -> None:
+    from fundanalysis.storage import processed
+
     for f, y in targets:
         for old in files.stale_staging(catalog.fund_output(out_dir, f), str(y)):
             files.remove_owned(old)
-        processed.write_processed(data_dir, f, y, parsed[(f, y)].tables)
+        if not loaded[(f, y)].from_processed:
+            parsed = loaded[(f, y)].parsed
+            processed.write_processed(data_dir, f, y, parsed.tables, parsed.notes)
+    tables: dict[Target, Any] = {}
+    plans = _plan(targets, loaded, sections, data_dir, out_dir, force, tables)
+    for t, plan in plans.items():
+        run, reuse = [s.slug for s in plan.to_run], sorted(plan.reuse)
+        log.info("%s %s plan: run %s; reuse %s", *t, ", ".join(run) or "nothing", ", ".join(reuse) or "nothing")
+    log.info("planned by %.2fs", time.perf_counter() - t0)
+    for fund in sorted({f for f, _ in targets}):
+        years = [y for f, y in targets if f == fund and plans[(f, y)].to_run]
+        if years:
+            provided = [(str(data_dir), f, y, digests.input_digest(data_dir, f, y), tb)
+                        for (f, y), tb in sorted(tables.items()) if f == fund]
+            pool.prepare(fund, provided, [(str(data_dir), fund, y, str(out_dir)) for y in years])
     staging: dict[Target, Path] = {}
     try:
         for f, y in targets:
             staging[(f, y)] = files.make_staging(files.ensure_dir(catalog.fund_output(out_dir, f)), str(y))
-        _run_all(targets, parsed, sections, data_dir, out_dir, pool, timeout, fps, say, staging)
+        _run_all(plans, data_dir, out_dir, pool, timeout, fps, say, staging, t0)
     finally:
         for st in staging.values():  # published or kept as failed by now, unless interrupted
             files.remove_owned(st)
 
 
-def _run_all(targets: list[Target], parsed: dict, sections: list[Section], data_dir: Path,
-             out_dir: Path, pool: Runner, timeout: int, fps: dict[str, str], say: Callable[[str], None],
-             staging: dict[Target, Path]) -> None:
-    shown = {t: [s for s in sections if s.applies(parsed[t].tables)] for t in targets}
-    tasks = [(t, s) for t in targets for s in shown[t]]
+@dataclass
+class _Done:
+    """How one section was made: run or reused, its seconds, and its published files' digests."""
+
+    how: str
+    seconds: float
+    files: dict[str, str]
+
+
+def _run_all(plans: dict[Target, _Plan], data_dir: Path, out_dir: Path, pool: Runner, timeout: int,
+             fps: dict[str, str], say: Callable[[str], None], staging: dict[Target, Path], t0: float) -> None:
+    tasks = [(t, s) for t, plan in plans.items() for s in plan.shown]
     failures: dict[Target, list[str]] = {}
-    t0 = time.perf_counter()
-    done = 0
-    # twice as many threads as kernels: one converts to HTML while the next notebook runs
+    done: dict[Target, dict[str, _Done]] = {t: {} for t in plans}
+    left = {t: len(plan.shown) for t, plan in plans.items()}
+    n = 0
+    # twice as many threads as notebook processes: one converts or copies while the next runs
     workers = ThreadPoolExecutor(max_workers=2 * pool.size)
     try:
-        futs = {workers.submit(_run_task, Job(t[0], t[1], data_dir, out_dir, staging[t], timeout), s,
-                               shown[t], parsed[t].tables, pool): (t, s)
-                for t, s in tasks}
+        futs = {workers.submit(_section_task, plans[t], s, Job(t[0], t[1], data_dir, out_dir, staging[t], timeout),
+                               pool): (t, s) for t, s in tasks}
+        pending_years = [t for t in plans if not plans[t].shown]
+        for t in pending_years:  # a year with no section at all still gets its index
+            _publish_year(plans[t], {}, staging[t], out_dir, fps[t[0]], time.perf_counter() - t0, say)
         for fut in as_completed(futs):
-            (f, y), s = futs[fut]
-            done += 1
+            t, s = futs[fut]
+            f, y = t
+            n += 1
             try:
-                secs = fut.result()
-                say(f"[{f} {y}] {s.slug} ✓ {secs:.1f}s ({done}/{len(tasks)})")
-                log.info("%s %s %s ok in %.1fs", f, y, s.slug, secs)
+                d = fut.result()
+                done[t][s.slug] = d
+                if d.how == "run":
+                    say(f"[{f} {y}] {s.slug} ✓ {d.seconds:.1f}s ({n}/{len(tasks)})")
+                    log.info("%s %s %s ok in %.1fs (done by %.2fs)", f, y, s.slug, d.seconds,
+                             time.perf_counter() - t0)
+                else:
+                    say(f"[{f} {y}] {s.slug} reused: its inputs are unchanged ({n}/{len(tasks)})")
+                    log.info("%s %s %s reused (inputs unchanged)", f, y, s.slug)
             except BuildError as exc:
-                failures.setdefault((f, y), []).append(str(exc))
+                failures.setdefault(t, []).append(str(exc))
                 say(f"[{f} {y}] {s.slug} ✗ {exc}")
                 log.error("%s", exc)
+            left[t] -= 1
+            if left[t] == 0:
+                if t in failures:
+                    kept = files.move(staging[t], catalog.failed_dir(out_dir, f, y))
+                    log.error("%s %s failed; executed notebooks kept in %s", f, y, kept)
+                    say(f"[{f} {y}] failed; the published report is unchanged; executed notebooks kept in {kept}")
+                else:
+                    _publish_year(plans[t], done[t], staging[t], out_dir, fps[f], time.perf_counter() - t0, say)
     except BaseException:
         pool.close()  # stop running notebooks now rather than wait for them
         # their threads end at once now; wait, so none writes into a staging folder being removed
         workers.shutdown(wait=True, cancel_futures=True)
         raise
     workers.shutdown(wait=True)
-    for t in targets:
-        f, y = t
-        if t in failures:
-            kept = files.move(staging[t], catalog.failed_dir(out_dir, f, y))
-            log.error("%s %s failed; executed notebooks kept in %s", f, y, kept)
-            say(f"[{f} {y}] failed; the published report is unchanged; executed notebooks kept in {kept}")
-            continue
-        _finish_year(t, parsed[t], shown[t], staging[t], out_dir, fps[f], time.perf_counter() - t0)
-        say(f"[{f} {y}] published {catalog.year_output(out_dir, f, y) / 'index.html'}")
-        log.info("%s %s published", f, y)
     if failures:
         raise BuildError("; ".join(m for t in sorted(failures) for m in failures[t]))
 
 
-def _finish_year(target: Target, parsed: Any, sections: list[Section], st: Path, out_dir: Path,
-                 fp: str, seconds: float) -> None:
+def _section_task(plan: _Plan, section: Section, job: Job, pool: Runner) -> _Done:
+    """Make one section's page in staging: reuse the published one if its inputs are unchanged
+    (and its files are intact), else run the notebook."""
+    t = time.perf_counter()
+    with files.writing(job.dest, "writing the report into"):
+        got = _reuse(plan, section, job.dest) if section.slug in plan.reuse else None
+        how = "reused"
+        if got is None:
+            got = _run(section, job, pool)
+            how = "run"
+        body, made = got
+        tables = plan.parsed.tables
+        files.write_text(job.dest / f"{section.slug}.html",
+                         _page().section_page(section.link(tables), [s.link(tables) for s in plan.shown],
+                                              page_info(job.year, tables), body))
+    return _Done(how, time.perf_counter() - t, made)
+
+
+def _page() -> Any:
+    from fundanalysis.present import page
+
+    return page
+
+
+def _fragment(section: Section) -> str:
+    """Where a section's HTML body is kept beside its executed notebook (relative to the year)."""
+    return f"notebooks/{section.path.stem}.html-fragment"
+
+
+def _run(section: Section, job: Job, pool: Runner) -> tuple[str, dict[str, str]]:
+    """Run the section's notebook; its charts go to a folder of its own, then to ``charts/``."""
+    charts = files.make_staging(job.dest, f"charts-{section.slug}")
+    try:
+        nb = pool.run(section, replace(job, charts=charts))
+        fragment = job.dest / _fragment(section)
+        body = files.read_text(fragment) if catalog.exists(fragment) else None
+        if body is None:  # a kernel ran it: convert here
+            from fundanalysis.build.convert import notebook_to_html
+
+            body = notebook_to_html(nb)
+            files.write_text(fragment, body)
+        made = {f"notebooks/{section.path.name}": digests.file_digest(nb), _fragment(section): _sha(body)}
+        for name in files.list_names(charts, "*.png"):
+            dest = files.move(charts / name, job.dest / "charts" / name)
+            made[f"charts/{name}"] = digests.file_digest(dest)
+    finally:
+        files.remove_owned(charts)
+    return body, made
+
+
+def _reuse(plan: _Plan, section: Section, dest: Path) -> tuple[str, dict[str, str]] | None:
+    """Copy a section's files from the published version, each only if its bytes are those
+    recorded; None (and nothing left behind) if any is missing or changed."""
+    record = plan.reuse[section.slug]
+    recorded: dict[str, str] = record.get("files", {})
+    if plan.published is None or _fragment(section) not in recorded:
+        return None
+    tmp = files.make_staging(dest, f"reuse-{section.slug}")
+    try:
+        for rel, sha in recorded.items():
+            if ".." in Path(rel).parts or not digests.copy_if_same(plan.published / rel, tmp / rel, sha):
+                return None
+        for rel in recorded:
+            files.move(tmp / rel, dest / rel)
+    finally:
+        files.remove_owned(tmp)
+    return files.read_text(dest / _fragment(section)), dict(recorded)
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _publish_year(plan: _Plan, done: dict[str, _Done], st: Path, out_dir: Path, fp: str, seconds: float,
+                  say: Callable[[str], None]) -> None:
     """Write the year's summary, index and build record into staging, then publish it."""
-    fund, year = target
-    summary = summarise(parsed.tables)
-    summary["source_report"] = _source_report(parsed.tables)
+    from fundanalysis.analysis.reconcile import check_counts, reconcile_totals
+    from fundanalysis.export.scorecard import form_xlsx
+    from fundanalysis.export.summary import summary_json
+
+    page = _page()
+    fund, year = plan.target
+    tables = plan.parsed.tables
+    summary = dict(plan.summary)
+    summary["source_report"] = _source_report(tables)
     summary["fund"] = fund
     files.write_text(st / "summary.json", summary_json(summary))
-    form = form_xlsx(parsed.tables)
+    form = form_xlsx(tables)
     form_name = catalog.form_name(fund, year) if form is not None else None
     if form is not None:
         files.write_bytes(st / form_name, form)
-    data_name = catalog.tables_name(fund, year)
-    files.write_bytes(st / data_name, tables_workbook(parsed.tables, summary))
+    extra = _tables_workbook(fund, year, tables, summary, st)
     charts = files.list_names(st / "charts", "*.png")
-    counts = check_counts(reconcile_totals(parsed.tables))
-    links = [s.link(parsed.tables) for s in sections]
-    files.write_text(st / "index.html", page.year_index(summary, counts, links, charts, form_name, data_name))
+    counts = check_counts(reconcile_totals(tables))
+    links = [s.link(tables) for s in plan.shown]
+    index = page.year_index(summary, counts, links, charts, form_name, *extra)
+    files.write_text(st / "index.html", index)
     for name, text in _with_font(files.read_texts(st, "*.html")).items():
         files.write_text(st / name, text)
+    rebuilt = sorted(s for s, d in done.items() if d.how == "run")
+    reused = sorted(s for s, d in done.items() if d.how == "reused")
     files.write_text(st / "build.json", json.dumps({
         "fingerprint": fp, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "version": __version__, "seconds": round(seconds, 2),
-        "notes": parsed.notes}, ensure_ascii=False, indent=2))
+        "version": __version__, "seconds": round(seconds, 2), "notes": plan.parsed.notes,
+        "digest_version": DIGEST_VERSION, "rebuilt": rebuilt, "reused": reused,
+        "sections": {s.slug: {"inputs": plan.digests[s.slug], "reads": plan.reads[s.slug],
+                              "how": done[s.slug].how, "seconds": round(done[s.slug].seconds, 2),
+                              "files": done[s.slug].files}
+                     for s in plan.shown if s.slug in done}}, ensure_ascii=False, indent=2))
     files.publish_dir(st, catalog.year_output(out_dir, fund, year))
+    log.info("%s %s published by %.2fs (rebuilt: %s; reused: %s)", fund, year, seconds,
+             ", ".join(rebuilt) or "none", ", ".join(reused) or "none")
+    say(f"[{fund} {year}] published {catalog.year_output(out_dir, fund, year) / 'index.html'}"
+        + (f" (reused unchanged: {', '.join(reused)})" if reused else ""))
 
 
-def _run_task(job: Job, section: Section, sections: Sequence[Section], tables: dict[str, pd.DataFrame],
-              pool: Runner) -> float:
-    t = time.perf_counter()
-    with files.writing(job.dest, "writing the report into"):
-        nb = pool.run(section, job)
-        body = files.take_text(nb.with_suffix(".html-fragment"))  # converted by the child that ran it
-        if body is None:
-            body = notebook_to_html(nb)
-        files.write_text(job.dest / f"{section.slug}.html",
-                         page.section_page(section.link(tables), [s.link(tables) for s in sections],
-                                           page_info(job.year, tables), body))
-    return time.perf_counter() - t
+def _tables_workbook(fund: str, year: int, tables: dict[str, pd.DataFrame], summary: dict[str, Any],
+                     st: Path) -> tuple[str, ...]:
+    """The year's computed tables as one workbook, when the library makes one: its name, for the index."""
+    try:
+        from fundanalysis.export.workbook import tables_workbook
+    except ImportError:
+        return ()
+    name = catalog.tables_name(fund, year)
+    files.write_bytes(st / name, tables_workbook(tables, summary))
+    return (name,)
 
 
 def _source_report(tables: dict[str, pd.DataFrame]) -> str:
+    from fundanalysis.present import words
+
     return "；".join(words.report_names(tables))
 
 

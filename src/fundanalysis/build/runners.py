@@ -8,15 +8,17 @@ in the source notebook) and the exception; a disk that refuses the output is a
 from __future__ import annotations
 
 import contextlib
+import itertools
+import logging
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fundanalysis.build.kernels import KERNEL_ARGS, KernelPool
 from fundanalysis.build.notebooks import Section
 from fundanalysis.errors import BuildError, StorageError
 from fundanalysis.storage import files, notebooks
@@ -24,26 +26,51 @@ from fundanalysis.storage import files, notebooks
 if TYPE_CHECKING:
     from jupyter_client.manager import KernelManager
 
+log = logging.getLogger("fundanalysis.build")
+
 
 def _failed_cell(nb_path: Path) -> str:
-    """Describe the cell that failed (or was running), numbered as in the source notebook."""
+    """Describe the cell that failed (or was running), numbered as in the source notebook.
+
+    The executed notebook records a cell that raised or timed out; a process that died mid-cell
+    leaves the index of the cell it was running beside the notebook (the in-process engine writes
+    it as each cell starts, see :func:`~fundanalysis.build.inprocess.running_marker`).
+    """
     nb = notebooks.read_executed(nb_path)
     if nb is None:
         return "cell unknown"
     skip = {"injected-parameters", "papermill-error-cell-tag"}
-    original = [c for c in nb.cells if not skip & set(c.get("metadata", {}).get("tags", []))]
+    kept = [i for i, c in enumerate(nb.cells) if not skip & set(c.get("metadata", {}).get("tags", []))]
+    original = [nb.cells[i] for i in kept]
     last = None
+    failed = False
     for i, cell in enumerate(original):
         pm = cell.get("metadata", {}).get("papermill", {})
         if pm.get("start_time"):
             last = i  # a timeout leaves the interrupted cell as the last one started
-        if pm.get("exception") or pm.get("status") in ("failed", "running"):
-            last = i
+        if pm.get("exception") or pm.get("status") == "failed":
+            last, failed = i, True
             break
+        if pm.get("status") == "running":
+            last = i
+    if not failed:
+        running = _running_cell(nb_path)
+        if running is not None and running in kept:
+            last = kept.index(running)
     if last is not None:
         first = original[last].get("source", "").strip().splitlines()
         return f"cell {last} [{first[0][:80] if first else ''}]"
     return "cell unknown"
+
+
+def _running_cell(nb_path: Path) -> int | None:
+    """The index (among the executed notebook's cells) of the cell its process was running."""
+    from fundanalysis.build.inprocess import running_marker
+
+    try:
+        return int(files.read_text(running_marker(nb_path)).strip())
+    except (OSError, ValueError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -56,15 +83,19 @@ class Job:
     out_dir: Path
     dest: Path
     timeout: int
+    #: where the notebook writes its charts (default: ``dest/charts``)
+    charts: Path | None = None
 
     @property
     def name(self) -> str:
         return f"{self.fund} {self.year}"
 
-    def parameters(self) -> dict[str, Any]:
-        """The notebook's parameters (papermill injects them after its parameters cell)."""
-        return {"fund": self.fund, "year": int(self.year), "data_dir": str(self.data_dir),
-                "charts_dir": str(self.dest / "charts")}
+    def parameters(self, declared: tuple[str, ...] | None = None) -> dict[str, Any]:
+        """The notebook's parameters (papermill injects them after its parameters cell): those of
+        ``declared`` (the names its parameters cell assigns), or all when that is not known."""
+        values = {"fund": self.fund, "year": int(self.year), "data_dir": str(self.data_dir),
+                  "charts_dir": str(self.charts or self.dest / "charts")}
+        return values if declared is None else {k: v for k, v in values.items() if k in declared}
 
 
 def _section_error(section: Section, job: Job, out_nb: Path, what: str, ename: str, evalue: str
@@ -84,11 +115,13 @@ def execute_section(section: Section, job: Job, km: KernelManager | None = None)
     from papermill.exceptions import PapermillExecutionError
 
     out_nb = files.ensure_dir(job.dest / "notebooks") / section.path.name
+    from fundanalysis.build.kernels import KERNEL_ARGS
+
     extra: dict[str, Any] = {"km": km} if km is not None else {
         "cwd": str(section.path.parent), "extra_arguments": KERNEL_ARGS}
     try:
         pm.execute_notebook(
-            str(section.path), str(out_nb), parameters=job.parameters(),
+            str(section.path), str(out_nb), parameters=job.parameters(section.parameters),
             kernel_name="python3", progress_bar=False, log_output=False,
             execution_timeout=job.timeout, start_timeout=120, **extra)
         return out_nb
@@ -115,6 +148,14 @@ class Runner:
 
     size: int
 
+    def prepare(self, fund: str, provided: list[Any], years: list[tuple[str, str, int, str]]) -> None:
+        """Get ready to run a fund's notebooks: ``provided`` are its validated tables
+        (data folder, fund, year, input digest, tables), ``years`` the years about to be built
+        (data folder, fund, year, output folder). A hint; runners may ignore it."""
+
+    def release(self) -> None:
+        """Let go of what :meth:`prepare` set up (the build is over); the runner stays usable."""
+
     def run(self, section: Section, job: Job) -> Path:
         """Execute one notebook into ``job.dest``; raise BuildError on failure."""
         raise NotImplementedError
@@ -127,6 +168,8 @@ class KernelRunner(Runner):
     """Jupyter kernels from a warm pool (started early, reset between notebooks)."""
 
     def __init__(self, size: int, cwd: Path):
+        from fundanalysis.build.kernels import KernelPool
+
         self.size = size
         self.pool = KernelPool(size, cwd=cwd)
 
@@ -145,19 +188,54 @@ class KernelRunner(Runner):
 
 
 class ForkRunner(Runner):
-    """A fresh process per notebook, forked from a server that preloaded the imports."""
+    """A fresh process per notebook, forked from a server that preloaded the imports.
+
+    With :meth:`prepare`, a fund's notebooks are forked from a zygote that holds the fund's
+    tables and has loaded the years being built (:mod:`fundanalysis.build.zygote`); without, or
+    if that zygote is gone, straight from the fork server.
+    """
 
     def __init__(self, size: int):
         self.size = size
         self._slots = threading.BoundedSemaphore(size)
+        self._zygotes: dict[str, _Zygote] = {}
+        self._lock = threading.Lock()
         threading.Thread(target=start_fork_server, daemon=True).start()
 
+    def prepare(self, fund: str, provided: list[Any], years: list[tuple[str, str, int, str]]) -> None:
+        with self._lock:
+            old = self._zygotes.pop(fund, None)
+        if old is not None:
+            old.stop()
+        try:
+            z = _Zygote()
+        except Exception:  # cannot start one: the notebooks fork from the server as before
+            return
+        z.prime(provided, years)
+        with self._lock:
+            self._zygotes[fund] = z
+
+    def release(self) -> None:
+        with self._lock:
+            zygotes = list(self._zygotes.values())
+            self._zygotes.clear()
+        for z in zygotes:
+            z.stop()
+
     def run(self, section: Section, job: Job) -> Path:
+        with self._lock:
+            z = self._zygotes.get(job.fund)
+        if z is not None and z.wait_ready():
+            with self._slots:
+                got = z.execute(section, job)
+            if got is not None:
+                return got
         with self._slots:
             return execute_section_forked(section, job)
 
     def close(self) -> None:
         """Stop every notebook process still running (a build stopped by a signal or an error)."""
+        self.release()
         with _ACTIVE_LOCK:
             procs = list(_ACTIVE)
         for proc in procs:
@@ -167,6 +245,118 @@ class ForkRunner(Runner):
 
 _ACTIVE: set[Any] = set()
 _ACTIVE_LOCK = threading.Lock()
+
+
+class _Zygote:
+    """The build's side of one zygote: sends it work, hands each result to the thread waiting for it."""
+
+    def __init__(self) -> None:
+        from fundanalysis.build.zygote import zygote_main
+
+        ctx = _fork_context()
+        self.conn, theirs = ctx.Pipe()
+        self.proc = ctx.Process(target=zygote_main, args=(theirs,), daemon=True)
+        with _START_LOCK, _main_hidden():
+            self.proc.start()
+        theirs.close()
+        self._born = time.perf_counter()
+        self._send_lock = threading.Lock()
+        self._ready = threading.Event()
+        self._tasks = itertools.count()
+        self._waiting: dict[int, tuple[threading.Event, list[Any]]] = {}
+        self._pids: dict[int, int] = {}
+        self._state = threading.Lock()
+        self.dead = False
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _send(self, msg: tuple[Any, ...]) -> bool:
+        try:
+            with self._send_lock:
+                self.conn.send(msg)
+            return True
+        except (OSError, ValueError):
+            return False
+
+    def _read(self) -> None:
+        try:
+            while True:
+                msg = self.conn.recv()
+                if msg[0] == "ready":
+                    log.info("zygote %s ready in %.2fs", self.proc.pid, time.perf_counter() - self._born)
+                    self._ready.set()
+                elif msg[0] == "started":
+                    with self._state:
+                        self._pids[msg[1]] = msg[2]
+                elif msg[0] == "done":
+                    with self._state:
+                        self._pids.pop(msg[1], None)
+                        got = self._waiting.pop(msg[1], None)
+                    if got is not None:
+                        got[1].extend(msg[2:])
+                        got[0].set()
+        except Exception:  # EOF, a broken pipe, or the pipe closed by stop() mid-read
+            pass  # whichever way the pipe ends, the zygote is gone: its waiting notebooks are told below
+        self.dead = True
+        self._ready.set()
+        with self._state:
+            waiting = list(self._waiting.values())
+            self._waiting.clear()
+        for event, _ in waiting:  # their notebooks died with the zygote
+            event.set()
+
+    def prime(self, provided: list[Any], years: list[tuple[str, str, int, str]]) -> None:
+        if not self._send(("prime", provided, years)):
+            self.dead = True
+            self._ready.set()
+
+    def wait_ready(self) -> bool:
+        """Wait until the zygote has loaded its years; False if it is gone."""
+        self._ready.wait()
+        return not self.dead
+
+    def execute(self, section: Section, job: Job) -> Path | None:
+        """Run one notebook in a child of this zygote; None if the zygote is gone before it starts."""
+        from fundanalysis.build.inprocess import execute_in_child  # noqa: F401  (what the child runs)
+
+        out_nb = files.ensure_dir(job.dest / "notebooks") / section.path.name
+        task = next(self._tasks)
+        event, result = threading.Event(), []
+        with self._state:
+            self._waiting[task] = (event, result)
+        args = (str(section.path), str(out_nb), job.parameters(section.parameters), str(section.path.parent),
+                job.timeout)
+        if self.dead or not self._send(("run", task, args)):
+            with self._state:
+                self._waiting.pop(task, None)
+            return None
+        hard = job.timeout * (section.code_cells + 2) + 60  # the child stops a slow cell itself
+        if not event.wait(hard):
+            with self._state:
+                pid = self._pids.get(task)
+            if pid is not None:
+                self._send(("kill", pid))
+            event.wait(30)
+            raise _section_error(section, job, out_nb, "timed out", "TimeoutError", f"no answer within {hard} s")
+        if not result:
+            raise _section_error(section, job, out_nb, "kernel died", "DeadKernelError",
+                                 "the process that ran the notebooks of this fund ended")
+        msg, exitcode = result
+        return _outcome(section, job, out_nb, msg, exitcode)
+
+    def stop(self) -> None:
+        """End the zygote and every notebook it runs."""
+        self._send(("stop",))
+        with contextlib.suppress(Exception):
+            self.conn.close()
+        self.proc.join(2)
+        if self.proc.is_alive():
+            with contextlib.suppress(Exception):
+                self.proc.terminate()  # SIGTERM: it kills its children, then itself
+            self.proc.join(2)
+        if self.proc.is_alive():
+            with contextlib.suppress(Exception):
+                self.proc.kill()
+            self.proc.join()
 
 
 def _fork_context() -> Any:
@@ -215,7 +405,8 @@ def execute_section_forked(section: Section, job: Job) -> Path:
     ctx = _fork_context()
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=execute_in_child, daemon=True, args=(
-        str(section.path), str(out_nb), job.parameters(), str(section.path.parent), job.timeout, child))
+        str(section.path), str(out_nb), job.parameters(section.parameters), str(section.path.parent), job.timeout,
+        child))
     with _START_LOCK, _main_hidden():
         proc.start()
     with _ACTIVE_LOCK:
@@ -245,6 +436,16 @@ def _await_child(section: Section, job: Job, out_nb: Path, proc: Any, parent: An
                                  f"the notebook's process exited with code {proc.exitcode}")
         raise _section_error(section, job, out_nb, "timed out", "TimeoutError",
                              f"no answer within {hard} s")
+    return _outcome(section, job, out_nb, msg, proc.exitcode)
+
+
+def _outcome(section: Section, job: Job, out_nb: Path, msg: tuple[Any, ...] | None, exitcode: int | None
+             ) -> Path:
+    """What a notebook's process said (or its death) as a result: the executed notebook, or an error."""
+    if msg is None:
+        how = "was killed" if exitcode == -signal.SIGKILL else f"exited with code {exitcode}"
+        raise _section_error(section, job, out_nb, "kernel died", "DeadKernelError",
+                             f"the notebook's process {how}")
     status, ename, evalue = msg
     if status == "ok":
         return out_nb

@@ -153,13 +153,16 @@ def parse_money_series(
     Returns ``(fen, error)``: ``fen`` is nullable Int64 分 (NA where the value is
     blank or bad) and ``error`` holds a reason for each bad value (NA elsewhere).
     Valid values are parsed with vectorised string operations; only bad rows are
-    explained one at a time.
+    explained one at a time. A long column (text read column by column, or cells) is
+    parsed one distinct value at a time.
     """
     if len(s) > 1000:
         # long columns repeat their amounts: parse each distinct value once, then spread back
-        codes, uniques = pd.factorize(s.astype(object), use_na_sentinel=True)
+        # (cells of mixed types are compared as objects, text columns in Arrow)
+        codes, uniques = pd.factorize(s.astype(object) if s.dtype == object else s, use_na_sentinel=True)
         if len(uniques) < len(s) // 2:
-            yu, er = _parse_money_values(pd.Series(uniques, dtype=object), default_unit, signed)
+            yu, er = _parse_money_values(pd.Series(uniques, dtype=object if s.dtype == object else None),
+                                         default_unit, signed)
             have = codes >= 0
             take = codes.clip(min=0)
             vals = yu.astype("Int64").array.take(take)
@@ -220,6 +223,8 @@ def _parse_money_values(s: pd.Series, default_unit: str, signed: bool = False
 
 def _as_text(s: pd.Series) -> pd.Series:
     """Render cells as text for parsing; numbers keep their exact shortest form."""
+    if isinstance(s.dtype, pd.StringDtype):
+        return s.astype(_FAST_STR)
     if pd.api.types.is_integer_dtype(s.dtype):
         return s.astype(_FAST_STR)
     if pd.api.types.is_float_dtype(s.dtype):
@@ -256,15 +261,20 @@ def strip_numbering(name: Any) -> Any:
 
 
 def strip_numbering_series(s: pd.Series) -> pd.Series:
-    """Vectorised :func:`strip_numbering` over a string Series (blank → NA)."""
-    text = s.astype(_FAST_STR).str.replace("[ \t\r\n\f\v\u3000\xa0]+", " ", regex=True).str.strip()
-    # the numbering pattern needs Python's regex engine: run it only where a row may be numbered
-    maybe = text.str.match("[ ]*[（(一二三四五六七八九十百0-9]").fillna(False).astype(bool)
+    """Vectorised :func:`strip_numbering` over a string Series (blank → NA); each distinct name
+    is stripped once."""
+    text = s.astype(_FAST_STR)
+    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    u = pd.Series(uniques, dtype=_FAST_STR).str.replace("[ \t\r\n\f\v\u3000\xa0]+", " ", regex=True).str.strip()
+    # the numbering pattern needs Python's regex engine: run it only where a name may be numbered
+    maybe = u.str.match("[ ]*[（(一二三四五六七八九十百0-9]").fillna(False).astype(bool)
     if maybe.any():
-        text = text.astype(object)
-        text[maybe] = text[maybe].map(lambda v: _NUMBERING_RE.sub("", v).strip())
-    text = text.astype("string")
-    return text.mask(text == "")
+        u = u.astype(object)
+        u[maybe] = u[maybe].map(lambda v: _NUMBERING_RE.sub("", v).strip())
+    u = u.astype("string")
+    u = u.mask(u == "")
+    out = pd.Series(u.array.take(codes, allow_fill=True), index=s.index)
+    return out.astype("string")
 
 
 def clean_text(value: Any) -> str | None:
@@ -453,11 +463,47 @@ def name_key(name: Any) -> str:
     return _KEY_DROP.sub("", unicodedata.normalize("NFKC", str(name)).casefold())
 
 
+#: Characters whose names compare the same in Arrow as in Python: printable ASCII, CJK symbols and
+#: punctuation, the CJK unified ideographs and full-width ASCII. NFKC and case folding treat them
+#: alike in every Unicode version (full width to ASCII, upper to lower case), and the only space
+#: among them after NFKC is " ". Names with any other character are keyed by :func:`name_key`.
+_PLAIN_NAME_RE2 = r"^[\x{20}-\x{7e}\x{3000}-\x{303f}\x{4e00}-\x{9fff}\x{ff01}-\x{ff5e}]*$"
+
+
+#: Names that are their own key: printable ASCII without spaces or capitals, and CJK unified
+#: ideographs (NFKC and case folding leave these characters as they are).
+_OWN_KEY_RE2 = r"^[\x{21}-\x{40}\x{5b}-\x{7e}\x{4e00}-\x{9fff}]*$"
+
+
 def name_keys(s: pd.Series) -> pd.Series:
-    """Vectorised :func:`name_key` (blank → empty string)."""
+    """Vectorised :func:`name_key` (blank → empty string), as Arrow-backed strings.
+
+    Names that are their own key (:data:`_OWN_KEY_RE2`, most Chinese names) are kept; other names
+    made only of the common characters (:data:`_PLAIN_NAME_RE2`) are keyed in Arrow (NFKC, lower
+    case, spaces dropped: the same as :func:`name_key` for them); any other name by
+    :func:`name_key` itself.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     text = s.astype(_FAST_STR).fillna("")
-    return (text.str.normalize("NFKC").str.casefold()
-            .str.replace(r"[\s" + INVISIBLE_CHARS + "]+", "", regex=True).astype(object))
+    got = pa.array(text.array)
+    arr = got if isinstance(got, pa.ChunkedArray) else pa.chunked_array([got], got.type)
+    own = pc.match_substring_regex(arr, _OWN_KEY_RE2).to_numpy(zero_copy_only=False)
+    if own.all():
+        return pd.Series(text.array, index=s.index, dtype=_FAST_STR)
+    out = text.reset_index(drop=True)
+    rest = np.flatnonzero(~own)
+    sub = pc.take(arr, pa.array(rest))
+    plain = pc.match_substring_regex(sub, _PLAIN_NAME_RE2).to_numpy(zero_copy_only=False)
+    keys = pc.replace_substring(pc.utf8_lower(pc.utf8_normalize(sub, "NFKC")), " ", "")
+    keyed = pd.Series(pd.arrays.ArrowStringArray(keys), dtype=_FAST_STR)
+    if not plain.all():
+        odd = np.flatnonzero(~plain)
+        keyed.iloc[odd] = text.iloc[rest[odd]].map(name_key).astype(_FAST_STR).to_numpy()
+    out.iloc[rest] = keyed.to_numpy()
+    out.index = s.index
+    return out
 
 
 def visible_difference(a: str, b: str) -> str:

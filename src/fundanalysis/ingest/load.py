@@ -8,8 +8,12 @@ import pandas as pd
 
 from fundanalysis.errors import InputError, Problem
 from fundanalysis.ingest.policy import policy_from_toml
-from fundanalysis.ingest.tables import Parsed, build_tables
-from fundanalysis.storage import catalog, inputs, processed
+from fundanalysis.ingest.tables import Parsed, build_tables, quiet_pandera
+from fundanalysis.storage import catalog, digests, inputs, processed
+
+#: Tables a build has validated and handed to this process, by (data folder, fund, year), with
+#: the input digest they were made from (see :func:`provide_tables`).
+_PROVIDED: dict[tuple[str, str, int], tuple[str, dict[str, pd.DataFrame]]] = {}
 
 
 def process_year(data_dir: Path, year: int, fund: str | None = None) -> Parsed:
@@ -40,7 +44,27 @@ def clean_year(data_dir: Path, year: int, fund: str | None = None) -> tuple[Path
     """Write a year's processed tables (CSV + Parquet), all at once or not at all."""
     fund = catalog.resolve_fund(data_dir, fund)
     parsed = process_year(data_dir, year, fund)
-    return processed.write_processed(data_dir, fund, year, parsed.tables), parsed
+    return processed.write_processed(data_dir, fund, year, parsed.tables, parsed.notes), parsed
+
+
+def load_year(data_dir: Path, year: int, fund: str, reuse: bool = True) -> tuple[Parsed, bool]:
+    """A year's validated tables and notes for a build; True with them when they are the processed
+    ones, made from this very input and code and unchanged since they passed the schemas (so
+    nothing needs parsing or checking again). ``reuse`` False always reads the raw input."""
+    record = processed.current_record(data_dir, fund, year) if reuse else None
+    if record is not None:
+        current = processed.read_current(data_dir, fund, year)
+        if current is not None and current[1]:
+            notes = record.get("notes")
+            return Parsed(current[0], list(notes) if isinstance(notes, list) else []), True
+    return process_year(data_dir, year, fund), False
+
+
+def provide_tables(data_dir: Path, fund: str, year: int, tables: dict[str, pd.DataFrame], digest: str) -> None:
+    """Hand this process a year's validated tables (a build does, in the process its report
+    notebooks are forked from): :func:`load_tables` returns them while the year's input digest is
+    still ``digest``, instead of reading and checking them again."""
+    _PROVIDED[(str(Path(data_dir).resolve()), fund, int(year))] = (digest, tables)
 
 
 def load_tables(data_dir: Path, year: int, fund: str | None = None) -> dict[str, pd.DataFrame]:
@@ -51,6 +75,9 @@ def load_tables(data_dir: Path, year: int, fund: str | None = None) -> dict[str,
     hand-edited file) are checked again.
     """
     fund = catalog.resolve_fund(data_dir, fund)
+    given = _PROVIDED.get((str(Path(data_dir).resolve()), fund, int(year)))
+    if given is not None and given[0] == digests.input_digest(data_dir, fund, year):
+        return given[1]
     current = processed.read_current(data_dir, fund, year)
     if current is not None:
         tables, checked = current
@@ -58,5 +85,6 @@ def load_tables(data_dir: Path, year: int, fund: str | None = None) -> dict[str,
             return tables
         from fundanalysis.ingest.schemas import validate_tables  # pandera loads only when needed
 
-        return validate_tables(tables)
+        with quiet_pandera():
+            return validate_tables(tables)
     return process_year(data_dir, year, fund).tables

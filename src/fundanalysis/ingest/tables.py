@@ -5,14 +5,17 @@ Pure functions: the sheets come in already read by :mod:`fundanalysis.io`.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
+import sys
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from fundanalysis import config
@@ -115,7 +118,9 @@ def read_sheet(spec: SheetSpec, raw: RawSheet, problems: list[Problem], notes: l
     header = rows[0]
     hidden = _merged_header_problems(raw, bad)
     found, units = _match_headers(spec, header, bad)
-    cells = SheetCells(_body(rows, raw.row_numbers), units)
+    columns = getattr(raw, "frame", None)  # a sheet read column by column (CSV, Parquet)
+    cells = SheetCells(_body(rows, raw.row_numbers) if columns is None else _column_body(columns, raw.row_numbers),
+                       units)
     _merged_body_problems(spec, raw, found, bad, cells.reported)
     cells.frame = _drop_blank_rows(cells.frame, raw, notes)
     _stray_values(cells.frame, header, found, hidden, bad)
@@ -194,6 +199,15 @@ def _body(rows: list[list[Any]], row_numbers: list[int] | None = None) -> pd.Dat
     return frame
 
 
+def _column_body(columns: pd.DataFrame, row_numbers: Any = None) -> pd.DataFrame:
+    """The rows below the header of a sheet read column by column, plus ``_row`` (as :func:`_body`):
+    the columns stay as they were read (Arrow-backed text, or a Parquet column's own type)."""
+    frame = columns.copy(deep=False)
+    n = len(frame)
+    frame[ROW] = np.asarray(row_numbers[1:n + 1]) if row_numbers is not None else np.arange(2, n + 2)
+    return frame
+
+
 def _header_row_elsewhere(spec: SheetSpec, rows: list[list[Any]], look: int = 10) -> int | None:
     """The 1-based row holding the headers when it is not row 1 (a title row above them), or None.
 
@@ -232,7 +246,7 @@ def _hidden_notes(spec: SheetSpec, raw: RawSheet, found: dict[str, int], frame: 
     where = f"{raw.file}, sheet {raw.name!r}"
     if raw.hidden:
         notes.append(f"{where} is hidden in Excel; its rows are read")
-    data_rows = set(int(r) for r in frame[ROW]) if ROW in frame else set()
+    data_rows = set(int(r) for r in frame[ROW]) if ROW in frame and raw.hidden_rows else set()
     rows = sorted(r for r in raw.hidden_rows if r in data_rows)
     if rows:
         shown = ", ".join(map(str, rows[:10])) + (" …" if len(rows) > 10 else "")
@@ -244,11 +258,23 @@ def _hidden_notes(spec: SheetSpec, raw: RawSheet, found: dict[str, int], frame: 
                      f"{'are' if len(cols) > 1 else 'is'} hidden in Excel but read")
 
 
+#: A cell of nothing but Unicode white space (what Arrow's trim removes), or nothing.
+_BLANK = "[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*"
+
+
 def _blank_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Vectorised :func:`_blank` over a frame of raw cells."""
     out = frame.isna()
     for c in frame.columns:
         col = frame[c]
+        if isinstance(col.dtype, pd.StringDtype):  # only spaces (as Arrow strips them), without a copy
+            out[c] = out[c].to_numpy() | col.str.fullmatch(_BLANK, case=True).fillna(False).to_numpy(dtype=bool)
+            continue
+        if isinstance(col.dtype, pd.CategoricalDtype):  # text read as a dictionary: look at each text once
+            cats = pd.Series(col.cat.categories, dtype=pd.StringDtype("pyarrow"))
+            blank = np.flatnonzero(cats.str.fullmatch(_BLANK).fillna(False).to_numpy(dtype=bool))
+            out[c] = out[c].to_numpy() | np.isin(col.cat.codes.to_numpy(), blank)
+            continue
         is_text = col.map(type).eq(str) if col.dtype == object else pd.Series(False, index=col.index)
         if is_text.any():
             out.loc[is_text, c] = col[is_text].astype(pd.StringDtype("pyarrow")).str.strip().eq("").to_numpy()
@@ -260,7 +286,14 @@ def _drop_blank_rows(frame: pd.DataFrame, raw: RawSheet, notes: list[str]) -> pd
     if frame.empty:
         return frame
     cols = [c for c in frame.columns if c != ROW]
-    is_blank = _blank_frame(frame[cols]).all(axis=1) if cols else pd.Series(True, index=frame.index)
+    is_blank = pd.Series(True, index=frame.index)
+    for c in cols:  # column by column, only over the rows blank so far (usually none after the first)
+        part = frame[[c]] if is_blank.all() else frame.loc[is_blank, [c]]
+        is_blank[is_blank] = _blank_frame(part)[c].to_numpy(dtype=bool)
+        if not is_blank.any():
+            break
+    if not is_blank.any():
+        return frame
     last = is_blank[~is_blank].index.max() if (~is_blank).any() else -1
     inner = [int(r) for r in frame.loc[is_blank & (frame.index < last), ROW]]
     if inner:
@@ -331,7 +364,7 @@ def _stray_values(frame: pd.DataFrame, header: list[Any], found: dict[str, int],
     for i in (c for c in frame.columns if c != ROW):
         if i in used or i in hidden or (i < len(header) and not _blank(header[i])):
             continue
-        has = frame.loc[frame[i].map(lambda v: not _blank(v)).astype(bool)]
+        has = frame.loc[~_blank_frame(frame[[i]])[i].to_numpy(dtype=bool)]
         for r, v in zip(has[ROW].head(shown), has[i].head(shown), strict=True):
             bad(int(r), _col_letter(i), v, "value in a column without a header")
         if len(has) > shown:
@@ -370,20 +403,22 @@ def _parse_column(spec: SheetSpec, raw: RawSheet, cells: SheetCells, fieldname: 
 
     if col.kind in MONEY_KINDS:
         formats = {i: cells.formats[(int(r), fieldname)] for i, r in rows.items()
-                   if (int(r), fieldname) in cells.formats}
+                   if (int(r), fieldname) in cells.formats} if cells.formats else {}
         return _parse_money_column(values, col.required, cells.units.get(fieldname), bad, formats,
                                    signed=col.kind == "signed_money")
     if col.kind == "text":
         return _parse_text_column(values, fieldname, col.required, bad)
     if col.kind == "shown":
         shown = values.copy()
-        for i, r in rows.items():
+        for i, r in (rows.items() if cells.formats else ()):
             fmt = cells.formats.get((int(r), fieldname))
             if fmt is not None:
                 shown.loc[i] = _as_shown(values.loc[i], fmt)
         return _parse_text_column(shown, fieldname, col.required, bad)
     parser = {"count": clean.parse_count, "year": clean.parse_year, "rank": clean.parse_rank,
               "fraction": clean.parse_fraction}[col.kind]
+    if values.dtype != object and len(values) > 1000:  # a column read as a column: each value once
+        return _parse_distinct(values, parser, col.kind, col.required, bad)
     out: list[Any] = []
     for i, v in values.items():
         if _blank(v):
@@ -456,25 +491,93 @@ def _parse_money_column(values: pd.Series, required: bool, unit: str | None,
     return yuan
 
 
+def _parse_distinct(values: pd.Series, parser: Callable[[Any], Any], kind: str, required: bool,
+                    bad: Callable[[Any, str], None]) -> pd.Series:
+    """:func:`_parse_column`'s per-value parsers, run once per distinct value of a typed column."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    parsed: list[Any] = []
+    errors: dict[int, str] = {}
+    for k, v in enumerate(uniques):
+        if _blank(v):
+            parsed.append(None)
+            errors[k] = "value is empty" if required else ""
+            continue
+        try:
+            parsed.append(parser(v))
+        except clean.CleanError as exc:
+            parsed.append(None)
+            errors[k] = str(exc)
+    for k, reason in errors.items():
+        if reason:
+            for i in values.index[codes == k]:
+                bad(i, reason)
+    if required:
+        for i in values.index[codes < 0]:
+            bad(i, "value is empty")
+    if kind == "fraction":
+        u = pd.array([None if x is None else str(x) for x in parsed], dtype="string")
+    else:
+        u = pd.array(parsed, dtype="Int64")
+    return pd.Series(u.take(codes, allow_fill=True), index=values.index)
+
+
+#: Text that cleaning changes: empty, a control or invisible character, whitespace other than single
+#: spaces inside it (Python's and Arrow's whitespace alike).
+_WHITESPACE = "\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_NEEDS_CLEANING = (f"^$|^[{_WHITESPACE}]|[{_WHITESPACE}]$|  |[\t\r\n\x0c\x0b\u3000\xa0]|"
+                   f"{clean.CONTROL_CLASS}|[{clean.INVISIBLE_CHARS}]")
+
+
 def _parse_text_column(values: pd.Series, fieldname: str, required: bool,
                        bad: Callable[[Any, str], None]) -> pd.Series:
-    """Text with whitespace collapsed; names lose their list numbering."""
-    text = values.astype(object).where(values.notna(), None)
-    text = pd.Series(text, dtype=pd.StringDtype("pyarrow"))
-    control = text.str.contains(clean.CONTROL_CLASS, regex=True).fillna(False).astype(bool)
-    for i in control[control].index:
-        ch = next(c for c in str(text.loc[i]) if re.fullmatch(clean.CONTROL_CLASS, c))
-        bad(i, f"the text holds an invisible control character ({char_name(ch)}), which can garble "
-            "what is shown or printed; delete it")
-    text = (text.str.replace(clean.CONTROL_CLASS + "|[" + clean.INVISIBLE_CHARS + "]", "", regex=True)
-            .str.replace("[ \t\r\n\f\v\u3000\xa0]+", " ", regex=True).str.strip().astype("string"))
+    """Text with whitespace collapsed; names lose their list numbering. Each distinct text is
+    cleaned once (a long column repeats its categories, levels and sources)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):  # read as a dictionary: its texts, and codes
+        text = values
+        codes = values.cat.codes.to_numpy()
+        u = pd.Series(values.cat.categories, dtype=pd.StringDtype("pyarrow"))
+    elif isinstance(values.dtype, pd.StringDtype):
+        text = values.astype(pd.StringDtype("pyarrow"))
+    else:
+        text = pd.Series(values.astype(object).where(values.notna(), None), dtype=pd.StringDtype("pyarrow"))
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        pass
+    elif _repeats(text):
+        codes, uniques = pd.factorize(text, use_na_sentinel=True)
+        u = pd.Series(uniques, dtype=pd.StringDtype("pyarrow"))
+    else:  # names, each different: clean the column itself
+        codes, u = None, text.reset_index(drop=True)
+    # only text that cleaning would change is cleaned (most names have nothing to clean)
+    dirty = u.str.contains(_NEEDS_CLEANING, regex=True).fillna(False).astype(bool).to_numpy()
+    changed = bool(dirty.any())
+    control = np.zeros(len(u), dtype=bool)
+    if dirty.any():
+        d = u[dirty]
+        control[dirty] = d.str.contains(clean.CONTROL_CLASS, regex=True).fillna(False).astype(bool).to_numpy()
+        d = (d.str.replace(clean.CONTROL_CLASS + "|[" + clean.INVISIBLE_CHARS + "]", "", regex=True)
+             .str.replace("[ \t\r\n\f\v\u3000\xa0]+", " ", regex=True).str.strip())
+        u = u.copy()
+        u[dirty] = d.mask(d == "").to_numpy()
+    if control.any():
+        flagged = control if codes is None else np.isin(codes, np.flatnonzero(control))
+        for i in text.index[flagged]:
+            ch = next(c for c in str(text.loc[i]) if re.fullmatch(clean.CONTROL_CLASS, c))
+            bad(i, f"the text holds an invisible control character ({char_name(ch)}), which can garble "
+                "what is shown or printed; delete it")
+    u = u.astype("string")
     if fieldname in {"category", "part", "outlet"}:
-        text = clean.strip_numbering_series(text)
-    text = text.mask(text == "")
+        stripped = clean.strip_numbering_series(u)
+        changed = changed or not stripped.equals(u)
+        u = stripped
+    if not changed and not isinstance(text.dtype, pd.CategoricalDtype):  # nothing to clean: the column as read
+        out = text.astype("string")
+    else:
+        out = pd.Series(u.array if codes is None else u.array.take(codes, allow_fill=True), index=values.index
+                        ).astype("string")
     if required:
-        for i in text[text.isna()].index:
+        for i in out[out.isna()].index:
             bad(i, "value is empty")
-    return text
+    return out
 
 
 def parse_sheet(spec: SheetSpec, raw: RawSheet, problems: list[Problem], notes: list[str]
@@ -483,13 +586,61 @@ def parse_sheet(spec: SheetSpec, raw: RawSheet, problems: list[Problem], notes: 
     cells = read_sheet(spec, raw, problems, notes)
     if cells is None:
         return None
-    out = pd.DataFrame({c.field: _parse_column(spec, raw, cells, c.field, problems)
-                        for c in spec.columns})
-    out["input_ref"] = raw.file + ":" + raw.name + ":" + cells.frame[ROW].astype(str)
+    columns: dict[str, Any] = {}
+    for c in spec.columns:
+        columns[c.field] = _parse_column(spec, raw, cells, c.field, problems)
+        if c.field in spec.key:  # how names compare, computed once (duplicates here, spellings later)
+            columns[KEY + c.field] = _name_key_column(columns[c.field])
+    out = pd.DataFrame({c.field: columns[c.field] for c in spec.columns})
+    out["input_ref"] = _input_refs(f"{raw.file}:{raw.name}:", cells.frame[ROW])
     out[ROW] = cells.frame[ROW]
     if spec.key:
+        for f in spec.key:
+            out[KEY + f] = columns[KEY + f]
         _duplicate_problems(spec, raw, out, problems)
     return out
+
+
+#: Prefix of the helper columns holding each key field's name key (dropped with ``_row``).
+KEY = "_key:"
+
+
+def _repeats(values: pd.Series, sample: int = 10_000) -> bool:
+    """Whether a column repeats its values enough that working on its distinct values pays (short
+    columns always; long ones when their first rows repeat)."""
+    return len(values) <= sample or values.iloc[:sample].nunique(dropna=True) < sample // 2
+
+
+def _release_memory() -> None:
+    """Give back to the system the memory Arrow holds on to after a long column's temporaries."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+
+
+def _name_key_column(values: pd.Series) -> np.ndarray:
+    """Row by row, a number standing for the row's name key (:func:`clean.name_keys`; equal numbers:
+    names compare the same), each distinct value keyed once when values repeat."""
+    if _repeats(values):
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        keys = clean.name_keys(pd.Series(uniques, dtype=values.dtype if len(uniques) else object))
+        # a blank value's key is "" (as name_keys gives it): append it, so that it gets its number too
+        key_codes = pd.factorize(pd.concat([keys, pd.Series([""], dtype=keys.dtype)], ignore_index=True))[0]
+        return np.where(codes >= 0, key_codes[codes.clip(min=0)], key_codes[-1]).astype(np.int64)
+    codes = pd.factorize(clean.name_keys(values))[0].astype(np.int64)
+    _release_memory()
+    return codes
+
+
+def _input_refs(prefix: str, rows: pd.Series) -> pd.Series:
+    """``file:sheet:row`` for every row, built in Arrow (a long sheet has a million)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    numbers = pc.cast(pa.array(rows.to_numpy(dtype="int64")), pa.string())
+    joined = pc.binary_join_element_wise(pa.scalar(prefix), numbers, "")
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([joined])), index=rows.index,
+                     dtype=pd.StringDtype("pyarrow"))
 
 
 def _duplicate_problems(spec: SheetSpec, raw: RawSheet, out: pd.DataFrame,
@@ -502,11 +653,16 @@ def _duplicate_problems(spec: SheetSpec, raw: RawSheet, out: pd.DataFrame,
     """
     required = [f for f in spec.key if spec.column(f).required]
     complete = out[required].notna().all(axis=1) if required else pd.Series(True, index=out.index)
-    spellings = out.loc[complete, list(spec.key)].astype("string").fillna("")
-    keys = pd.DataFrame({c: clean.name_keys(spellings[c]) for c in spellings.columns})
+    every = bool(complete.all())
+    keys = pd.DataFrame({c: out[KEY + c] if every else out.loc[complete, KEY + c] for c in spec.key})
+    unique = [c for c in keys.columns if keys[c].is_unique]
+    out.attrs[KEY] = unique  # later steps need not look again (a million names cost a pass)
+    if unique:
+        return  # one part of the key never repeats: no row repeats another
     dup = keys.duplicated(keep="first")
     if not dup.any():
         return
+    spellings = out.loc[complete, list(spec.key)].astype("string").fillna("")
     what = "、".join(spec.column(f).header for f in spec.key)
     rows = out.loc[keys.index, ROW].astype(int)
     group = [keys[c] for c in keys.columns]
@@ -584,6 +740,9 @@ def build_tables(sheets: Mapping[str, RawSheet], year: int) -> Parsed:
         frame = parse_sheet(spec, raw, problems, notes)
         if frame is not None:
             parsed[spec.table] = frame
+        if isinstance(getattr(raw, "frame", None), pd.DataFrame):
+            raw.frame = raw.frame.iloc[:0]  # a long sheet's columns as read are not needed any more
+            _release_memory()
     _cross_checks(parsed, sheets, year, problems)
     if problems:
         order = {s.name: i for i, s in enumerate(SHEETS)}
@@ -592,8 +751,25 @@ def build_tables(sheets: Mapping[str, RawSheet], year: int) -> Parsed:
     tables = _finish(parsed)
     from fundanalysis.ingest.schemas import validate_tables
 
-    validate_tables(tables)
+    with quiet_pandera():
+        validate_tables(tables)
     return Parsed(tables, notes)
+
+
+@contextlib.contextmanager
+def quiet_pandera() -> Iterator[None]:
+    """While pandera loads its checks, keep it from importing ``hypothesis`` (for its data-synthesis
+    strategies, which validation never uses; the import alone costs about half a second), unless
+    this process has imported hypothesis already (a test run)."""
+    if "hypothesis" in sys.modules:
+        yield
+        return
+    sys.modules["hypothesis"] = None  # type: ignore[assignment]  # makes `import hypothesis` fail
+    try:
+        yield
+    finally:
+        if "hypothesis" in sys.modules and sys.modules["hypothesis"] is None:
+            del sys.modules["hypothesis"]
 
 
 def _loc(parsed: dict[str, pd.DataFrame], sheets: Mapping[str, RawSheet], table: str
@@ -631,14 +807,20 @@ def _cross_checks(parsed: dict[str, pd.DataFrame], sheets: Mapping[str, RawSheet
             return
         vals = parsed[table][field_]
         by_key = {clean.name_key(a): a for a in allowed}
-        keys = clean.name_keys(vals)
-        canon = keys.map(by_key)
-        known = canon.notna()
-        if known.any():
-            parsed[table].loc[known, field_] = canon[known].astype(str)
-        for i, v in vals[vals.notna() & ~known].items():
-            add(table, i, field_, v, f"unknown {what} (expected one of {'、'.join(allowed)})"
-                + _closest(str(v), list(allowed)))
+        # each distinct value once (a long sheet repeats its levels, parts and categories)
+        codes, uniques = pd.factorize(vals, use_na_sentinel=True)
+        spelled = pd.Series(uniques, dtype=object)
+        canon = clean.name_keys(spelled).astype(object).map(by_key)
+        known = canon.notna().to_numpy()
+        respell = np.flatnonzero(known & (canon != spelled).to_numpy())
+        if len(respell):
+            rows = np.isin(codes, respell)
+            parsed[table].loc[rows, field_] = canon.to_numpy()[codes[rows]].astype(str)
+        unknown = np.flatnonzero(~known)
+        if len(unknown):
+            for i, v in vals[np.isin(codes, unknown)].items():
+                add(table, i, field_, v, f"unknown {what} (expected one of {'、'.join(allowed)})"
+                    + _closest(str(v), list(allowed)))
 
     in_parts = f"part (see sheet {SHEETS_BY_TABLE['parts'].name})"
     for table in ("award_categories", "awards", "media_outlets", "lines", "stated_totals"):
@@ -759,25 +941,38 @@ def _closest(value: str, allowed: list[str]) -> str:
     return f"; closest: {close[0]!r}" + (f", which differs at {diff}" if diff else "")
 
 
-def _unify_spellings(df: pd.DataFrame, field_: str) -> None:
+def _unify_spellings(df: pd.DataFrame, field_: str, keys: pd.Series, unique: bool = False) -> None:
     """Within one column, write every name as its first spelling (``(集团)`` → ``（集团）`` if that came
-    first), so that counts and groups see one name."""
-    if field_ not in df or df.empty:
+    first), so that counts and groups see one name. ``keys`` are the rows' name keys; ``unique``
+    says they are known to be all different (then there is nothing to do)."""
+    if field_ not in df or df.empty or unique:
         return
-    keys = clean.name_keys(df[field_])
-    first = df[field_].groupby(keys, sort=False).transform("first")
-    have = df[field_].notna()
-    df.loc[have, field_] = first[have]
+    have = df[field_].notna().to_numpy()
+    if keys[have].is_unique:
+        return  # every name once
+    codes, uniques = pd.factorize(df[field_], use_na_sentinel=True)  # in order of first appearance
+    if len(uniques) == pd.Series(keys[have]).nunique():
+        return  # as many names as spellings: each name has one spelling
+    spelled = pd.Series(uniques, dtype=object)
+    first = spelled.groupby(clean.name_keys(spelled).to_numpy(), sort=False).transform("first")
+    respell = np.flatnonzero((first != spelled).to_numpy())
+    rows = np.isin(codes, respell)
+    df.loc[rows, field_] = first.to_numpy()[codes[rows]]
 
 
 def _finish(parsed: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Drop helper columns, derive award categories from recipients where given."""
-    tables = {k: v.drop(columns=[ROW]).reset_index(drop=True) for k, v in parsed.items()}
+    tables = {k: v.drop(columns=[c for c in v.columns if c == ROW or str(c).startswith(KEY)]
+                        ).reset_index(drop=True) for k, v in parsed.items()}
+    unique = parsed["awards"].attrs.get(KEY, []) if "awards" in parsed else []
+    for df in tables.values():
+        df.attrs = {}  # a helper's note, not part of the table
     if "awards" in tables:
         for f_ in ("recipient", "category"):
-            _unify_spellings(tables["awards"], f_)
+            _unify_spellings(tables["awards"], f_, parsed["awards"][KEY + f_].reset_index(drop=True),
+                             f_ in unique)
     if "awards" in tables:
-        derived = categories_from_recipients(tables["awards"])
+        derived = categories_from_recipients(tables["awards"], distinct="recipient" in unique)
         if "award_categories" in tables:
             meta = tables["award_categories"]
             stated = meta[["category", "recipients", "amount_fen"]].rename(
@@ -847,16 +1042,24 @@ def _parts_from_references(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return out
 
 
-def categories_from_recipients(awards: pd.DataFrame) -> pd.DataFrame:
-    """Reduce one-row-per-recipient awards to one row per category.
+def categories_from_recipients(awards: pd.DataFrame, distinct: bool = False) -> pd.DataFrame:
+    """Reduce one-row-per-recipient awards to one row per category (``distinct``: no recipient is
+    named twice, so a category's recipients are its rows).
 
     >>> df = pd.DataFrame({"recipient": ["甲", "乙"], "category": ["平台", "平台"],
     ...                    "amount_fen": [25000000, 25000000]})
     >>> categories_from_recipients(df)[["category", "recipients", "amount_fen"]].values.tolist()
     [['平台', 2, 50000000]]
     """
-    df = awards.assign(amount_fen=awards["amount_fen"].astype("int64"))
-    agg: dict[str, Any] = {"recipients": ("recipient", "nunique"),
+    if distinct:  # every recipient is named once: a category counts its rows
+        df = awards.assign(amount_fen=awards["amount_fen"].astype("int64"))
+        counted = ("recipient", "count")
+    else:  # count distinct names, as numbers
+        codes = pd.factorize(awards["recipient"], use_na_sentinel=True)[0]
+        df = awards.assign(amount_fen=awards["amount_fen"].astype("int64"),
+                           recipient=pd.Series(codes, index=awards.index).where(codes >= 0))
+        counted = ("recipient", "nunique")
+    agg: dict[str, Any] = {"recipients": counted,
                            "amount_fen": ("amount_fen", "sum")}
     for c in ("level", "part", "source"):
         if c in df:

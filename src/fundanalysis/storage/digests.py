@@ -29,18 +29,30 @@ def content_digest(files: Sequence[Path], salt: str = "") -> str:
     return h.hexdigest()
 
 
+def code_files() -> list[Path]:
+    """The library's own code files."""
+    return sorted(config.PACKAGE_DIR.rglob("*.py"))
+
+
 @functools.lru_cache(maxsize=1)
 def code_digest() -> str:
     """Digest of the library's own code: a change to it makes every derived file stale."""
     from fundanalysis import __version__
 
-    return content_digest(sorted(config.PACKAGE_DIR.rglob("*.py")), __version__)
+    return content_digest(code_files(), __version__)
+
+
+def limits() -> str:
+    """The input limits in force (``config.MAX_*``): input accepted under other limits is read again."""
+    return ";".join(f"{k}={getattr(config, k)}" for k in sorted(vars(config)) if k.startswith("MAX_"))
 
 
 def input_digest(data_dir: Path, fund: str, year: int) -> str:
-    """Digest of a fund's year's raw input files and the library code that reads them."""
+    """Digest of a fund's year's raw input files, the library code that reads them and the limits
+    it reads them under."""
     policy = policy_file(data_dir, fund, year)
-    return content_digest(input_files(data_dir, fund, year) + ([policy] if policy else []), code_digest())
+    return content_digest(input_files(data_dir, fund, year) + ([policy] if policy else []),
+                          code_digest() + limits())
 
 
 #: Written beside processed tables: the input digest they were made from.
@@ -50,3 +62,66 @@ def data_digest(data_dir: Path, fund: str) -> tuple[tuple[int, str], ...]:
     """Every year of a fund with input and its input digest: the fund's state, for caching."""
     return tuple((y, input_digest(data_dir, fund, y)) for y in list_years(data_dir, fund)
                  if input_files(data_dir, fund, y))
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of one file's bytes."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def copy_if_same(src: Path, dest: Path, digest: str) -> bool:
+    """Copy ``src`` to ``dest`` (atomically) if its bytes still have ``digest``; False, and nothing
+    written, if it is missing, unreadable or has changed. A build reuses a published section's
+    files this way: only the very bytes it recorded, never a file changed since."""
+    import hashlib
+
+    from fundanalysis.storage.files import write_bytes
+
+    try:
+        with open(src, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return False
+    if hashlib.sha256(data).hexdigest() != digest:
+        return False
+    write_bytes(dest, data)
+    return True
+
+
+@functools.lru_cache(maxsize=1)
+def environment_digest() -> str:
+    """Digest of the Python and the package versions that shape a report's pages (charts, tables,
+    HTML): a report made with other versions is not reused."""
+    import hashlib
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    parts = [platform.python_version()]
+    for name in ("pandas", "pyarrow", "matplotlib", "nbconvert", "nbformat", "papermill", "ipython",
+                 "jinja2", "fonttools", "pylopdf-fonts-zh-cn"):
+        try:
+            parts.append(f"{name}={version(name)}")
+        except PackageNotFoundError:
+            parts.append(f"{name}=absent")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def files_state(paths: Sequence[Path]) -> tuple[tuple[str, int, int], ...]:
+    """Each file's path, size and modification time: a cheap sign that something was saved (what
+    is stale is still decided by content digests; a missing file counts as size -1)."""
+    import os
+
+    out = []
+    for p in paths:
+        try:
+            st = os.stat(p)
+            out.append((str(p), st.st_size, st.st_mtime_ns))
+        except OSError:
+            out.append((str(p), -1, 0))
+    return tuple(out)

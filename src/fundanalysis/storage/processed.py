@@ -2,15 +2,17 @@
 
 A year's tables are published to ``data/processed/<year>/`` in one step, with two records:
 the digest of the raw input and code they were made from (:data:`MADE_FROM`: they are current
-while it matches) and the digests of the Parquet bytes that passed the schemas
-(:data:`CHECKED`: those bytes need no second check; an edited file is checked again).
+while it matches; it also keeps the notes the input gave, such as blank rows ignored) and the
+digests of the Parquet bytes that passed the schemas (:data:`CHECKED`: those bytes need no
+second check; an edited file is checked again). The Parquet digests also serve a build as the
+content digest of each table (a section is rebuilt when a table it reads has other bytes).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -41,15 +43,21 @@ def write_tables(tables: Mapping[str, pd.DataFrame], dest: Path) -> None:
             df.to_parquet(dest / f"{name}.parquet", index=False)
 
 
-def write_processed(data_dir: Path, fund: str, year: int, tables: Mapping[str, pd.DataFrame]) -> Path:
-    """Publish validated tables to ``data/processed/<fund>/<year>/`` in one step (all or nothing)."""
+def write_processed(data_dir: Path, fund: str, year: int, tables: Mapping[str, pd.DataFrame],
+                    notes: Sequence[str] = ()) -> Path:
+    """Publish validated tables to ``data/processed/<fund>/<year>/`` in one step (all or nothing).
+
+    ``notes`` (what reading the input noted, e.g. blank rows ignored) are kept with the record of
+    what the tables were made from, so a later build that reuses the tables still reports them.
+    """
     final = processed_dir(data_dir, fund, year)
     digest = input_digest(data_dir, fund, year)
     with staging_dir(final) as tmp:
         write_tables(tables, tmp)
         # these exact bytes passed the schemas: readers may skip re-checking them
         write_text(tmp / CHECKED, json.dumps(parquet_digests(tmp), sort_keys=True))
-        write_text(tmp / MADE_FROM, json.dumps({"input_digest": digest}))
+        write_text(tmp / MADE_FROM, json.dumps({"input_digest": digest, "notes": list(notes)},
+                                               ensure_ascii=False))
         publish_dir(tmp, final)
     return final
 
@@ -67,6 +75,29 @@ def read_current(data_dir: Path, fund: str, year: int) -> tuple[dict[str, pd.Dat
     if not tables:
         return None
     return tables, _recorded(pdir / CHECKED) == parquet_digests(pdir)
+
+
+def current_record(data_dir: Path, fund: str, year: int) -> dict[str, object] | None:
+    """What a build needs to know of a year's processed tables without reading them: None unless
+    they were made from the current input and code and their bytes are those that passed the
+    schemas; else ``{"notes": [...], "tables": {name: digest}}``."""
+    pdir = processed_dir(data_dir, fund, year)
+    if not pdir.is_dir():
+        return None
+    made = _recorded(pdir / MADE_FROM)
+    if made.get("input_digest") != input_digest(data_dir, fund, year):
+        return None
+    digests = parquet_digests(pdir)
+    if not digests or _recorded(pdir / CHECKED) != digests:
+        return None
+    notes = made.get("notes")
+    return {"notes": [str(n) for n in notes] if isinstance(notes, list) else [],
+            "tables": {Path(name).stem: d for name, d in digests.items()}}
+
+
+def table_digests(data_dir: Path, fund: str, year: int) -> dict[str, str]:
+    """The content digest of each processed table of a year (its Parquet bytes), by table name."""
+    return {Path(name).stem: d for name, d in parquet_digests(processed_dir(data_dir, fund, year)).items()}
 
 
 def _recorded(path: Path) -> dict:

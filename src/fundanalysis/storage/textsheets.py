@@ -1,10 +1,22 @@
-"""CSV and Parquet sheets: one sheet per file, named after the file."""
+"""CSV and Parquet sheets: one sheet per file, named after the file.
+
+A long CSV or Parquet sheet (a recipient list of a million rows) stays in columns: it is read
+with Arrow into a :class:`ColumnarSheet`, whose cells below the header are Arrow-backed text (or
+the Parquet column's own type), never a grid of Python values; cleaning and validation work on
+the columns. A CSV is read this way only when nothing in it needs the line-by-line reader's care
+(see :func:`_csv_columns`): otherwise, and for short files, it is read line by line as before,
+so every problem is still located by its line.
+"""
 
 from __future__ import annotations
 
 import codecs
+import contextlib
+import re
+from dataclasses import dataclass, field
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -14,6 +26,25 @@ from fundanalysis.storage.guard import _refuse_sheet, check_memory
 from fundanalysis.storage.rawsheet import RawSheet
 
 _SAVE_AS_UTF8 = ("in Excel choose 文件 → 另存为 → 'CSV UTF-8（逗号分隔）(*.csv)', or save it as .xlsx")
+#: CSV files at least this large are read in columns when they can be (smaller ones gain nothing).
+COLUMNAR_MIN_BYTES = 1 << 20
+#: Rows of a columnar sheet kept as Python values in ``rows`` (the header and the first data rows:
+#: enough to find the header row).
+HEAD_ROWS = 10
+#: Memory a columnar CSV read needs, per byte of file (the file, its Arrow columns, their cleaning).
+COLUMNAR_BYTES_PER_BYTE = 4
+
+
+@dataclass
+class ColumnarSheet(RawSheet):
+    """A sheet read column by column (CSV, Parquet).
+
+    ``rows`` holds only the header row and the first data rows; ``frame`` holds every row below
+    the header, one column per position (0, 1, …), Arrow-backed text or the column's own type.
+    ``row_numbers`` as for :class:`RawSheet` (None: row i of the grid is line or row i + 1).
+    """
+
+    frame: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def read_csv_sheet(path: Path) -> RawSheet:
@@ -29,8 +60,17 @@ def read_csv_sheet(path: Path) -> RawSheet:
     if size > config.MAX_CSV_BYTES:
         raise _refuse_sheet(path, f"the CSV file is larger than the limit of {config.MAX_CSV_BYTES} bytes",
                             size)
-    check_memory(path.name, size * 12, "reading the CSV file", path.stem)
-    text, note = _decode_csv(path, path.read_bytes())
+    columnar = size >= COLUMNAR_MIN_BYTES
+    check_memory(path.name, size * (COLUMNAR_BYTES_PER_BYTE if columnar else 12), "reading the CSV file",
+                 path.stem)
+    if columnar:
+        sheet = _csv_columns(path)
+        if sheet is not None:
+            return sheet
+        check_memory(path.name, size * 12, "reading the CSV file", path.stem)  # line by line needs more
+    data = path.read_bytes()
+    text, note = _decode_csv(path, data)
+    del data
     rows, lines = _parse_csv(path, text)
     width = max((len(r) for r in rows), default=0)
     if len(rows) > config.MAX_SHEET_ROWS or width > config.MAX_SHEET_COLUMNS:
@@ -38,6 +78,140 @@ def read_csv_sheet(path: Path) -> RawSheet:
                             f"limits ({config.MAX_SHEET_ROWS} rows, {config.MAX_SHEET_COLUMNS} columns)")
     return RawSheet(path.name, path.stem, rows, row_numbers=lines, row_kind="line",
                     notes=[note] if note else [])
+
+
+def _refuse_nul(path: Path, data: bytes) -> None:
+    """A file with NUL bytes near its start (and no UTF-16 byte-order mark) is not CSV text."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return
+    if data[:4096].count(b"\x00") > len(data[:4096]) // 10:
+        raise _refuse_sheet(path, "the file holds NUL bytes: it is not a text (CSV) file, or it is "
+                            f"UTF-16 without a byte-order mark; {_SAVE_AS_UTF8}")
+
+
+#: A CSV line whose every field is either unquoted (no quote in it) or quoted, with quotes inside
+#: doubled: the lines Arrow's reader and Python's strict csv module read alike.
+_FIELD = rb'(?:"(?:[^"\r\n]|"")*"|[^",\r\n]*)'
+_PLAIN_QUOTED_LINE = re.compile(rb"%s(?:,%s)*\r?" % (_FIELD, _FIELD))
+_LINE_WITH_QUOTE = re.compile(rb'^[^\n]*"[^\n]*$', re.M)
+
+
+def _csv_columns(path: Path) -> ColumnarSheet | None:
+    """The CSV read in columns with Arrow, or None when the line-by-line reader must read it.
+
+    That is: a UTF-16 file, text that is not UTF-8 (GB18030: Arrow checks every cell), a blank
+    line between rows or a lone carriage return (the line numbers must count them), a line whose
+    quotes are not plain CSV quoting (a stray quote, a cell running over lines: those need the
+    located error), rows of different lengths. In the file read here, grid row i is line i + 1.
+    The checks scan the file mapped in memory, never a copy of it.
+    """
+    import mmap
+
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        _refuse_nul(path, data[:4096])
+        width = _plain_csv_width(data)
+        repeating = _repeating_csv_columns(data) if width is not None else set()
+    if width is None:
+        return None
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    # a column that repeats its values (categories, levels, sources, amounts) is read as a
+    # dictionary: each distinct text is stored, and later cleaned and parsed, once
+    types = {f"f{i}": pa.dictionary(pa.int32(), pa.string()) if i in repeating else pa.string()
+             for i in range(width)}
+
+    try:
+        table = pacsv.read_csv(
+            str(path),  # a UTF-8 byte-order mark is skipped
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, use_threads=True,
+                                           block_size=8 << 20),
+            parse_options=pacsv.ParseOptions(delimiter=",", quote_char='"', double_quote=True, escape_char=False,
+                                             newlines_in_values=False, ignore_empty_lines=True),
+            convert_options=pacsv.ConvertOptions(column_types=types,
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                                 null_values=[], check_utf8=True))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError, ValueError):
+        return None
+    if table.num_columns != width or table.num_rows == 0:
+        return None
+    if table.num_rows > config.MAX_SHEET_ROWS or width > config.MAX_SHEET_COLUMNS:
+        raise _refuse_sheet(path, f"the CSV file has {table.num_rows} rows and {width} columns, beyond the "
+                            f"limits ({config.MAX_SHEET_ROWS} rows, {config.MAX_SHEET_COLUMNS} columns)")
+    return _columnar(path, table, [f"f{i}" for i in range(width)], header_in_data=True, kind="line")
+
+
+def _plain_csv_width(data: Any) -> int | None:
+    """The number of fields of a CSV whose lines are all plain (see :func:`_csv_columns`), else None."""
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return None
+    start = len(codecs.BOM_UTF8) if data[:3] == codecs.BOM_UTF8 else 0
+    end = len(data)
+    while end > start and data[end - 1] in b"\r\n":  # trailing line ends
+        end -= 1
+    if end == start or data[start] in b"\r\n" or data.find(b"\n\n", start, end) >= 0:
+        return None  # a blank line
+    if data.find(b"\r", start, end) >= 0 and (data.find(b"\n\r\n", start, end) >= 0
+                                             or _LONE_CR.search(data, start, end)):
+        return None  # a blank line, or a line ending with a carriage return alone
+    if data.find(b'"', start, end) >= 0 and not all(_PLAIN_QUOTED_LINE.fullmatch(m.group())
+                                                     for m in _LINE_WITH_QUOTE.finditer(data, start, end)):
+        return None
+    eol = data.find(b"\n", start, end)
+    try:
+        import csv
+
+        first_line = bytes(data[start:end if eol < 0 else eol]).decode("utf-8").rstrip("\r")
+        return len(next(csv.reader([first_line], strict=True)))
+    except (UnicodeDecodeError, csv.Error, StopIteration):
+        return None
+
+
+_LONE_CR = re.compile(rb"\r(?!\n)")
+#: Bytes at the start of a CSV looked at to tell which columns repeat their values.
+SAMPLE_BYTES = 1 << 18
+
+
+def _repeating_csv_columns(data: Any) -> set[int]:
+    """The columns whose values repeat in the CSV's first rows (fewer distinct values than half)."""
+    import csv
+
+    head = bytes(data[:SAMPLE_BYTES])
+    head = head[:head.rfind(b"\n") + 1] if len(data) > SAMPLE_BYTES else head
+    try:
+        rows = list(csv.reader(StringIO(head.decode("utf-8-sig", errors="replace"), newline="")))[1:]
+    except csv.Error:
+        return set()
+    if len(rows) < 50:
+        return set()
+    width = max(len(r) for r in rows)
+    return {i for i in range(width) if len({r[i] for r in rows if i < len(r)}) < len(rows) // 2}
+
+
+def _columnar(path: Path, table: Any, names: list[str], header_in_data: bool, kind: str = "row") -> ColumnarSheet:
+    """A :class:`ColumnarSheet` from an Arrow table (its first row the header, or its column names)."""
+    import pyarrow as pa
+
+    head = [list(r.values()) for r in table.slice(0, HEAD_ROWS).to_pylist()]
+    if header_in_data:
+        body = table.slice(1)
+        rows = head
+    else:
+        body = table
+        rows = [list(names), *head[:HEAD_ROWS - 1]]
+    frame = {}
+    for i, name in enumerate(names):
+        col = body.column(name)
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            frame[i] = pd.Series(pd.arrays.ArrowStringArray(col.cast(pa.string())), dtype=pd.StringDtype("pyarrow"))
+        elif pa.types.is_dictionary(col.type) and pa.types.is_string(col.type.value_type):
+            frame[i] = col.to_pandas()  # categorical: the codes, and each distinct text once
+        elif pa.types.is_integer(col.type) or pa.types.is_floating(col.type):
+            frame[i] = col.to_pandas()
+        else:  # dates, booleans and the like: as Python values, as a grid of cells holds them
+            frame[i] = pd.Series(col.to_pylist(), dtype=object)
+    return ColumnarSheet(path.name, path.stem, rows, row_kind=kind,
+                         frame=pd.DataFrame(frame, index=pd.RangeIndex(body.num_rows)))
 
 
 def _decode_csv(path: Path, data: bytes) -> tuple[str, str | None]:
@@ -140,11 +314,18 @@ def read_parquet_sheet(path: Path) -> RawSheet:
     check_memory(path.name, rows * max(cols, 1) * config.BYTES_PER_CELL + unpacked,
                  "reading the Parquet file", path.stem)
     try:
-        table = pq.read_table(path)
+        table = None
+        repeating = _repeating_parquet_columns(path)
+        if repeating:  # read as dictionaries; text that is not UTF-8 is then read plain, to be located
+            with contextlib.suppress(Exception):
+                table = pq.read_table(path, read_dictionary=repeating)
+                if _utf8_broken(table):
+                    table = None
+        if table is None:
+            table = pq.read_table(path)
     except Exception as exc:
         raise _refuse_sheet(path, f"not a readable Parquet file ({exc})") from exc
     problems = []
-    columns = []
     for name, col in zip(table.column_names, table.columns, strict=True):
         if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
             try:
@@ -158,12 +339,38 @@ def read_parquet_sheet(path: Path) -> RawSheet:
                                                 "from text columns"))
                         if len(problems) >= 20:
                             break
-                continue
-        columns.append((name, col))
     if problems:
         raise InputError(problems)
-    df = pa.table(dict(columns)).to_pandas() if columns else pd.DataFrame()
-    return RawSheet(path.name, path.stem, [list(df.columns), *df.to_numpy().tolist()])
+    if not table.num_columns:
+        return RawSheet(path.name, path.stem, [[]])
+    return _columnar(path, table, list(table.column_names), header_in_data=False)
+
+
+def _repeating_parquet_columns(path: Path, sample: int = 4096) -> list[str]:
+    """The text columns whose values repeat in the Parquet file's first rows."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path)
+    names = [f.name for f in pf.schema_arrow if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+    if not names or pf.metadata.num_rows < 2 * sample:
+        return []
+    batch = next(pf.iter_batches(batch_size=sample, columns=names), None)
+    if batch is None:
+        return []
+    return [n for n in names if len(batch.column(n).unique()) < batch.num_rows // 2]
+
+
+def _utf8_broken(table: Any) -> bool:
+    """Whether any text column holds text that is not valid UTF-8."""
+    import pyarrow as pa
+
+    for col in table.columns:
+        try:
+            col.validate(full=True)
+        except pa.ArrowInvalid:
+            return True
+    return False
 
 
 def _is_utf8(b: bytes) -> bool:

@@ -1,0 +1,232 @@
+"""Long CSV and Parquet sheets read in columns (Arrow) give exactly what the line-by-line reader gives:
+the same tables, the same problems at the same lines; a CSV the columnar reader cannot read alike
+(a blank line, a stray quote, GB18030 text, ragged rows) is read line by line."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from fundanalysis.errors import InputError
+from fundanalysis.ingest import clean
+from fundanalysis.ingest.load import process_year
+from fundanalysis.storage import textsheets
+from fundanalysis.storage.textsheets import ColumnarSheet, read_csv_sheet, read_parquet_sheet
+
+FUND = "columnar-fund"
+YEAR = 2050
+HEADERS = ["企业名称", "类别", "奖励金额", "级别", "所属部分", "来源"]
+CATEGORIES = ["平台", "（一）贯标", "标杆工厂", "星级上云"]
+
+
+def _workbook(folder: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "专项资金"
+    ws.append(["资金名称", "主管部门", "年度", "预算金额", "来源"])
+    ws.append(["测试资金", "测试局", YEAR, "100000万元", "测试"])
+    parts = wb.create_sheet("资金组成")
+    parts.append(["部分", "来源"])
+    parts.append(["测试部分", "测试"])
+    folder.mkdir(parents=True, exist_ok=True)
+    wb.save(folder / f"fund-{YEAR}.xlsx")
+
+
+def _rows(n: int, seed: int = 7, messy: bool = True) -> list[list[str]]:
+    """``n`` recipients: names unique but for one spelled twice ((集团) / （集团）), amounts in every
+    way the readers accept, categories numbered or not, spaces and invisible characters."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        amount = rng.choice([f"{rng.randint(1, 900) / 10:g}万元", f"{rng.randint(1, 500) * 100}元",
+                             f"{rng.randint(1, 90)}", f"{rng.randint(1, 9)},{rng.randint(100, 999)}元"])
+        name = f"企业{i:06d}有限公司"
+        if messy and i % 997 == 5:
+            name = f" 企业 {i:06d}　有限公司 "  # spaces to collapse
+        if messy and i % 1499 == 7:
+            name = f"企业{i:06d}\u200b有限公司"  # an invisible character to drop
+        rows.append([name, rng.choice(CATEGORIES), amount, rng.choice(["国家级", "省级", ""]), "测试部分",
+                     "测试报告／获奖企业"])
+    if messy:
+        rows[10][0] = "示例(集团)有限公司"
+        rows[20][0] = "示例（集团）有限公司"  # the same company: its first spelling wins
+        rows[20][1] = next(c for c in CATEGORIES if c != rows[10][1])  # in another category
+    return rows
+
+
+def _csv(path: Path, rows: list[list[str]], *, crlf: bool = False, bom: bool = True,
+         encoding: str = "utf-8") -> Path:
+    import csv
+    import io
+
+    buf = io.StringIO(newline="")
+    csv.writer(buf, lineterminator="\r\n" if crlf else "\n").writerows([HEADERS, *rows])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(("\ufeff" if bom else "").encode(encoding) + buf.getvalue().encode(encoding))
+    return path
+
+
+def _year(tmp_path: Path, name: str) -> Path:
+    folder = tmp_path / name / "raw" / FUND / str(YEAR)
+    _workbook(folder)
+    return folder
+
+
+def _both(data: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any, type | None]:
+    """process_year read in columns, then line by line: each result, or the InputError's problems."""
+    out = []
+    kinds: list[type | None] = []
+    for threshold in (0, 1 << 40):
+        monkeypatch.setattr(textsheets, "COLUMNAR_MIN_BYTES", threshold)
+        try:
+            kinds.append(type(read_csv_sheet(next(data.glob(f"raw/{FUND}/{YEAR}/*.csv")))))
+        except InputError:
+            kinds.append(None)
+        try:
+            out.append(process_year(data, YEAR, FUND))
+        except InputError as exc:
+            out.append(exc.problems)
+    return out[0], out[1], kinds[0]
+
+
+def _same_tables(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
+    assert sorted(a) == sorted(b)
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], check_dtype=True, obj=name)
+
+
+@pytest.mark.parametrize("rows", [1200, 12_000], ids=["repeats", "long"])
+@pytest.mark.parametrize("crlf", [False, True], ids=["lf", "crlf"])
+def test_columnar_csv_gives_the_same_tables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: int,
+                                            crlf: bool) -> None:
+    folder = _year(tmp_path, "d")
+    _csv(folder / "获奖企业.csv", _rows(rows), crlf=crlf)
+    columns, lines, kind = _both(tmp_path / "d", monkeypatch)
+    assert kind is ColumnarSheet
+    _same_tables(columns.tables, lines.tables)
+    assert columns.notes == lines.notes
+    awards = columns.tables["awards"]
+    assert awards.loc[20, "recipient"] == "示例(集团)有限公司"  # unified to the first spelling
+    assert awards.loc[5, "recipient"] == "企业 000005 有限公司"
+    cats = columns.tables["award_categories"]
+    assert "贯标" in set(cats["category"]) and int(cats["recipients"].sum()) == rows
+
+
+def test_columnar_csv_reports_the_same_problems_at_the_same_lines(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = _rows(3000)
+    rows[100][2] = "73,8万元"        # a decimal comma: refused with both readings
+    rows[200][1] = "不存在的类别"      # not a category of the sheet
+    rows[300][3] = "县级"            # not a level
+    rows[400][0] = "坏\x1b名字"       # a control character
+    rows[500][2] = ""                # an empty amount
+    rows[600] = list(rows[601])      # a duplicated row
+    folder = _year(tmp_path, "d")
+    _csv(folder / "获奖企业.csv", rows)
+    # 奖励类别 names the categories: 不存在的类别 is unknown there
+    wb = openpyxl.load_workbook(folder / f"fund-{YEAR}.xlsx")
+    ws = wb.create_sheet("奖励类别")
+    ws.append(["类别", "来源"])
+    for c in CATEGORIES:
+        ws.append([c, "测试"])
+    wb.save(folder / f"fund-{YEAR}.xlsx")
+    columns, lines, kind = _both(tmp_path / "d", monkeypatch)
+    assert kind is ColumnarSheet
+    assert isinstance(columns, list) and columns == lines
+    where = {(p.row, p.column) for p in columns}
+    for line, column in [(102, "奖励金额"), (202, "类别"), (302, "级别"), (402, "企业名称"), (502, "奖励金额")]:
+        assert (line, column) in where, (line, column, sorted(where)[:20])
+    assert any(p.row == 603 and "duplicated row" in p.reason for p in columns)
+
+
+@pytest.mark.parametrize(("content", "why"), [
+    (b"\xe4\xbc\x81\xe4\xb8\x9a\n\n", "blank line"),
+    (b"\"\xe4\xbc\x81\xe4\xb8\x9a\"x", "stray quote"),
+    (b"\xe4\xbc\x81\xe4\xb8\x9a,\xe5\xa4\x9a", "ragged row"),
+], ids=["blank-line", "stray-quote", "ragged"])
+def test_csv_the_columns_cannot_read_alike_is_read_line_by_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               content: bytes, why: str) -> None:
+    folder = _year(tmp_path, "d")
+    path = _csv(folder / "获奖企业.csv", _rows(300, messy=False))
+    data = path.read_bytes().splitlines(keepends=True)
+    data.insert(150, content + (b"\n" if not content.endswith(b"\n") else b""))
+    path.write_bytes(b"".join(data))
+    assert textsheets._csv_columns(path) is None, why
+    columns, lines, _ = _both(tmp_path / "d", monkeypatch)
+    assert type(columns) is type(lines)
+    if isinstance(columns, list):
+        assert columns == lines
+    else:
+        _same_tables(columns.tables, lines.tables)
+
+
+def test_gb18030_csv_is_read_line_by_line_with_its_note(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _year(tmp_path, "d")
+    _csv(folder / "获奖企业.csv", _rows(300, messy=False), bom=False, encoding="gb18030")
+    monkeypatch.setattr(textsheets, "COLUMNAR_MIN_BYTES", 0)
+    sheet = read_csv_sheet(folder / "获奖企业.csv")
+    assert type(sheet) is not ColumnarSheet and any("GB18030" in n for n in sheet.notes)
+
+
+def test_parquet_read_in_columns_gives_the_same_tables(tmp_path: Path) -> None:
+    """A Parquet sheet (text columns, repeating ones read as dictionaries) gives the tables its CSV gives."""
+    rows = _rows(12_000)
+    a = _year(tmp_path, "csv")
+    _csv(a / "获奖企业.csv", rows)
+    b = _year(tmp_path, "parquet")
+    cols = list(zip(*rows, strict=True))
+    pq.write_table(pa.table({h: pa.array(c, pa.string()) for h, c in zip(HEADERS, cols, strict=True)}),
+                   b / "获奖企业.parquet")
+    sheet = read_parquet_sheet(b / "获奖企业.parquet")
+    assert isinstance(sheet, ColumnarSheet)
+    assert any(isinstance(sheet.frame[i].dtype, pd.CategoricalDtype) for i in sheet.frame.columns)
+    from_csv = process_year(tmp_path / "csv", YEAR, FUND).tables
+    from_parquet = process_year(tmp_path / "parquet", YEAR, FUND).tables
+    for name in from_csv:
+        x, y = from_csv[name], from_parquet[name]
+        if "input_ref" in x:
+            x, y = x.drop(columns="input_ref"), y.drop(columns="input_ref")
+        pd.testing.assert_frame_equal(x, y, obj=name)
+    refs = from_parquet["awards"]["input_ref"]
+    assert refs.iloc[0] == "获奖企业.parquet:获奖企业:2" and refs.iloc[-1] == f"获奖企业.parquet:获奖企业:{12_001}"
+
+
+def test_parquet_numbers_are_read_as_numbers(tmp_path: Path) -> None:
+    """A numeric Parquet column keeps what the grid reader gave: 25 is 25 (万元 by default)."""
+    b = _year(tmp_path, "p")
+    rows = _rows(50, messy=False)
+    table = pa.table({"企业名称": [r[0] for r in rows], "类别": [r[1] for r in rows],
+                      "奖励金额": pa.array([25.5] * 49 + [None], pa.float64()), "所属部分": ["测试部分"] * 50,
+                      "来源": ["测试"] * 50})
+    pq.write_table(table, b / "获奖企业.parquet")
+    with pytest.raises(InputError) as exc:
+        process_year(tmp_path / "p", YEAR, FUND)
+    [p] = exc.value.problems
+    assert p.row == 51 and p.column == "奖励金额" and "empty" in p.reason
+    table = table.set_column(2, "奖励金额", pa.array([25.5] * 50, pa.float64()))
+    pq.write_table(table, b / "获奖企业.parquet")
+    awards = process_year(tmp_path / "p", YEAR, FUND).tables["awards"]
+    assert set(awards["amount_fen"]) == {25_5000_00}
+
+
+@pytest.mark.parametrize("name", ["中汽研(天津)汽车", "中汽研（天津）汽车\u200b", "ＡＢＣ 公司", "Straße", "ǅ-Ünï",
+                                  "ﬁ", "\u3000x\u00a0y", "", "a\tb", "Ⅻ号", "ｶﾀｶﾅ"])
+def test_name_keys_agree_with_name_key(name: str) -> None:
+    s = pd.Series([name, "企业000001有限公司", None], dtype=object)
+    assert clean.name_keys(s).tolist() == [clean.name_key(v) for v in s]
+
+
+def test_whitespace_classes_match_python() -> None:
+    """The Arrow patterns name exactly the characters Python calls white space."""
+    from fundanalysis.ingest import tables
+
+    chars = pd.Series([chr(i) for i in range(0x3100)], dtype="string[pyarrow]")
+    blank = chars[chars.str.fullmatch(tables._BLANK)].tolist()
+    assert blank == [c for c in chars if c.isspace()]
