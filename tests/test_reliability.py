@@ -884,3 +884,22 @@ def test_any_amount_in_a_unit_format_reads_back(fmt: str, yuan: int) -> None:
     got = _parse_money_column(pd.Series([cell], dtype=object), True, None,
                               lambda i, reason: problems.append(reason), {0: info})
     assert not problems and int(got.iloc[0]) == yuan * 100
+
+
+def test_grid_scan_of_a_sheet_read_in_many_chunks() -> None:
+    """A long sheet's part arrives in many chunks: the farthest cell is found across them (a
+    100,000-row workbook once failed here comparing bytes with text)."""
+    from fundanalysis.storage.xlsx import _GridScan
+
+    grid = _GridScan()
+    rows = [f'<row r="{r}"><c r="A{r}" t="n"><v>{r}</v></c><c r="F{r}" t="n"><v>1</v></c></row>'
+            for r in range(1, 3001)]
+    data = "".join(rows).encode()
+    for i in range(0, len(data), 4096):  # chunk edges fall inside tokens, too
+        grid.feed(data[i:i + 4096])
+    assert (grid.max_col, grid.max_row, grid.columns) == ("F", 3000, 6)
+    more = _GridScan()
+    more.feed(b'<c r="Z9" t="n">')
+    more.feed(b'<c r="AB3" t="n">')
+    more.feed(b'<c r="AA12" t="n">')
+    assert (more.max_col, more.max_row) == ("AB", 12)

@@ -179,11 +179,11 @@ class _GridScan:
         self.cells += chunk.count(b"<c ") + chunk.count(b"<c>")
         letters = set(self._CELL.findall(buf))
         if letters:
-            col = max((c for c, _ in letters), key=lambda c: (len(c), c))
+            col = max((c for c, _ in letters), key=lambda c: (len(c), c)).decode("ascii")
             row = max(int(r) for _, r in letters)
             self.max_row = max(self.max_row, row)
             if (len(col), col) > (len(self.max_col), self.max_col):
-                self.max_col = col.decode("ascii")
+                self.max_col = col
         rows = self._ROW.findall(buf)
         if rows:
             self.max_row = max(self.max_row, max(int(r) for r in rows))
