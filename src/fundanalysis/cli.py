@@ -9,7 +9,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, ClassVar, NoReturn
 
 import click
 
@@ -54,6 +54,21 @@ class GuardedGroup(click.Group):
     and SIGHUP clean up (staging folders, child processes) and exit 128 + the signal; an
     unexpected error prints one line (``FUNDANALYSIS_DEBUG=1`` shows the traceback) and exits 1.
     """
+
+    #: Commands whose code loads only when they are used: name → (module, attribute).
+    LAZY: ClassVar[dict[str, tuple[str, str]]] = {"extract": ("fundanalysis.extract.command", "extract_command")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """A command; those of :attr:`LAZY` are imported now, so other commands start faster."""
+        if cmd_name in self.LAZY and cmd_name not in self.commands:
+            import importlib
+
+            module, attr = self.LAZY[cmd_name]
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         from fundanalysis.build.signals import stop_on_signals
@@ -314,8 +329,13 @@ def report(fund: str | None, years: tuple[int, ...], data_dir: Path, out_dir: Pa
         except KeyboardInterrupt:
             _note("stopped watching")
         return
-    build_reports(_report_targets(data_dir, fund, years), data_dir=data_dir, out_dir=out_dir.resolve(),
-                  jobs=jobs, timeout=timeout, force=force, wait=wait, engine=engine, **kwargs)
+    from fundanalysis.build.runners import stop_fork_server
+
+    try:
+        build_reports(_report_targets(data_dir, fund, years), data_dir=data_dir, out_dir=out_dir.resolve(),
+                      jobs=jobs, timeout=timeout, force=force, wait=wait, engine=engine, **kwargs)
+    finally:
+        stop_fork_server()
 
 
 def _report_targets(data_dir: Path, fund: str | None, years: tuple[int, ...],
@@ -362,16 +382,6 @@ def charts(fund: str | None, year: int, data_dir: Path, out_dir: Path, formats: 
     for p in export_charts(_fund(data_dir, fund), year, data_dir=data_dir, out_dir=out_dir.resolve(),
                            formats=formats, dpi=dpi):
         click.echo(str(p))
-
-
-def _register_extract() -> None:
-    """``fundanalysis extract`` lives with the extraction code (fundanalysis.extract.command)."""
-    from fundanalysis.extract.command import extract_command
-
-    main.add_command(extract_command)
-
-
-_register_extract()
 
 
 if __name__ == "__main__":  # pragma: no cover

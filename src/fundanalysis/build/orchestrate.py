@@ -214,7 +214,8 @@ def _with_font(pages: dict[str, str]) -> dict[str, str]:
     """Embed the subset font in pages, caching the subset by the characters it covers."""
     from fundanalysis.present import page
 
-    chars = "".join(sorted({c for text in pages.values() for c in text if ord(c) > 126}))
+    seen: set[str] = set().union(*map(set, pages.values()))  # set() of a page runs in C: pages are MBs
+    chars = "".join(sorted(c for c in seen if ord(c) > 126))
     key = hashlib.sha256(chars.encode()).hexdigest()[:32]
     css = files.cached_text(f"fonts/{key}.css", lambda: page.font_face_css(chars))
     return page.embed_font(pages, css)

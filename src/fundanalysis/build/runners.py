@@ -376,6 +376,24 @@ def start_fork_server() -> None:
     forkserver.ensure_running()
 
 
+def stop_fork_server() -> None:
+    """End the fork server now, when no notebook runs (a command that is done with it): it holds the
+    libraries it imported, and tearing them down as it ends would keep the command's output open for
+    a second after the command is done."""
+    import os
+    import signal
+    from multiprocessing import forkserver
+
+    pid = getattr(forkserver._forkserver, "_forkserver_pid", None)
+    with _ACTIVE_LOCK:
+        busy = bool(_ACTIVE)
+    if pid is None or busy:
+        return
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)  # it holds no state: nothing to flush or remove
+        os.waitpid(pid, 0)
+
+
 _START_LOCK = threading.Lock()
 
 
