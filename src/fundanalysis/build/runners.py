@@ -384,14 +384,18 @@ def stop_fork_server() -> None:
     import signal
     from multiprocessing import forkserver
 
-    pid = getattr(forkserver._forkserver, "_forkserver_pid", None)
+    server = forkserver._forkserver
+    pid = getattr(server, "_forkserver_pid", None)
     with _ACTIVE_LOCK:
         busy = bool(_ACTIVE)
     if pid is None or busy:
         return
     with contextlib.suppress(OSError):
         os.kill(pid, signal.SIGKILL)  # it holds no state: nothing to flush or remove
-        os.waitpid(pid, 0)
+    # then forget it as multiprocessing does (reap it, close its pipe and socket), so that a later
+    # build in this process starts a new one
+    with contextlib.suppress(Exception):
+        server._stop()
 
 
 _START_LOCK = threading.Lock()
