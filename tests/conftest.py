@@ -22,7 +22,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from fundanalysis import config
 from fundanalysis.analysis.reconcile import reconcile_totals
+from fundanalysis.build.lean import import_nbformat
 from fundanalysis.ingest.load import process_year
+
+# nbformat, as a build imports it: without the optional IRI grammar jsonschema would compile for
+# seconds in every test process (notebook validation never checks that format)
+import_nbformat()
 
 TESTS_DIR = Path(__file__).resolve().parent
 FIXTURES_DIR = TESTS_DIR / "fixtures"
