@@ -246,15 +246,19 @@ def _drop_sheet(name: str) -> Callable[[openpyxl.Workbook], None]:
     return fn
 
 
-def _blank_column(sheet: str, header: str) -> Callable[[openpyxl.Workbook], None]:
+def _fill_column(sheet: str, header: str, value: object) -> Callable[[openpyxl.Workbook], None]:
     def fn(wb: openpyxl.Workbook) -> None:
         if sheet in wb.sheetnames:
             ws = wb[sheet]
             heads = [c.value for c in ws[1]]
             if header in heads:
                 for r in range(2, ws.max_row + 1):
-                    ws.cell(r, heads.index(header) + 1, None)
+                    ws.cell(r, heads.index(header) + 1, value)
     return fn
+
+
+def _blank_column(sheet: str, header: str) -> Callable[[openpyxl.Workbook], None]:
+    return _fill_column(sheet, header, None)
 
 
 def _keep_rows(sheet: str, n: int) -> Callable[[openpyxl.Workbook], None]:
@@ -265,14 +269,7 @@ def _keep_rows(sheet: str, n: int) -> Callable[[openpyxl.Workbook], None]:
 
 
 def _zero_column(sheet: str, header: str) -> Callable[[openpyxl.Workbook], None]:
-    def fn(wb: openpyxl.Workbook) -> None:
-        if sheet in wb.sheetnames:
-            ws = wb[sheet]
-            heads = [c.value for c in ws[1]]
-            if header in heads:
-                for r in range(2, ws.max_row + 1):
-                    ws.cell(r, heads.index(header) + 1, 0)
-    return fn
+    return _fill_column(sheet, header, 0)
 
 
 def _clear_rows(sheet: str) -> Callable[[openpyxl.Workbook], None]:
