@@ -12,6 +12,11 @@ FUND   ?=
 LAB_ARGS ?=
 FUND_ARG = $(if $(FUND),--fund $(FUND),)
 
+# Some machines (this one) set PYTHONDONTWRITEBYTECODE=1: then every process
+# compiles the package again and pytest re-rewrites its plugins' modules
+# (about 3 s per test process). Let Python cache bytecode (__pycache__ is git-ignored).
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: help install report charts summary export test test-fast lint lab bench extract-eval browser-deps clean-outputs
 
 help: ## List the targets

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
@@ -36,6 +37,25 @@ def t2019() -> dict[str, pd.DataFrame]:
 @pytest.fixture(scope="module")
 def specs_2019(t2019: dict[str, pd.DataFrame]) -> list[charts.ChartSpec]:
     return charts.chart_specs(t2019)
+
+
+@dataclass
+class Rendered:
+    """Every 2019 chart made and rendered once, strictly, with the rcParams before and after."""
+    figs: dict[str, tuple[Figure, bytes, bytes]]
+    rc_before: dict[str, object]
+    rc_after: dict[str, object]
+
+
+def _rc() -> dict[str, object]:
+    return {k: v for k, v in mpl.rcParams.items() if k != "backend"}
+
+
+@pytest.fixture(scope="module")
+def rendered_2019(specs_2019: list[charts.ChartSpec]) -> Rendered:
+    before = _rc()
+    figs = {spec.slug: strict_render(spec) for spec in specs_2019}
+    return Rendered(figs, before, _rc())
 
 
 def synthetic_tables() -> dict[str, pd.DataFrame]:
@@ -143,17 +163,18 @@ def test_2019_has_every_chart(specs_2019: list[charts.ChartSpec]) -> None:
     assert all(re.fullmatch(r"[0-9a-z-]+", s) for s in slugs) and len(set(slugs)) == len(slugs)
 
 
-def test_every_2019_chart_renders_cleanly(specs_2019: list[charts.ChartSpec]) -> None:
+def test_every_2019_chart_renders_cleanly(specs_2019: list[charts.ChartSpec], rendered_2019: Rendered) -> None:
+    assert list(rendered_2019.figs) == [spec.slug for spec in specs_2019]
     for spec in specs_2019:
-        _, png, svg = strict_render(spec)
+        _, png, svg = rendered_2019.figs[spec.slug]
         assert png.startswith(b"\x89PNG") and len(png) > 10_000, spec.slug
         assert b"<svg" in svg and b"<text" not in svg, spec.slug  # text drawn as paths
 
 
 def test_every_2019_chart_has_title_units_and_source(
-        t2019: dict[str, pd.DataFrame], specs_2019: list[charts.ChartSpec]) -> None:
+        t2019: dict[str, pd.DataFrame], specs_2019: list[charts.ChartSpec], rendered_2019: Rendered) -> None:
     for spec in specs_2019:
-        fig = spec.make()
+        fig = rendered_2019.figs[spec.slug][0]
         title = gid_text(fig, "title")
         assert CJK.search(title) and title.replace("\n", "") == spec.title, spec.slug
         source = gid_text(fig, "source")
@@ -230,8 +251,10 @@ def layout_problems(fig: Figure) -> list[str]:
     return out
 
 
-def test_nothing_is_cut_off_or_overlapping(specs_2019: list[charts.ChartSpec]) -> None:
-    for spec in [*specs_2019, *charts.chart_specs(synthetic_tables())]:
+def test_nothing_is_cut_off_or_overlapping(rendered_2019: Rendered) -> None:
+    for slug, (fig, _, _) in rendered_2019.figs.items():  # the figures as rendered
+        assert layout_problems(fig) == [], slug
+    for spec in charts.chart_specs(synthetic_tables()):
         assert layout_problems(spec.make()) == [], spec.slug
 
 
@@ -245,11 +268,8 @@ def test_layout_check_can_fail(specs_2019: list[charts.ChartSpec]) -> None:
     assert any(p.startswith("overlap") for p in problems)
 
 
-def test_charts_leave_global_rcparams_alone(specs_2019: list[charts.ChartSpec]) -> None:
-    before = {k: v for k, v in mpl.rcParams.items() if k != "backend"}
-    for spec in specs_2019:
-        strict_render(spec)
-    assert {k: v for k, v in mpl.rcParams.items() if k != "backend"} == before
+def test_charts_leave_global_rcparams_alone(rendered_2019: Rendered) -> None:
+    assert rendered_2019.figs and rendered_2019.rc_after == rendered_2019.rc_before
 
 
 def test_render_rejects_unknown_format(specs_2019: list[charts.ChartSpec]) -> None:

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from fundanalysis import config
+from fundanalysis.ingest import clean
 from fundanalysis.ingest.clean import (
     CleanError,
     clean_text,
@@ -22,7 +23,6 @@ from fundanalysis.ingest.clean import (
     parse_count,
     parse_fraction,
     parse_money,
-    parse_money_series,
     parse_rank,
     parse_stated,
     parse_year,
@@ -32,6 +32,21 @@ from fundanalysis.ingest.specs import SHEETS
 from fundanalysis.present import fmt
 
 # ------------------------------------------------------------------- money forms
+
+
+def money_series(s: pd.Series, *args: object) -> tuple[pd.Series, pd.Series]:
+    """``parse_money_series`` cell by cell (short columns) and in columns (long ones): both
+    paths must give the same amounts and reasons; the columnar result is returned."""
+    cells = clean._parse_money_cells(s, *args) if args else clean._parse_money_cells(s, config.DEFAULT_MONEY_UNIT)
+    saved = clean.SHORT_COLUMN
+    clean.SHORT_COLUMN = -1  # force the columnar path, whatever the length
+    try:
+        columns = clean.parse_money_series(s, *args)
+    finally:
+        clean.SHORT_COLUMN = saved
+    pd.testing.assert_series_equal(cells[0], columns[0])
+    pd.testing.assert_series_equal(cells[1], columns[1])
+    return columns
 
 MONEY_CASES = [
     # report-style text
@@ -182,7 +197,7 @@ def _scalar(value: object) -> tuple[int | None, str | None]:
 
 def test_parse_money_series_agrees_with_scalar_object_column() -> None:
     s = pd.Series(SERIES_VALUES, dtype=object, index=range(100, 100 + len(SERIES_VALUES)))
-    yuan, err = parse_money_series(s)
+    yuan, err = money_series(s)
     assert yuan.dtype == "Int64"
     assert list(yuan.index) == list(s.index) == list(err.index)
     for i, v in s.items():
@@ -206,7 +221,7 @@ def test_parse_money_series_agrees_with_scalar_object_column() -> None:
 )
 def test_parse_money_series_agrees_with_scalar_typed_columns(values: list[object]) -> None:
     s = pd.Series(values)
-    yuan, err = parse_money_series(s)
+    yuan, err = money_series(s)
     for i, v in s.items():
         if v is None or (isinstance(v, float) and np.isnan(v)):
             assert pd.isna(yuan[i]) and pd.isna(err[i])  # blank: NA, no error here
@@ -217,19 +232,19 @@ def test_parse_money_series_agrees_with_scalar_typed_columns(values: list[object
 
 
 def test_parse_money_series_blank_is_na_without_error() -> None:
-    yuan, err = parse_money_series(pd.Series(["", "  ", None, float("nan")], dtype=object))
+    yuan, err = money_series(pd.Series(["", "  ", None, float("nan")], dtype=object))
     assert yuan.isna().all()
     assert err.isna().all()
 
 
 def test_parse_money_series_empty() -> None:
-    yuan, err = parse_money_series(pd.Series([], dtype=object))
+    yuan, err = money_series(pd.Series([], dtype=object))
     assert yuan.empty and err.empty
 
 
 def test_parse_money_series_never_wraps_around() -> None:
     """Amounts too large for int64 are errors, never silently negative money."""
-    yuan, err = parse_money_series(pd.Series(["922337203685478万元", "9223372036854775807亿元"]))
+    yuan, err = money_series(pd.Series(["922337203685478万元", "9223372036854775807亿元"]))
     assert yuan.isna().all()
     assert err.str.contains("too large").all()
 
@@ -443,7 +458,7 @@ def test_money_is_conserved(items: list[tuple[int, str]]) -> None:
     parsed = [parse_money(t) for t in texts]
     assert parsed == want
     assert sum(parsed) == sum(want)
-    yuan, err = parse_money_series(pd.Series(texts, dtype=object))
+    yuan, err = money_series(pd.Series(texts, dtype=object))
     assert err.isna().all()
     assert [int(v) for v in yuan] == want
     assert sum(int(v) for v in yuan) == sum(want)  # exact, no float on the way
@@ -452,7 +467,7 @@ def test_money_is_conserved(items: list[tuple[int, str]]) -> None:
 @given(st.lists(amounts, min_size=1, max_size=30))
 def test_money_series_sum_matches_python_int_sum(values: list[int]) -> None:
     texts = [FORMS["commas"](v) for v in values]
-    yuan, _ = parse_money_series(pd.Series(texts))
+    yuan, _ = money_series(pd.Series(texts))
     assert int(yuan.sum()) == sum(values)
 
 
@@ -482,7 +497,7 @@ def test_parse_money_is_total_and_idempotent(value: object) -> None:
 ), max_size=20))
 def test_parse_money_series_matches_scalar_everywhere(values: list[object]) -> None:
     s = pd.Series(values, dtype=object)
-    yuan, err = parse_money_series(s)
+    yuan, err = money_series(s)
     for i, v in s.items():
         blank = v is None or (isinstance(v, float) and np.isnan(v)) or (
             isinstance(v, str) and not v.strip())

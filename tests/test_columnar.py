@@ -13,6 +13,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fundanalysis.errors import InputError
 from fundanalysis.ingest import clean
@@ -230,3 +232,45 @@ def test_whitespace_classes_match_python() -> None:
     chars = pd.Series([chr(i) for i in range(0x3100)], dtype="string[pyarrow]")
     blank = chars[chars.str.fullmatch(tables._BLANK)].tolist()
     assert blank == [c for c in chars if c.isspace()]
+
+
+# ------------------------------------------------------------------ short columns, cell by cell
+
+_PIECES = [*"企业公司（）()一二三、1.．０ aZ", "\t", "\n", "\u3000", "\xa0", "\u200b", "\x07", "\x1f", "\x85",
+           "\ufeff", "  ", "（一）", "1、", "3.", "二、", "(12)"]
+_CELL_TEXT = st.lists(st.sampled_from(_PIECES), max_size=10).map("".join)
+_CELLS = st.lists(st.one_of(_CELL_TEXT, st.none(), st.just(float("nan")), st.integers(-5, 10**6),
+                            st.floats(allow_nan=False, allow_infinity=False, width=32)), max_size=12)
+
+
+def _text_column(values: list[Any], fieldname: str, required: bool, short: int
+                 ) -> tuple[pd.Series, list[tuple[Any, str]]]:
+    from fundanalysis.ingest import tables
+
+    problems: list[tuple[Any, str]] = []
+    saved = clean.SHORT_COLUMN
+    clean.SHORT_COLUMN = short
+    try:
+        out = tables._parse_text_column(pd.Series(values, dtype=object, index=range(5, 5 + len(values))),
+                                        fieldname, required, lambda i, why: problems.append((i, why)))
+    finally:
+        clean.SHORT_COLUMN = saved
+    return out, problems
+
+
+@given(_CELLS, st.sampled_from(["outlet", "category", "source", "name"]), st.booleans())
+@settings(max_examples=150)
+def test_short_text_columns_cleaned_cell_by_cell_as_in_columns(values: list[Any], fieldname: str,
+                                                               required: bool) -> None:
+    """A report's short columns are cleaned cell by cell in Python; long ones in Arrow. Both give
+    the same texts (numbering, spaces, invisible characters) and the same problems, in order."""
+    cells, cell_problems = _text_column(values, fieldname, required, short=len(values))
+    columns, column_problems = _text_column(values, fieldname, required, short=-1)
+    pd.testing.assert_series_equal(cells, columns)
+    assert cell_problems == column_problems
+
+
+def test_short_text_column_example() -> None:
+    out, problems = _text_column([" （一）贯标\u3000", "a\x07b", None, "  "], "category", True, short=64)
+    assert out.tolist()[:2] == ["贯标", "ab"] and out.isna().tolist() == [False, False, True, True]
+    assert [i for i, _ in problems] == [6, 7, 8] and "control character" in problems[0][1]
