@@ -63,6 +63,7 @@ def test_sections_record_their_input_hashes(first_build: dict[str, Path]) -> Non
     for slug, s in rec["sections"].items():
         assert re.fullmatch(r"[0-9a-f]{64}", s["inputs"]), slug
         assert s["how"] == "run" and s["files"], slug
+        assert 0 < s["ran"] <= s["seconds"], slug  # its notebook's own time, without the wait for a slot
         assert "fund" in s["reads"], slug  # every page names the fund
     assert "media_outlets" in rec["sections"]["30-media-spending"]["reads"]
     assert "media_outlets" not in rec["sections"]["40-rankings"]["reads"]

@@ -236,10 +236,31 @@ class _Plan:
     reads: dict[str, list[str]] = field(default_factory=dict)  # section slug → tables read
     reuse: dict[str, dict[str, Any]] = field(default_factory=dict)  # slug → published record
     published: Path | None = None  # the published version's folder, if reusable
+    #: how long each section's notebook is expected to run, to start the longest first: the seconds
+    #: the last build recorded (``ran``) when it ran them all, else their numbers of code cells
+    expected: dict[str, float] = field(default_factory=dict)
 
     @property
     def to_run(self) -> list[Section]:
         return [s for s in self.shown if s.slug not in self.reuse]
+
+    def in_order(self) -> list[Section]:
+        """The sections in the order to start them: reused ones (no notebook), then the longest
+        running first, so that the last to finish is a short one (the year's pages come sooner)."""
+        return sorted(self.shown, key=lambda s: (s.slug not in self.reuse, -self.expected.get(s.slug, 0.0)))
+
+
+def _expected(shown: list[Section], record: dict[str, Any]) -> dict[str, float]:
+    """Each section's expected running time (see :attr:`_Plan.expected`)."""
+    before = record.get("sections") if isinstance(record.get("sections"), dict) else {}
+    seconds = {}
+    for s in shown:
+        old = before.get(s.slug)
+        ran = old.get("ran") if isinstance(old, dict) else None
+        if not isinstance(ran, int | float) or isinstance(ran, bool):
+            return {s.slug: float(s.code_cells) for s in shown}
+        seconds[s.slug] = float(ran)
+    return seconds
 
 
 def _summaries(data_dir: Path, fund: str, loaded: dict[Target, _Loaded], tables: dict[Target, Any]
@@ -306,7 +327,10 @@ def _plan(targets: list[Target], loaded: dict[Target, _Loaded], sections: list[S
         plan = _Plan(t, parsed, summary, shown)
         table_digests = processed.table_digests(data_dir, fund, year)
         others = {str(y): _summary_digest(s) for y, s in sorted(by_fund[fund].items()) if y != year}
-        published, record = (None, {}) if force else _published_record(out_dir, fund, year)
+        published, record = _published_record(out_dir, fund, year)
+        plan.expected = _expected(shown, record)
+        if force:
+            published, record = None, {}
         before = record.get("sections", {}) if isinstance(record.get("sections"), dict) else {}
         for s in shown:
             reads = s.read_tables(list(parsed.tables))
@@ -371,23 +395,32 @@ class _Done:
     how: str
     seconds: float
     files: dict[str, str]
+    #: seconds its notebook ran (without waiting for a free process), if it ran and that is known
+    ran: float | None = None
 
 
 def _run_all(plans: dict[Target, _Plan], data_dir: Path, out_dir: Path, pool: Runner, timeout: int,
              fps: dict[str, str], say: Callable[[str], None], staging: dict[Target, Path], t0: float) -> None:
-    tasks = [(t, s) for t, plan in plans.items() for s in plan.shown]
+    tasks = [(t, s) for t, plan in plans.items() for s in plan.in_order()]
     failures: dict[Target, list[str]] = {}
     done: dict[Target, dict[str, _Done]] = {t: {} for t in plans}
     left = {t: len(plan.shown) for t, plan in plans.items()}
     n = 0
     # twice as many threads as notebook processes: one converts or copies while the next runs
     workers = ThreadPoolExecutor(max_workers=2 * pool.size)
+    # the year's own files (summary, workbooks, check counts) are made while its notebooks run
+    extras_pool = ThreadPoolExecutor(max_workers=1)
     try:
-        futs = {workers.submit(_section_task, plans[t], s, Job(t[0], t[1], data_dir, out_dir, staging[t], timeout),
-                               pool): (t, s) for t, s in tasks}
+        # the notebooks start in this order (tickets given in the order the threads take the tasks)
+        tickets = pool.queue(len(tasks))
+        futs = {workers.submit(_section_task, plans[t], s, Job(t[0], t[1], data_dir, out_dir, staging[t], timeout,
+                                                                ticket=ticket), pool): (t, s)
+                for (t, s), ticket in zip(tasks, tickets, strict=True)}
+        extras = {t: extras_pool.submit(_year_extras, plans[t], staging[t]) for t in plans}
         pending_years = [t for t in plans if not plans[t].shown]
         for t in pending_years:  # a year with no section at all still gets its index
-            _publish_year(plans[t], {}, staging[t], out_dir, fps[t[0]], time.perf_counter() - t0, say)
+            _publish_year(plans[t], {}, staging[t], out_dir, fps[t[0]], time.perf_counter() - t0, say,
+                          extras[t].result())
         for fut in as_completed(futs):
             t, s = futs[fut]
             f, y = t
@@ -409,17 +442,22 @@ def _run_all(plans: dict[Target, _Plan], data_dir: Path, out_dir: Path, pool: Ru
             left[t] -= 1
             if left[t] == 0:
                 if t in failures:
+                    with contextlib.suppress(Exception):  # its files are not published: only let them finish
+                        extras[t].result()
                     kept = files.move(staging[t], catalog.failed_dir(out_dir, f, y))
                     log.error("%s %s failed; executed notebooks kept in %s", f, y, kept)
                     say(f"[{f} {y}] failed; the published report is unchanged; executed notebooks kept in {kept}")
                 else:
-                    _publish_year(plans[t], done[t], staging[t], out_dir, fps[f], time.perf_counter() - t0, say)
+                    _publish_year(plans[t], done[t], staging[t], out_dir, fps[f], time.perf_counter() - t0, say,
+                                  extras[t].result())
     except BaseException:
         pool.close()  # stop running notebooks now rather than wait for them
         # their threads end at once now; wait, so none writes into a staging folder being removed
         workers.shutdown(wait=True, cancel_futures=True)
+        extras_pool.shutdown(wait=True, cancel_futures=True)
         raise
     workers.shutdown(wait=True)
+    extras_pool.shutdown(wait=True)
     if failures:
         raise BuildError("; ".join(m for t in sorted(failures) for m in failures[t]))
 
@@ -429,17 +467,20 @@ def _section_task(plan: _Plan, section: Section, job: Job, pool: Runner) -> _Don
     (and its files are intact), else run the notebook."""
     t = time.perf_counter()
     with files.writing(job.dest, "writing the report into"):
-        got = _reuse(plan, section, job.dest) if section.slug in plan.reuse else None
-        how = "reused"
-        if got is None:
-            got = _run(section, job, pool)
-            how = "run"
+        try:
+            got = _reuse(plan, section, job.dest) if section.slug in plan.reuse else None
+            how = "reused"
+            if got is None:
+                got = _run(section, job, pool)
+                how = "run"
+        finally:
+            pool.forget(job.ticket)  # started, reused or failed: the next in the queue may start
         body, made = got
         tables = plan.parsed.tables
         files.write_text(job.dest / f"{section.slug}.html",
                          _page().section_page(section.link(tables), [s.link(tables) for s in plan.shown],
                                               page_info(job.year, tables), body))
-    return _Done(how, time.perf_counter() - t, made)
+    return _Done(how, time.perf_counter() - t, made, pool.ran(job.ticket) if how == "run" else None)
 
 
 def _page() -> Any:
@@ -497,14 +538,23 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _publish_year(plan: _Plan, done: dict[str, _Done], st: Path, out_dir: Path, fp: str, seconds: float,
-                  say: Callable[[str], None]) -> None:
-    """Write the year's summary, index and build record into staging, then publish it."""
+@dataclass
+class _Extras:
+    """A year's own files, made in staging while its notebooks run: the summary it publishes, the
+    self-evaluation form's and the tables' workbooks (their names, None if none) and check counts."""
+
+    summary: dict[str, Any]
+    form_name: str | None
+    workbooks: tuple[str, ...]
+    counts: Any
+
+
+def _year_extras(plan: _Plan, st: Path) -> _Extras:
+    """Write summary.json and the year's workbooks into staging; count the reconciliation checks."""
     from fundanalysis.analysis.reconcile import check_counts, reconcile_totals
     from fundanalysis.export.scorecard import form_xlsx
     from fundanalysis.export.summary import summary_json
 
-    page = _page()
     fund, year = plan.target
     tables = plan.parsed.tables
     summary = dict(plan.summary)
@@ -515,11 +565,20 @@ def _publish_year(plan: _Plan, done: dict[str, _Done], st: Path, out_dir: Path, 
     form_name = catalog.form_name(fund, year) if form is not None else None
     if form is not None:
         files.write_bytes(st / form_name, form)
-    extra = _tables_workbook(fund, year, tables, summary, st)
+    workbooks = _tables_workbook(fund, year, tables, summary, st)
+    return _Extras(summary, form_name, workbooks, check_counts(reconcile_totals(tables)))
+
+
+def _publish_year(plan: _Plan, done: dict[str, _Done], st: Path, out_dir: Path, fp: str, seconds: float,
+                  say: Callable[[str], None], extras: _Extras) -> None:
+    """Write the year's index and build record into staging (beside its :class:`_Extras`), then
+    publish it."""
+    page = _page()
+    fund, year = plan.target
+    tables = plan.parsed.tables
     charts = files.list_names(st / "charts", "*.png")
-    counts = check_counts(reconcile_totals(tables))
     links = [s.link(tables) for s in plan.shown]
-    index = page.year_index(summary, counts, links, charts, form_name, *extra)
+    index = page.year_index(extras.summary, extras.counts, links, charts, extras.form_name, *extras.workbooks)
     files.write_text(st / "index.html", index)
     for name, text in _with_font(files.read_texts(st, "*.html")).items():
         files.write_text(st / name, text)
@@ -531,6 +590,7 @@ def _publish_year(plan: _Plan, done: dict[str, _Done], st: Path, out_dir: Path, 
         "digest_version": DIGEST_VERSION, "rebuilt": rebuilt, "reused": reused,
         "sections": {s.slug: {"inputs": plan.digests[s.slug], "reads": plan.reads[s.slug],
                               "how": done[s.slug].how, "seconds": round(done[s.slug].seconds, 2),
+                              **({"ran": round(r, 2)} if (r := done[s.slug].ran) is not None else {}),
                               "files": done[s.slug].files}
                      for s in plan.shown if s.slug in done}}, ensure_ascii=False, indent=2))
     files.publish_dir(st, catalog.year_output(out_dir, fund, year))

@@ -85,6 +85,8 @@ class Job:
     timeout: int
     #: where the notebook writes its charts (default: ``dest/charts``)
     charts: Path | None = None
+    #: its place in the build's queue (see :meth:`Runner.queue`): lower starts first; None: last
+    ticket: int | None = None
 
     @property
     def name(self) -> str:
@@ -156,6 +158,20 @@ class Runner:
     def release(self) -> None:
         """Let go of what :meth:`prepare` set up (the build is over); the runner stays usable."""
 
+    def queue(self, count: int) -> list[int]:
+        """Tickets for ``count`` notebooks about to be run, in the order they should start (a
+        runner that keeps an order starts a notebook only when every earlier ticket has started or
+        been let go with :meth:`forget`)."""
+        return list(range(count))
+
+    def forget(self, ticket: int | None) -> None:
+        """A ticket's notebook will not run (reused, failed before it ran) or has started."""
+
+    def ran(self, ticket: int | None) -> float | None:
+        """Seconds the ticket's notebook held its slot (its own running time, without the wait
+        for a slot); None if not known."""
+        return None
+
     def run(self, section: Section, job: Job) -> Path:
         """Execute one notebook into ``job.dest``; raise BuildError on failure."""
         raise NotImplementedError
@@ -197,7 +213,7 @@ class ForkRunner(Runner):
 
     def __init__(self, size: int):
         self.size = size
-        self._slots = threading.BoundedSemaphore(size)
+        self._slots = OrderedSlots(size)
         self._zygotes: dict[str, _Zygote] = {}
         self._lock = threading.Lock()
         threading.Thread(target=start_fork_server, daemon=True).start()
@@ -222,25 +238,97 @@ class ForkRunner(Runner):
         for z in zygotes:
             z.stop()
 
+    def queue(self, count: int) -> list[int]:
+        return self._slots.queue(count)
+
+    def forget(self, ticket: int | None) -> None:
+        self._slots.forget(ticket)
+
+    def ran(self, ticket: int | None) -> float | None:
+        return self._slots.held.pop(ticket, None) if ticket is not None else None
+
     def run(self, section: Section, job: Job) -> Path:
-        with self._lock:
-            z = self._zygotes.get(job.fund)
-        if z is not None and z.wait_ready():
-            with self._slots:
+        with self._slots.take(job.ticket):
+            with self._lock:
+                z = self._zygotes.get(job.fund)
+            if z is not None and z.wait_ready():
                 got = z.execute(section, job)
-            if got is not None:
-                return got
-        with self._slots:
+                if got is not None:
+                    return got
             return execute_section_forked(section, job)
 
     def close(self) -> None:
         """Stop every notebook process still running (a build stopped by a signal or an error)."""
+        self._slots.close()
         self.release()
         with _ACTIVE_LOCK:
             procs = list(_ACTIVE)
         for proc in procs:
             with contextlib.suppress(Exception):
                 proc.kill()
+
+
+class OrderedSlots:
+    """``size`` slots handed out in ticket order: a notebook starts only when a slot is free and
+    every earlier ticket of the queue has started or been forgotten, so the build, not the
+    threads' race, decides what starts first. :meth:`close` wakes every waiter with BuildError."""
+
+    def __init__(self, size: int):
+        self._free = size
+        self._cond = threading.Condition()
+        self._queued: set[int] = set()
+        self._next = 0
+        self._closed = False
+        #: seconds each ticket held its slot
+        self.held: dict[int, float] = {}
+
+    def queue(self, count: int) -> list[int]:
+        """``count`` new tickets, after every one handed out before."""
+        with self._cond:
+            tickets = list(range(self._next, self._next + count))
+            self._next += count
+            self._queued.update(tickets)
+            self._closed = False
+        return tickets
+
+    def forget(self, ticket: int | None) -> None:
+        """Let later tickets pass this one (its notebook will not run, or has started)."""
+        with self._cond:
+            if ticket in self._queued:
+                self._queued.discard(ticket)  # type: ignore[arg-type]
+                self._cond.notify_all()
+
+    def close(self) -> None:
+        """Wake every waiter: the build is stopping."""
+        with self._cond:
+            self._closed = True
+            self._queued.clear()
+            self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def take(self, ticket: int | None) -> Iterator[None]:
+        """Hold a slot; a ticket not queued (None, or from an older build) waits behind the queue."""
+        with self._cond:
+            while True:
+                if self._closed:
+                    raise BuildError("the build was stopped before this notebook started")
+                first = min(self._queued, default=None)
+                mine = ticket is not None and ticket in self._queued
+                if self._free > 0 and (first is None or (mine and ticket == first)):
+                    break
+                self._cond.wait()
+            self._free -= 1
+            self._queued.discard(ticket)  # type: ignore[arg-type]
+            self._cond.notify_all()
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            with self._cond:
+                if ticket is not None:
+                    self.held[ticket] = time.perf_counter() - began
+                self._free += 1
+                self._cond.notify_all()
 
 
 _ACTIVE: set[Any] = set()

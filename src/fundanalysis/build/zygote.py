@@ -121,6 +121,8 @@ def _prime(provided: list[Provided], years: list[tuple[str, str, int, str]]) -> 
 
     for data_dir, fund, year, digest, tables in provided:
         provide_tables(Path(data_dir), fund, year, tables, digest)
+    from fundanalysis.present.report import year_chart_specs
+
     for data_dir, fund, year, out_dir in years:
         with contextlib.suppress(Exception):
-            Report.load(year=year, data_dir=data_dir, out_dir=out_dir, fund=fund)
+            year_chart_specs(Report.load(year=year, data_dir=data_dir, out_dir=out_dir, fund=fund).tables)

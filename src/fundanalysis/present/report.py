@@ -66,6 +66,25 @@ def _load_year(fund: str, year: int, data: Path, stamp: tuple) -> tuple[dict[str
     return tables, summarise(tables), others
 
 
+#: Chart specs of the tables :func:`_load_year` returned, by their id (kept with them, so an id
+#: is not reused): a build's zygote works them out once for all the year's notebooks.
+_SPECS: dict[int, tuple[dict[str, pd.DataFrame], dict[str, Any]]] = {}
+
+
+def year_chart_specs(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    """The charts a year's tables support, by slug (worked out once per loaded year)."""
+    from fundanalysis.present import charts
+
+    hit = _SPECS.get(id(tables))
+    if hit is not None and hit[0] is tables:
+        return hit[1]
+    specs = {c.slug: c for c in charts.chart_specs(tables)}
+    if len(_SPECS) >= 8:
+        _SPECS.pop(next(iter(_SPECS)))
+    _SPECS[id(tables)] = (tables, specs)
+    return specs
+
+
 def _money(v: Any) -> str:
     return fmt.wan(v)
 
@@ -134,12 +153,11 @@ class Report:
         from fundanalysis.present import charts
 
         if self._charts is None:
-            self._charts = {c.slug: c for c in charts.chart_specs(self.tables)}
-            self._narrow = {c.slug: c for c in charts.chart_specs(self.tables, charts.NARROW_THEME)}
+            self._charts = year_chart_specs(self.tables)
         for slug, spec in self._charts.items():
             if slug_part in slug:
                 png = charts.render(spec.make(), "png", dpi=CHART_DPI)
-                narrow = charts.render(self._narrow[slug].make(), "png", dpi=CHART_DPI)
+                narrow = charts.render(spec.with_theme(charts.NARROW_THEME).make(), "png", dpi=CHART_DPI)
                 chart = Chart(slug, spec.title, png, narrow)
                 if self._out is not None:
                     self._out.charts.append(chart)

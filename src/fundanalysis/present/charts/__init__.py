@@ -83,6 +83,13 @@ class ChartSpec:
     title: str
     make: Callable[[], Figure]
 
+    def with_theme(self, theme: Theme) -> ChartSpec:
+        """The same chart drawn with another theme (the narrow variant for phones)."""
+        if not isinstance(self.make, partial):
+            raise TypeError(f"chart {self.slug!r} was not made by chart_specs; it has no theme to change")
+        return ChartSpec(self.slug, self.title, partial(self.make.func, *self.make.args,
+                                                        **{**self.make.keywords, "theme": theme}))
+
 
 def _has_media(tables: Tables) -> bool:
     m = _nonempty(tables, "media_outlets")
