@@ -468,6 +468,8 @@ def _section_task(plan: _Plan, section: Section, job: Job, pool: Runner) -> _Don
     t = time.perf_counter()
     with files.writing(job.dest, "writing the report into"):
         try:
+            if section.slug in plan.reuse:  # copied, not run: the notebooks queued behind it need not wait
+                pool.forget(job.ticket)  # (if the copy fails, it runs after the queue)
             got = _reuse(plan, section, job.dest) if section.slug in plan.reuse else None
             how = "reused"
             if got is None:
