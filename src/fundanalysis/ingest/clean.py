@@ -30,10 +30,15 @@ _SAFE_DIGITS = 18
 _GROUPED_RE = re.compile(r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?\D*$")
 
 _MONEY_RE = re.compile(r"^(?P<sign>[-+]?)(?P<int>\d+)(?:\.(?P<frac>\d+))?(?P<unit>\D*)$")
-NUMBERING_RE = re.compile(
+_NUMBERING_RE = re.compile(
     r"^(?:\s*(?:[（(][一二三四五六七八九十百\d]+[）)]|[一二三四五六七八九十百]+、|\d+(?:、|[.．](?!\d))))+\s*"
 )
 _SPACES_RE = re.compile(r"\s+")
+#: Runs of white space a text cell's cleaning collapses to one space (Python's and Arrow's regex alike).
+SPACE_RUNS = "[ \t\r\n\f\v\u3000\xa0]+"
+_SPACE_RUNS_RE = re.compile(SPACE_RUNS)
+#: Where a name may start with list numbering (a cheap test before :data:`_NUMBERING_RE`).
+_MAYBE_NUMBERED_RE = re.compile("[ ]*[（(一二三四五六七八九十百0-9]")
 #: Digits accepted in amounts before NFKC: ASCII and full-width. Others (①, ², ٣) are refused,
 #: since NFKC would turn list markers such as "①5万元" into silently wrong money.
 _PLAIN_DIGITS = "[0-9０-９]"
@@ -285,24 +290,27 @@ def strip_numbering(name: Any) -> Any:
     if _is_blank(name):
         return None
     text = _SPACES_RE.sub(" ", str(name)).strip()
-    return NUMBERING_RE.sub("", text).strip()
+    return _NUMBERING_RE.sub("", text).strip()
+
+
+def strip_name_numbering(text: str) -> str | None:
+    """A name cell's text as the input tables keep it: white-space runs as one space, list
+    numbering dropped; None if nothing is left.
+
+    >>> strip_name_numbering("（二）\u3000工业互联网  平台 ")
+    '工业互联网 平台'
+    """
+    text = _SPACE_RUNS_RE.sub(" ", text).strip()
+    if _MAYBE_NUMBERED_RE.match(text):
+        text = _NUMBERING_RE.sub("", text).strip()
+    return text or None
 
 
 def strip_numbering_series(s: pd.Series) -> pd.Series:
-    """Vectorised :func:`strip_numbering` over a string Series (blank → NA); each distinct name
-    is stripped once."""
-    text = s.astype(_FAST_STR)
-    codes, uniques = pd.factorize(text, use_na_sentinel=True)
-    u = pd.Series(uniques, dtype=_FAST_STR).str.replace("[ \t\r\n\f\v\u3000\xa0]+", " ", regex=True).str.strip()
-    # the numbering pattern needs Python's regex engine: run it only where a name may be numbered
-    maybe = u.str.match("[ ]*[（(一二三四五六七八九十百0-9]").fillna(False).astype(bool)
-    if maybe.any():
-        u = u.astype(object)
-        u[maybe] = u[maybe].map(lambda v: NUMBERING_RE.sub("", v).strip())
-    u = u.astype("string")
-    u = u.mask(u == "")
-    out = pd.Series(u.array.take(codes, allow_fill=True), index=s.index)
-    return out.astype("string")
+    """:func:`strip_name_numbering` over a string Series (blank → NA), each distinct name once."""
+    codes, uniques = pd.factorize(s.astype(_FAST_STR), use_na_sentinel=True)
+    u = pd.array([strip_name_numbering(v) for v in uniques], dtype="string")
+    return pd.Series(u.take(codes, allow_fill=True), index=s.index, dtype="string")
 
 
 def clean_text(value: Any) -> str | None:

@@ -521,6 +521,10 @@ def _parse_distinct(values: pd.Series, parser: Callable[[Any], Any], kind: str, 
     return pd.Series(u.take(codes, allow_fill=True), index=values.index)
 
 
+#: Name fields whose list numbering (``（一）``, ``1、``) is dropped.
+NUMBERED_FIELDS = frozenset({"category", "part", "outlet"})
+#: Characters a text cell loses: control and invisible characters.
+_DROP = clean.CONTROL_CLASS + "|[" + clean.INVISIBLE_CHARS + "]"
 #: Text that cleaning changes: empty, a control or invisible character, whitespace other than single
 #: spaces inside it (Python's and Arrow's whitespace alike).
 _WHITESPACE = "\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -533,23 +537,22 @@ def _parse_text_column(values: pd.Series, fieldname: str, required: bool,
     """Text with whitespace collapsed; names lose their list numbering. Each distinct text is
     cleaned once (a long column repeats its categories, levels and sources); a short column
     cell by cell (:func:`_clean_text_cells`)."""
-    if len(values) <= clean.SHORT_COLUMN and not isinstance(values.dtype, pd.CategoricalDtype):
+    categorical = isinstance(values.dtype, pd.CategoricalDtype)
+    if len(values) <= clean.SHORT_COLUMN and not categorical:
         return _clean_text_cells(values, fieldname, required, bad)
-    if isinstance(values.dtype, pd.CategoricalDtype):  # read as a dictionary: its texts, and codes
+    codes: np.ndarray | None
+    if categorical:  # read as a dictionary: its texts, and codes
         text = values
         codes = values.cat.codes.to_numpy()
         u = pd.Series(values.cat.categories, dtype=pd.StringDtype("pyarrow"))
-    elif isinstance(values.dtype, pd.StringDtype):
-        text = values.astype(pd.StringDtype("pyarrow"))
     else:
-        text = pd.Series(values.astype(object).where(values.notna(), None), dtype=pd.StringDtype("pyarrow"))
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        pass
-    elif _repeats(text):
-        codes, uniques = pd.factorize(text, use_na_sentinel=True)
-        u = pd.Series(uniques, dtype=pd.StringDtype("pyarrow"))
-    else:  # names, each different: clean the column itself
-        codes, u = None, text.reset_index(drop=True)
+        text = (values.astype(pd.StringDtype("pyarrow")) if isinstance(values.dtype, pd.StringDtype) else
+                pd.Series(values.astype(object).where(values.notna(), None), dtype=pd.StringDtype("pyarrow")))
+        if _repeats(text):
+            codes, uniques = pd.factorize(text, use_na_sentinel=True)
+            u = pd.Series(uniques, dtype=pd.StringDtype("pyarrow"))
+        else:  # names, each different: clean the column itself
+            codes, u = None, text.reset_index(drop=True)
     # only text that cleaning would change is cleaned (most names have nothing to clean)
     dirty = u.str.contains(_NEEDS_CLEANING, regex=True).fillna(False).astype(bool).to_numpy()
     changed = bool(dirty.any())
@@ -557,22 +560,19 @@ def _parse_text_column(values: pd.Series, fieldname: str, required: bool,
     if dirty.any():
         d = u[dirty]
         control[dirty] = d.str.contains(clean.CONTROL_CLASS, regex=True).fillna(False).astype(bool).to_numpy()
-        d = (d.str.replace(clean.CONTROL_CLASS + "|[" + clean.INVISIBLE_CHARS + "]", "", regex=True)
-             .str.replace("[ \t\r\n\f\v\u3000\xa0]+", " ", regex=True).str.strip())
+        d = d.str.replace(_DROP, "", regex=True).str.replace(clean.SPACE_RUNS, " ", regex=True).str.strip()
         u = u.copy()
         u[dirty] = d.mask(d == "").to_numpy()
     if control.any():
         flagged = control if codes is None else np.isin(codes, np.flatnonzero(control))
         for i in text.index[flagged]:
-            ch = next(c for c in str(text.loc[i]) if re.fullmatch(clean.CONTROL_CLASS, c))
-            bad(i, f"the text holds an invisible control character ({char_name(ch)}), which can garble "
-                "what is shown or printed; delete it")
+            _control_problem(bad, i, str(text.loc[i]))
     u = u.astype("string")
-    if fieldname in {"category", "part", "outlet"}:
+    if fieldname in NUMBERED_FIELDS:
         stripped = clean.strip_numbering_series(u)
         changed = changed or not stripped.equals(u)
         u = stripped
-    if not changed and not isinstance(text.dtype, pd.CategoricalDtype):  # nothing to clean: the column as read
+    if not changed and not categorical:  # nothing to clean: the column as read
         out = text.astype("string")
     else:
         out = pd.Series(u.array if codes is None else u.array.take(codes, allow_fill=True), index=values.index
@@ -585,16 +585,22 @@ def _parse_text_column(values: pd.Series, fieldname: str, required: bool,
 
 _NEEDS_CLEANING_RE = re.compile(_NEEDS_CLEANING)
 _CONTROL_RE = re.compile(clean.CONTROL_CLASS)
-_DROP_RE = re.compile(clean.CONTROL_CLASS + "|[" + clean.INVISIBLE_CHARS + "]")
-_RUNS_RE = re.compile("[ \t\r\n\f\v\u3000\xa0]+")
-_MAYBE_NUMBERED_RE = re.compile("[ ]*[（(一二三四五六七八九十百0-9]")
+_DROP_RE = re.compile(_DROP)
+_RUNS_RE = re.compile(clean.SPACE_RUNS)
+
+
+def _control_problem(bad: Callable[[Any, str], None], i: Any, text: str) -> None:
+    """Report the first control character of a text cell."""
+    ch = _CONTROL_RE.search(text).group()  # type: ignore[union-attr]
+    bad(i, f"the text holds an invisible control character ({char_name(ch)}), which can garble "
+        "what is shown or printed; delete it")
 
 
 def _clean_text_cells(values: pd.Series, fieldname: str, required: bool,
                       bad: Callable[[Any, str], None]) -> pd.Series:
     """:func:`_parse_text_column` for a short column, in plain Python (the columnar path costs
     ~5 ms in pandas operations per column, whatever its length); tests hold the two equal."""
-    name = fieldname in {"category", "part", "outlet"}
+    name = fieldname in NUMBERED_FIELDS
     out: list[Any] = []
     empty: list[Any] = []
     for i, v in zip(values.index, values.tolist(), strict=True):
@@ -603,16 +609,11 @@ def _clean_text_cells(values: pd.Series, fieldname: str, required: bool,
         else:
             text = str(v)
             if _NEEDS_CLEANING_RE.search(text):
-                control = _CONTROL_RE.search(text)
-                if control:
-                    bad(i, f"the text holds an invisible control character ({char_name(control.group())}), "
-                        "which can garble what is shown or printed; delete it")
+                if _CONTROL_RE.search(text):
+                    _control_problem(bad, i, text)
                 text = _RUNS_RE.sub(" ", _DROP_RE.sub("", text)).strip() or None
             if name and text is not None:
-                text = _RUNS_RE.sub(" ", text).strip()
-                if _MAYBE_NUMBERED_RE.match(text):
-                    text = clean.NUMBERING_RE.sub("", text).strip()
-                text = text or None
+                text = clean.strip_name_numbering(text)
         if text is None and required:
             empty.append(i)
         out.append(text)
