@@ -10,7 +10,6 @@ content digest of each table (a section is rebuilt when a table it reads has oth
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -19,7 +18,7 @@ import pandas as pd
 
 from fundanalysis.export.formulas import neutralise_formulas
 from fundanalysis.storage.catalog import processed_dir
-from fundanalysis.storage.digests import input_digest
+from fundanalysis.storage.digests import file_digest, input_digest
 from fundanalysis.storage.files import publish_dir, staging_dir, write_text, writing
 
 MADE_FROM = "made-from.json"
@@ -111,5 +110,4 @@ def _recorded(path: Path) -> dict:
 
 def parquet_digests(src: Path) -> dict[str, str]:
     """SHA-256 of every Parquet file in a folder, by file name."""
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(Path(src).glob("*.parquet"))}
+    return {p.name: file_digest(p) for p in sorted(Path(src).glob("*.parquet"))}
