@@ -146,6 +146,22 @@ def test_unreadable_form_cells_are_located_errors(forms: Path, column: str, valu
                for p in problems), problems
 
 
+@pytest.mark.parametrize(("sheet", "column"), [("绩效指标", "年度指标值"), ("资金来源", "分值")])
+def test_a_formula_without_its_value_is_reported_once(forms: Path, sheet: str, column: str) -> None:
+    """``=10`` typed by a program that does not calculate: the cell's own problem, not a second
+    one saying the form's cell is empty."""
+    def formula(wb: openpyxl.Workbook) -> None:
+        ws = wb[sheet]
+        ws.cell(2, [c.value for c in ws[1]].index(column) + 1, "=10")  # openpyxl stores it as a formula
+    edit_workbook(book(forms), formula)
+    done = cli("check", "--fund", FUND, "--year", str(YEAR), "--data-dir", str(forms), "--json")
+    assert done.exit_code == EXIT_BAD_INPUT
+    problems = json.loads(done.stdout)
+    assert len(problems) == 1, problems
+    [p] = problems
+    assert (p["sheet"], p["row"], p["column"]) == (sheet, 2, column) and "formula" in p["reason"]
+
+
 def test_an_unknown_money_row_is_a_located_error(forms: Path) -> None:
     def bad(wb: openpyxl.Workbook) -> None:
         ws = wb["资金来源"]

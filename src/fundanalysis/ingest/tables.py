@@ -914,6 +914,9 @@ def _form_problems(parsed: dict[str, pd.DataFrame], sheets: Mapping[str, RawShee
                    problems: list[Problem]) -> None:
     """The self-evaluation form's sheets: every target, actual, 分值 and 得分 must be readable
     (a qualitative target is fine), and each 资金类别 a row of the form's money block, once."""
+    # a cell already reported as unreadable (a formula without a value …) is not reported again
+    # as empty here
+    located = {(p.sheet, p.row, p.column) for p in problems}
     if "indicators" in parsed and len(parsed["indicators"]):
         spec, raw, df = _loc(parsed, sheets, "indicators")
         rows = []
@@ -930,14 +933,15 @@ def _form_problems(parsed: dict[str, pd.DataFrame], sheets: Mapping[str, RawShee
         try:
             targets.parse_indicator_rows(rows, raw.file, raw.name)
         except InputError as exc:
-            problems.extend(exc.problems)
+            problems.extend(p for p in exc.problems if (p.sheet, p.row, p.column) not in located)
     if "money_sources" in parsed and len(parsed["money_sources"]):
         spec, raw, df = _loc(parsed, sheets, "money_sources")
         seen: dict[targets.Fund, int] = {}
 
         def bad(r: pd.Series, field_: str, reason: str) -> None:
-            problems.append(Problem(raw.file, raw.name, int(r[ROW]), spec.column(field_).header, r[field_],
-                                    reason, raw.row_kind))
+            if (raw.name, int(r[ROW]), spec.column(field_).header) not in located:
+                problems.append(Problem(raw.file, raw.name, int(r[ROW]), spec.column(field_).header, r[field_],
+                                        reason, raw.row_kind))
 
         for _, r in df.iterrows():
             if pd.notna(r["category"]):
