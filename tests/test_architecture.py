@@ -103,8 +103,8 @@ def disk_calls_of(path: Path) -> list[str]:
         PACKAGE = saved
 
 
-#: Each layer and the layers it may import (lower ones). ``vocab``, ``config`` and ``errors``
-#: are shared by all.
+#: Each layer and the layers it may import (lower ones). ``vocab``, ``config``, ``errors`` and
+#: ``optional`` are shared by all.
 LAYERS = {
     "storage": {"export.formulas"},
     "ingest": {"storage"},
@@ -114,7 +114,7 @@ LAYERS = {
     "build": {"analysis", "ingest", "present", "storage", "export"},
     "extract": {"ingest", "storage"},
 }
-SHARED = {"vocab", "config", "errors", "__init__"}
+SHARED = {"vocab", "config", "errors", "optional", "__init__"}
 
 
 def layer_of(module: str) -> str:

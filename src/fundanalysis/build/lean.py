@@ -11,29 +11,17 @@ process that has imported jsonschema already (a test run, a Jupyter server).
 from __future__ import annotations
 
 import contextlib
-import sys
-from collections.abc import Iterator
+
+from fundanalysis import optional
 
 #: Optional modules a build keeps out while importing what it needs.
 SKIPPED = ("rfc3987_syntax",)
 
 
-@contextlib.contextmanager
-def lean_imports() -> Iterator[None]:
+def lean_imports() -> contextlib.AbstractContextManager[None]:
     """While the block runs, importing a module of :data:`SKIPPED` fails (unless jsonschema, which
     would have used it, is imported already)."""
-    if "jsonschema" in sys.modules:
-        yield
-        return
-    blocked = [m for m in SKIPPED if m not in sys.modules]
-    for m in blocked:
-        sys.modules[m] = None  # type: ignore[assignment]  # `import m` raises ImportError
-    try:
-        yield
-    finally:
-        for m in blocked:
-            if sys.modules.get(m, 0) is None:
-                del sys.modules[m]
+    return optional.without(SKIPPED, unless="jsonschema")
 
 
 def import_nbformat() -> None:

@@ -8,9 +8,8 @@ from __future__ import annotations
 import contextlib
 import difflib
 import re
-import sys
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fundanalysis import config
+from fundanalysis import config, optional
 from fundanalysis.config import DEFAULT_MONEY_UNIT
 from fundanalysis.errors import InputError, Problem, char_name
 from fundanalysis.ingest import clean, targets
@@ -798,20 +797,10 @@ def build_tables(sheets: Mapping[str, RawSheet], year: int) -> Parsed:
     return Parsed(tables, notes)
 
 
-@contextlib.contextmanager
-def quiet_pandera() -> Iterator[None]:
-    """While pandera loads its checks, keep it from importing ``hypothesis`` (for its data-synthesis
-    strategies, which validation never uses; the import alone costs about half a second), unless
-    this process has imported hypothesis already (a test run)."""
-    if "hypothesis" in sys.modules:
-        yield
-        return
-    sys.modules["hypothesis"] = None  # type: ignore[assignment]  # makes `import hypothesis` fail
-    try:
-        yield
-    finally:
-        if "hypothesis" in sys.modules and sys.modules["hypothesis"] is None:
-            del sys.modules["hypothesis"]
+def quiet_pandera() -> contextlib.AbstractContextManager[None]:
+    """While pandera loads its checks, keep it from importing ``hypothesis`` (about half a second),
+    unless this process has imported hypothesis already (a test run)."""
+    return optional.without(("hypothesis",), unless="hypothesis")
 
 
 def _loc(parsed: dict[str, pd.DataFrame], sheets: Mapping[str, RawSheet], table: str
