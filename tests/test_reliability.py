@@ -903,3 +903,25 @@ def test_grid_scan_of_a_sheet_read_in_many_chunks() -> None:
     more.feed(b'<c r="AB3" t="n">')
     more.feed(b'<c r="AA12" t="n">')
     assert (more.max_col, more.max_row) == ("AB", 12)
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 4096])
+def test_grid_scan_finds_the_farthest_row_and_column_however_written(chunk: int) -> None:
+    """Prefixed rows (``<x:row>``), ``r`` after other attributes, a row further down than any cell,
+    and one stray cell far right: the scan reads none of them wrong, wherever the chunks split."""
+    from fundanalysis.storage.xlsx import _GridScan
+
+    body = "".join(f'<x:row spans="1:3" r="{r}"><x:c s="1" r="C{r}"><x:v>1</x:v></x:c></x:row>'
+                   for r in range(1, 400))
+    cases = {
+        body: ("C", 399),
+        body + '<row r="70000"/>': ("C", 70000),
+        body + '<row r="5"><c t="s" r="XFD5"><v>0</v></c></row>': ("XFD", 399),
+        '<row r="2"><c r="B1048576"/></row>' + body: ("C", 1048576),
+        body + '<c r="A12345678"/><t>arrow r="99999"</t>': ("C", 399),  # not a reference; text
+    }
+    for xml, want in cases.items():
+        data, grid = xml.encode(), _GridScan()
+        for i in range(0, len(data), chunk):
+            grid.feed(data[i:i + chunk])
+        assert (grid.max_col, grid.max_row) == want, xml[-60:]
