@@ -358,7 +358,7 @@ def _plan(targets: list[Target], loaded: dict[Target, _Loaded], sections: list[S
 def _build(targets: list[Target], loaded: dict[Target, _Loaded], sections: list[Section], data_dir: Path,
            out_dir: Path, pool: Runner, timeout: int, fps: dict[str, str], force: bool,
            say: Callable[[str], None], t0: float) -> None:
-    from fundanalysis.storage import processed
+    from fundanalysis.storage import blobs, processed
 
     for f, y in targets:
         for old in files.stale_staging(catalog.fund_output(out_dir, f), str(y)):
@@ -372,12 +372,15 @@ def _build(targets: list[Target], loaded: dict[Target, _Loaded], sections: list[
         run, reuse = [s.slug for s in plan.to_run], sorted(plan.reuse)
         log.info("%s %s plan: run %s; reuse %s", *t, ", ".join(run) or "nothing", ", ".join(reuse) or "nothing")
     log.info("planned by %.2fs", time.perf_counter() - t0)
+    chart_cache = catalog.chart_cache_dir(out_dir)
+    blobs.prune(chart_cache)
     for fund in sorted({f for f, _ in targets}):
         years = [y for f, y in targets if f == fund and plans[(f, y)].to_run]
         if years:
             provided = [(str(data_dir), f, y, digests.input_digest(data_dir, f, y), tb)
                         for (f, y), tb in sorted(tables.items()) if f == fund]
-            pool.prepare(fund, provided, [(str(data_dir), fund, y, str(out_dir)) for y in years])
+            pool.prepare(fund, provided, [(str(data_dir), fund, y, str(out_dir)) for y in years],
+                         chart_cache=(str(chart_cache), not force))
     staging: dict[Target, Path] = {}
     try:
         for f, y in targets:

@@ -150,10 +150,13 @@ class Runner:
 
     size: int
 
-    def prepare(self, fund: str, provided: list[Any], years: list[tuple[str, str, int, str]]) -> None:
+    def prepare(self, fund: str, provided: list[Any], years: list[tuple[str, str, int, str]],
+                chart_cache: tuple[str, bool] | None = None) -> None:
         """Get ready to run a fund's notebooks: ``provided`` are its validated tables
         (data folder, fund, year, input digest, tables), ``years`` the years about to be built
-        (data folder, fund, year, output folder). A hint; runners may ignore it."""
+        (data folder, fund, year, output folder), ``chart_cache`` the rendered-chart cache's
+        folder and whether to read it (:mod:`fundanalysis.present.charts.cache`). A hint;
+        runners may ignore it."""
 
     def release(self) -> None:
         """Let go of what :meth:`prepare` set up (the build is over); the runner stays usable."""
@@ -218,7 +221,8 @@ class ForkRunner(Runner):
         self._lock = threading.Lock()
         threading.Thread(target=start_fork_server, daemon=True).start()
 
-    def prepare(self, fund: str, provided: list[Any], years: list[tuple[str, str, int, str]]) -> None:
+    def prepare(self, fund: str, provided: list[Any], years: list[tuple[str, str, int, str]],
+                chart_cache: tuple[str, bool] | None = None) -> None:
         with self._lock:
             old = self._zygotes.pop(fund, None)
         if old is not None:
@@ -227,7 +231,7 @@ class ForkRunner(Runner):
             z = _Zygote()
         except Exception:  # cannot start one: the notebooks fork from the server as before
             return
-        z.prime(provided, years)
+        z.prime(provided, years, chart_cache)
         with self._lock:
             self._zygotes[fund] = z
 
@@ -392,8 +396,9 @@ class _Zygote:
         for event, _ in waiting:  # their notebooks died with the zygote
             event.set()
 
-    def prime(self, provided: list[Any], years: list[tuple[str, str, int, str]]) -> None:
-        if not self._send(("prime", provided, years)):
+    def prime(self, provided: list[Any], years: list[tuple[str, str, int, str]],
+              chart_cache: tuple[str, bool] | None = None) -> None:
+        if not self._send(("prime", provided, years, chart_cache)):
             self.dead = True
             self._ready.set()
 

@@ -9,7 +9,7 @@ computed once per build, not once per notebook.
 
 Protocol (the build's side is :class:`~fundanalysis.build.runners.ForkRunner`), over one pipe:
 
-    build → zygote   ("prime", provided, years) · ("run", task, args) · ("kill", pid) · ("stop",)
+    build → zygote   ("prime", provided, years, chart_cache) · ("run", task, args) · ("kill", pid) · ("stop",)
     zygote → build   ("ready",) · ("started", task, pid) · ("done", task, message, exit code)
 
 ``message`` is what :func:`~fundanalysis.build.inprocess.execute_in_child` told, or None when the
@@ -58,7 +58,7 @@ def _handle(msg: tuple[Any, ...], conn: Connection, children: dict[int, tuple[in
             stop: Any) -> None:
     kind = msg[0]
     if kind == "prime":
-        _prime(msg[1], msg[2])
+        _prime(msg[1], msg[2], msg[3] if len(msg) > 3 else None)
         conn.send(("ready",))
     elif kind == "run":
         _, task, args = msg
@@ -113,11 +113,16 @@ def _collect(reader: Connection, conn: Connection, children: dict[int, tuple[int
     conn.send(("done", task, message, os.waitstatus_to_exitcode(status)))
 
 
-def _prime(provided: list[Provided], years: list[tuple[str, str, int, str]]) -> None:
-    """Take the validated tables, then load each year as its notebooks will (errors are left for
-    the notebooks themselves to report)."""
+def _prime(provided: list[Provided], years: list[tuple[str, str, int, str]],
+           chart_cache: tuple[str, bool] | None = None) -> None:
+    """Take the validated tables, turn the rendered-chart cache on (folder, whether to read it),
+    then load each year as its notebooks will (errors are left for the notebooks themselves to
+    report)."""
     from fundanalysis.ingest.load import provide_tables
+    from fundanalysis.present.charts import cache
     from fundanalysis.present.report import Report
+
+    cache.configure(*(chart_cache or (None,)))
 
     for data_dir, fund, year, digest, tables in provided:
         provide_tables(Path(data_dir), fund, year, tables, digest)

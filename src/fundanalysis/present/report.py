@@ -151,13 +151,14 @@ class Report:
         """Add the charts whose slug contains ``slug_part`` (with a narrow variant for phones);
         export them if asked to."""
         from fundanalysis.present import charts
+        from fundanalysis.present.charts import cache
 
         if self._charts is None:
             self._charts = year_chart_specs(self.tables)
         for slug, spec in self._charts.items():
             if slug_part in slug:
-                png = charts.render(spec.make(), "png", dpi=CHART_DPI)
-                narrow = charts.render(spec.with_theme(charts.NARROW_THEME).make(), "png", dpi=CHART_DPI)
+                png = cache.render(spec, "png", dpi=CHART_DPI)
+                narrow = cache.render(spec.with_theme(charts.NARROW_THEME), "png", dpi=CHART_DPI)
                 chart = Chart(slug, spec.title, png, narrow)
                 if self._out is not None:
                     self._out.charts.append(chart)

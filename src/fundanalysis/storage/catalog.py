@@ -277,6 +277,12 @@ def published_funds(out_dir: Path) -> list[str]:
             if d.is_dir() and fund_name_problem(d.name) is None and published_summaries(out, d.name)]
 
 
+def chart_cache_dir(out_dir: Path) -> Path:
+    """Where builds keep rendered charts by content (:mod:`fundanalysis.present.charts.cache`);
+    a dot folder, never taken for a fund."""
+    return Path(out_dir) / ".cache" / "charts"
+
+
 def exports_dir(out_dir: Path, fund: str, year: int) -> Path:
     """Where ``fundanalysis charts`` publishes a year's chart files: apart from the report, so
     neither a build nor an export ever overwrites the other's files."""

@@ -1,0 +1,180 @@
+"""Rendered charts kept by content, so a build draws a chart again only when what it shows changed.
+
+A chart is a function of the year's tables, its own arguments and theme, the library's code and
+the drawing packages. Its rendered bytes are stored under a digest of all of these — but of the
+tables, only those the chart *read* when it was last drawn: the chart function is handed a
+recording view of the tables, and the names it looked up are kept beside the cache's entries. A
+media chart is so not drawn again when only the award table changed, nor a year's charts when
+only another year's figures did (its overview's year-over-year table).
+
+Sound by construction: the key holds the names read and the exact contents of each (see
+:func:`table_digest`), so a stored chart is found only when every table it read is unchanged, in
+which case drawing it again would read the same tables and give the same bytes. Iterating over
+the tables counts as reading all of them, and which tables exist.
+
+Builds turn the cache on in the process their notebooks fork from (:func:`configure`); a
+``--force`` build draws everything and refreshes the cache. Elsewhere (an analyst's notebook)
+charts are always drawn.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from fundanalysis.storage import blobs, digests
+
+#: What the recording view notes when the tables are iterated (every table, and which exist).
+ALL = "*"
+
+
+@dataclass(frozen=True)
+class _Config:
+    root: Path
+    read: bool
+
+
+_ACTIVE: _Config | None = None
+
+
+def configure(root: str | Path | None, read: bool = True) -> None:
+    """Keep rendered charts in ``root`` (None: draw every chart); ``read=False`` draws them all
+    but still stores them."""
+    global _ACTIVE
+    _ACTIVE = _Config(Path(root), read) if root else None
+    if _ACTIVE is not None:
+        _fixed_parts()  # worked out once, before notebooks fork
+
+
+class _Recording(dict):  # type: ignore[type-arg]
+    """The year's tables, noting the names a chart looks up (or :data:`ALL`)."""
+
+    def __init__(self, tables: Mapping[str, Any]):
+        super().__init__(tables)
+        self.names: set[str] = set()
+
+    def __getitem__(self, key: str) -> Any:
+        self.names.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.names.add(key)
+        return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self.names.add(str(key))
+        return super().__contains__(key)
+
+    def _all(self) -> None:
+        self.names.add(ALL)
+
+    def __iter__(self) -> Iterator[str]:
+        self._all()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._all()
+        return super().__len__()
+
+    def keys(self) -> Any:
+        self._all()
+        return super().keys()
+
+    def values(self) -> Any:
+        self._all()
+        return super().values()
+
+    def items(self) -> Any:
+        self._all()
+        return super().items()
+
+
+def table_digest(value: Any) -> str:
+    """SHA-256 of a table's exact contents: column names and types, index, every value by its
+    ``repr`` (exact for the str, int, Decimal, Fraction, float and missing values tables hold).
+    Two tables with the same digest draw the same chart; frames built differently (read from
+    Parquet or cleaned in memory) but holding the same values get the same digest."""
+    h = hashlib.sha256()
+    if isinstance(value, pd.DataFrame):
+        h.update(repr(([repr(c) for c in value.columns], [str(t) for t in value.dtypes])).encode())
+        idx = value.index
+        h.update((repr(idx) if isinstance(idx, pd.RangeIndex) else repr(idx.tolist())).encode())
+        for i in range(value.shape[1]):
+            h.update(b"\x00")
+            h.update(repr(value.iloc[:, i].tolist()).encode())
+        if value.attrs:
+            h.update(repr(value.attrs).encode())
+    else:
+        h.update(repr(value).encode())
+    return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def _fixed_parts() -> str:
+    """The library's code and the drawing packages' versions (the same for a whole build)."""
+    return digests.code_digest() + digests.environment_digest()
+
+
+def _base(fn: Callable[..., Any], args: tuple[Any, ...], keywords: Mapping[str, Any], fmt: str, dpi: int) -> str:
+    import matplotlib as mpl
+
+    rc = repr(sorted((k, repr(v)) for k, v in mpl.rcParams.items()))
+    parts = [fn.__module__, fn.__qualname__, repr(args), repr(sorted(keywords.items())), fmt, str(dpi), rc,
+             _fixed_parts()]
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+def _key(base: str, tables: Mapping[str, Any], names: list[str]) -> str:
+    h = hashlib.sha256(base.encode())
+    for name in names:
+        h.update(b"\x00" + name.encode())
+        if name == ALL:
+            h.update(repr(sorted(tables)).encode())
+            for k in sorted(tables):
+                h.update(table_digest(tables[k]).encode())
+        elif name in tables:
+            h.update(table_digest(tables[name]).encode())
+        else:
+            h.update(b"absent")
+    return h.hexdigest()
+
+
+def render(spec: Any, fmt: str = "png", dpi: int = 150) -> bytes:
+    """A chart spec's figure as PNG/SVG bytes: from the cache when its inputs are unchanged,
+    else drawn (and stored, when the cache is on)."""
+    from fundanalysis.present import charts
+
+    cfg, make = _ACTIVE, spec.make
+    if cfg is None or not (isinstance(make, partial) and make.args and isinstance(make.args[0], Mapping)):
+        return charts.render(make(), fmt, dpi)
+    tables, rest = make.args[0], make.args[1:]
+    base = _base(make.func, rest, make.keywords, fmt, dpi)
+    if cfg.read:
+        names = _recorded_names(cfg.root, base)
+        if names is not None:
+            hit = blobs.get(cfg.root, f"{_key(base, tables, names)}.{fmt}")
+            if hit is not None:
+                return hit
+    seen = _Recording(tables)
+    data = charts.render(make.func(seen, *rest, **make.keywords), fmt, dpi)
+    names = sorted(seen.names)
+    blobs.put(cfg.root, f"{_key(base, tables, names)}.{fmt}", data)
+    blobs.put(cfg.root, f"{base}.reads", json.dumps(names).encode())
+    return data
+
+
+def _recorded_names(root: Path, base: str) -> list[str] | None:
+    raw = blobs.get(root, f"{base}.reads")
+    try:
+        names = json.loads(raw) if raw is not None else None
+    except ValueError:
+        return None
+    return names if isinstance(names, list) and all(isinstance(n, str) for n in names) else None

@@ -1,0 +1,206 @@
+"""The rendered-chart cache: a chart is drawn again exactly when a table it read changed.
+
+Keys hold the names of the tables a chart looked up and each one's exact contents, so these tests
+change a table the chart read (drawn again), one it did not read (served from the cache), add a
+table it looked for and did not find, and iterate the tables (every table counts). A build reads
+the cache unless ``--force``; its pages equal a ``--force`` build's (see test_incremental).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from decimal import Decimal
+from functools import partial
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import CLI, FUND, make_data_dir
+from matplotlib.figure import Figure
+
+from fundanalysis.present import charts
+from fundanalysis.present.charts import cache
+from fundanalysis.storage import blobs
+
+DRAWN: list[str] = []
+
+
+def _figure(label: str) -> Figure:
+    fig = Figure(figsize=(1, 1))
+    fig.text(0.1, 0.5, label)
+    return fig
+
+
+def amounts_chart(tables: dict, theme: object = None) -> Figure:
+    """Reads 'amounts' only."""
+    DRAWN.append("amounts")
+    return _figure(str(tables["amounts"]["fen"].sum()))
+
+
+def optional_chart(tables: dict, theme: object = None) -> Figure:
+    """Looks for 'extra', which may be absent."""
+    DRAWN.append("optional")
+    return _figure("yes" if "extra" in tables else "no")
+
+
+def every_table_chart(tables: dict, theme: object = None) -> Figure:
+    """Iterates over the tables."""
+    DRAWN.append("every")
+    return _figure(", ".join(sorted(tables)))
+
+
+def spec(fn: object, tables: dict) -> charts.ChartSpec:
+    return charts.ChartSpec("x", "图", partial(fn, tables, theme=None))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def tables() -> dict[str, pd.DataFrame]:
+    return {"amounts": pd.DataFrame({"name": ["甲", "乙"], "fen": [100, 250]}),
+            "media": pd.DataFrame({"outlet": ["报"], "fen": [5]})}
+
+
+@pytest.fixture
+def on(tmp_path: Path):
+    DRAWN.clear()
+    cache.configure(tmp_path / "cache")
+    yield tmp_path / "cache"
+    cache.configure(None)
+
+
+def test_a_chart_is_drawn_again_only_when_a_table_it_read_changes(on: Path, tables: dict) -> None:
+    first = cache.render(spec(amounts_chart, tables))
+    assert cache.render(spec(amounts_chart, tables)) == first and DRAWN == ["amounts"]
+    other = {**tables, "media": pd.DataFrame({"outlet": ["报", "台"], "fen": [5, 7]})}
+    assert cache.render(spec(amounts_chart, other)) == first and DRAWN == ["amounts"]  # not read
+    changed = {**tables, "amounts": tables["amounts"].assign(fen=[100, 251])}
+    assert cache.render(spec(amounts_chart, changed)) != first and DRAWN == ["amounts", "amounts"]
+    assert cache.render(spec(amounts_chart, tables)) == first and len(DRAWN) == 2  # both kept
+
+
+def test_a_table_looked_for_and_absent_is_part_of_the_key(on: Path, tables: dict) -> None:
+    without = cache.render(spec(optional_chart, tables))
+    with_extra = cache.render(spec(optional_chart, {**tables, "extra": pd.DataFrame({"a": [1]})}))
+    assert without != with_extra and DRAWN == ["optional", "optional"]
+    assert cache.render(spec(optional_chart, tables)) == without and len(DRAWN) == 2
+
+
+def test_iterating_the_tables_reads_all_of_them_and_which_exist(on: Path, tables: dict) -> None:
+    cache.render(spec(every_table_chart, tables))
+    cache.render(spec(every_table_chart, {**tables, "extra": pd.DataFrame()}))
+    cache.render(spec(every_table_chart, {**tables, "media": tables["media"].assign(fen=[6])}))
+    assert DRAWN == ["every"] * 3
+    cache.render(spec(every_table_chart, tables))
+    assert DRAWN == ["every"] * 3
+
+
+def test_theme_resolution_and_code_are_in_the_key(on: Path, tables: dict) -> None:
+    s = spec(amounts_chart, tables)
+    a = cache.render(s, dpi=72)
+    b = cache.render(s, dpi=100)
+    assert a != b and len(DRAWN) == 2
+    cache.render(charts.ChartSpec("x", "图", partial(amounts_chart, tables, theme=charts.NARROW_THEME)), dpi=72)
+    assert len(DRAWN) == 3
+    cache._fixed_parts.cache_clear()
+    real = cache.digests.code_digest
+    try:
+        cache.digests.code_digest = lambda: "other code"  # type: ignore[assignment]
+        cache.render(s, dpi=72)
+    finally:
+        cache.digests.code_digest = real  # type: ignore[assignment]
+        cache._fixed_parts.cache_clear()
+    assert len(DRAWN) == 4
+
+
+def test_reading_off_draws_every_chart_and_still_stores_it(tmp_path: Path, tables: dict) -> None:
+    DRAWN.clear()
+    try:
+        cache.configure(tmp_path / "c", read=False)
+        cache.render(spec(amounts_chart, tables))
+        cache.render(spec(amounts_chart, tables))
+        assert DRAWN == ["amounts", "amounts"]
+        cache.configure(tmp_path / "c")
+        cache.render(spec(amounts_chart, tables))
+        assert len(DRAWN) == 2
+    finally:
+        cache.configure(None)
+
+
+def test_off_by_default_and_a_damaged_record_only_misses(tmp_path: Path, tables: dict) -> None:
+    DRAWN.clear()
+    cache.render(spec(amounts_chart, tables))
+    cache.render(spec(amounts_chart, tables))
+    assert DRAWN == ["amounts", "amounts"]  # no cache outside a build
+    try:
+        cache.configure(tmp_path / "c")
+        first = cache.render(spec(amounts_chart, tables))
+        for reads in (tmp_path / "c").glob("*.reads"):
+            reads.write_text("{not json", encoding="utf-8")
+        assert cache.render(spec(amounts_chart, tables)) == first and len(DRAWN) == 4
+    finally:
+        cache.configure(None)
+
+
+def test_table_digest_is_exact_and_independent_of_how_the_frame_was_built(tmp_path: Path) -> None:
+    df = pd.DataFrame({"name": pd.array(["甲", None], dtype="string[pyarrow]"), "fen": [1, 2],
+                       "rate": [Decimal("0.8687"), None]})
+    path = tmp_path / "t.parquet"
+    df.to_parquet(path)
+    again = pd.read_parquet(path)
+    again["rate"] = [Decimal("0.8687"), None]  # Parquet keeps decimals its own way; the values match
+    assert cache.table_digest(df) == cache.table_digest(again)
+    assert cache.table_digest(pd.concat([df.iloc[:1], df.iloc[1:]])) == cache.table_digest(df)
+    digests = {cache.table_digest(x) for x in (
+        df, df.assign(fen=[1, 3]), df.assign(fen=["1", "2"]), df.assign(rate=[Decimal("0.86870"), None]),
+        df.rename(columns={"fen": "amount"}), df.iloc[::-1], df.assign(name=["甲", ""]))}
+    assert len(digests) == 7
+
+
+def test_real_charts_from_the_cache_are_the_bytes_drawn(on: Path, tables_2019: dict) -> None:
+    for s in charts.chart_specs(tables_2019)[:3]:
+        drawn = charts.render(s.make(), "png", 150)
+        assert cache.render(s, "png", 150) == drawn  # stored
+        assert cache.render(s, "png", 150) == drawn  # from the cache
+    assert len(list(on.glob("*.png"))) == 3
+
+
+def test_prune_removes_the_unused_and_keeps_the_folder_bounded(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    for i in range(5):
+        blobs.put(root, f"e{i}.png", b"x" * 100)
+    old = time.time() - 40 * 24 * 3600
+    os.utime(root / "e0.png", (old, old))
+    for i in range(1, 5):
+        os.utime(root / f"e{i}.png", (old + 39 * 24 * 3600 + i, old + 39 * 24 * 3600 + i))
+    assert blobs.get(root, "e1.png") == b"x" * 100  # a read refreshes its time
+    assert blobs.prune(root, max_bytes=250) == 3
+    assert sorted(p.name for p in root.iterdir()) == ["e1.png", "e4.png"]
+    assert blobs.prune(tmp_path / "missing") == 0
+
+
+@pytest.mark.slow
+def test_a_build_reads_the_cache_unless_forced(tmp_path: Path) -> None:
+    """Every stored chart is replaced by one marker image: a build that runs its notebooks again
+    (here: the published year removed) shows the markers; ``--force`` draws the real charts."""
+    data = make_data_dir(tmp_path / "data", years=("2019",))
+    out = tmp_path / "outputs"
+
+    def build(*args: str) -> None:
+        proc = subprocess.run([str(CLI), "report", "--data-dir", str(data), "--out-dir", str(out), *args],
+                              capture_output=True, text=True, timeout=900)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+
+    build()
+    year = out / FUND / "2019"
+    real = {p.name: p.read_bytes() for p in (year / "charts").glob("*.png")}
+    stored = list((out / ".cache" / "charts").glob("*.png"))
+    assert real and len(stored) == 2 * len(real)  # the page's chart and its phone variant
+    marker = charts.render(_figure("cached"), "png", 20)
+    for p in stored:
+        p.write_bytes(marker)
+    os.unlink(year)  # the published year (a link to its version): every section runs again
+    build()
+    assert {p.read_bytes() for p in (year / "charts").glob("*.png")} == {marker}
+    build("--force")
+    assert {p.name: p.read_bytes() for p in (year / "charts").glob("*.png")} == real
