@@ -49,6 +49,23 @@ def _heading(method: Callable[..., None]) -> Callable[..., Shown]:
     return wrapper
 
 
+#: Key figures of a fund's year by (data folder, fund, year, input digest): each year's are worked
+#: out once per process, not once for every year that compares itself with it.
+_SUMMARIES: dict[tuple[Path, str, int, str], dict[str, Any]] = {}
+
+
+def _summary_of(data: Path, fund: str, year: int, digest: str, tables: dict[str, pd.DataFrame] | None = None
+                ) -> dict[str, Any]:
+    key = (data, fund, year, digest)
+    hit = _SUMMARIES.get(key)
+    if hit is None:
+        hit = summarise(tables if tables is not None else load_tables(data, year, fund))
+        if len(_SUMMARIES) >= 64:
+            _SUMMARIES.pop(next(iter(_SUMMARIES)))
+        _SUMMARIES[key] = hit
+    return hit
+
+
 @functools.lru_cache(maxsize=8)
 def _load_year(fund: str, year: int, data: Path, stamp: tuple) -> tuple[dict[str, pd.DataFrame],
                                                                          dict[str, Any], list[dict[str, Any]]]:
@@ -56,14 +73,14 @@ def _load_year(fund: str, year: int, data: Path, stamp: tuple) -> tuple[dict[str
     state); years are compared within a fund only."""
     tables = load_tables(data, year, fund)
     others = []
-    for y, _digest in stamp:
+    for y, digest in stamp:
         if y == year:
             continue
         try:
-            others.append(summarise(load_tables(data, y, fund)))
+            others.append(_summary_of(data, fund, y, digest))
         except Exception:  # a broken other year (bad input, damaged processed tables) does not
             continue  # stop this year's report; its own build reports it
-    return tables, summarise(tables), others
+    return tables, _summary_of(data, fund, year, dict(stamp).get(year, ""), tables), others
 
 
 #: Chart specs of the tables :func:`_load_year` returned, by their id (kept with them, so an id
