@@ -67,7 +67,7 @@ def _watch(data: Path, out: Path, fund: str, year: int, edits: int) -> dict[str,
     book = next(catalog.year_dir(data, fund, year).glob("*.xlsx"))
     latency, seconds, rebuilt = [], [], []
     for k in range(edits):
-        edit_cell(book, "媒体单位", "金额", 2, f"{70 + k % 2}.5万元")
+        edit_cell(book, "媒体单位", "金额", 2, f"{70 + k}.5万元")
         t0 = time.perf_counter()
         while True:
             done, secs, at = built.get(timeout=600)
