@@ -56,6 +56,3 @@ MAX_COLUMN_TOTAL_YUAN = 10**15
 
 #: Longest name shown in a chart label before it is shortened with "…" (tables show it whole).
 CHART_LABEL_MAX_CHARS = 60
-#: Resolution of the charts in the pages (PNG, dots per inch). Charts are also laid out at it:
-#: text measured for the layout is then drawn at the same size, from matplotlib's metrics cache.
-CHART_DPI = 150

@@ -63,7 +63,7 @@ class ChartFigure(Figure):
 
 def _new_chart(theme: Theme | None) -> _Chart:
     t = theme or THEME
-    fig = ChartFigure(figsize=(t.width, 4.0), dpi=config.CHART_DPI, facecolor="white")
+    fig = ChartFigure(figsize=(t.width, 4.0), dpi=100, facecolor="white")
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0.3, 0.2, 0.6, 0.6))
     ax.set_facecolor("white")
