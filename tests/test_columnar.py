@@ -274,3 +274,19 @@ def test_short_text_column_example() -> None:
     out, problems = _text_column([" （一）贯标\u3000", "a\x07b", None, "  "], "category", True, short=64)
     assert out.tolist()[:2] == ["贯标", "ab"] and out.isna().tolist() == [False, False, True, True]
     assert [i for i, _ in problems] == [6, 7, 8] and "control character" in problems[0][1]
+
+
+def test_all_distinct_counts_key_numbers_and_falls_back_to_hashing() -> None:
+    """Name-key numbers are checked by counting (little memory for a million rows); any other
+    column (negative, sparse or not integer) by pandas' own uniqueness test — same answers."""
+    import numpy as np
+
+    from fundanalysis.ingest.tables import _all_distinct
+
+    cases = [np.arange(1000), np.r_[np.arange(999), 5], np.array([3, 1, 2]), np.array([0, 0]),
+             np.array([-1, 0, 1]), np.array([-1, -1]), np.array([10**9, 1]), np.array([10**9, 10**9]),
+             np.array([], dtype=np.int64)]
+    for values in cases:
+        s = pd.Series(values)
+        assert _all_distinct(s) == s.is_unique, values[:5]
+    assert _all_distinct(pd.Series(["甲", "乙"])) and not _all_distinct(pd.Series(["甲", "甲"]))

@@ -693,13 +693,16 @@ def _duplicate_problems(spec: SheetSpec, raw: RawSheet, out: pd.DataFrame,
     same company; the message then shows where the two spellings differ.
     """
     required = [f for f in spec.key if spec.column(f).required]
-    complete = out[required].notna().all(axis=1) if required else pd.Series(True, index=out.index)
+    complete = pd.Series(True, index=out.index)
+    for f in required:  # column by column: no frame of a million rows is made for this
+        complete &= out[f].notna()
     every = bool(complete.all())
-    keys = pd.DataFrame({c: out[KEY + c] if every else out.loc[complete, KEY + c] for c in spec.key})
-    unique = [c for c in keys.columns if keys[c].is_unique]
+    key_columns = {c: out[KEY + c] if every else out.loc[complete, KEY + c] for c in spec.key}
+    unique = [c for c in spec.key if _all_distinct(key_columns[c])]
     out.attrs[KEY] = unique  # later steps need not look again (a million names cost a pass)
     if unique:
         return  # one part of the key never repeats: no row repeats another
+    keys = pd.DataFrame(key_columns)
     dup = keys.duplicated(keep="first")
     if not dup.any():
         return
@@ -715,6 +718,15 @@ def _duplicate_problems(spec: SheetSpec, raw: RawSheet, out: pd.DataFrame,
                                 " / ".join(k), f"duplicated row: same {what} as {raw.row_kind} "
                                 f"{int(first.loc[i])}{_difference_note(spellings, i, first_index.loc[i])}",
                                 raw.row_kind))
+
+
+def _all_distinct(codes: pd.Series) -> bool:
+    """Whether no value repeats: for the name-key numbers (0 … n−1, see :func:`_name_key_column`)
+    by counting each number, which needs far less memory than a hash table of a million values."""
+    values = codes.to_numpy()
+    if values.dtype.kind in "iu" and len(values) and values.min() >= 0 and values.max() < 4 * len(values):
+        return bool(np.bincount(values).max() <= 1)
+    return bool(codes.is_unique)
 
 
 def _difference_note(spellings: pd.DataFrame, i: Any, j: Any) -> str:
