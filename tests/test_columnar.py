@@ -290,3 +290,29 @@ def test_all_distinct_counts_key_numbers_and_falls_back_to_hashing() -> None:
         s = pd.Series(values)
         assert _all_distinct(s) == s.is_unique, values[:5]
     assert _all_distinct(pd.Series(["甲", "乙"])) and not _all_distinct(pd.Series(["甲", "甲"]))
+
+
+def test_line_break_check_agrees_with_searching_the_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blank lines and lone carriage returns are found from line-feed and carriage-return positions,
+    a chunk at a time; the answer is the plain byte search's on 20,000 random texts made of line
+    breaks, with chunks of 5 bytes so that patterns fall across chunk edges."""
+    def searched(data: bytes, start: int, end: int) -> bool:
+        if data.find(b"\n\n", start, end) >= 0:
+            return False
+        return data.find(b"\r", start, end) < 0 or not (data.find(b"\n\r\n", start, end) >= 0
+                                                        or textsheets._LONE_CR.search(data, start, end))
+
+    monkeypatch.setattr(textsheets, "_BREAK_CHUNK", 5)
+    rng = random.Random(7)
+    plain = 0
+    for _ in range(20_000):
+        data = bytes(rng.choice(b"ab,\n\r\n") if rng.random() < 0.7 else rng.choice(b"\r\n")
+                     for _ in range(rng.randint(1, 30)))
+        start = rng.randint(0, len(data))
+        end = rng.randint(start, len(data))
+        while end > start and data[end - 1] in b"\r\n":  # as _plain_csv_width trims the line ends
+            end -= 1
+        got = textsheets._line_breaks_plain(data, start, end)
+        assert got == searched(data, start, end), (data, start, end)
+        plain += got
+    assert 1000 < plain < 19_000  # both answers are common
