@@ -607,14 +607,20 @@ def _scan_sheet_xml(zf: zipfile.ZipFile, part: str, styles: dict[str, NumberForm
     return found
 
 
+#: Shorter byte strings that every marker starting with them contains: a part is searched for
+#: these (one pass each), and for the markers themselves only where one is found.
+_PROBES = (b"<f", b":f", b"hidden=")
+
+
 def _contains_any(zf: zipfile.ZipFile, part: str, markers: list[bytes]) -> bool:
     """Fast scan (no XML parsing) for any of ``markers`` in a part."""
     tail = b""
     longest = max(len(m) for m in markers)
+    probes = sorted({next((p for p in _PROBES if m.startswith(p)), m) for m in markers})
     with zf.open(part) as fh:
         while chunk := fh.read(1 << 20):
             window = tail + chunk
-            if any(m in window for m in markers):
+            if any(p in window for p in probes) and any(m in window for m in markers):
                 return True
             tail = chunk[-longest:]
     return False
