@@ -188,9 +188,12 @@ class _GridScan:
             if (len(col), col) > (len(self.max_col), self.max_col):
                 self.max_col = col
         rows = set(self._CELL_ROW.findall(buf))
-        rows.update(m.group(1) for m in self._ROW.finditer(buf) if buf[m.start() - 1:m.start()] in (b"<", b":"))
-        if rows:
-            self.max_row = max(self.max_row, max(map(int, rows)))
+        top = max(map(int, rows)) if rows else 0
+        candidates = set(self._ROW.findall(buf))
+        if candidates and max(map(int, candidates)) > top:  # a row below its cells (or text like it):
+            top = max([top, *(int(m.group(1)) for m in self._ROW.finditer(buf)  # look at each match
+                              if buf[m.start() - 1:m.start()] in (b"<", b":"))])
+        self.max_row = max(self.max_row, top)
         self._tail = buf[-64:]
 
     @property
