@@ -306,8 +306,10 @@ def _published_record(out_dir: Path, fund: str, year: int) -> tuple[Path | None,
 
 
 def _plan(targets: list[Target], loaded: dict[Target, _Loaded], sections: list[Section], data_dir: Path,
-          out_dir: Path, force: bool, tables: dict[Target, Any]) -> dict[Target, _Plan]:
-    """Decide, per year and section, what runs and what is reused."""
+          out_dir: Path, force: bool, tables: dict[Target, Any],
+          summaries: dict[Target, dict[str, Any]] | None = None) -> dict[Target, _Plan]:
+    """Decide, per year and section, what runs and what is reused (``tables`` and ``summaries``
+    get every year's tables and key figures, as loaded for the plan)."""
     from fundanalysis.storage import processed
 
     code, env = digests.code_digest(), digests.environment_digest()
@@ -315,6 +317,8 @@ def _plan(targets: list[Target], loaded: dict[Target, _Loaded], sections: list[S
     by_fund: dict[str, dict[int, dict[str, Any]]] = {}
     for fund in sorted({f for f, _ in targets}):
         by_fund[fund] = _summaries(data_dir, fund, loaded, tables)
+        if summaries is not None:
+            summaries.update({(fund, y): v for y, v in by_fund[fund].items()})
     for t in targets:
         fund, year = t
         parsed = loaded[t].parsed
@@ -367,7 +371,8 @@ def _build(targets: list[Target], loaded: dict[Target, _Loaded], sections: list[
             parsed = loaded[(f, y)].parsed
             processed.write_processed(data_dir, f, y, parsed.tables, parsed.notes)
     tables: dict[Target, Any] = {}
-    plans = _plan(targets, loaded, sections, data_dir, out_dir, force, tables)
+    summaries: dict[Target, dict[str, Any]] = {}
+    plans = _plan(targets, loaded, sections, data_dir, out_dir, force, tables, summaries)
     for t, plan in plans.items():
         run, reuse = [s.slug for s in plan.to_run], sorted(plan.reuse)
         log.info("%s %s plan: run %s; reuse %s", *t, ", ".join(run) or "nothing", ", ".join(reuse) or "nothing")
@@ -377,7 +382,7 @@ def _build(targets: list[Target], loaded: dict[Target, _Loaded], sections: list[
     for fund in sorted({f for f, _ in targets}):
         years = [y for f, y in targets if f == fund and plans[(f, y)].to_run]
         if years:
-            provided = [(str(data_dir), f, y, digests.input_digest(data_dir, f, y), tb)
+            provided = [(str(data_dir), f, y, digests.input_digest(data_dir, f, y), tb, summaries.get((f, y)))
                         for (f, y), tb in sorted(tables.items()) if f == fund]
             pool.prepare(fund, provided, [(str(data_dir), fund, y, str(out_dir)) for y in years],
                          chart_cache=(str(chart_cache), not force))

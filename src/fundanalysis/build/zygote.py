@@ -27,8 +27,9 @@ from multiprocessing.connection import Connection, Pipe, wait
 from pathlib import Path
 from typing import Any
 
-#: (data folder, fund, year, input digest, tables): validated tables handed to the zygote.
-Provided = tuple[str, str, int, str, dict[str, Any]]
+#: (data folder, fund, year, input digest, tables, key figures or None): validated tables handed
+#: to the zygote, with the key figures the build worked out from them.
+Provided = tuple[str, str, int, str, dict[str, Any], dict[str, Any] | None]
 
 
 def zygote_main(conn: Connection) -> None:
@@ -120,12 +121,14 @@ def _prime(provided: list[Provided], years: list[tuple[str, str, int, str]],
     report)."""
     from fundanalysis.ingest.load import provide_tables
     from fundanalysis.present.charts import cache
-    from fundanalysis.present.report import Report
+    from fundanalysis.present.report import Report, remember_summary
 
     cache.configure(*(chart_cache or (None,)))
 
-    for data_dir, fund, year, digest, tables in provided:
+    for data_dir, fund, year, digest, tables, summary in provided:
         provide_tables(Path(data_dir), fund, year, tables, digest)
+        if summary is not None:
+            remember_summary(Path(data_dir), fund, year, digest, summary)
     from fundanalysis.present.report import year_chart_specs
 
     for data_dir, fund, year, out_dir in years:

@@ -54,16 +54,23 @@ def _heading(method: Callable[..., None]) -> Callable[..., Shown]:
 _SUMMARIES: dict[tuple[Path, str, int, str], dict[str, Any]] = {}
 
 
-def _summary_of(data: Path, fund: str, year: int, digest: str, tables: dict[str, pd.DataFrame] | None = None
-                ) -> dict[str, Any]:
+def _summary_of(data: Path, fund: str, year: int, digest: str, tables: dict[str, pd.DataFrame] | None = None,
+                summary: dict[str, Any] | None = None) -> dict[str, Any]:
     key = (data, fund, year, digest)
-    hit = _SUMMARIES.get(key)
+    hit = _SUMMARIES.get(key) if summary is None else None
     if hit is None:
-        hit = summarise(tables if tables is not None else load_tables(data, year, fund))
+        hit = summary if summary is not None else summarise(
+            tables if tables is not None else load_tables(data, year, fund))
         if len(_SUMMARIES) >= 64:
             _SUMMARIES.pop(next(iter(_SUMMARIES)))
         _SUMMARIES[key] = hit
     return hit
+
+
+def remember_summary(data: Path, fund: str, year: int, digest: str, summary: dict[str, Any]) -> None:
+    """Key figures a build already worked out from the year's validated tables (its zygote is told
+    them, so no notebook process works them out again)."""
+    _summary_of(data, fund, year, digest, summary=summary)
 
 
 @functools.lru_cache(maxsize=8)
