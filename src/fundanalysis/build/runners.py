@@ -153,10 +153,10 @@ class Runner:
     def prepare(self, fund: str, provided: list[Any], years: list[tuple[str, str, int, str]],
                 chart_cache: tuple[str, bool] | None = None) -> None:
         """Get ready to run a fund's notebooks: ``provided`` are its validated tables
-        (data folder, fund, year, input digest, tables), ``years`` the years about to be built
-        (data folder, fund, year, output folder), ``chart_cache`` the rendered-chart cache's
-        folder and whether to read it (:mod:`fundanalysis.present.charts.cache`). A hint;
-        runners may ignore it."""
+        (data folder, fund, year, input digest, tables, key figures or None), ``years`` the years
+        about to be built (data folder, fund, year, output folder), ``chart_cache`` the
+        rendered-chart cache's folder and whether to read it
+        (:mod:`fundanalysis.present.charts.cache`). A hint; runners may ignore it."""
 
     def release(self) -> None:
         """Let go of what :meth:`prepare` set up (the build is over); the runner stays usable."""
