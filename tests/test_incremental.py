@@ -9,6 +9,7 @@ result with a ``--force`` build of the same input, page by page.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -81,6 +82,7 @@ def test_one_cell_rebuilds_only_what_depends_on_it(first_build: dict[str, Path],
         cell.value = f"{float(number.group()) + 1:g}{str(cell.value).replace(',', '')[number.end():]}"
 
     stored = set((out / ".cache" / "charts").glob("*.png"))
+    extras_2019 = record(out, 2019)["extras"]
     edit_workbook(book, edit)
     log = report(data, out)
     r2020, r2019 = record(out, 2020), record(out, 2019)
@@ -102,6 +104,11 @@ def test_one_cell_rebuilds_only_what_depends_on_it(first_build: dict[str, Path],
     assert set(r2020["rebuilt"]) | set(r2020["reused"]) == set(r2020["sections"])
     # the other year: only its year-over-year table (in the overview) depends on 2020
     assert r2019["rebuilt"] == ["10-fund-overview"], log
+    # its summary and workbooks are made from its own tables: copied, the very same bytes
+    assert r2019["extras"]["how"] == "reused" and r2019["extras"]["files"] == extras_2019["files"]
+    assert len(extras_2019["files"]) >= 2 and r2020["extras"]["how"] == "made"
+    for name, sha in extras_2019["files"].items():
+        assert hashlib.sha256((out / FUND / "2019" / name).read_bytes()).hexdigest() == sha, name
     assert "reused" in log
 
     # the same input built from scratch gives the same pages and charts
@@ -134,12 +141,15 @@ def test_a_changed_published_section_is_run_again(first_build: dict[str, Path], 
     data, out = first_build["data"], first_build["out"]
     fragment = out / FUND / "2019" / "notebooks" / "40-rankings.html-fragment"
     fragment.write_text(fragment.read_text(encoding="utf-8") + "<p>手工改动</p>", encoding="utf-8")
+    summary = out / FUND / "2019" / "summary.json"
+    summary.write_text(summary.read_text(encoding="utf-8").replace("{", '{"手工": 1, ', 1), encoding="utf-8")
     book = next(raw_year(data, 2019).glob("*.xlsx"))
     edit_workbook(book, lambda wb: None)  # saved again: the same tables, other bytes
     report(data, out, "--year", "2019")
     rec = record(out, 2019)
     assert "40-rankings" in rec["rebuilt"] and "20-award-categories" in rec["reused"]
     assert "手工改动" not in (out / FUND / "2019" / "40-rankings.html").read_text(encoding="utf-8")
+    assert rec["extras"]["how"] == "made" and "手工" not in json.loads(summary.read_text(encoding="utf-8"))
 
 
 def test_watch_rebuilds_on_save_and_stops_on_ctrl_c(tmp_path: Path) -> None:

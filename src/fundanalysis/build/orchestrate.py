@@ -239,6 +239,11 @@ class _Plan:
     #: how long each section's notebook is expected to run, to start the longest first: the seconds
     #: the last build recorded (``ran``) when it ran them all, else their numbers of code cells
     expected: dict[str, float] = field(default_factory=dict)
+    #: digest of what the year's own files (summary.json, the workbooks) are made from: its
+    #: processed tables, the code and the packages; and those files of the published version
+    #: (name → SHA-256) when that digest is unchanged, to be copied instead of made again
+    extras_inputs: str = ""
+    extras_reuse: dict[str, str] = field(default_factory=dict)
 
     @property
     def to_run(self) -> list[Section]:
@@ -351,6 +356,16 @@ def _plan(targets: list[Target], loaded: dict[Target, _Loaded], sections: list[S
             if published is not None and isinstance(old, dict) and old.get("inputs") == plan.digests[s.slug] \
                     and isinstance(old.get("files"), dict) and old["files"]:
                 plan.reuse[s.slug] = old
+        h = hashlib.sha256()
+        for part in (DIGEST_VERSION, "extras", code, env, fund, str(year), str(data_dir)):
+            h.update(part.encode() + b"\0")
+        for name in sorted(table_digests):
+            h.update(f"{name}={table_digests[name]}".encode() + b"\0")
+        plan.extras_inputs = h.hexdigest()
+        old_extras = record.get("extras")
+        if published is not None and isinstance(old_extras, dict) and old_extras.get("inputs") == plan.extras_inputs \
+                and isinstance(old_extras.get("files"), dict) and "summary.json" in old_extras["files"]:
+            plan.extras_reuse = {str(k): str(v) for k, v in old_extras["files"].items()}
         plan.published = published
         plans[t] = plan
     return plans
@@ -557,10 +572,16 @@ class _Extras:
     form_name: str | None
     workbooks: tuple[str, ...]
     counts: Any
+    #: whether the files were copied from the published version (their inputs unchanged)
+    reused: bool = False
+
+    def names(self) -> list[str]:
+        return ["summary.json", *([self.form_name] if self.form_name else []), *self.workbooks]
 
 
 def _year_extras(plan: _Plan, st: Path) -> _Extras:
-    """Write summary.json and the year's workbooks into staging; count the reconciliation checks."""
+    """Write summary.json and the year's workbooks into staging (copied from the published
+    version when what they are made from is unchanged); count the reconciliation checks."""
     from fundanalysis.analysis.reconcile import check_counts, reconcile_totals
     from fundanalysis.export.scorecard import form_xlsx
     from fundanalysis.export.summary import summary_json
@@ -570,13 +591,20 @@ def _year_extras(plan: _Plan, st: Path) -> _Extras:
     summary = dict(plan.summary)
     summary["source_report"] = _source_report(tables)
     summary["fund"] = fund
+    counts = check_counts(reconcile_totals(tables))
+    published, reuse = plan.published, plan.extras_reuse
+    if published is not None and reuse and all(digests.copy_if_same(published / name, st / name, sha)
+                                               for name, sha in reuse.items()):
+        form, book = catalog.form_name(fund, year), catalog.tables_name(fund, year)
+        return _Extras(summary, form if form in reuse else None, (book,) if book in reuse else (), counts,
+                       reused=True)
     files.write_text(st / "summary.json", summary_json(summary))
     form = form_xlsx(tables)
     form_name = catalog.form_name(fund, year) if form is not None else None
     if form is not None:
         files.write_bytes(st / form_name, form)
     workbooks = _tables_workbook(fund, year, tables, summary, st)
-    return _Extras(summary, form_name, workbooks, check_counts(reconcile_totals(tables)))
+    return _Extras(summary, form_name, workbooks, counts)
 
 
 def _publish_year(plan: _Plan, done: dict[str, _Done], st: Path, out_dir: Path, fp: str, seconds: float,
@@ -598,6 +626,8 @@ def _publish_year(plan: _Plan, done: dict[str, _Done], st: Path, out_dir: Path, 
         "fingerprint": fp, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "version": __version__, "seconds": round(seconds, 2), "notes": plan.parsed.notes,
         "digest_version": DIGEST_VERSION, "rebuilt": rebuilt, "reused": reused,
+        "extras": {"inputs": plan.extras_inputs, "how": "reused" if extras.reused else "made",
+                   "files": {n: digests.file_digest(st / n) for n in extras.names()}},
         "sections": {s.slug: {"inputs": plan.digests[s.slug], "reads": plan.reads[s.slug],
                               "how": done[s.slug].how, "seconds": round(done[s.slug].seconds, 2),
                               **({"ran": round(r, 2)} if (r := done[s.slug].ran) is not None else {}),
