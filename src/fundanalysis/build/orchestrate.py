@@ -288,9 +288,20 @@ def _summaries(data_dir: Path, fund: str, loaded: dict[Target, _Loaded], tables:
         else:
             continue
         tables[(fund, y)] = t
+        key = (str(data_dir), fund, y, digests.input_digest(data_dir, fund, y))
+        if key in _SUMMARY_MEMO:  # a later build in this process (--watch): the same input
+            out[y] = _SUMMARY_MEMO[key]
+            continue
         with contextlib.suppress(Exception):
-            out[y] = summarise(t)
+            out[y] = _SUMMARY_MEMO[key] = summarise(t)
+            while len(_SUMMARY_MEMO) > 256:  # a long --watch session: the oldest go
+                _SUMMARY_MEMO.pop(next(iter(_SUMMARY_MEMO)))
     return out
+
+
+#: Key figures by (data folder, fund, year, input digest: the raw input and the code), kept for
+#: later builds in the same process (``--watch``), where the years not edited keep theirs.
+_SUMMARY_MEMO: dict[tuple[str, str, int, str], dict[str, Any]] = {}
 
 
 def _summary_digest(summary: dict[str, Any]) -> str:
