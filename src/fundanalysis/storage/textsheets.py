@@ -164,7 +164,6 @@ def _plain_csv_width(data: Any) -> int | None:
         return None
 
 
-_LONE_CR = re.compile(rb"\r(?!\n)")
 #: Bytes of a CSV looked at at once by :func:`_line_breaks_plain`.
 _BREAK_CHUNK = 1 << 24
 
@@ -201,6 +200,8 @@ def _line_breaks_plain(data: Any, start: int, end: int) -> bool:
         return True
     finally:
         del buf  # the mapped file can close only when no array looks at it
+
+
 #: Bytes at the start of a CSV looked at to tell which columns repeat their values.
 SAMPLE_BYTES = 1 << 18
 
