@@ -102,6 +102,13 @@ def test_theme_resolution_and_code_are_in_the_key(on: Path, tables: dict) -> Non
     assert a != b and len(DRAWN) == 2
     cache.render(charts.ChartSpec("x", "图", partial(amounts_chart, tables, theme=charts.NARROW_THEME)), dpi=72)
     assert len(DRAWN) == 3
+    import matplotlib as mpl
+
+    with mpl.rc_context({"font.size": 17}):  # a notebook that changed a setting before the chart
+        cache.render(s, dpi=72)
+    assert len(DRAWN) == 4
+    cache.render(s, dpi=72)
+    assert len(DRAWN) == 4
     cache._fixed_parts.cache_clear()
     real = cache.digests.code_digest
     try:
@@ -110,7 +117,7 @@ def test_theme_resolution_and_code_are_in_the_key(on: Path, tables: dict) -> Non
     finally:
         cache.digests.code_digest = real  # type: ignore[assignment]
         cache._fixed_parts.cache_clear()
-    assert len(DRAWN) == 4
+    assert len(DRAWN) == 5
 
 
 def test_reading_off_draws_every_chart_and_still_stores_it(tmp_path: Path, tables: dict) -> None:

@@ -126,7 +126,8 @@ def _fixed_parts() -> str:
 def _base(fn: Callable[..., Any], args: tuple[Any, ...], keywords: Mapping[str, Any], fmt: str, dpi: int) -> str:
     import matplotlib as mpl
 
-    rc = repr(sorted((k, repr(v)) for k, v in mpl.rcParams.items()))
+    # every setting that can change a drawing (not the backend: asking for it may choose one)
+    rc = repr(sorted((k, repr(mpl.rcParams[k])) for k in mpl.rcParams if not k.startswith("backend")))
     parts = [fn.__module__, fn.__qualname__, repr(args), repr(sorted(keywords.items())), fmt, str(dpi), rc,
              _fixed_parts()]
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
