@@ -273,7 +273,7 @@ def _summaries(data_dir: Path, fund: str, loaded: dict[Target, _Loaded], tables:
     """The key figures of each of a fund's years with input, computed once for the whole build
     (for summary.json and for the overview's year-over-year digest); years whose input is broken
     are left out, as the overview leaves them out. ``tables`` gets every year's tables loaded."""
-    from fundanalysis.analysis.summary import summarise
+    from fundanalysis.analysis.summary import summary_of_input
     from fundanalysis.ingest.load import load_tables
 
     out = {}
@@ -288,20 +288,11 @@ def _summaries(data_dir: Path, fund: str, loaded: dict[Target, _Loaded], tables:
         else:
             continue
         tables[(fund, y)] = t
-        key = (str(data_dir), fund, y, digests.input_digest(data_dir, fund, y))
-        if key in _SUMMARY_MEMO:  # a later build in this process (--watch): the same input
-            out[y] = _SUMMARY_MEMO[key]
-            continue
+        # remembered by input digest: a later build in this process (--watch) works out only the
+        # edited year's
         with contextlib.suppress(Exception):
-            out[y] = _SUMMARY_MEMO[key] = summarise(t)
-            while len(_SUMMARY_MEMO) > 256:  # a long --watch session: the oldest go
-                _SUMMARY_MEMO.pop(next(iter(_SUMMARY_MEMO)))
+            out[y] = summary_of_input(data_dir, fund, y, digests.input_digest(data_dir, fund, y), t)
     return out
-
-
-#: Key figures by (data folder, fund, year, input digest: the raw input and the code), kept for
-#: later builds in the same process (``--watch``), where the years not edited keep theirs.
-_SUMMARY_MEMO: dict[tuple[str, str, int, str], dict[str, Any]] = {}
 
 
 def _summary_digest(summary: dict[str, Any]) -> str:

@@ -119,16 +119,17 @@ def _prime(provided: list[Provided], years: list[tuple[str, str, int, str]],
     """Take the validated tables, turn the rendered-chart cache on (folder, whether to read it),
     then load each year as its notebooks will (errors are left for the notebooks themselves to
     report)."""
+    from fundanalysis.analysis.summary import summary_of_input
     from fundanalysis.ingest.load import provide_tables
     from fundanalysis.present.charts import cache
-    from fundanalysis.present.report import Report, remember_summary
+    from fundanalysis.present.report import Report
 
     cache.configure(*(chart_cache or (None,)))
 
     for data_dir, fund, year, digest, tables, summary in provided:
         provide_tables(Path(data_dir), fund, year, tables, digest)
         if summary is not None:
-            remember_summary(Path(data_dir), fund, year, digest, summary)
+            summary_of_input(Path(data_dir), fund, year, digest, known=summary)
     from fundanalysis.present.report import year_chart_specs
 
     for data_dir, fund, year, out_dir in years:

@@ -21,7 +21,7 @@ import pandas as pd
 from fundanalysis.analysis import metrics, selfeval
 from fundanalysis.analysis.reconcile import check_counts, reconcile_totals
 from fundanalysis.analysis.selfeval import SelfEvaluation
-from fundanalysis.analysis.summary import summarise
+from fundanalysis.analysis.summary import summary_of_input
 from fundanalysis.config import DATA_DIR
 from fundanalysis.ingest.clean import is_text_rank
 from fundanalysis.ingest.load import load_tables
@@ -49,30 +49,6 @@ def _heading(method: Callable[..., None]) -> Callable[..., Shown]:
     return wrapper
 
 
-#: Key figures of a fund's year by (data folder, fund, year, input digest): each year's are worked
-#: out once per process, not once for every year that compares itself with it.
-_SUMMARIES: dict[tuple[Path, str, int, str], dict[str, Any]] = {}
-
-
-def _summary_of(data: Path, fund: str, year: int, digest: str, tables: dict[str, pd.DataFrame] | None = None,
-                summary: dict[str, Any] | None = None) -> dict[str, Any]:
-    key = (data, fund, year, digest)
-    hit = _SUMMARIES.get(key) if summary is None else None
-    if hit is None:
-        hit = summary if summary is not None else summarise(
-            tables if tables is not None else load_tables(data, year, fund))
-        if len(_SUMMARIES) >= 64:
-            _SUMMARIES.pop(next(iter(_SUMMARIES)))
-        _SUMMARIES[key] = hit
-    return hit
-
-
-def remember_summary(data: Path, fund: str, year: int, digest: str, summary: dict[str, Any]) -> None:
-    """Key figures a build already worked out from the year's validated tables (its zygote is told
-    them, so no notebook process works them out again)."""
-    _summary_of(data, fund, year, digest, summary=summary)
-
-
 @functools.lru_cache(maxsize=8)
 def _load_year(fund: str, year: int, data: Path, stamp: tuple) -> tuple[dict[str, pd.DataFrame],
                                                                          dict[str, Any], list[dict[str, Any]]]:
@@ -84,10 +60,10 @@ def _load_year(fund: str, year: int, data: Path, stamp: tuple) -> tuple[dict[str
         if y == year:
             continue
         try:
-            others.append(_summary_of(data, fund, y, digest))
+            others.append(summary_of_input(data, fund, y, digest))
         except Exception:  # a broken other year (bad input, damaged processed tables) does not
             continue  # stop this year's report; its own build reports it
-    return tables, _summary_of(data, fund, year, dict(stamp).get(year, ""), tables), others
+    return tables, summary_of_input(data, fund, year, dict(stamp).get(year, ""), tables), others
 
 
 #: Chart specs of the tables :func:`_load_year` returned, by their id (kept with them, so an id
