@@ -105,7 +105,6 @@ class Report:
     other_years: list[dict[str, Any]] = field(default_factory=list)
     charts_dir: Path | None = None
     _charts: dict[str, Any] | None = None
-    _narrow: dict[str, Any] | None = None
     _out: Shown | None = None
 
     @classmethod
