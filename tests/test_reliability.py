@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -925,3 +926,57 @@ def test_grid_scan_finds_the_farthest_row_and_column_however_written(chunk: int)
         for i in range(0, len(data), chunk):
             grid.feed(data[i:i + chunk])
         assert (grid.max_col, grid.max_row) == want, xml[-60:]
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64, 4096])
+def test_marker_scan_finds_each_marker_wherever_the_chunks_split(chunk: int) -> None:
+    """The sheet scan's marker search (run in the container check's pass) says a part holds a
+    marker exactly when the whole part does, whatever the chunking, with or without other "f"s."""
+    from fundanalysis.storage.rawsheet import NumberFormat
+    from fundanalysis.storage.xlsx import _extras_markers, _MarkerScan
+
+    markers = _extras_markers({"3": NumberFormat("built-in format 44 (currency)", "元")})
+    row = '<row r="{r}"><c r="A{r}" t="s"><v>{r}</v></c><c r="B{r}" s="2"><v>1.5</v></c></row>'
+    body = "".join(row.format(r=r) for r in range(1, 300))
+    inserts = ["", '<c r="C9"><f>SUM(B1:B8)</f></c>', '<x:c r="C9"><x:f t="shared"/></x:c>',
+               '<c r="C9" t="e"><v>#REF!</v></c>', '<row r="400" hidden="1"/>', '<col hidden="true"/>',
+               '<c r="C9" s="3"><v>7</v></c>', '<c r="C9" s="33"><v>7</v></c>',
+               "<t>format of the file</t>", '<c r="C9" s="3"', "<f"]
+    for insert in inserts:
+        for at in (0, len(body) // 2, len(body)):
+            xml = (body[:at] + insert + body[at:]).encode()
+            scan = _MarkerScan(markers)
+            for i in range(0, len(xml), chunk):
+                scan.feed(xml[i:i + chunk])
+            assert scan.found == any(m in xml for m in markers), (insert, at)
+
+
+def test_sheet_extras_from_the_container_pass_equal_a_separate_search(tmp_path: Path) -> None:
+    """read_workbook learns which sheets need their XML parsed in the container check's pass: the
+    extras are those of a separate search, a sheet without markers is searched and not parsed."""
+    from fundanalysis.storage import xlsx
+
+    wb = Workbook()
+    plain = wb.active
+    plain.title = "plain"
+    for r in range(1, 50):
+        plain.append([f"名称{r}", r * 1.5])
+    marked = wb.create_sheet("marked")
+    for r in range(1, 50):
+        marked.append([f"名称{r}", r])
+    marked["B3"] = "=SUM(B1:B2)"
+    marked["B4"].number_format = '#,##0"元"'
+    marked.row_dimensions[5].hidden = True
+    marked.column_dimensions["C"].hidden = True
+    path = tmp_path / "w.xlsx"
+    wb.save(path)
+    scan = xlsx.check_workbook_container(path)
+    parts = xlsx._sheet_xml_paths(zipfile.ZipFile(path))
+    assert scan.probed == set(parts.values())
+    assert scan.marked == {parts["marked"]}
+    assert scan.styles == xlsx._unit_styles(zipfile.ZipFile(path))
+    together, apart = xlsx._sheet_extras(path, scan), xlsx._sheet_extras(path)
+    assert together == apart
+    assert together["marked"].bad_cells and together["marked"].formats and together["marked"].hidden_rows == [5]
+    assert together["plain"] == xlsx._SheetExtras()
+    assert xlsx.read_workbook(path)["marked"].hidden_rows == [5]

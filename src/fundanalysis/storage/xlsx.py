@@ -34,6 +34,8 @@ _NS = {
 #: Parts in an xlsx zip; a workbook has a few dozen, so many more is not a workbook.
 MAX_ZIP_ENTRIES = 10_000
 _CHUNK = 1 << 20
+#: The styles part, scanned first (its number formats say which cells a sheet scan looks for).
+_STYLES = "xl/styles.xml"
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 #: Bytes at the end of a zip that hold its end-of-directory record (22 + longest comment).
@@ -43,18 +45,36 @@ _XML_SUFFIXES = (".xml", ".rels")
 #: Spreadsheet files left in a year folder that the tool does not read.
 
 
-def check_workbook_container(path: Path) -> None:
+@dataclass
+class ContainerScan:
+    """What the container check learned on its way through the parts.
+
+    ``styles``: the cell styles whose number format shows a unit or scale (parsed from
+    ``xl/styles.xml`` once that part itself passed the checks); ``marked``: the worksheet parts
+    holding a formula, an error value, a hidden row or column, or a cell in one of those styles
+    (the others need no XML pass); ``probed``: the worksheet parts searched for those markers.
+    """
+
+    styles: dict[str, NumberFormat] = field(default_factory=dict)
+    marked: set[str] = field(default_factory=set)
+    probed: set[str] = field(default_factory=set)
+
+
+def check_workbook_container(path: Path) -> ContainerScan:
     """Reject a file that is not a sane xlsx before any of its XML is parsed.
 
     Checks, in order: size on disk, file kind (old .xls, truncated zip, not a zip), the zip
     directory (entry count, encryption, compression method, declared sizes and ratio), then
     every part streamed in small chunks, without trusting the sizes the zip declares: its real
     decompressed size and CRC, and a DTD (``<!DOCTYPE``) anywhere before the root element.
-    Memory stays at about one chunk whatever the file claims.
+    Memory stays at about one chunk whatever the file claims. The styles part is checked first
+    and then parsed (defusedxml, bounded by its checked size), so that the same pass over each
+    worksheet also says whether it needs :func:`_scan_sheet_xml` (one decompression, not two).
     """
     path = Path(path)
     size = path.stat().st_size
     _check_file_kind(path, size)
+    scan = ContainerScan()
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
@@ -62,13 +82,28 @@ def check_workbook_container(path: Path) -> None:
             if "xl/workbook.xml" not in {i.filename for i in infos}:
                 raise _refuse(path, "not an Excel workbook (a zip file, but no xl/workbook.xml)")
             cells = 0
+            markers: list[bytes] | None = None
             with path.open("rb") as fp:
-                for info in infos:
-                    cells += _scan_part(path, zf, fp, info)
+                for info in sorted(infos, key=lambda i: i.filename != _STYLES):  # styles first
+                    if markers is None and info.filename != _STYLES:
+                        scan.styles = _parsed_styles(path, zf)
+                        markers = _extras_markers(scan.styles)
+                    cells += _scan_part(path, zf, fp, info, markers, scan)
             check_memory(path.name, cells * config.BYTES_PER_CELL, "reading the workbook")
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, struct.error,
             zlib.error) as exc:
         raise _refuse(path, f"the workbook is truncated or damaged ({exc})") from exc
+    return scan
+
+
+def _parsed_styles(path: Path, zf: zipfile.ZipFile) -> dict[str, NumberFormat]:
+    """:func:`_unit_styles`, with a damaged or refused styles part as a located error."""
+    try:
+        return _unit_styles(zf)
+    except (KeyError, SafeET.ParseError) as exc:
+        raise _refuse(path, f"the workbook's XML is damaged ({exc})") from exc
+    except Exception as exc:  # defusedxml raises its own classes for DTD/entities
+        raise _refuse(path, f"the workbook's XML was refused ({exc})") from exc
 
 
 def _check_file_kind(path: Path, size: int) -> None:
@@ -118,11 +153,13 @@ def _check_directory(path: Path, infos: list[zipfile.ZipInfo], size: int) -> Non
                       total)
 
 
-def _scan_part(path: Path, zf: zipfile.ZipFile, fp: BinaryIO, info: zipfile.ZipInfo) -> int:
+def _scan_part(path: Path, zf: zipfile.ZipFile, fp: BinaryIO, info: zipfile.ZipInfo,
+               markers: list[bytes] | None = None, scan: ContainerScan | None = None) -> int:
     """Stream one part: real size within the declared one, CRC, no DTD before the root element.
 
     Worksheets are also measured (the grid their reader would allocate) and the shared-strings
-    table's declared count is checked, since either can make the reader allocate without bound.
+    table's declared count is checked, since either can make the reader allocate without bound;
+    given ``markers`` and ``scan``, a worksheet is searched for them too (noted in ``scan``).
     Returns the cells of the worksheet's grid (0 for other parts).
     """
     crc, got = 0, 0
@@ -130,6 +167,7 @@ def _scan_part(path: Path, zf: zipfile.ZipFile, fp: BinaryIO, info: zipfile.ZipI
     name = info.filename.lower()
     grid = _GridScan() if name.startswith("xl/worksheets/") and name.endswith(".xml") else None
     sst = _SstScan() if name == "xl/sharedstrings.xml" else None
+    probe = _MarkerScan(markers) if grid is not None and markers and scan is not None else None
     for chunk in _part_chunks(fp, info):
         got += len(chunk)
         if got > info.file_size:
@@ -139,6 +177,8 @@ def _scan_part(path: Path, zf: zipfile.ZipFile, fp: BinaryIO, info: zipfile.ZipI
         prolog.feed(chunk)
         if grid is not None:
             grid.feed(chunk)
+        if probe is not None:
+            probe.feed(chunk)
         if sst is not None and sst.feed(chunk):
             _check_shared_strings(path, sst, info)
             sst = None
@@ -154,6 +194,10 @@ def _scan_part(path: Path, zf: zipfile.ZipFile, fp: BinaryIO, info: zipfile.ZipI
                       info.filename)
     if sst is not None:
         _check_shared_strings(path, sst, info)
+    if probe is not None and scan is not None:
+        scan.probed.add(info.filename)
+        if probe.found:
+            scan.marked.add(info.filename)
     return _check_grid(path, zf, info, grid) if grid is not None else 0
 
 
@@ -202,6 +246,29 @@ class _GridScan:
         for ch in self.max_col:
             n = n * 26 + ord(ch) - 64
         return n
+
+
+class _MarkerScan:
+    """Streams a part and says whether any of ``markers`` occurs in it (no XML parsing): the
+    short probes every marker starts with are searched first, the markers only where one is."""
+
+    def __init__(self, markers: list[bytes]) -> None:
+        self.markers = markers
+        self.probes = sorted({next((p for p in _PROBES if m.startswith(p)), m) for m in markers})
+        self.found = False
+        self._keep = max(len(m) for m in markers)
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        """Search the next bytes (with the previous chunk's last bytes, for split markers)."""
+        if self.found:
+            return
+        window = self._tail + chunk
+        # "f" alone is one memchr; most chunks of a sheet hold none, so the formula probes are skipped
+        probes = self.probes if b"f" in window else [p for p in self.probes if b"f" not in p]
+        if any(p in window for p in probes) and any(m in window for m in self.markers):
+            self.found = True
+        self._tail = window[-self._keep:]
 
 
 def _check_grid(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, grid: _GridScan) -> int:
@@ -413,8 +480,8 @@ def read_workbook(path: Path) -> dict[str, RawSheet]:
     hidden columns and whether the sheet itself is hidden.
     """
     path = Path(path)
-    check_workbook_container(path)
-    extras = _sheet_extras(path)
+    scan = check_workbook_container(path)
+    extras = _sheet_extras(path, scan)
     from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
     try:
@@ -442,12 +509,16 @@ class _SheetExtras:
     hidden_columns: list[int] = field(default_factory=list)
 
 
-def _sheet_extras(path: Path) -> dict[str, _SheetExtras]:
-    """Per sheet: unreadable cells, unit-bearing number formats, hidden rows and columns."""
+def _sheet_extras(path: Path, scan: ContainerScan | None = None) -> dict[str, _SheetExtras]:
+    """Per sheet: unreadable cells, unit-bearing number formats, hidden rows and columns.
+
+    ``scan`` (from :func:`check_workbook_container`) gives the styles and which worksheet parts
+    hold a marker; a part it did not search is searched here.
+    """
     try:
         with zipfile.ZipFile(path) as zf:
-            styles = _unit_styles(zf)
-            return {n: _scan_sheet_xml(zf, p, styles) for n, p in _sheet_xml_paths(zf).items()}
+            styles = scan.styles if scan is not None else _unit_styles(zf)
+            return {n: _scan_sheet_xml(zf, p, styles, scan) for n, p in _sheet_xml_paths(zf).items()}
     except (KeyError, SafeET.ParseError) as exc:
         raise _refuse(path, f"the workbook's XML is damaged ({exc})") from exc
     except Exception as exc:  # defusedxml raises its own classes for DTD/entities
@@ -575,18 +646,25 @@ def _unit_styles(zf: zipfile.ZipFile) -> dict[str, NumberFormat]:
     return out
 
 
-def _scan_sheet_xml(zf: zipfile.ZipFile, part: str, styles: dict[str, NumberFormat]) -> _SheetExtras:
+def _extras_markers(styles: dict[str, NumberFormat]) -> list[bytes]:
+    """Bytes whose presence in a sheet's XML calls for :func:`_scan_sheet_xml`'s parse."""
+    return [*_MARKERS, b'hidden="1"', b'hidden="true"', *(f' s="{k}"'.encode() for k in styles)]
+
+
+def _scan_sheet_xml(zf: zipfile.ZipFile, part: str, styles: dict[str, NumberFormat],
+                    scan: ContainerScan | None = None) -> _SheetExtras:
     """One streamed pass over a sheet's XML for what cell values alone do not say.
 
-    Skipped (a fast byte scan says so) when the sheet has no formula, error value, hidden row or
-    column, or number cell in a unit-bearing style.
+    Skipped (a fast byte scan says so: the container check's, else one here) when the sheet has
+    no formula, error value, hidden row or column, or number cell in a unit-bearing style.
     """
     found = _SheetExtras()
     if part not in zf.namelist():
         return found
-    markers = [*_MARKERS, b'hidden="1"', b'hidden="true"']
-    markers += [f' s="{k}"'.encode() for k in styles]
-    if not _contains_any(zf, part, markers):
+    if scan is not None and part in scan.probed:
+        if part not in scan.marked:
+            return found
+    elif not _contains_any(zf, part, _extras_markers(styles)):
         return found
     cell, row, col = (f"{{{_NS['m']}}}{t}" for t in ("c", "row", "col"))
     with zf.open(part) as fh:
@@ -617,13 +695,8 @@ _PROBES = (b"<f", b":f", b"hidden=")
 
 def _contains_any(zf: zipfile.ZipFile, part: str, markers: list[bytes]) -> bool:
     """Fast scan (no XML parsing) for any of ``markers`` in a part."""
-    tail = b""
-    longest = max(len(m) for m in markers)
-    probes = sorted({next((p for p in _PROBES if m.startswith(p)), m) for m in markers})
+    probe = _MarkerScan(markers)
     with zf.open(part) as fh:
-        while chunk := fh.read(1 << 20):
-            window = tail + chunk
-            if any(p in window for p in probes) and any(m in window for m in markers):
-                return True
-            tail = chunk[-longest:]
-    return False
+        while not probe.found and (chunk := fh.read(1 << 20)):
+            probe.feed(chunk)
+    return probe.found
