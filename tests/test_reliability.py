@@ -543,6 +543,36 @@ def test_cell_at_the_last_row_and_column_is_refused(data: Path) -> None:
     assert "XFD1048576" in done.stderr and "16384 columns" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize(("cell", "far"), [
+    ('<c r="A99999999"><v>1</v></c>', "99999999 rows"),
+    ('<c r="ZZZZ2"><v>1</v></c>', "475254 columns"),
+    ('<c r="a99999999"><v>1</v></c>', "99999999 rows"),
+    ("<c r = 'A99999999'><v>1</v></c>", "99999999 rows"),
+    ('<c\nr="A99999999"><v>1</v></c>', "99999999 rows"),
+], ids=["eight-digit-row", "four-letters", "lower-case", "spaced-single-quotes", "line-break"])
+def test_far_cells_written_any_way_calamine_reads_are_refused(data: Path, cell: str, far: str) -> None:
+    """A cell reference calamine reads (longer than Excel writes, lower case, single quotes, white
+    space around ``=``) but the grid scan once missed: refused before the reader allocates."""
+    from test_defences import rewrite_part
+
+    book = workbook_path(data)
+    with zipfile.ZipFile(book) as zf:
+        part = xlsx_part(zf, "媒体单位")
+    row = b'<row r="3">' + cell.encode() + b"</row></sheetData>"
+    rewrite_part(book, part, lambda b: b.replace(b"</sheetData>", row, 1))
+    done = run_cli("check", "--year", YEAR, "--data-dir", str(data))
+    assert done.returncode == EXIT_BAD_INPUT, (done.returncode, done.stderr[-500:])
+    assert far in done.stderr and "beyond the limits" in done.stderr and "媒体单位" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def xlsx_part(zf: zipfile.ZipFile, sheet: str) -> str:
+    """The zip part of a sheet."""
+    from fundanalysis.storage.xlsx import _sheet_xml_paths
+
+    return _sheet_xml_paths(zf)[sheet]
+
+
 def test_shared_strings_declaring_billions_are_refused(data: Path, tmp_path: Path) -> None:
     """A workbook whose shared-strings table claims 4 billion strings: refused, not an abort."""
     book = workbook_path(data)
@@ -919,7 +949,20 @@ def test_grid_scan_finds_the_farthest_row_and_column_however_written(chunk: int)
         body + '<row r="70000"/>': ("C", 70000),
         body + '<row r="5"><c t="s" r="XFD5"><v>0</v></c></row>': ("XFD", 399),
         '<row r="2"><c r="B1048576"/></row>' + body: ("C", 1048576),
-        body + '<c r="A12345678"/><t>arrow r="99999"</t>': ("C", 399),  # not a reference; text
+        body + '<t>arrow r="99999"</t>': ("C", 399),  # text, not a row's number
+        # calamine reads all of these as cell references (seen: r="A12345678" made it allocate
+        # 12 million rows); the scan once missed each of them
+        body + '<c r="A12345678"/>': ("C", 12345678),
+        body + '<c r="AAAA3"/>': ("AAAA", 399),
+        body + '<c r="xfd5"/>': ("XFD", 399),
+        body + '<c\tr="Z3"/>': ("Z", 399),
+        body + "<c r='Y3'/>": ("Y", 399),
+        body + '<c r = "X3"/>': ("X", 399),
+        body + '<c\nr=\n"W3"/>': ("W", 399),
+        body + '<c s="1"r="V3"/>': ("V", 399),
+        body + '<c r="A99999999999999999999"/>': ("C", 99999999999999999999),
+        body + '<c r="ABCDEFGHIJKL7"/>': ("ABCDEFGHIJKL", 399),
+        body + '<c xr="Z3"/><c r="Z3x"/><c r="Z"/><c r="Z3\'/>': ("C", 399),  # none is a reference
     }
     for xml, want in cases.items():
         data, grid = xml.encode(), _GridScan()
@@ -980,3 +1023,39 @@ def test_sheet_extras_from_the_container_pass_equal_a_separate_search(tmp_path: 
     assert together["marked"].bad_cells and together["marked"].formats and together["marked"].hidden_rows == [5]
     assert together["plain"] == xlsx._SheetExtras()
     assert xlsx.read_workbook(path)["marked"].hidden_rows == [5]
+
+
+def test_grid_scan_fast_reading_equals_the_reference_on_random_xml() -> None:
+    """The numpy reading of ``r`` attributes gives what the reference regex gives, or hands the
+    chunk to it, on random sheet-like bytes: references of every length and case, row tags,
+    quotes, white space around ``=``, text that looks like references, values cut by the end."""
+    import random
+
+    from fundanalysis.storage.xlsx import _GridScan
+
+    rng = random.Random(20261128)
+    usual = ['<row r="{n}">', '<x:row spans="1:3" r="{n}">', "</row>", '<c r="{c}{n}" t="s"><v>1</v></c>',
+             "<c r='{c}{n}'/>", '<c s="2" r="{c}{n}"/>', '<t>r="{c}{n}" x</t>', ' r="{c}"', ' r="{n}"',
+             '<c r="{c}{n}x"/>', '<c\tr="{c}{n}"/>', 'r="{c}{n}"', ' r="', '="', "中文", '<c s="2"r="{c}{n}"/>']
+    odd = ["<t>a = b</t>", '<c r = "{c}{n}"/>', ' r="{c}{n}{n}{n}"', ' r="{c}{c}{c}{c}{c}1"']
+    fast_seen = slow_seen = 0
+    for k in range(120):
+        pieces = usual + (odd if k % 4 == 0 else [])
+        out: list[str] = []
+        size = 0
+        while size < (1 << 14) + 3000:
+            longer = k % 4 == 0 and rng.random() < 0.01
+            letters = "".join(rng.choice("ABCXYZabz") for _ in range(rng.choice([1, 1, 2, 3] + [4] * longer)))
+            digits = str(rng.choice([1, 7, 399, 1048576, 10 ** rng.randrange(1, 7)] + [12345678] * longer))
+            out.append(rng.choice(pieces).format(c=letters, n=digits))
+            size += len(out[-1])
+        buf = "".join(out).encode()[: rng.randrange(1 << 14, (1 << 14) + 3000)]
+        want = _GridScan._slow(buf)
+        got = _GridScan._fast(buf)
+        if got is None:
+            slow_seen += 1
+            continue
+        fast_seen += 1
+        assert (got[0], got[1]) == (want[0], want[1])
+        assert set(got[2]) == {x for x in want[2] if x[1] > want[1]}
+    assert fast_seen > 60 and slow_seen > 10, (fast_seen, slow_seen)

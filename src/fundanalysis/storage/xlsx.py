@@ -205,47 +205,123 @@ class _GridScan:
     """Finds the last row and column a worksheet's cells reach, streaming, without parsing XML.
 
     A reader allocates the whole rectangle from A1 to the farthest cell, so one stray cell at
-    XFD1048576 in a 15 KB file would ask for 17 billion cells.
+    XFD1048576 in a 15 KB file would ask for 17 billion cells. Every ``r`` attribute is looked
+    at as python-calamine reads it: after white space (or a quote), with white space around
+    ``=``, in single or double quotes, letters of either case and any number of letters and
+    digits (``r="a99999999"`` is row 99,999,999 to it). A value of letters and digits is a cell
+    (wherever it stands: text that looks like one counts, which errs on the safe side); digits
+    alone are a row's number, counted when the element is a row (``<row>``, ``<x:row>``).
     """
 
-    #: A cell reference's column letters and its row number, in two passes: collecting distinct
-    #: strings in C is several times faster than building (column, row) pairs for every cell.
-    _COL = re.compile(rb' r="([A-Z]{1,3})(?=[0-9]{1,7}")')
-    _CELL_ROW = re.compile(rb' r="[A-Z]{1,3}([0-9]{1,7})"')
-    #: A row's number (``<row … r="7">``, with or without a prefix, checked on each match: a
-    #: pattern that starts at ``<`` is tried at every tag and is several times slower).
-    _ROW = re.compile(rb'row [^>]*?r="([0-9]{1,7})"')
+    #: The reference reading of an ``r`` attribute (:meth:`_slow`); :meth:`_fast` reads the usual
+    #: forms the same way with numpy and leaves any other chunk to this.
+    _ATTR = re.compile(rb'(?<=[ \t\r\n"\'])r[ \t\r\n]*=[ \t\r\n]*(["\'])([A-Za-z]*)([0-9]+)\1')
+    #: Bytes kept from the previous chunk: a reference or row tag split by a chunk edge is whole
+    #: in the next window.
+    _KEEP = 256
+    #: The widest value the fast path reads (3 letters, 7 digits, the closing quote).
+    _WIDE = 11
+    #: Windows shorter than this are read by :meth:`_slow` alone.
+    _SMALL = 1 << 14
 
     def __init__(self) -> None:
         self.max_row = 0
-        self.max_col = ""
+        self.columns = 0
         self.cells = 0
         self._tail = b""
 
     def feed(self, chunk: bytes) -> None:
-        """Scan the next bytes (a few bytes overlap the previous chunk, for split tokens)."""
+        """Scan the next bytes (the last bytes of the previous chunk are scanned again)."""
         buf = self._tail + chunk
         self.cells += chunk.count(b"<c ") + chunk.count(b"<c>")
-        letters = set(self._COL.findall(buf))
-        if letters:
-            col = max(letters, key=lambda c: (len(c), c)).decode("ascii")
-            if (len(col), col) > (len(self.max_col), self.max_col):
-                self.max_col = col
-        rows = set(self._CELL_ROW.findall(buf))
-        top = max(map(int, rows)) if rows else 0
-        candidates = set(self._ROW.findall(buf))
-        if candidates and max(map(int, candidates)) > top:  # a row below its cells (or text like it):
-            top = max([top, *(int(m.group(1)) for m in self._ROW.finditer(buf)  # look at each match
-                              if buf[m.start() - 1:m.start()] in (b"<", b":"))])
-        self.max_row = max(self.max_row, top)
-        self._tail = buf[-64:]
+        found = self._fast(buf)
+        cols, rows, row_attrs = found if found is not None else self._slow(buf)
+        self.columns = max(self.columns, cols)
+        top = max(self.max_row, rows)
+        for pos, number in row_attrs:  # a row's own number below its cells: is it a row's?
+            if number > top and self._in_row_tag(buf, pos):
+                top = number
+        self.max_row = top
+        self._tail = buf[-self._KEEP:]
 
     @property
-    def columns(self) -> int:
-        n = 0
-        for ch in self.max_col:
-            n = n * 26 + ord(ch) - 64
-        return n
+    def max_col(self) -> str:
+        """The farthest column's letters ("" when no cell has a reference)."""
+        out, n = "", self.columns
+        while n > 0:
+            n, rem = divmod(n - 1, 26)
+            out = chr(65 + rem) + out
+        return out
+
+    @staticmethod
+    def _in_row_tag(buf: bytes, pos: int) -> bool:
+        """Whether the attribute at ``pos`` stands in a ``<row>`` tag (any prefix)."""
+        lt = buf.rfind(b"<", 0, pos)
+        if lt < 0 or buf.rfind(b">", lt, pos) >= 0:
+            return False
+        name = re.match(rb"[^ \t\r\n/>]*", buf[lt + 1:pos]).group()  # type: ignore[union-attr]
+        return name == b"row" or name.endswith(b":row")
+
+    @classmethod
+    def _slow(cls, buf: bytes) -> tuple[int, int, list[tuple[int, int]]]:
+        """(farthest column, farthest cell row, [(position, number) of digit-only values])."""
+        cols = rows = 0
+        row_attrs: list[tuple[int, int]] = []
+        for m in cls._ATTR.finditer(buf):
+            letters, digits = m.group(2), int(m.group(3))
+            if not letters:
+                row_attrs.append((m.start(), digits))
+                continue
+            col = 0
+            for ch in letters.upper():
+                col = col * 26 + ch - 64
+            cols, rows = max(cols, col), max(rows, digits)
+        return cols, rows, row_attrs
+
+    @classmethod
+    def _fast(cls, buf: bytes) -> tuple[int, int, list[tuple[int, int]]] | None:
+        """:meth:`_slow` in numpy, for a chunk whose ``r`` attributes are written ``r="A1"`` (or
+        with single quotes) and at most 10 letters and digits long; None when any ``=`` has white
+        space beside it or a value is longer, so that the chunk is read by :meth:`_slow`."""
+        import numpy as np
+
+        if len(buf) < cls._SMALL:
+            return None  # numpy's fixed costs exceed the regex's on a few bytes
+        n, pad, wide = len(buf), 2, cls._WIDE
+        a = np.zeros(n + pad + wide + 1, dtype=np.uint8)
+        a[pad:pad + n] = np.frombuffer(buf, dtype=np.uint8)
+        eq = np.flatnonzero(a == 61)  # "="
+        if not len(eq):
+            return 0, 0, []
+        space = np.array([32, 9, 13, 10], dtype=np.uint8)
+        if np.isin(a[eq - 1], space).any() or np.isin(a[eq + 1], space).any():
+            return None
+        quote = a[eq + 1]
+        eq = eq[(a[eq - 1] == 114) & np.isin(a[eq - 2], np.array([32, 9, 13, 10, 34, 39], dtype=np.uint8))
+                & ((quote == 34) | (quote == 39))]
+        if not len(eq):
+            return 0, 0, []
+        quote = a[eq + 1]
+        v = a[(eq + 2)[:, None] + np.arange(wide)]  # the value's first bytes, a row per attribute
+        up = v & 0xDF
+        letter = (up >= 65) & (up <= 90)
+        digit = (v >= 48) & (v <= 57)
+        shut = np.zeros((len(eq), 1), dtype=bool)
+        n_letters = np.argmin(np.hstack([letter, shut]), axis=1)
+        run = np.argmin(np.hstack([np.where(np.arange(wide) < n_letters[:, None], letter, digit), shut]), axis=1)
+        if (run >= wide).any():
+            return None  # letters and digits fill the window: a value longer than any sane one
+        value = (run > n_letters) & (v[np.arange(len(eq)), run] == quote)
+        col = np.zeros(len(eq), dtype=np.int64)  # at most 10 letters or digits: int64 holds them
+        row = np.zeros(len(eq), dtype=np.int64)
+        for j in range(wide):
+            col = np.where(j < n_letters, col * 26 + up[:, j].astype(np.int64) - 64, col)
+            row = np.where((j >= n_letters) & (j < run), row * 10 + v[:, j].astype(np.int64) - 48, row)
+        cell = value & (n_letters >= 1)
+        cols = int(col[cell].max()) if cell.any() else 0
+        rows = int(row[cell].max()) if cell.any() else 0
+        alone = np.flatnonzero(value & (n_letters == 0) & (row > rows))
+        return cols, rows, [(int(eq[i]) - pad - 1, int(row[i])) for i in alone]
 
 
 class _MarkerScan:
