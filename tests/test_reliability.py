@@ -1059,3 +1059,18 @@ def test_grid_scan_fast_reading_equals_the_reference_on_random_xml() -> None:
         assert (got[0], got[1]) == (want[0], want[1])
         assert set(got[2]) == {x for x in want[2] if x[1] > want[1]}
     assert fast_seen > 60 and slow_seen > 10, (fast_seen, slow_seen)
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 64, 1 << 20])
+def test_grid_scan_counts_cell_elements_however_written(chunk: int) -> None:
+    """Cells without a reference take the next position, so the scan counts every cell element:
+    ``<c>``, ``<c …>``, ``<c/>``, prefixed ``<x:c …>``, across any chunk edge, and nothing else."""
+    from fundanalysis.storage.xlsx import _GridScan
+
+    xml = ('<row r="1"><c>1</c><c t="s"><v>0</v></c><c/><x:c\tr="A9"/><cols><col min="1"/></cols>'
+           '<c\n/><cfRule/><t>abc c d</t></row>') * 50
+    grid = _GridScan()
+    data = xml.encode()
+    for i in range(0, len(data), chunk):
+        grid.feed(data[i:i + chunk])
+    assert grid.cells == 5 * 50

@@ -233,7 +233,7 @@ class _GridScan:
     def feed(self, chunk: bytes) -> None:
         """Scan the next bytes (the last bytes of the previous chunk are scanned again)."""
         buf = self._tail + chunk
-        self.cells += chunk.count(b"<c ") + chunk.count(b"<c>")
+        self.cells += self._cell_tags(buf, len(self._tail))
         found = self._fast(buf)
         cols, rows, row_attrs = found if found is not None else self._slow(buf)
         self.columns = max(self.columns, cols)
@@ -243,6 +243,19 @@ class _GridScan:
                 top = number
         self.max_row = top
         self._tail = buf[-self._KEEP:]
+
+    @staticmethod
+    def _cell_tags(buf: bytes, start: int) -> int:
+        """Cell elements (``<c …>``, ``<c/>``, ``<x:c …>``) whose ``c`` is at ``start - 1`` or later:
+        a reader gives a cell without a reference the next position, so their number bounds the
+        grid too. (The byte before ``start`` was the previous window's last, uncounted there.)"""
+        import numpy as np
+
+        a = np.frombuffer(buf, dtype=np.uint8)
+        c = np.flatnonzero(a[:-1] == 99)
+        c = c[c >= max(start - 1, 1)]
+        return int(np.count_nonzero(((a[c - 1] == 60) | (a[c - 1] == 58))
+                                    & np.isin(a[c + 1], np.array([32, 9, 13, 10, 62, 47], dtype=np.uint8))))
 
     @property
     def max_col(self) -> str:
