@@ -191,7 +191,9 @@ def _body(rows: list[list[Any]], row_numbers: list[int] | None = None) -> pd.Dat
     ``_row`` is the Excel row, or for a text file the line the row starts on (``row_numbers``).
     """
     width = max((len(r) for r in rows), default=0)
-    body = [list(r) + [None] * (width - len(r)) for r in rows[1:]]
+    body = rows[1:]
+    if any(len(r) != width for r in body):  # a workbook's rows come rectangular; a text file's may not
+        body = [list(r) + [None] * (width - len(r)) for r in body]
     frame = pd.DataFrame(body, columns=range(width), dtype=object) if body else pd.DataFrame(
         columns=range(width), dtype=object)
     frame[ROW] = row_numbers[1:len(body) + 1] if row_numbers is not None else range(2, len(body) + 2)
