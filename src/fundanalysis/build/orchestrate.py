@@ -268,11 +268,12 @@ def _expected(shown: list[Section], record: dict[str, Any]) -> dict[str, float]:
     return seconds
 
 
-def _summaries(data_dir: Path, fund: str, loaded: dict[Target, _Loaded], tables: dict[Target, Any]
-               ) -> dict[int, dict[str, Any]]:
+def _summaries(data_dir: Path, fund: str, loaded: dict[Target, _Loaded], tables: dict[Target, Any],
+               inputs: dict[Target, str]) -> dict[int, dict[str, Any]]:
     """The key figures of each of a fund's years with input, computed once for the whole build
     (for summary.json and for the overview's year-over-year digest); years whose input is broken
-    are left out, as the overview leaves them out. ``tables`` gets every year's tables loaded."""
+    are left out, as the overview leaves them out. ``tables`` gets every year's tables loaded,
+    ``inputs`` their input digests."""
     from fundanalysis.analysis.summary import summary_of_input
     from fundanalysis.ingest.load import load_tables
 
@@ -288,10 +289,11 @@ def _summaries(data_dir: Path, fund: str, loaded: dict[Target, _Loaded], tables:
         else:
             continue
         tables[(fund, y)] = t
+        inputs[(fund, y)] = digest = digests.input_digest(data_dir, fund, y)
         # remembered by input digest: a later build in this process (--watch) works out only the
         # edited year's
         with contextlib.suppress(Exception):
-            out[y] = summary_of_input(data_dir, fund, y, digests.input_digest(data_dir, fund, y), t)
+            out[y] = summary_of_input(data_dir, fund, y, digest, t)
     return out
 
 
@@ -314,16 +316,17 @@ def _published_record(out_dir: Path, fund: str, year: int) -> tuple[Path | None,
 
 def _plan(targets: list[Target], loaded: dict[Target, _Loaded], sections: list[Section], data_dir: Path,
           out_dir: Path, force: bool, tables: dict[Target, Any],
-          summaries: dict[Target, dict[str, Any]] | None = None) -> dict[Target, _Plan]:
-    """Decide, per year and section, what runs and what is reused (``tables`` and ``summaries``
-    get every year's tables and key figures, as loaded for the plan)."""
+          summaries: dict[Target, dict[str, Any]] | None = None,
+          inputs: dict[Target, str] | None = None) -> dict[Target, _Plan]:
+    """Decide, per year and section, what runs and what is reused (``tables``, ``summaries`` and
+    ``inputs`` get every year's tables, key figures and input digest, as loaded for the plan)."""
     from fundanalysis.storage import processed
 
     code, env = digests.code_digest(), digests.environment_digest()
     plans = {}
     by_fund: dict[str, dict[int, dict[str, Any]]] = {}
     for fund in sorted({f for f, _ in targets}):
-        by_fund[fund] = _summaries(data_dir, fund, loaded, tables)
+        by_fund[fund] = _summaries(data_dir, fund, loaded, tables, {} if inputs is None else inputs)
         if summaries is not None:
             summaries.update({(fund, y): v for y, v in by_fund[fund].items()})
     for t in targets:
@@ -389,7 +392,8 @@ def _build(targets: list[Target], loaded: dict[Target, _Loaded], sections: list[
             processed.write_processed(data_dir, f, y, parsed.tables, parsed.notes)
     tables: dict[Target, Any] = {}
     summaries: dict[Target, dict[str, Any]] = {}
-    plans = _plan(targets, loaded, sections, data_dir, out_dir, force, tables, summaries)
+    inputs: dict[Target, str] = {}
+    plans = _plan(targets, loaded, sections, data_dir, out_dir, force, tables, summaries, inputs)
     for t, plan in plans.items():
         run, reuse = [s.slug for s in plan.to_run], sorted(plan.reuse)
         log.info("%s %s plan: run %s; reuse %s", *t, ", ".join(run) or "nothing", ", ".join(reuse) or "nothing")
@@ -399,7 +403,7 @@ def _build(targets: list[Target], loaded: dict[Target, _Loaded], sections: list[
     for fund in sorted({f for f, _ in targets}):
         years = [y for f, y in targets if f == fund and plans[(f, y)].to_run]
         if years:
-            provided = [(str(data_dir), f, y, digests.input_digest(data_dir, f, y), tb, summaries.get((f, y)))
+            provided = [(str(data_dir), f, y, inputs[(f, y)], tb, summaries.get((f, y)))
                         for (f, y), tb in sorted(tables.items()) if f == fund]
             pool.prepare(fund, provided, [(str(data_dir), fund, y, str(out_dir)) for y in years],
                          chart_cache=(str(chart_cache), not force))

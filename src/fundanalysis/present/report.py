@@ -21,7 +21,7 @@ import pandas as pd
 from fundanalysis.analysis import metrics, selfeval
 from fundanalysis.analysis.reconcile import check_counts, reconcile_totals
 from fundanalysis.analysis.selfeval import SelfEvaluation
-from fundanalysis.analysis.summary import summary_of_input
+from fundanalysis.analysis.summary import summarise, summary_of_input
 from fundanalysis.config import DATA_DIR
 from fundanalysis.ingest.clean import is_text_rank
 from fundanalysis.ingest.load import load_tables
@@ -63,7 +63,8 @@ def _load_year(fund: str, year: int, data: Path, stamp: tuple) -> tuple[dict[str
             others.append(summary_of_input(data, fund, y, digest))
         except Exception:  # a broken other year (bad input, damaged processed tables) does not
             continue  # stop this year's report; its own build reports it
-    return tables, summary_of_input(data, fund, year, dict(stamp).get(year, ""), tables), others
+    digest = dict(stamp).get(year)  # a year without raw input has no digest to remember it by
+    return tables, (summarise(tables) if digest is None else summary_of_input(data, fund, year, digest, tables)), others
 
 
 #: Chart specs of the tables :func:`_load_year` returned, by their id (kept with them, so an id
