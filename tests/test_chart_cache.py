@@ -211,3 +211,20 @@ def test_a_build_reads_the_cache_unless_forced(tmp_path: Path) -> None:
     assert {p.read_bytes() for p in (year / "charts").glob("*.png")} == {marker}
     build("--force")
     assert {p.name: p.read_bytes() for p in (year / "charts").glob("*.png")} == real
+
+
+def test_a_table_is_hashed_once_per_object(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keys of many charts reading the same table hash it once; another table object (other
+    contents) is hashed for itself."""
+    from fundanalysis.present.charts import cache as chart_cache
+
+    calls: list[int] = []
+    real = chart_cache.table_digest
+    monkeypatch.setattr(chart_cache, "table_digest", lambda v: calls.append(1) or real(v))
+    chart_cache._DIGESTS.clear()
+    a = pd.DataFrame({"x": [1, 2]})
+    keys = {chart_cache._key(f"base{i}", {"t": a}, ["t"]) for i in range(5)}
+    assert len(calls) == 1 and len(keys) == 5
+    b = pd.DataFrame({"x": [1, 3]})
+    assert chart_cache._key("base0", {"t": b}, ["t"]) != chart_cache._key("base0", {"t": a}, ["t"])
+    assert len(calls) == 2

@@ -133,6 +133,23 @@ def _base(fn: Callable[..., Any], args: tuple[Any, ...], keywords: Mapping[str, 
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 
+#: Digests of the tables charts were keyed by, by object (the object is held, so its id stays
+#: its own): a year's tables are hashed once, not once per chart and theme.
+_DIGESTS: dict[int, tuple[Any, str]] = {}
+
+
+def _digest_of(value: Any) -> str:
+    """:func:`table_digest`, once per table object (tables are not changed once loaded)."""
+    got = _DIGESTS.get(id(value))
+    if got is not None and got[0] is value:
+        return got[1]
+    if len(_DIGESTS) >= 256:
+        _DIGESTS.clear()
+    digest = table_digest(value)
+    _DIGESTS[id(value)] = (value, digest)
+    return digest
+
+
 def _key(base: str, tables: Mapping[str, Any], names: list[str]) -> str:
     h = hashlib.sha256(base.encode())
     for name in names:
@@ -140,9 +157,9 @@ def _key(base: str, tables: Mapping[str, Any], names: list[str]) -> str:
         if name == ALL:
             h.update(repr(sorted(tables)).encode())
             for k in sorted(tables):
-                h.update(table_digest(tables[k]).encode())
+                h.update(_digest_of(tables[k]).encode())
         elif name in tables:
-            h.update(table_digest(tables[name]).encode())
+            h.update(_digest_of(tables[name]).encode())
         else:
             h.update(b"absent")
     return h.hexdigest()
