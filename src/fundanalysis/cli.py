@@ -5,6 +5,7 @@ Exit codes: 0 ok, 1 build failed, 2 bad input, 3 another build of the year is ru
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -384,5 +385,52 @@ def charts(fund: str | None, year: int, data_dir: Path, out_dir: Path, formats: 
         click.echo(str(p))
 
 
+def run() -> NoReturn:
+    """The ``fundanalysis`` console command: :func:`main`, then a quick end of the process.
+
+    Once pandas, pyarrow and pandera are loaded, letting the interpreter free every module's
+    objects one by one takes 0.4–0.6 s after the command is done (measured: 0.02 s this way).
+    Everything the command writes is written and closed by then; what must still run does so
+    first, as the interpreter would run it: the threads' exit hooks and joins (thread pools), then
+    the exit handlers (logging's, multiprocessing's), then the standard streams are flushed.
+    An error that escapes :func:`main` (it handles its own) ends the process the usual way.
+    """
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = exit_status(exc.code)
+    _quick_exit(code)
+
+
+def exit_status(code: object) -> int:
+    """The process status for ``sys.exit(code)``, as Python gives it (a message is printed, 1)."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    with contextlib.suppress(Exception):
+        print(code, file=sys.stderr)
+    return 1
+
+
+def _quick_exit(code: int) -> NoReturn:
+    """End the process after the interpreter's own shutdown steps, without its teardown."""
+    import atexit
+    import threading
+
+    shutdown = getattr(threading, "_shutdown", None)  # joins non-daemon threads, runs their exit hooks
+    if shutdown is not None:
+        shutdown()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # a closed pipe: the reader is gone, as it would be at a normal exit
+            if stream is sys.stdout and code == 0:
+                code = 120  # what Python exits with when flushing stdout at exit fails
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    run()
