@@ -522,7 +522,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--json", type=Path, help="also write the numbers as JSON to this path")
     ap.add_argument("--repeats", type=int, default=3, help="runs per side in B1 and for 100k rows in B3 "
                     "(default 3)")
-    ap.add_argument("--large-repeats", type=int, default=1, help="runs of each 1,000,000-row case (default 1)")
+    ap.add_argument("--large-repeats", type=int, default=3, help="runs of each 1,000,000-row case (default 3)")
     ap.add_argument("--b2-repeats", type=int, default=1, help="runs of the B2 batch (default 1; the report "
                     "alone runs twice per batch run)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder and print its path")
