@@ -320,3 +320,58 @@ def test_line_break_check_agrees_with_searching_the_bytes(monkeypatch: pytest.Mo
         assert got == searched(data, start, end), (data, start, end)
         plain += got
     assert 1000 < plain < 19_000  # both answers are common
+
+
+# ------------------------------------------------- a column the sheet does not have
+
+
+@pytest.mark.parametrize("n", [3, 70, 1500])
+def test_a_missing_column_is_what_a_column_of_empty_cells_parses_to(n: int) -> None:
+    """Every field of every sheet: leaving its column out gives the series a column of empty
+    cells gives (same dtype, all empty), but no problem for each of its cells."""
+    from fundanalysis.ingest import tables as T
+    from fundanalysis.ingest.specs import SHEETS
+    from fundanalysis.storage.rawsheet import RawSheet
+
+    kinds = set()
+    for spec in SHEETS:
+        raw = RawSheet("book.xlsx", spec.name, [])
+        for col in spec.columns:
+            kinds.add(col.kind)
+            rows = pd.Series(range(2, n + 2), dtype="int64")
+            empty = T.SheetCells(pd.DataFrame({T.ROW: rows, col.field: pd.Series([None] * n, dtype=object)}))
+            missing = T.SheetCells(pd.DataFrame({T.ROW: rows}))
+            said: list[Any] = []
+            want = T._parse_column(spec, raw, empty, col.field, said)
+            problems: list[Any] = []
+            got = T._parse_column(spec, raw, missing, col.field, problems)
+            pd.testing.assert_series_equal(got, want, check_names=False)
+            assert got.isna().all() and len(got) == n
+            assert problems == []
+            assert len(said) == (n if col.required else 0)  # the empty column's cells, one by one
+    assert kinds == set(T._EMPTY_DTYPE)
+
+
+@pytest.mark.parametrize("how", ["blank", "missing"])
+def test_a_long_sheet_without_amounts_is_bad_input_not_a_crash(tmp_path: Path, how: str) -> None:
+    """1,200 recipients in the workbook with the 奖励金额 column left blank, or without that
+    column: located problems, not a crash (a column of no value at all, parsed one distinct value
+    at a time, used to fail taking from no value)."""
+    folder = _year(tmp_path, how)
+    book = folder / f"fund-{YEAR}.xlsx"
+    wb = openpyxl.load_workbook(book)
+    ws = wb.create_sheet("获奖企业")
+    ws.append(HEADERS if how == "blank" else [h for h in HEADERS if h != "奖励金额"])
+    for row in _rows(1200, messy=False):
+        ws.append([row[0], row[1], None, *row[3:]] if how == "blank" else [row[0], row[1], *row[3:]])
+    wb.save(book)
+    with pytest.raises(InputError) as err:
+        process_year(tmp_path / how, YEAR, FUND)
+    problems = err.value.problems
+    amounts = [p for p in problems if p.column == "奖励金额"]
+    if how == "blank":  # each row, as empty
+        assert len(amounts) == 1200
+        assert {p.row for p in amounts} == set(range(2, 1202))
+        assert {(p.sheet, p.reason) for p in amounts} == {("获奖企业", "amount is empty")}
+    else:  # the column, once
+        assert [str(p) for p in problems] == [f"fund-{YEAR}.xlsx, sheet '获奖企业', row 1: missing column '奖励金额'"]

@@ -168,6 +168,9 @@ def parse_money_series(
         # long columns repeat their amounts: parse each distinct value once, then spread back
         # (cells of mixed types are compared as objects, text columns in Arrow)
         codes, uniques = pd.factorize(s.astype(object) if s.dtype == object else s, use_na_sentinel=True)
+        if not len(uniques):  # every cell is blank: nothing to parse (or to take from)
+            return (pd.Series(pd.NA, index=s.index, dtype="Int64"),
+                    pd.Series(pd.NA, index=s.index, dtype="object"))
         if len(uniques) < len(s) // 2:
             yu, er = _parse_money_values(pd.Series(uniques, dtype=object if s.dtype == object else None),
                                          default_unit, signed)

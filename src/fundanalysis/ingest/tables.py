@@ -385,19 +385,25 @@ def _bad_cell_problems(spec: SheetSpec, raw: RawSheet, found: dict[str, int], ba
             reported.add((r, f))
 
 
+#: The dtype each kind of column is parsed to (a column of empty cells is made in it directly).
+_EMPTY_DTYPE = {"text": "string", "shown": "string", "fraction": "string", "money": "Int64",
+                "signed_money": "Int64", "count": "Int64", "year": "Int64", "rank": "Int64"}
+
+
 def _parse_column(spec: SheetSpec, raw: RawSheet, cells: SheetCells, fieldname: str,
                   problems: list[Problem]) -> pd.Series:
     """Parse one column to its kind; bad cells are reported and become NA."""
     frame = cells.frame
     col = spec.column(fieldname)
-    # a missing required column is reported once by read_sheet, not again on every row
-    absent = fieldname not in frame
-    values = frame[fieldname] if not absent else pd.Series(
-        [None] * len(frame), index=frame.index, dtype=object)
+    if fieldname not in frame:
+        # a missing column: every cell is empty (a required one is reported once by read_sheet,
+        # not again on every row), made at once rather than parsed cell by cell
+        return pd.Series(pd.NA, index=frame.index, dtype=_EMPTY_DTYPE[col.kind])
+    values = frame[fieldname]
     rows = frame[ROW]
 
     def bad(i: Any, reason: str) -> None:
-        if absent or (int(rows.loc[i]), fieldname) in cells.reported:
+        if (int(rows.loc[i]), fieldname) in cells.reported:
             return
         problems.append(Problem(raw.file, raw.name, int(rows.loc[i]), col.header,
                                 values.loc[i], reason, raw.row_kind))
