@@ -408,9 +408,11 @@ class _Zygote:
         return not self.dead
 
     def execute(self, section: Section, job: Job) -> Path | None:
-        """Run one notebook in a child of this zygote; None if the zygote is gone before it starts."""
-        from fundanalysis.build.inprocess import execute_in_child  # noqa: F401  (what the child runs)
+        """Run one notebook in a child of this zygote; None if the zygote is gone before it starts.
 
+        The child runs :func:`~fundanalysis.build.inprocess.execute_in_child`, imported in the
+        zygote; this process does not import it (IPython and papermill: a CPU-second taken from
+        the notebooks as they start)."""
         out_nb = files.ensure_dir(job.dest / "notebooks") / section.path.name
         task = next(self._tasks)
         event, result = threading.Event(), []

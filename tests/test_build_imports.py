@@ -1,0 +1,37 @@
+"""What a build's main process imports: the notebooks' own machinery (IPython, papermill, matplotlib)
+is imported by the fork server its notebook processes come from, not by the process that validates,
+plans and publishes while they run."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+BUILD = textwrap.dedent("""
+    import json, sys
+    from pathlib import Path
+    from fundanalysis.build.orchestrate import build_reports
+    data, out = Path(sys.argv[1]), Path(sys.argv[2])
+    built = build_reports([("changzhou-industrial-internet", 2019)], data, out, echo=lambda m: None)
+    print(json.dumps({"built": [list(t) for t in built],
+                      "modules": sorted(m for m in ("IPython", "papermill", "matplotlib", "nbclient")
+                                        if m in sys.modules)}))
+""")
+
+
+def test_the_main_process_of_a_build_leaves_notebook_machinery_to_the_fork_server(
+        data_2019: Path, tmp_path: Path) -> None:
+    """A whole build (four notebooks run, the year published) without the main process importing
+    IPython, papermill, nbclient or matplotlib."""
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    proc = subprocess.run([sys.executable, "-c", BUILD, str(data_2019), str(tmp_path / "out")],
+                          capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert got["built"] == [["changzhou-industrial-internet", 2019]]
+    assert (tmp_path / "out" / "changzhou-industrial-internet" / "2019" / "index.html").is_file()
+    assert got["modules"] == []
