@@ -18,7 +18,8 @@ BUILD = textwrap.dedent("""
     data, out = Path(sys.argv[1]), Path(sys.argv[2])
     built = build_reports([("changzhou-industrial-internet", 2019)], data, out, echo=lambda m: None)
     print(json.dumps({"built": [list(t) for t in built],
-                      "modules": sorted(m for m in ("IPython", "papermill", "matplotlib", "nbclient")
+                      "modules": sorted(m for m in ("IPython", "papermill", "matplotlib", "nbclient", "arrow",
+                                                              "isoduration", "rfc3987_syntax")
                                         if m in sys.modules)}))
 """)
 
@@ -26,7 +27,7 @@ BUILD = textwrap.dedent("""
 def test_the_main_process_of_a_build_leaves_notebook_machinery_to_the_fork_server(
         data_2019: Path, tmp_path: Path) -> None:
     """A whole build (four notebooks run, the year published) without the main process importing
-    IPython, papermill, nbclient or matplotlib."""
+    IPython, papermill, nbclient or matplotlib, nor jsonschema's optional format checkers."""
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     proc = subprocess.run([sys.executable, "-c", BUILD, str(data_2019), str(tmp_path / "out")],
                           capture_output=True, text=True, env=env, timeout=600, check=False)
@@ -35,3 +36,23 @@ def test_the_main_process_of_a_build_leaves_notebook_machinery_to_the_fork_serve
     assert got["built"] == [["changzhou-industrial-internet", 2019]]
     assert (tmp_path / "out" / "changzhou-industrial-internet" / "2019" / "index.html").is_file()
     assert got["modules"] == []
+
+
+def test_the_notebook_schemas_check_no_string_format() -> None:
+    """Why a build may import jsonschema without its format checkers (build/lean.py): no schema
+    nbformat validates notebooks with uses the "format" keyword."""
+    import nbformat
+
+    schemas = sorted(Path(nbformat.__file__).parent.glob("v*/*.schema.json"))
+    assert schemas
+
+    def formats(node: object) -> list[str]:
+        if isinstance(node, dict):
+            here = [node["format"]] if isinstance(node.get("format"), str) else []
+            return here + [f for v in node.values() for f in formats(v)]
+        if isinstance(node, list):
+            return [f for v in node for f in formats(v)]
+        return []
+
+    for path in schemas:
+        assert formats(json.loads(path.read_text(encoding="utf-8"))) == [], path.name
