@@ -994,6 +994,79 @@ def test_marker_scan_finds_each_marker_wherever_the_chunks_split(chunk: int) -> 
             assert scan.found == any(m in xml for m in markers), (insert, at)
 
 
+@pytest.mark.parametrize(("chunk", "rows"), [(1, 6), (7, 40), (97, 900), (4096, 900), (1 << 20, 900)])
+def test_grid_scan_notices_attributes_written_unusually_wherever_the_chunks_split(chunk: int, rows: int) -> None:
+    """Single quotes or white space around ``=`` anywhere in a sheet (which the markers, spelled as
+    Excel writes them, would miss) are noticed whatever the chunking, and only then."""
+    from fundanalysis.storage.xlsx import _UNUSUAL_ATTRIBUTES, _GridScan
+
+    row = '<row r="{r}"><c r="A{r}" t="s"><v>{r}</v></c><c r="B{r}" s="2"><v>1.5</v></c></row>'
+    body = "".join(row.format(r=r) for r in range(1, rows))  # 900 rows: over 16 KB, read with numpy
+    inserts = ["", "<c r='C9' s='3'><v>7</v></c>", '<c r="C9" t = "e"><v>#REF!</v></c>',
+               '<row r="950" hidden=\n"1"/>', "<col hidden\t='true'/>", '<c r="C9" s="3"><v>7</v></c>',
+               "<t>r=1</t>", "<t>a = b</t>"]
+    for insert in inserts:
+        for at in (0, len(body) // 2, len(body)):
+            xml = (body[:at] + insert + body[at:]).encode()
+            grid = _GridScan()
+            for i in range(0, len(xml), chunk):
+                grid.feed(xml[i:i + chunk])
+            assert grid.unusual == (_UNUSUAL_ATTRIBUTES.search(xml) is not None), (insert, at)
+            assert grid.unusual == (insert not in ("", '<c r="C9" s="3"><v>7</v></c>', "<t>r=1</t>"))
+
+
+@pytest.mark.parametrize("spelling", ["single", "spaced", "both"])
+def test_sheet_extras_are_found_however_attributes_are_quoted(tmp_path: Path, spelling: str) -> None:
+    """A sheet written with single-quoted attributes, or spaces around ``=`` (valid XML no usual
+    tool writes), gives the same unit format, error value and hidden row and column as
+    the same sheet written as openpyxl writes it: a 50 in a ``0"万元"`` cell is never read as 50 元."""
+    import re as _re
+
+    from fundanalysis.storage import xlsx
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "marked"
+    for r in range(1, 40):
+        ws.append([f"名称{r}", r])
+    ws["B3"] = "#DIV/0!"  # an error value (no formula: a formula's <f> would be found anyway)
+    ws["B4"].number_format = '0"万元"'
+    ws["B4"] = 50
+    ws.row_dimensions[5].hidden = True
+    ws.column_dimensions["C"].hidden = True
+    usual = tmp_path / "usual.xlsx"
+    wb.save(usual)
+    part = xlsx._sheet_xml_paths(zipfile.ZipFile(usual))["marked"]
+
+    def respell(xml: bytes) -> bytes:
+        attrs = _re.compile(rb'( [A-Za-z:]+)="([^"<>]*)"')
+        if spelling in ("single", "both"):
+            xml = attrs.sub(rb"\1='\2'", xml)
+        if spelling in ("spaced", "both"):
+            xml = _re.sub(rb'( (?:t|s|hidden|r))=(["\'])', rb"\1 = \2", xml)
+        return xml
+
+    odd = tmp_path / "odd.xlsx"
+    with zipfile.ZipFile(usual) as src, zipfile.ZipFile(odd, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            dst.writestr(info, respell(data) if info.filename == part else data)
+    with zipfile.ZipFile(odd) as zf:
+        text = zf.read(part)
+    if spelling == "spaced":
+        assert b' s = "' in text and b'hidden = "' in text
+    else:
+        assert b's="' not in text and b'hidden="' not in text and b"s='" in text
+    assert xlsx.check_workbook_container(odd).marked == {part}
+    want = xlsx._sheet_extras(usual)["marked"]
+    got = xlsx._sheet_extras(odd, xlsx.check_workbook_container(odd))["marked"]
+    assert got == want
+    assert xlsx._sheet_extras(odd)["marked"] == want  # searched on its own, not in the container pass
+    assert "B4" in got.formats and got.formats["B4"].unit == "万元"
+    assert xlsx.read_workbook(odd)["marked"].cell_formats["B4"].unit == "万元"
+    assert got.hidden_rows == [5] and 3 in got.hidden_columns and list(got.bad_cells) == ["B3"]
+
+
 def test_sheet_extras_from_the_container_pass_equal_a_separate_search(tmp_path: Path) -> None:
     """read_workbook learns which sheets need their XML parsed in the container check's pass: the
     extras are those of a separate search, a sheet without markers is searched and not parsed."""

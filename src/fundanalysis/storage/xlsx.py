@@ -196,7 +196,7 @@ def _scan_part(path: Path, zf: zipfile.ZipFile, fp: BinaryIO, info: zipfile.ZipI
         _check_shared_strings(path, sst, info)
     if probe is not None and scan is not None:
         scan.probed.add(info.filename)
-        if probe.found:
+        if probe.found or (grid is not None and grid.unusual):
             scan.marked.add(info.filename)
     return _check_grid(path, zf, info, grid) if grid is not None else 0
 
@@ -228,6 +228,10 @@ class _GridScan:
         self.max_row = 0
         self.columns = 0
         self.cells = 0
+        #: whether some attribute is written in a way Excel, LibreOffice and openpyxl never write
+        #: (single quotes, white space around ``=``): then the marker search, which looks for the
+        #: usual spelling, cannot say the sheet holds nothing to parse
+        self.unusual = False
         self._tail = b""
 
     def feed(self, chunk: bytes) -> None:
@@ -235,7 +239,12 @@ class _GridScan:
         buf = self._tail + chunk
         self.cells += self._cell_tags(buf, len(self._tail))
         found = self._fast(buf)
-        cols, rows, row_attrs = found if found is not None else self._slow(buf)
+        if found is None:
+            cols, rows, row_attrs = self._slow(buf)
+            self.unusual = self.unusual or _UNUSUAL_ATTRIBUTES.search(buf) is not None
+        else:
+            cols, rows, row_attrs, single_quoted = found
+            self.unusual = self.unusual or single_quoted
         self.columns = max(self.columns, cols)
         top = max(self.max_row, rows)
         for pos, number in row_attrs:  # a row's own number below its cells: is it a row's?
@@ -292,10 +301,11 @@ class _GridScan:
         return cols, rows, row_attrs
 
     @classmethod
-    def _fast(cls, buf: bytes) -> tuple[int, int, list[tuple[int, int]]] | None:
+    def _fast(cls, buf: bytes) -> tuple[int, int, list[tuple[int, int]], bool] | None:
         """:meth:`_slow` in numpy, for a chunk whose ``r`` attributes are written ``r="A1"`` (or
         with single quotes) and at most 10 letters and digits long; None when any ``=`` has white
-        space beside it or a value is longer, so that the chunk is read by :meth:`_slow`."""
+        space beside it or a value is longer, so that the chunk is read by :meth:`_slow`. The last
+        item says whether any ``=`` is followed by a single quote."""
         import numpy as np
 
         if len(buf) < cls._SMALL:
@@ -305,15 +315,16 @@ class _GridScan:
         a[pad:pad + n] = np.frombuffer(buf, dtype=np.uint8)
         eq = np.flatnonzero(a == 61)  # "="
         if not len(eq):
-            return 0, 0, []
+            return 0, 0, [], False
         space = np.array([32, 9, 13, 10], dtype=np.uint8)
         if np.isin(a[eq - 1], space).any() or np.isin(a[eq + 1], space).any():
             return None
         quote = a[eq + 1]
+        single_quoted = bool((quote == 39).any())
         eq = eq[(a[eq - 1] == 114) & np.isin(a[eq - 2], np.array([32, 9, 13, 10, 34, 39], dtype=np.uint8))
                 & ((quote == 34) | (quote == 39))]
         if not len(eq):
-            return 0, 0, []
+            return 0, 0, [], single_quoted
         quote = a[eq + 1]
         v = a[(eq + 2)[:, None] + np.arange(wide)]  # the value's first bytes, a row per attribute
         up = v & 0xDF
@@ -334,7 +345,7 @@ class _GridScan:
         cols = int(col[cell].max()) if cell.any() else 0
         rows = int(row[cell].max()) if cell.any() else 0
         alone = np.flatnonzero(value & (n_letters == 0) & (row > rows))
-        return cols, rows, [(int(eq[i]) - pad - 1, int(row[i])) for i in alone]
+        return cols, rows, [(int(eq[i]) - pad - 1, int(row[i])) for i in alone], single_quoted
 
 
 class _MarkerScan:
@@ -783,9 +794,20 @@ _PROBES = (b"<f", b":f", b"hidden=")
 
 
 def _contains_any(zf: zipfile.ZipFile, part: str, markers: list[bytes]) -> bool:
-    """Fast scan (no XML parsing) for any of ``markers`` in a part."""
+    """Fast scan (no XML parsing) for any of ``markers`` in a part, or for attributes written
+    unusually (which the markers would miss)."""
     probe = _MarkerScan(markers)
+    tail = b""
     with zf.open(part) as fh:
         while not probe.found and (chunk := fh.read(1 << 20)):
             probe.feed(chunk)
+            if _UNUSUAL_ATTRIBUTES.search(tail + chunk):
+                return True
+            tail = chunk[-1:]
     return probe.found
+
+
+#: An attribute written as Excel, LibreOffice and openpyxl never write one: in single quotes, or
+#: with white space around ``=`` (XML allows both). The markers (``t="e"``, ``hidden="1"``,
+#: `` s="3"``) are searched as those tools write them; a sheet holding such an attribute is parsed.
+_UNUSUAL_ATTRIBUTES = re.compile(rb"[ \t\r\n]=|=[ \t\r\n]|='")
