@@ -228,3 +228,24 @@ def test_a_table_is_hashed_once_per_object(monkeypatch: pytest.MonkeyPatch) -> N
     b = pd.DataFrame({"x": [1, 3]})
     assert chart_cache._key("base0", {"t": b}, ["t"]) != chart_cache._key("base0", {"t": a}, ["t"])
     assert len(calls) == 2
+
+
+def test_object_memo_remembers_by_the_object_itself() -> None:
+    """The memo behind the chart keys and the year's chart specs: one value per object, an equal
+    but different object is worked out for itself, and at most ``size`` objects are kept (the
+    oldest goes first)."""
+    from fundanalysis.present.memo import ObjectMemo
+
+    made: list[int] = []
+    memo: ObjectMemo[int] = ObjectMemo(2)
+
+    def make(obj: list[int]) -> int:
+        made.append(1)
+        return sum(obj)
+
+    a, b, c = [1, 2], [1, 2], [5]
+    assert memo.get(a, make) == 3 and memo.get(a, make) == 3 and len(made) == 1
+    assert memo.get(b, make) == 3 and len(made) == 2  # equal, not the same: its own value
+    assert memo.get(c, make) == 5 and len(made) == 3  # a is dropped (the oldest)
+    assert memo.get(b, make) == 3 and len(made) == 3
+    assert memo.get(a, make) == 3 and len(made) == 4

@@ -26,6 +26,7 @@ from fundanalysis.config import DATA_DIR
 from fundanalysis.ingest.clean import is_text_rank
 from fundanalysis.ingest.load import load_tables
 from fundanalysis.present import fmt, form, narrative, words
+from fundanalysis.present.memo import ObjectMemo
 from fundanalysis.present.page import key_figure_tiles
 from fundanalysis.present.shown import Chart, Shown
 from fundanalysis.present.styled import styled_table
@@ -67,23 +68,16 @@ def _load_year(fund: str, year: int, data: Path, stamp: tuple) -> tuple[dict[str
     return tables, (summarise(tables) if digest is None else summary_of_input(data, fund, year, digest, tables)), others
 
 
-#: Chart specs of the tables :func:`_load_year` returned, by their id (kept with them, so an id
-#: is not reused): a build's zygote works them out once for all the year's notebooks.
-_SPECS: dict[int, tuple[dict[str, pd.DataFrame], dict[str, Any]]] = {}
+#: Chart specs of the tables :func:`_load_year` returned, by those tables: a build's zygote works
+#: them out once for all the year's notebooks.
+_SPECS: ObjectMemo[dict[str, Any]] = ObjectMemo(8)
 
 
 def year_chart_specs(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
     """The charts a year's tables support, by slug (worked out once per loaded year)."""
     from fundanalysis.present import charts
 
-    hit = _SPECS.get(id(tables))
-    if hit is not None and hit[0] is tables:
-        return hit[1]
-    specs = {c.slug: c for c in charts.chart_specs(tables)}
-    if len(_SPECS) >= 8:
-        _SPECS.pop(next(iter(_SPECS)))
-    _SPECS[id(tables)] = (tables, specs)
-    return specs
+    return _SPECS.get(tables, lambda t: {c.slug: c for c in charts.chart_specs(t)})
 
 
 def _money(v: Any) -> str:

@@ -30,6 +30,7 @@ from typing import Any
 
 import pandas as pd
 
+from fundanalysis.present.memo import ObjectMemo
 from fundanalysis.storage import blobs, digests
 
 #: What the recording view notes when the tables are iterated (every table, and which exist).
@@ -133,21 +134,14 @@ def _base(fn: Callable[..., Any], args: tuple[Any, ...], keywords: Mapping[str, 
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 
-#: Digests of the tables charts were keyed by, by object (the object is held, so its id stays
-#: its own): a year's tables are hashed once, not once per chart and theme.
-_DIGESTS: dict[int, tuple[Any, str]] = {}
+#: Digests of the tables charts were keyed by, by table object: a year's tables are hashed once,
+#: not once per chart and theme.
+_DIGESTS: ObjectMemo[str] = ObjectMemo(256)
 
 
 def _digest_of(value: Any) -> str:
     """:func:`table_digest`, once per table object (tables are not changed once loaded)."""
-    got = _DIGESTS.get(id(value))
-    if got is not None and got[0] is value:
-        return got[1]
-    if len(_DIGESTS) >= 256:
-        _DIGESTS.clear()
-    digest = table_digest(value)
-    _DIGESTS[id(value)] = (value, digest)
-    return digest
+    return _DIGESTS.get(value, lambda v: table_digest(v))  # looked up when called (tests replace it)
 
 
 def _key(base: str, tables: Mapping[str, Any], names: list[str]) -> str:
