@@ -10,6 +10,7 @@ rows and columns are found with a streaming defusedxml parse.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import re
 import struct
 import zipfile
@@ -98,8 +99,15 @@ def check_workbook_container(path: Path) -> ContainerScan:
 
 def _parsed_styles(path: Path, zf: zipfile.ZipFile) -> dict[str, NumberFormat]:
     """:func:`_unit_styles`, with a damaged or refused styles part as a located error."""
-    try:
+    with _xml_refused(path):
         return _unit_styles(zf)
+
+
+@contextlib.contextmanager
+def _xml_refused(path: Path) -> Iterator[None]:
+    """Parsing the workbook's XML: a damaged or refused part becomes the workbook's refusal."""
+    try:
+        yield
     except (KeyError, SafeET.ParseError) as exc:
         raise _refuse(path, f"the workbook's XML is damaged ({exc})") from exc
     except Exception as exc:  # defusedxml raises its own classes for DTD/entities
@@ -615,14 +623,9 @@ def _sheet_extras(path: Path, scan: ContainerScan | None = None) -> dict[str, _S
     ``scan`` (from :func:`check_workbook_container`) gives the styles and which worksheet parts
     hold a marker; a part it did not search is searched here.
     """
-    try:
-        with zipfile.ZipFile(path) as zf:
-            styles = scan.styles if scan is not None else _unit_styles(zf)
-            return {n: _scan_sheet_xml(zf, p, styles, scan) for n, p in _sheet_xml_paths(zf).items()}
-    except (KeyError, SafeET.ParseError) as exc:
-        raise _refuse(path, f"the workbook's XML is damaged ({exc})") from exc
-    except Exception as exc:  # defusedxml raises its own classes for DTD/entities
-        raise _refuse(path, f"the workbook's XML was refused ({exc})") from exc
+    with _xml_refused(path), zipfile.ZipFile(path) as zf:
+        styles = scan.styles if scan is not None else _unit_styles(zf)
+        return {n: _scan_sheet_xml(zf, p, styles, scan) for n, p in _sheet_xml_paths(zf).items()}
 
 
 _BUILTIN_CURRENCY = {5, 6, 7, 8, 42, 44}
@@ -795,16 +798,13 @@ _PROBES = (b"<f", b":f", b"hidden=")
 
 def _contains_any(zf: zipfile.ZipFile, part: str, markers: list[bytes]) -> bool:
     """Fast scan (no XML parsing) for any of ``markers`` in a part, or for attributes written
-    unusually (which the markers would miss)."""
-    probe = _MarkerScan(markers)
-    tail = b""
+    unusually, which the markers would miss (noticed as the container check notices them)."""
+    probe, grid = _MarkerScan(markers), _GridScan()
     with zf.open(part) as fh:
-        while not probe.found and (chunk := fh.read(1 << 20)):
+        while not (probe.found or grid.unusual) and (chunk := fh.read(1 << 20)):
             probe.feed(chunk)
-            if _UNUSUAL_ATTRIBUTES.search(tail + chunk):
-                return True
-            tail = chunk[-1:]
-    return probe.found
+            grid.feed(chunk)
+    return probe.found or grid.unusual
 
 
 #: An attribute written as Excel, LibreOffice and openpyxl never write one: in single quotes, or
