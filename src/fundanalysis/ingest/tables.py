@@ -1090,7 +1090,7 @@ def _parts_from_references(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
             seen.update(dict.fromkeys(df["part"].dropna().astype(str)))
     names = list(seen)
     spec = SHEETS_BY_TABLE["parts"]
-    kinds = {c.field: ("Int64" if c.kind in MONEY_KINDS else "string") for c in spec.columns}
+    kinds = {c.field: _EMPTY_DTYPE[c.kind] for c in spec.columns}
     out = pd.DataFrame({f: pd.Series([pd.NA] * len(names), dtype=k) for f, k in kinds.items()})
     out["part"] = pd.array(names, dtype="string")
     out["input_ref"] = pd.Series([pd.NA] * len(names), dtype="string")
