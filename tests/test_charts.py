@@ -281,6 +281,42 @@ def test_data_uri(specs_2019: list[charts.ChartSpec]) -> None:
     assert charts.to_data_uri(specs_2019[1].make()).startswith("data:image/png;base64,iVBOR")
 
 
+def _idat_zlib(png: bytes) -> bytes:
+    """The zlib stream of a PNG's image data (its IDAT chunks joined)."""
+    import struct
+
+    out, i = b"", 8
+    while i < len(png):
+        (n,), kind = struct.unpack(">I", png[i:i + 4]), png[i + 4:i + 8]
+        if kind == b"IDAT":
+            out += png[i + 8:i + 8 + n]
+        i += 12 + n
+    return out
+
+
+@pytest.mark.parametrize("narrow", [False, True])
+def test_png_is_encoded_at_the_fast_level_with_the_same_pixels(specs_2019: list[charts.ChartSpec],
+                                                               narrow: bool) -> None:
+    """Chart PNGs use zlib's fast level (config.PNG_COMPRESS_LEVEL), not the slower default, and the
+    pixels are exactly those of a default-level encode of the same figure."""
+    import io
+    import zlib
+
+    from PIL import Image
+
+    spec = specs_2019[2].with_theme(charts.NARROW_THEME) if narrow else specs_2019[2]
+    png = charts.render(spec.make(), "png", dpi=100)
+    header = _idat_zlib(png)[:2]
+    assert header[1] >> 6 == 1, f"zlib FLEVEL {header[1] >> 6}: not the fast level (1)"  # 2 would be the default
+    ref = io.BytesIO()
+    spec.make().savefig(ref, format="png", dpi=100, facecolor="white")
+    assert _idat_zlib(ref.getvalue())[1] >> 6 == 2
+    assert Image.open(io.BytesIO(png)).tobytes() == Image.open(ref).tobytes()
+    assert zlib.decompress(_idat_zlib(png))  # a whole stream
+    shown = specs_2019[2].make()._repr_png_()  # JupyterLab's display of a chart
+    assert _idat_zlib(shown)[1] >> 6 == 1
+
+
 # ------------------------------------------------------------------ other data shapes
 
 

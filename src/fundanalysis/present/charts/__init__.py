@@ -22,6 +22,7 @@ import matplotlib as mpl
 import pandas as pd
 from matplotlib.figure import Figure
 
+from fundanalysis import config
 from fundanalysis.analysis import metrics
 from fundanalysis.present.charts.figures import (
     TITLE_AWARD_AMOUNT,
@@ -196,7 +197,7 @@ def render(fig: Figure, fmt: str = "png", dpi: int = 150) -> bytes:
     if not getattr(fig, "laid_out", False):  # a figure not laid out by the charts: crop it (draws twice)
         kw.update(bbox_inches="tight", pad_inches=0.1)
     if fmt == "png":
-        fig.savefig(buf, **kw)  # type: ignore[arg-type]
+        fig.savefig(buf, pil_kwargs={"compress_level": config.PNG_COMPRESS_LEVEL}, **kw)  # type: ignore[arg-type]
     else:
         with _SVG_LOCK, mpl.rc_context({"svg.fonttype": "path",
                                         "svg.hashsalt": "fundanalysis"}):

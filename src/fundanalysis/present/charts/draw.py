@@ -57,7 +57,7 @@ class ChartFigure(Figure):
         from io import BytesIO
 
         buf = BytesIO()
-        self.savefig(buf, format="png", dpi=110)
+        self.savefig(buf, format="png", dpi=110, pil_kwargs={"compress_level": config.PNG_COMPRESS_LEVEL})
         return buf.getvalue()
 
 
