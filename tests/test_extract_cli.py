@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import unicodedata
 from pathlib import Path
 
 import openpyxl
@@ -261,7 +262,9 @@ def test_docx_list_numbers_word_draws_are_written_out(tmp_path: Path) -> None:
     assert lines[1:3] == ["1.第一项", "2.第二项"]
 
 
-def _pdf(lines: list[str], text: bool = True) -> bytes:
+def _pdf(lines: list[str], text: bool = True, pages: int = 1) -> bytes:
+    """A PDF of the lines (split over ``pages`` pages) with a text layer, as Word or WPS exports one:
+    the font embedded as TrueType with its character mapping (pdf.fonttype 42). Or a scan: a picture."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -276,16 +279,66 @@ def _pdf(lines: list[str], text: bool = True) -> bytes:
     font_manager.fontManager.addfont(path)
     font = font_manager.FontProperties(fname=path)
     buf = io.BytesIO()
-    with PdfPages(buf) as pdf:
-        fig = plt.figure(figsize=(60, 2 + 0.14 * len(lines)))
-        if text:
-            for i, line in enumerate(lines):
-                fig.text(0.005, 1 - (i + 1) / (len(lines) + 2), line, fontproperties=font, fontsize=7)
-        else:  # a scan: the page is a picture of text
-            fig.figimage(np.random.default_rng(0).random((200, 300)), cmap="gray")
-        pdf.savefig(fig)
-        plt.close(fig)
+    per_page = -(-len(lines) // pages) if lines else 0
+    with matplotlib.rc_context({"pdf.fonttype": 42}), PdfPages(buf) as pdf:
+        for k in range(pages):
+            page = lines[k * per_page:(k + 1) * per_page]
+            fig = plt.figure(figsize=(60, 2 + 0.14 * len(page)))
+            if text:
+                for i, line in enumerate(page):
+                    fig.text(0.005, 1 - (i + 1) / (len(page) + 2), line, fontproperties=font, fontsize=7)
+            else:  # a scan: the page is a picture of text
+                fig.figimage(np.random.default_rng(0).random((200, 300)), cmap="gray")
+            pdf.savefig(fig)
+            plt.close(fig)
     return buf.getvalue()
+
+
+def _unmapped(text: str) -> str:
+    """What a text layer without a character mapping gives: each glyph as a small code, not a character
+    (Type 3 fonts without ToUnicode, as some PDF tools write them)."""
+    return "".join(c if c.isspace() else chr(1 + ord(c) % 30) for c in text)
+
+
+def _without_mapping(monkeypatch: pytest.MonkeyPatch, pages: set[int]) -> None:
+    """Make the given pages' text layers give glyph codes instead of characters."""
+    import pypdf
+
+    original = pypdf.PageObject.extract_text
+
+    def extract_text(self: pypdf.PageObject, *args: object, **kwargs: object) -> str:
+        text = original(self, *args, **kwargs)
+        return _unmapped(text) if self.page_number in pages else text
+
+    monkeypatch.setattr(pypdf.PageObject, "extract_text", extract_text)
+
+
+def test_a_pdf_whose_text_layer_has_no_character_mapping_is_refused(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not read as a report with nothing in it: the user is told the text layer cannot be read and
+    what to do, exit 2, nothing written."""
+    path = tmp_path / "unmapped.pdf"
+    path.write_bytes(_pdf([ln for ln in TEXT_2019.split("\n") if ln.strip()], pages=2))
+    _without_mapping(monkeypatch, {0, 1})
+    out = tmp_path / "out"
+    result = run("--fund", "pdf-fund", "--year", "2019", "--out-dir", out, path)
+    assert result.exit_code == EXIT_BAD_INPUT, result.output
+    assert "unmapped.pdf" in result.output and "text layer cannot be read" in result.output
+    assert "2 page(s)" in result.output and "OCR" in result.output
+    assert not out.exists()
+
+
+def test_a_pdf_page_without_character_mapping_is_skipped_with_a_note(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = [ln for ln in TEXT_2019.split("\n") if ln.strip()]
+    path = tmp_path / "half.pdf"
+    path.write_bytes(_pdf(lines, pages=2))
+    whole = read_report(path)
+    _without_mapping(monkeypatch, {1})
+    got = read_report(path)
+    assert got.text == whole.text[:len(got.text)] and len(got.text) < len(whole.text) * 0.75
+    assert not any(unicodedata.category(c) == "Cc" for c in got.text if not c.isspace())
+    assert any("page(s) 2 cannot be read" in n for n in got.notes), got.notes
 
 
 def test_a_text_layer_pdf_gives_the_same_findings_as_the_text(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -334,9 +335,16 @@ def pdf_text(path: Path, data: bytes) -> tuple[str, list[str]]:
         raise
     finally:
         log.setLevel(level)
-    chars = sum(len(re.sub(r"\s+", "", t)) for t in texts)
     if count == 0:
         raise _refuse(path, "the PDF has no pages")
+    garbled = [i for i, t in enumerate(texts) if unreadable_share(t) >= MAX_UNREADABLE_SHARE]
+    if garbled and len(garbled) == sum(1 for t in texts if t.strip()):
+        raise _refuse(path, f"the PDF's text layer cannot be read: its fonts map the glyphs to no characters "
+                      f"({len(garbled)} page(s) give control or private-use codes, not text). Export the PDF "
+                      "again from Word or WPS with fonts embedded, run OCR on it (e.g. ocrmypdf --force-ocr "
+                      "--language chi_sim), or copy the report's text into a .txt file")
+    texts = ["" if i in garbled else t for i, t in enumerate(texts)]
+    chars = sum(len(re.sub(r"\s+", "", t)) for t in texts)
     if chars < MIN_CHARS_PER_PAGE * count:
         empty = sum(1 for t in texts if not t.strip())
         raise _refuse(path, f"the PDF has no text layer ({count} page(s), {empty} without any text, {chars} "
@@ -344,11 +352,36 @@ def pdf_text(path: Path, data: bytes) -> tuple[str, list[str]]:
                       "--language chi_sim), or copy the report's text into a .txt file")
     texts = [unwrap(t) for t in texts]
     notes = []
-    empty_pages = [str(i + 1) for i, t in enumerate(texts) if not t.strip()]
+    empty_pages = [str(i + 1) for i, t in enumerate(texts) if not t.strip() and i not in garbled]
     if empty_pages:
         notes.append(f"{path.name}: page(s) {', '.join(empty_pages[:10])}{' …' if len(empty_pages) > 10 else ''} "
                      "have no text (images?) and were skipped")
+    if garbled:
+        pages = [str(i + 1) for i in garbled]
+        notes.append(f"{path.name}: the text of page(s) {', '.join(pages[:10])}{' …' if len(pages) > 10 else ''} "
+                     "cannot be read (fonts without a character mapping) and was skipped")
     return "\n".join(texts), notes
+
+
+#: A page whose visible characters are this share or more control, private-use or unassigned codes
+#: has a text layer with no character mapping (e.g. Type 3 fonts without ToUnicode): it is not text.
+MAX_UNREADABLE_SHARE = 0.3
+
+
+def unreadable_share(text: str) -> float:
+    """The share of a text's visible characters that are no readable character: control codes
+    (other than whitespace), private-use, surrogate or unassigned code points, or U+FFFD.
+
+    >>> unreadable_share("专项资金 1000万元")
+    0.0
+    >>> unreadable_share("\\x01\\x12\\x11 \\x19专")
+    0.8
+    """
+    visible = [c for c in text if not c.isspace()]
+    if not visible:
+        return 0.0
+    bad = sum(1 for c in visible if c == "\ufffd" or unicodedata.category(c) in ("Cc", "Co", "Cs", "Cn"))
+    return bad / len(visible)
 
 
 #: A line this close to the page's longest line (in display width) was wrapped by the layout.
