@@ -514,8 +514,8 @@ def award_distribution_chart(tables: Tables, theme: Theme | None = None) -> Figu
     labels = {c: wrap_text(str(c), LABEL_CHARS) for c in order}
     df["label"] = df["category"].map(labels)
     y_order = [labels[c] for c in order]
-    with warnings.catch_warnings():  # seaborn 0.13 still passes matplotlib's deprecated ``vert``
-        warnings.filterwarnings("ignore", message=".*vert: bool was deprecated.*")
+    with warnings.catch_warnings():  # seaborn 0.13 still passes matplotlib's ``vert``, deprecated in 3.11
+        warnings.filterwarnings("ignore", message=".*vert: bool (was|will be) deprecated.*")  # (3.10: pending)
         sns.boxplot(data=df, x="wan", y="label", order=y_order, ax=ch.ax, color=t.secondary, width=0.5,
                     fliersize=0, linewidth=0.8, boxprops={"alpha": 0.45})
     sns.stripplot(data=df, x="wan", y="label", order=y_order, ax=ch.ax, color=t.primary, size=4.5,
