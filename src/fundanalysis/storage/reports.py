@@ -337,7 +337,7 @@ def pdf_text(path: Path, data: bytes) -> tuple[str, list[str]]:
         log.setLevel(level)
     if count == 0:
         raise _refuse(path, "the PDF has no pages")
-    garbled = [i for i, t in enumerate(texts) if unreadable_share(t) >= MAX_UNREADABLE_SHARE]
+    garbled = {i for i, t in enumerate(texts) if unreadable_share(t) >= MAX_UNREADABLE_SHARE}
     if garbled and len(garbled) == sum(1 for t in texts if t.strip()):
         raise _refuse(path, f"the PDF's text layer cannot be read: its fonts map the glyphs to no characters "
                       f"({len(garbled)} page(s) give control or private-use codes, not text). Export the PDF "
@@ -357,7 +357,7 @@ def pdf_text(path: Path, data: bytes) -> tuple[str, list[str]]:
         notes.append(f"{path.name}: page(s) {', '.join(empty_pages[:10])}{' …' if len(empty_pages) > 10 else ''} "
                      "have no text (images?) and were skipped")
     if garbled:
-        pages = [str(i + 1) for i in garbled]
+        pages = [str(i + 1) for i in sorted(garbled)]
         notes.append(f"{path.name}: the text of page(s) {', '.join(pages[:10])}{' …' if len(pages) > 10 else ''} "
                      "cannot be read (fonts without a character mapping) and was skipped")
     return "\n".join(texts), notes
