@@ -54,11 +54,9 @@ class ChartFigure(Figure):
     """A chart's figure: it displays in JupyterLab as a PNG without ``%matplotlib inline``."""
 
     def _repr_png_(self) -> bytes:
-        from io import BytesIO
+        from fundanalysis.present.charts import render  # the package imports this module first
 
-        buf = BytesIO()
-        self.savefig(buf, format="png", dpi=110, pil_kwargs={"compress_level": config.PNG_COMPRESS_LEVEL})
-        return buf.getvalue()
+        return render(self, "png", dpi=110)
 
 
 def _new_chart(theme: Theme | None) -> _Chart:
