@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from fundanalysis.errors import InputError
@@ -243,18 +243,22 @@ _CELLS = st.lists(st.one_of(_CELL_TEXT, st.none(), st.just(float("nan")), st.int
                             st.floats(allow_nan=False, allow_infinity=False, width=32)), max_size=12)
 
 
-def _text_column(values: list[Any], fieldname: str, required: bool, short: int
-                 ) -> tuple[pd.Series, list[tuple[Any, str]]]:
+def _text_column(values: list[Any], fieldname: str, required: bool, short: int, repeats: bool = True,
+                 own: dict[str, Any] | None = None) -> tuple[pd.Series, list[tuple[Any, str]]]:
+    """``_parse_text_column`` cell by cell (``short`` ≥ the length), or in Arrow: over the distinct
+    values (``repeats``) or, as for a long column of different names, over the column itself."""
     from fundanalysis.ingest import tables
 
     problems: list[tuple[Any, str]] = []
-    saved = clean.SHORT_COLUMN
+    saved, saved_repeats = clean.SHORT_COLUMN, tables._repeats
     clean.SHORT_COLUMN = short
+    if not repeats:
+        tables._repeats = lambda values, sample=0: False
     try:
         out = tables._parse_text_column(pd.Series(values, dtype=object, index=range(5, 5 + len(values))),
-                                        fieldname, required, lambda i, why: problems.append((i, why)))
+                                        fieldname, required, lambda i, why: problems.append((i, why)), own)
     finally:
-        clean.SHORT_COLUMN = saved
+        clean.SHORT_COLUMN, tables._repeats = saved, saved_repeats
     return out, problems
 
 
@@ -268,6 +272,30 @@ def test_short_text_columns_cleaned_cell_by_cell_as_in_columns(values: list[Any]
     columns, column_problems = _text_column(values, fieldname, required, short=-1)
     pd.testing.assert_series_equal(cells, columns)
     assert cell_problems == column_problems
+
+
+@given(_CELLS, st.sampled_from(["outlet", "source", "name"]), st.booleans())
+@example(["企业\u3000", "公司a", "a\u200b", "(12)", "  ", "", None, "企业 公司", "一\x07"], "name", True)
+@settings(max_examples=150)
+def test_long_name_columns_cleaned_as_cell_by_cell(values: list[Any], fieldname: str, required: bool) -> None:
+    """A long column of different names is searched once for names that are their own key, and only
+    the others are looked at for cleaning: the same texts and problems as cell by cell. The rows
+    handed on for keying are exactly those whose text is its own name key, and keying the column
+    with them gives what keying it afresh gives."""
+    cells, cell_problems = _text_column(values, fieldname, required, short=len(values))
+    own: dict[str, Any] = {}
+    columns, column_problems = _text_column(values, fieldname, required, short=-1, repeats=False, own=own)
+    pd.testing.assert_series_equal(cells, columns)
+    assert cell_problems == column_problems
+    if fieldname == "outlet":  # a numbered field: its numbering may still change a name, so no hint
+        assert own == {}
+        return
+    # of the cells' characters, these are their own key: ideographs, digits, lower case, ( ) . - +
+    own_chars = set("企业公司一二三()0123456789.-+ae")
+    text = [None if v is None or v != v else str(v) for v in values]
+    assert own[fieldname].tolist() == [bool(t) and set(t) <= own_chars for t in text]
+    assert all(cells.iloc[i] == t == clean.name_key(t) for i, t in enumerate(text) if own[fieldname][i])
+    assert clean.name_keys(columns, own[fieldname]).tolist() == clean.name_keys(columns).tolist()
 
 
 def test_short_text_column_example() -> None:

@@ -510,17 +510,35 @@ _PLAIN_NAME_RE2 = r"^[\x{20}-\x{7e}\x{3000}-\x{303f}\x{4e00}-\x{9fff}\x{ff01}-\x
 
 
 #: Names that are their own key: printable ASCII without spaces or capitals, and CJK unified
-#: ideographs (NFKC and case folding leave these characters as they are).
-_OWN_KEY_RE2 = r"^[\x{21}-\x{40}\x{5b}-\x{7e}\x{4e00}-\x{9fff}]*$"
+#: ideographs (NFKC and case folding leave these characters as they are). Such a name has no
+#: white space, control or invisible character either: cleaning leaves it as it is.
+_OWN_KEY_RE2 = r"^[\x{21}-\x{40}\x{5b}-\x{7e}\x{4e00}-\x{9fff}]+$"
 
 
-def name_keys(s: pd.Series) -> pd.Series:
+def own_keys(s: pd.Series) -> np.ndarray:
+    """Which names are their own key (:data:`_OWN_KEY_RE2`; blank and empty names are not): one
+    pass of Arrow's regex over the column, as booleans by position.
+
+    >>> own_keys(pd.Series(["常州市工信局", "ABC", "abc", " x", None])).tolist()
+    [True, False, True, False, False]
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    got = pa.array(s.astype(_FAST_STR).array)
+    arr = got if isinstance(got, pa.ChunkedArray) else pa.chunked_array([got], got.type)
+    return pc.fill_null(pc.match_substring_regex(arr, _OWN_KEY_RE2), False).to_numpy(zero_copy_only=False)
+
+
+def name_keys(s: pd.Series, own: np.ndarray | None = None) -> pd.Series:
     """Vectorised :func:`name_key` (blank → empty string), as Arrow-backed strings.
 
-    Names that are their own key (:data:`_OWN_KEY_RE2`, most Chinese names) are kept; other names
+    Names that are their own key (:func:`own_keys`, most Chinese names) are kept; other names
     made only of the common characters (:data:`_PLAIN_NAME_RE2`) are keyed in Arrow (NFKC, lower
     case, spaces dropped: the same as :func:`name_key` for them); any other name by
-    :func:`name_key` itself.
+    :func:`name_key` itself. ``own``, when given, marks names already found to be their own key
+    (by position; any it leaves out are keyed the long way, with the same result), so a column
+    that was just looked at is not looked at again.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -528,7 +546,8 @@ def name_keys(s: pd.Series) -> pd.Series:
     text = s.astype(_FAST_STR).fillna("")
     got = pa.array(text.array)
     arr = got if isinstance(got, pa.ChunkedArray) else pa.chunked_array([got], got.type)
-    own = pc.match_substring_regex(arr, _OWN_KEY_RE2).to_numpy(zero_copy_only=False)
+    if own is None:
+        own = pc.fill_null(pc.match_substring_regex(arr, _OWN_KEY_RE2), False).to_numpy(zero_copy_only=False)
     if own.all():
         return pd.Series(text.array, index=s.index, dtype=_FAST_STR)
     out = text.reset_index(drop=True)

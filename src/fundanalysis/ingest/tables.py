@@ -391,8 +391,9 @@ _EMPTY_DTYPE = {"text": "string", "shown": "string", "fraction": "string", "mone
 
 
 def _parse_column(spec: SheetSpec, raw: RawSheet, cells: SheetCells, fieldname: str,
-                  problems: list[Problem]) -> pd.Series:
-    """Parse one column to its kind; bad cells are reported and become NA."""
+                  problems: list[Problem], own: dict[str, np.ndarray] | None = None) -> pd.Series:
+    """Parse one column to its kind; bad cells are reported and become NA (``own``: see
+    :func:`_parse_text_column`)."""
     frame = cells.frame
     col = spec.column(fieldname)
     if fieldname not in frame:
@@ -414,14 +415,14 @@ def _parse_column(spec: SheetSpec, raw: RawSheet, cells: SheetCells, fieldname: 
         return _parse_money_column(values, col.required, cells.units.get(fieldname), bad, formats,
                                    signed=col.kind == "signed_money")
     if col.kind == "text":
-        return _parse_text_column(values, fieldname, col.required, bad)
+        return _parse_text_column(values, fieldname, col.required, bad, own)
     if col.kind == "shown":
         shown = values.copy()
         for i, r in (rows.items() if cells.formats else ()):
             fmt = cells.formats.get((int(r), fieldname))
             if fmt is not None:
                 shown.loc[i] = _as_shown(values.loc[i], fmt)
-        return _parse_text_column(shown, fieldname, col.required, bad)
+        return _parse_text_column(shown, fieldname, col.required, bad, own)
     parser = {"count": clean.parse_count, "year": clean.parse_year, "rank": clean.parse_rank,
               "fraction": clean.parse_fraction}[col.kind]
     if values.dtype != object and len(values) > 1000:  # a column read as a column: each value once
@@ -540,10 +541,17 @@ _NEEDS_CLEANING = (f"^$|^[{_WHITESPACE}]|[{_WHITESPACE}]$|  |[\t\r\n\x0c\x0b\u30
 
 
 def _parse_text_column(values: pd.Series, fieldname: str, required: bool,
-                       bad: Callable[[Any, str], None]) -> pd.Series:
+                       bad: Callable[[Any, str], None], own: dict[str, np.ndarray] | None = None
+                       ) -> pd.Series:
     """Text with whitespace collapsed; names lose their list numbering. Each distinct text is
     cleaned once (a long column repeats its categories, levels and sources); a short column
-    cell by cell (:func:`_clean_text_cells`)."""
+    cell by cell (:func:`_clean_text_cells`).
+
+    A long column of different names is first searched for names that are their own name key
+    (:func:`clean.own_keys`: most Chinese names), which cleaning leaves as they are; only the
+    others are looked at for cleaning. Those rows are put in ``own`` under the field's name, so
+    that keying the column (:func:`_name_key_column`) need not search it again.
+    """
     categorical = isinstance(values.dtype, pd.CategoricalDtype)
     if len(values) <= clean.SHORT_COLUMN and not categorical:
         return _clean_text_cells(values, fieldname, required, bad)
@@ -561,7 +569,16 @@ def _parse_text_column(values: pd.Series, fieldname: str, required: bool,
         else:  # names, each different: clean the column itself
             codes, u = None, text.reset_index(drop=True)
     # only text that cleaning would change is cleaned (most names have nothing to clean)
-    dirty = u.str.contains(_NEEDS_CLEANING, regex=True).fillna(False).astype(bool).to_numpy()
+    if codes is None and not categorical:
+        keyed = clean.own_keys(u)  # names that are their own key have nothing to clean
+        dirty = np.zeros(len(u), dtype=bool)
+        others = np.flatnonzero(~keyed)
+        dirty[others] = u.iloc[others].str.contains(_NEEDS_CLEANING, regex=True).fillna(False
+                                                                                  ).astype(bool).to_numpy()
+        if own is not None and fieldname not in NUMBERED_FIELDS:  # (numbering may still go)
+            own[fieldname] = keyed
+    else:
+        dirty = u.str.contains(_NEEDS_CLEANING, regex=True).fillna(False).astype(bool).to_numpy()
     changed = bool(dirty.any())
     control = np.zeros(len(u), dtype=bool)
     if dirty.any():
@@ -636,10 +653,11 @@ def parse_sheet(spec: SheetSpec, raw: RawSheet, problems: list[Problem], notes: 
     if cells is None:
         return None
     columns: dict[str, Any] = {}
+    own: dict[str, np.ndarray] = {}  # rows of long name columns known to be their own key
     for c in spec.columns:
-        columns[c.field] = _parse_column(spec, raw, cells, c.field, problems)
+        columns[c.field] = _parse_column(spec, raw, cells, c.field, problems, own)
         if c.field in spec.key:  # how names compare, computed once (duplicates here, spellings later)
-            columns[KEY + c.field] = _name_key_column(columns[c.field])
+            columns[KEY + c.field] = _name_key_column(columns[c.field], own.pop(c.field, None))
     out = pd.DataFrame({c.field: columns[c.field] for c in spec.columns})
     out["input_ref"] = _input_refs(f"{raw.file}:{raw.name}:", cells.frame[ROW])
     out[ROW] = cells.frame[ROW]
@@ -667,16 +685,17 @@ def _release_memory() -> None:
     pa.default_memory_pool().release_unused()
 
 
-def _name_key_column(values: pd.Series) -> np.ndarray:
+def _name_key_column(values: pd.Series, own: np.ndarray | None = None) -> np.ndarray:
     """Row by row, a number standing for the row's name key (:func:`clean.name_keys`; equal numbers:
-    names compare the same), each distinct value keyed once when values repeat."""
+    names compare the same), each distinct value keyed once when values repeat (``own``: rows
+    already known to be their own key, as :func:`_parse_text_column` found them)."""
     if _repeats(values):
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         keys = clean.name_keys(pd.Series(uniques, dtype=values.dtype if len(uniques) else object))
         # a blank value's key is "" (as name_keys gives it): append it, so that it gets its number too
         key_codes = pd.factorize(pd.concat([keys, pd.Series([""], dtype=keys.dtype)], ignore_index=True))[0]
         return np.where(codes >= 0, key_codes[codes.clip(min=0)], key_codes[-1]).astype(np.int64)
-    codes = pd.factorize(clean.name_keys(values))[0].astype(np.int64)
+    codes = pd.factorize(clean.name_keys(values, own))[0].astype(np.int64)
     _release_memory()
     return codes
 
