@@ -218,6 +218,38 @@ def test_parquet_numbers_are_read_as_numbers(tmp_path: Path) -> None:
     assert set(awards["amount_fen"]) == {25_5000_00}
 
 
+def _parquet(folder: Path, rows: list[list[str]]) -> Path:
+    cols = list(zip(*rows, strict=True))
+    path = folder / "获奖企业.parquet"
+    pq.write_table(pa.table({h: pa.array(c, pa.string()) for h, c in zip(HEADERS, cols, strict=True)}), path)
+    return path
+
+
+def test_parquet_blank_rows_are_found_as_in_its_csv(tmp_path: Path) -> None:
+    """A row blank in every column (spaces count as blank) is noted and ignored; a row blank in
+    all but a column read as a dictionary is not blank: its empty cells are reported. The same
+    notes and problems as the same rows in a CSV read line by line."""
+    rows = _rows(12_000, messy=False)  # long enough for its repeating columns to be read as dictionaries
+    rows[1000] = ["", "\u3000", " ", "", "", ""]
+    a, b = _year(tmp_path, "csv"), _year(tmp_path, "parquet")
+    _csv(a / "获奖企业.csv", rows)
+    sheet = read_parquet_sheet(_parquet(b, rows))
+    assert isinstance(sheet.frame[1].dtype, pd.CategoricalDtype)  # 类别, read as a dictionary
+    from_csv, from_parquet = process_year(tmp_path / "csv", YEAR, FUND), process_year(tmp_path / "parquet", YEAR, FUND)
+    assert from_parquet.notes == [n.replace(".csv", ".parquet") for n in from_csv.notes]
+    assert any("blank row 1002 ignored" in n for n in from_parquet.notes)
+    assert len(from_parquet.tables["awards"]) == 11_999
+    rows[2000] = ["", rows[2000][1], "", "", "", ""]  # only its category
+    _csv(a / "获奖企业.csv", rows)
+    _parquet(b, rows)
+    problems = []
+    for folder in ("csv", "parquet"):
+        with pytest.raises(InputError) as exc:
+            process_year(tmp_path / folder, YEAR, FUND)
+        problems.append({(p.row, p.column) for p in exc.value.problems})
+    assert problems[0] == problems[1] and {(2002, "企业名称"), (2002, "奖励金额")} <= problems[1]
+
+
 @pytest.mark.parametrize("name", ["中汽研(天津)汽车", "中汽研（天津）汽车\u200b", "ＡＢＣ 公司", "Straße", "ǅ-Ünï",
                                   "ﬁ", "\u3000x\u00a0y", "", "a\tb", "Ⅻ号", "ｶﾀｶﾅ"])
 def test_name_keys_agree_with_name_key(name: str) -> None:

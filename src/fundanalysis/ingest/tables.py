@@ -282,11 +282,22 @@ def _blank_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _blank_cost(dtype: Any) -> int:
+    """How dear it is to find the blank cells of a column of this type (a column read as a
+    dictionary: its few texts; numbers: their missing values; text: every cell)."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        return 0
+    if isinstance(dtype, pd.StringDtype) or pd.api.types.is_object_dtype(dtype):
+        return 2
+    return 1
+
+
 def _drop_blank_rows(frame: pd.DataFrame, raw: RawSheet, notes: list[str]) -> pd.DataFrame:
     """Drop blank rows; those between data rows are noted (ignored, not an error)."""
     if frame.empty:
         return frame
-    cols = [c for c in frame.columns if c != ROW]
+    # columns read as a dictionary first (each text looked at once), then numbers, then text
+    cols = sorted((c for c in frame.columns if c != ROW), key=lambda c: _blank_cost(frame[c].dtype))
     is_blank = pd.Series(True, index=frame.index)
     for c in cols:  # column by column, only over the rows blank so far (usually none after the first)
         part = frame[[c]] if is_blank.all() else frame.loc[is_blank, [c]]
