@@ -139,6 +139,15 @@ def test_register_fonts_is_idempotent_and_bundled() -> None:
     assert "pylopdf_fonts_zh_cn" in path
 
 
+def test_register_fonts_opens_no_font_to_name_it() -> None:
+    """Every chart asks for the family name; matplotlib forgets its open fonts in each forked
+    notebook process, so answering by opening the 8 MB font would cost every notebook that again."""
+    charts.register_fonts()
+    font_manager._get_font.cache_clear()  # as after a fork (matplotlib's own at-fork hook)
+    assert charts.register_fonts() == "Noto Sans SC"
+    assert font_manager._get_font.cache_info().currsize == 0
+
+
 def test_apply_theme_sets_rcparams() -> None:
     with mpl.rc_context():
         charts.apply_theme()

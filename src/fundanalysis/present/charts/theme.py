@@ -23,9 +23,13 @@ def register_fonts() -> str:
     """
     path = str(fonts.cjk_font_path())
     with _FONT_LOCK:
-        if not any(f.fname == path for f in font_manager.fontManager.ttflist):
+        entry = next((f for f in font_manager.fontManager.ttflist if f.fname == path), None)
+        if entry is None:
             font_manager.fontManager.addfont(path)
-    return font_manager.FontProperties(fname=path).get_name()
+            entry = next(f for f in font_manager.fontManager.ttflist if f.fname == path)
+    # the name as registered: opening the font again to ask it would cost each notebook process
+    # (matplotlib forgets its open fonts on fork) ~30 ms for an 8 MB font
+    return entry.name
 
 
 @dataclass(frozen=True)
