@@ -326,6 +326,63 @@ def test_png_is_encoded_at_the_fast_level_with_the_same_pixels(specs_2019: list[
     assert _idat_zlib(shown)[1] >> 6 == 1
 
 
+def _freetype_measures(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, float, float]]:
+    """Every text extent matplotlib's Agg asks FreeType for, from now on (text, size, dpi)."""
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    asked: list[tuple[str, float, float]] = []
+    measure = RendererAgg.get_text_width_height_descent
+
+    def counted(self: RendererAgg, s: str, prop: font_manager.FontProperties, ismath: bool) -> object:
+        asked.append((s, prop.get_size_in_points(), self.dpi))
+        return measure(self, s, prop, ismath)
+
+    monkeypatch.setattr(RendererAgg, "get_text_width_height_descent", counted)
+    return asked
+
+
+@pytest.mark.parametrize("narrow", [False, True])
+def test_a_chart_measures_each_text_once(specs_2019: list[charts.ChartSpec], narrow: bool,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chart measures its texts to lay itself out, then draws them at the report's resolution:
+    FreeType is asked for each text's extent once, not once for the layout and again to draw."""
+    from fundanalysis.present.charts import draw
+
+    spec = specs_2019[4].with_theme(charts.NARROW_THEME) if narrow else specs_2019[4]  # media by outlet
+    monkeypatch.setattr(draw, "_EXTENTS", {})
+    asked = _freetype_measures(monkeypatch)
+    png = charts.render(spec.make(), "png", dpi=config.CHART_DPI)
+    assert len(asked) > 20 and {dpi for _, _, dpi in asked} == {config.CHART_DPI}
+    assert len(asked) == len(set(asked)), sorted(t for t in asked if asked.count(t) > 1)[:5]
+    monkeypatch.setattr(draw, "_EXTENTS", {})
+    assert charts.render(spec.make(), "png", dpi=config.CHART_DPI) == png  # remembered or measured afresh: alike
+
+
+def test_remembered_extents_are_freetypes_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The remembered extent of a text is what FreeType gives for it, for each font, size, resolution
+    and hinting setting (a setting changed since is not answered from the memo)."""
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    from fundanalysis.present.charts import draw
+
+    monkeypatch.setattr(draw, "_EXTENTS", {})
+    family = [charts.register_fonts(), "DejaVu Sans"]
+    texts = ["常州市工信局", "73.8万元（3项）", "Ag", "资料来源：常州市工信局2019年度报告"]
+    cases = [(t, size, dpi) for t in texts for size in (9.5, 16.0) for dpi in (100, 150)]
+    for rc in ({}, {"text.hinting": "no_hinting"}, {"text.hinting_factor": 1}, {"text.kerning_factor": 6}):
+        with mpl.rc_context(rc):
+            for text, size, dpi in cases:
+                prop = font_manager.FontProperties(family=family, size=size)
+                for _ in range(2):  # measured, then remembered
+                    got = draw._Renderer(100, 100, dpi).get_text_width_height_descent(text, prop, False)
+                    assert got == RendererAgg(100, 100, dpi).get_text_width_height_descent(text, prop, False), \
+                        (rc, text, size, dpi)
+    bold = font_manager.FontProperties(family=["DejaVu Sans"], size=12, weight="bold")
+    plain = font_manager.FontProperties(family=["DejaVu Sans"], size=12)
+    r = draw._Renderer(100, 100, 100)
+    assert r.get_text_width_height_descent("Wide", bold, False) != r.get_text_width_height_descent("Wide", plain, False)
+
+
 # ------------------------------------------------------------------ other data shapes
 
 

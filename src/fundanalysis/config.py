@@ -56,6 +56,9 @@ MAX_COLUMN_TOTAL_YUAN = 10**15
 
 #: Longest name shown in a chart label before it is shortened with "…" (tables show it whole).
 CHART_LABEL_MAX_CHARS = 60
+#: Resolution of the report's chart images (dots per inch). Charts are laid out at this resolution
+#: too, so the text measured for the layout is measured once for the image (see charts.draw).
+CHART_DPI = 150
 #: zlib level for chart PNGs. Charts are flat colour and text: level 3 (zlib's fast matching) gives the
 #: same size as the default 6 within 0.2 % and encodes ~40 % faster (measured on the 2019 charts).
 PNG_COMPRESS_LEVEL = 3

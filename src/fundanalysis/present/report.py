@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from fundanalysis import config
 from fundanalysis.analysis import metrics, selfeval
 from fundanalysis.analysis.reconcile import check_counts, reconcile_totals
 from fundanalysis.analysis.selfeval import SelfEvaluation
@@ -32,7 +33,7 @@ from fundanalysis.present.shown import Chart, Shown
 from fundanalysis.present.styled import styled_table
 from fundanalysis.storage import catalog, digests, files
 
-CHART_DPI = 150
+CHART_DPI = config.CHART_DPI
 
 
 def _heading(method: Callable[..., None]) -> Callable[..., Shown]:
