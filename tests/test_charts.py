@@ -172,6 +172,27 @@ def test_2019_has_every_chart(specs_2019: list[charts.ChartSpec]) -> None:
     assert all(re.fullmatch(r"[0-9a-z-]+", s) for s in slugs) and len(set(slugs)) == len(slugs)
 
 
+def test_chart_specs_works_out_each_metric_once(t2019: dict[str, pd.DataFrame],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Working out which charts a year supports asks the execution table several times (tests,
+    titles): it is computed once, and each asker gets a copy (changing one leaves the others)."""
+    from fundanalysis.analysis import metrics
+
+    rows: list[object] = []
+    util_row = metrics._util_row
+    monkeypatch.setattr(metrics, "_util_row", lambda *a: rows.append(a[0]) or util_row(*a))
+    one = metrics.utilisation(t2019)
+    once = len(rows)
+    assert once >= 1  # the fund (and each part with a budget)
+    charts.chart_specs(t2019)
+    assert len(rows) == 2 * once
+    with metrics.computed_once():
+        a = metrics.utilisation(t2019)
+        a.loc[0, "budget_fen"] = 1
+        b = metrics.utilisation(t2019)
+    assert len(rows) == 3 * once and b.equals(one)
+
+
 def test_every_2019_chart_renders_cleanly(specs_2019: list[charts.ChartSpec], rendered_2019: Rendered) -> None:
     assert list(rendered_2019.figs) == [spec.slug for spec in specs_2019]
     for spec in specs_2019:

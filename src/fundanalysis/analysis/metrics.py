@@ -8,9 +8,13 @@ name is NA, an unknown procurement method is NA, a rank's origin is a :class:`Ra
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -18,6 +22,58 @@ from fundanalysis.ingest.tables import categories_from_recipients as categories_
 from fundanalysis.vocab import BudgetBasis, Concentration, Procurement, RankSource, Scope, SpentBasis
 
 Tables = dict[str, pd.DataFrame]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+#: Results worked out inside :func:`computed_once` blocks (None outside any): (metric, id of its
+#: tables, other arguments) → (result, the tables, kept so that their id is not reused meanwhile).
+_ONCE: ContextVar[dict[tuple[Any, ...], tuple[Any, Any]] | None] = ContextVar("metrics_once", default=None)
+
+
+@contextmanager
+def computed_once() -> Iterator[None]:
+    """Within the block, each metric marked :func:`once` is worked out once per tables object and
+    arguments, and each call gets its own copy of the result. For code that asks the same tables
+    the same questions several times (which charts a year supports, a year's workbooks); the tables
+    must not change inside the block. Outside it, nothing is remembered.
+
+    >>> asked = []
+    >>> @once
+    ... def rows(tables):
+    ...     asked.append(1)
+    ...     return pd.DataFrame({"n": [len(tables)]})
+    >>> t = {"fund": pd.DataFrame()}
+    >>> with computed_once():
+    ...     a, b = rows(t), rows(t)
+    >>> len(asked), a.equals(b), a is b
+    (1, True, False)
+    >>> _ = rows(t); len(asked)  # outside the block: worked out again
+    2
+    """
+    token = _ONCE.set({})
+    try:
+        yield
+    finally:
+        _ONCE.reset(token)
+
+
+def once(fn: _F) -> _F:
+    """Mark a metric whose result :func:`computed_once` may remember (its first argument is the
+    tables or a table; the others hashable)."""
+    @functools.wraps(fn)
+    def wrapper(first: Any, *args: Any, **kwargs: Any) -> Any:
+        memo = _ONCE.get()
+        if memo is None or kwargs:
+            return fn(first, *args, **kwargs)
+        key = (fn, id(first), args)
+        try:
+            got = memo.get(key)
+        except TypeError:  # an argument that cannot be a key
+            return fn(first, *args)
+        if got is None:
+            got = memo[key] = (fn(first, *args), first)
+        result = got[0]
+        return result.copy() if isinstance(result, pd.DataFrame | pd.Series) else result
+    return wrapper  # type: ignore[return-value]
 
 
 def _ratio(num: int, den: int) -> float:
@@ -46,6 +102,7 @@ def _with_shares(df: pd.DataFrame, name: str, count: str, average: str) -> pd.Da
     return df.sort_values(["amount_fen", name], ascending=[False, True]).reset_index(drop=True)
 
 
+@once
 def category_totals(categories: pd.DataFrame) -> pd.DataFrame:
     """Award categories with share of the award total and average per recipient, largest first."""
     df = categories[["category", "recipients", "amount_fen", "level", "part"]].copy()
@@ -202,6 +259,7 @@ def _known_parts(tables: Tables) -> set[str]:
     return set(parts["part"].dropna()) if parts is not None else set()
 
 
+@once
 def spending_by_part(tables: Tables) -> pd.DataFrame:
     """Projects and money per part (and its department), from every kind of spending row.
 
@@ -229,6 +287,7 @@ UTILISATION_COLUMNS = ["scope", "scope_name", "budget_fen", "budget_basis", "bud
                        "over_budget"]
 
 
+@once
 def utilisation(tables: Tables) -> pd.DataFrame:
     """Execution (执行率 = 全年执行数 ÷ 全年预算数), balance (结余) and receipts (到位率).
 
@@ -271,6 +330,7 @@ def _util_row(scope: Scope, name: str, row: pd.Series, ex: Execution) -> dict[st
             "over_budget": bool(rate is not None and rate > 1)}
 
 
+@once
 def media_shares(outlets: pd.DataFrame) -> pd.DataFrame:
     """Media outlets with share of media spending and average per item, largest first."""
     df = outlets[["outlet", "item_count", "amount_fen", "procurement"]].copy()
@@ -345,6 +405,7 @@ def rank_peers(peers: pd.DataFrame) -> pd.DataFrame:
     return df.sort_values(["indicator", "rank_number", "city"]).reset_index(drop=True)
 
 
+@once
 def rankings_table(tables: Tables) -> pd.DataFrame:
     """Indicators with their rank (stated or computed from peers), rank text and shares.
 
@@ -383,6 +444,7 @@ def rankings_table(tables: Tables) -> pd.DataFrame:
     return rk
 
 
+@once
 def component_shares(tables: Tables) -> pd.DataFrame:
     """The components of each indicator that has a breakdown, with each one's share of the sum."""
     bd = tables.get("breakdowns")

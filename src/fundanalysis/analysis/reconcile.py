@@ -391,6 +391,7 @@ def _form(t: Tables) -> Iterable[Row]:
         yield row
 
 
+@metrics.once
 def reconcile_totals(tables: Tables) -> pd.DataFrame:
     """Compare every stated total with what its parts add up to.
 

@@ -588,6 +588,13 @@ class _Extras:
 def _year_extras(plan: _Plan, st: Path) -> _Extras:
     """Write summary.json and the year's workbooks into staging (copied from the published
     version when what they are made from is unchanged); count the reconciliation checks."""
+    from fundanalysis.analysis import metrics
+
+    with metrics.computed_once():  # the check counts and the workbooks ask some of the same metrics
+        return _make_year_extras(plan, st)
+
+
+def _make_year_extras(plan: _Plan, st: Path) -> _Extras:
     from fundanalysis.analysis.reconcile import check_counts, reconcile_totals
     from fundanalysis.export.scorecard import form_xlsx
     from fundanalysis.export.summary import summary_json
