@@ -225,11 +225,12 @@ def _opaque_png(fig: Figure, dpi: int) -> bytes | None:
 
     raw = io.BytesIO()
     fig.savefig(raw, format="rgba", dpi=dpi, facecolor="white")
-    width = int(fig.get_figwidth() * dpi)
+    # the pixel grid Agg allocates for the figure at this resolution
+    width, height = int(fig.get_figwidth() * dpi), int(fig.get_figheight() * dpi)
     pixels = np.frombuffer(raw.getbuffer(), dtype=np.uint8)
-    if width <= 0 or len(pixels) % (4 * width):
+    if width <= 0 or height <= 0 or len(pixels) != 4 * width * height:
         return None
-    rgba = pixels.reshape(-1, width, 4)
+    rgba = pixels.reshape(height, width, 4)
     if not (rgba[..., 3] == 255).all():
         return None
     info = PngImagePlugin.PngInfo()
