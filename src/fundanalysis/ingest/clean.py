@@ -547,7 +547,7 @@ def name_keys(s: pd.Series, own: np.ndarray | None = None) -> pd.Series:
     got = pa.array(text.array)
     arr = got if isinstance(got, pa.ChunkedArray) else pa.chunked_array([got], got.type)
     if own is None:
-        own = pc.fill_null(pc.match_substring_regex(arr, _OWN_KEY_RE2), False).to_numpy(zero_copy_only=False)
+        own = own_keys(text)
     if own.all():
         return pd.Series(text.array, index=s.index, dtype=_FAST_STR)
     out = text.reset_index(drop=True)

@@ -18,12 +18,11 @@ from typing import Any
 
 import pandas as pd
 
-from fundanalysis import config
 from fundanalysis.analysis import metrics, selfeval
 from fundanalysis.analysis.reconcile import check_counts, reconcile_totals
 from fundanalysis.analysis.selfeval import SelfEvaluation
 from fundanalysis.analysis.summary import summarise, summary_of_input
-from fundanalysis.config import DATA_DIR
+from fundanalysis.config import CHART_DPI, DATA_DIR
 from fundanalysis.ingest.clean import is_text_rank
 from fundanalysis.ingest.load import load_tables
 from fundanalysis.present import fmt, form, narrative, words
@@ -32,8 +31,6 @@ from fundanalysis.present.page import key_figure_tiles
 from fundanalysis.present.shown import Chart, Shown
 from fundanalysis.present.styled import styled_table
 from fundanalysis.storage import catalog, digests, files
-
-CHART_DPI = config.CHART_DPI
 
 
 def _heading(method: Callable[..., None]) -> Callable[..., Shown]:

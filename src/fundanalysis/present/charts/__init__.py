@@ -193,7 +193,7 @@ def _chart_specs(tables: Tables, theme: Theme | None) -> list[ChartSpec]:
 # --------------------------------------------------------------------------- output
 
 
-def render(fig: Figure, fmt: str = "png", dpi: int = 150) -> bytes:
+def render(fig: Figure, fmt: str = "png", dpi: int = config.CHART_DPI) -> bytes:
     """The figure as PNG or SVG bytes (SVG text as paths, so it needs no font)."""
     if fmt not in ("png", "svg"):
         raise ValueError(f"format {fmt!r} is not supported; use 'png' or 'svg'")
@@ -241,7 +241,7 @@ def _opaque_png(fig: Figure, dpi: int) -> bytes | None:
     return out.getvalue()
 
 
-def to_data_uri(fig: Figure, fmt: str = "png", dpi: int = 150) -> str:
+def to_data_uri(fig: Figure, fmt: str = "png", dpi: int = config.CHART_DPI) -> str:
     """The rendered figure as a ``data:`` URI for embedding in HTML."""
     mime = "image/png" if fmt == "png" else "image/svg+xml"
     return f"data:{mime};base64,{base64.b64encode(render(fig, fmt, dpi)).decode('ascii')}"

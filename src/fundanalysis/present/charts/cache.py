@@ -30,6 +30,7 @@ from typing import Any
 
 import pandas as pd
 
+from fundanalysis import config
 from fundanalysis.present.memo import ObjectMemo
 from fundanalysis.storage import blobs, digests
 
@@ -159,7 +160,7 @@ def _key(base: str, tables: Mapping[str, Any], names: list[str]) -> str:
     return h.hexdigest()
 
 
-def render(spec: Any, fmt: str = "png", dpi: int = 150) -> bytes:
+def render(spec: Any, fmt: str = "png", dpi: int = config.CHART_DPI) -> bytes:
     """A chart spec's figure as PNG/SVG bytes: from the cache when its inputs are unchanged,
     else drawn (and stored, when the cache is on)."""
     from fundanalysis.present import charts
