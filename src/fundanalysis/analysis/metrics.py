@@ -34,7 +34,8 @@ def computed_once() -> Iterator[None]:
     """Within the block, each metric marked :func:`once` is worked out once per tables object and
     arguments, and each call gets its own copy of the result. For code that asks the same tables
     the same questions several times (which charts a year supports, a year's workbooks); the tables
-    must not change inside the block. Outside it, nothing is remembered.
+    must not change inside the block. Outside it, nothing is remembered; a block inside another
+    is part of the outer one.
 
     >>> asked = []
     >>> @once
@@ -49,6 +50,9 @@ def computed_once() -> Iterator[None]:
     >>> _ = rows(t); len(asked)  # outside the block: worked out again
     2
     """
+    if _ONCE.get() is not None:  # inside another block: its promise holds here too
+        yield
+        return
     token = _ONCE.set({})
     try:
         yield
@@ -130,31 +134,54 @@ def _in_part(df: pd.DataFrame, part: str | None, known: set[str] | None) -> pd.D
     return df
 
 
+def _in_scope(df: pd.DataFrame, part: str | None, known: set[str] | None) -> list[bool] | None:
+    """Per row of ``df``, whether :func:`_in_part` keeps it (None: every row), without making the
+    selection: the spending tables are a report's few rows, where pandas' fixed cost per
+    operation is most of the time."""
+    if "part" not in df:
+        return None if part is None and known is None else [False] * len(df)
+    if part is not None:
+        if pd.isna(part):
+            return [False] * len(df)
+        return [not pd.isna(v) and v == part for v in df["part"].tolist()]
+    if known is not None:
+        return [pd.isna(v) or v not in known for v in df["part"].tolist()]
+    return None
+
+
+def _values_in_scope(df: pd.DataFrame, column: str, scope: list[bool] | None) -> list[Any]:
+    """The column's non-missing values in the rows of ``scope``."""
+    values = df[column].tolist()
+    if scope is not None:
+        values = [v for v, keep in zip(values, scope, strict=True) if keep]
+    return [v for v in values if not pd.isna(v)]
+
+
 #: Where spending is written: the table and its amount column (a line counts once executed).
 SPENDING = (("award_categories", "amount_fen"), ("media_outlets", "amount_fen"), ("lines", "executed_fen"))
 
 
-def _spending_rows(tables: Tables, part: str | None = None, known: set[str] | None = None
-                   ) -> list[tuple[str, pd.DataFrame]]:
+def _spending_amounts(tables: Tables, part: str | None = None, known: set[str] | None = None
+                      ) -> list[tuple[str, list[Any]]]:
+    """Each spending table with amounts in scope, and those amounts."""
     out = []
     for name, col in SPENDING:
         df = tables.get(name)
         if df is not None and len(df):
-            sel = _in_part(df, part, known)
-            sel = sel[sel[col].notna()]
-            if len(sel):
-                out.append((name, sel))
+            amounts = _values_in_scope(df, col, _in_scope(df, part, known))
+            if amounts:
+                out.append((name, amounts))
     return out
 
 
 def has_spending(tables: Tables, part: str | None = None, known: set[str] | None = None) -> bool:
     """True if any spending row (award, outlet, executed line) is in scope."""
-    return bool(_spending_rows(tables, part, known))
+    return bool(_spending_amounts(tables, part, known))
 
 
 def spending_sources(tables: Tables) -> list[str]:
     """The tables that hold spending rows (awards, media outlets, spending lines), in order."""
-    return [name for name, _ in _spending_rows(tables)]
+    return [name for name, _ in _spending_amounts(tables)]
 
 
 def projects(tables: Tables, part: str | None = None, known: set[str] | None = None) -> int | None:
@@ -168,19 +195,20 @@ def projects(tables: Tables, part: str | None = None, known: set[str] | None = N
     for name, col in (("award_categories", "recipients"), ("media_outlets", "item_count")):
         df = tables.get(name)
         if df is not None and col in df:
-            counts += [int(v) for v in _in_part(df, part, known)[col].dropna()]
+            counts += [int(v) for v in _values_in_scope(df, col, _in_scope(df, part, known))]
     lines = tables.get("lines")
     if lines is not None and "quantity" in lines:
-        sel = _in_part(lines, part, known)
-        unit = sel["quantity_unit"].astype("string").fillna("")
-        counts += [int(v) for v in sel.loc[unit.isin(["项", "个"]), "quantity"].dropna()]
+        scope = _in_scope(lines, part, known)
+        rows = zip(lines["quantity"].tolist(), lines["quantity_unit"].tolist(),
+                   scope if scope is not None else [True] * len(lines), strict=True)
+        counts += [int(q) for q, unit, keep in rows
+                   if keep and not pd.isna(unit) and str(unit) in ("项", "个") and not pd.isna(q)]
     return sum(counts) if counts else None
 
 
 def spent(tables: Tables, part: str | None = None, known: set[str] | None = None) -> int:
     """Money used (integer 分): awards, media and executed spending lines, in one part or in all."""
-    column = dict(SPENDING)
-    return sum(money_sum(df[column[name]]) for name, df in _spending_rows(tables, part, known))
+    return sum(int(v) for _, amounts in _spending_amounts(tables, part, known) for v in amounts)
 
 
 def phase_sum(tables: Tables, column: str, part: str | None = None, known: set[str] | None = None
