@@ -20,6 +20,7 @@ import pytest
 from conftest import CLI, FUND, make_data_dir
 from matplotlib.figure import Figure
 
+from fundanalysis.analysis import metrics
 from fundanalysis.present import charts
 from fundanalysis.present.charts import cache
 from fundanalysis.storage import blobs
@@ -170,6 +171,62 @@ def test_real_charts_from_the_cache_are_the_bytes_drawn(on: Path, tables_2019: d
         assert cache.render(s, "png", 150) == drawn  # stored
         assert cache.render(s, "png", 150) == drawn  # from the cache
     assert len(list(on.glob("*.png"))) == 3
+
+
+ASKED: list[int] = []
+
+
+@metrics.once
+def _total(amounts: pd.DataFrame) -> int:
+    ASKED.append(1)
+    return int(amounts["fen"].sum())
+
+
+@metrics.once
+def _tables_total(tables: dict) -> int:
+    ASKED.append(1)
+    return int(tables["amounts"]["fen"].sum())
+
+
+def metric_chart(tables: dict, theme: object = None) -> Figure:
+    """Shows a metric of the tables, as the report's charts do."""
+    DRAWN.append("metric")
+    return _figure(f"{_tables_total(tables)} {_total(tables['amounts'])} {theme}")
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_a_charts_variants_work_out_its_metrics_once(tmp_path: Path, tables: dict, cached: bool) -> None:
+    """Both variants are drawn; the metrics they show are computed for the first only."""
+    DRAWN.clear()
+    ASKED.clear()
+    wide = spec(metric_chart, tables)
+    narrow = wide.with_theme(charts.NARROW_THEME)
+    try:
+        cache.configure(tmp_path / "c" if cached else None)
+        got = cache.render_variants([wide, narrow], "png", 72)
+        assert DRAWN == ["metric", "metric"] and len(ASKED) == 2  # one per metric, not per variant
+        assert got == [charts.render(wide.make(), "png", 72), charts.render(narrow.make(), "png", 72)]
+        assert len(ASKED) == 6  # outside it: every call works them out
+    finally:
+        cache.configure(None)
+
+
+def test_a_variant_whose_metrics_were_remembered_still_reads_what_they_read(on: Path, tables: dict) -> None:
+    """The narrow variant took its metrics from the wide one's: its key still holds the table
+    they read, so a change to it draws both again, and a change elsewhere draws neither."""
+    wide = spec(metric_chart, tables)
+    narrow = wide.with_theme(charts.NARROW_THEME)
+    first = cache.render_variants([wide, narrow])
+    assert len(DRAWN) == 2
+    other = {**tables, "media": tables["media"].assign(fen=[9])}
+    w2 = spec(metric_chart, other)
+    assert cache.render_variants([w2, w2.with_theme(charts.NARROW_THEME)]) == first and len(DRAWN) == 2
+    changed = {**tables, "amounts": tables["amounts"].assign(fen=[100, 251])}
+    w3 = spec(metric_chart, changed)
+    again = cache.render_variants([w3, w3.with_theme(charts.NARROW_THEME)])
+    assert len(DRAWN) == 4 and again[0] != first[0] and again[1] != first[1]
+    # the narrow variant alone, from the cache, for the changed tables: found (its key was right)
+    assert cache.render(w3.with_theme(charts.NARROW_THEME)) == again[1] and len(DRAWN) == 4
 
 
 def test_prune_removes_the_unused_and_keeps_the_folder_bounded(tmp_path: Path) -> None:

@@ -149,8 +149,8 @@ class Report:
             self._charts = year_chart_specs(self.tables)
         for slug, spec in self._charts.items():
             if slug_part in slug:
-                png = cache.render(spec, "png", dpi=CHART_DPI)
-                narrow = cache.render(spec.with_theme(charts.NARROW_THEME), "png", dpi=CHART_DPI)
+                png, narrow = cache.render_variants([spec, spec.with_theme(charts.NARROW_THEME)], "png",
+                                                    dpi=CHART_DPI)
                 chart = Chart(slug, spec.title, png, narrow)
                 if self._out is not None:
                     self._out.charts.append(chart)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -163,25 +163,52 @@ def _key(base: str, tables: Mapping[str, Any], names: list[str]) -> str:
 def render(spec: Any, fmt: str = "png", dpi: int = config.CHART_DPI) -> bytes:
     """A chart spec's figure as PNG/SVG bytes: from the cache when its inputs are unchanged,
     else drawn (and stored, when the cache is on)."""
+    return render_variants([spec], fmt, dpi)[0]
+
+
+def render_variants(specs: Sequence[Any], fmt: str = "png", dpi: int = config.CHART_DPI) -> list[bytes]:
+    """Several variants of one chart (its themes) as :func:`render` gives each.
+
+    Those drawn are drawn in one :func:`metrics.computed_once` scope, so the metrics they show are
+    worked out once, not once per variant. With the cache on they read the tables through one
+    recording view: a variant whose metrics come from the scope notes what the first one read
+    (the names kept for it may only be more than it read itself: a stored chart is then found
+    less often, never wrongly).
+    """
+    from fundanalysis.analysis import metrics
     from fundanalysis.present import charts
 
-    cfg, make = _ACTIVE, spec.make
-    if cfg is None or not (isinstance(make, partial) and make.args and isinstance(make.args[0], Mapping)):
-        return charts.render(make(), fmt, dpi)
-    tables, rest = make.args[0], make.args[1:]
-    base = _base(make.func, rest, make.keywords, fmt, dpi)
-    if cfg.read:
-        names = _recorded_names(cfg.root, base)
-        if names is not None:
-            hit = blobs.get(cfg.root, f"{_key(base, tables, names)}.{fmt}")
-            if hit is not None:
-                return hit
-    seen = _Recording(tables)
-    data = charts.render(make.func(seen, *rest, **make.keywords), fmt, dpi)
-    names = sorted(seen.names)
-    blobs.put(cfg.root, f"{_key(base, tables, names)}.{fmt}", data)
-    blobs.put(cfg.root, f"{base}.reads", json.dumps(names).encode())
-    return data
+    cfg, out = _ACTIVE, [b""] * len(specs)
+    todo: list[tuple[int, Any, str | None]] = []
+    for i, spec in enumerate(specs):
+        make = spec.make
+        if cfg is None or not (isinstance(make, partial) and make.args and isinstance(make.args[0], Mapping)):
+            todo.append((i, spec, None))
+            continue
+        base = _base(make.func, make.args[1:], make.keywords, fmt, dpi)
+        if cfg.read:
+            names = _recorded_names(cfg.root, base)
+            if names is not None:
+                hit = blobs.get(cfg.root, f"{_key(base, make.args[0], names)}.{fmt}")
+                if hit is not None:
+                    out[i] = hit
+                    continue
+        todo.append((i, spec, base))
+    views: dict[int, _Recording] = {}
+    with metrics.computed_once():
+        for i, spec, base in todo:
+            make = spec.make
+            if base is None:
+                out[i] = charts.render(make(), fmt, dpi)
+                continue
+            assert cfg is not None
+            tables, rest = make.args[0], make.args[1:]
+            seen = views.setdefault(id(tables), _Recording(tables))
+            out[i] = data = charts.render(make.func(seen, *rest, **make.keywords), fmt, dpi)
+            names = sorted(seen.names)
+            blobs.put(cfg.root, f"{_key(base, tables, names)}.{fmt}", data)
+            blobs.put(cfg.root, f"{base}.reads", json.dumps(names).encode())
+    return out
 
 
 def _recorded_names(root: Path, base: str) -> list[str] | None:
