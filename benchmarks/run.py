@@ -213,7 +213,7 @@ class Bench:
         for r in range(self.args.b2_repeats):
             for side in (("one", "batch") if r % 2 == 0 else ("batch", "one")):
                 if side == "one":
-                    for k in range(2):
+                    for k in range(3):
                         d = base / f"one-{r}-{k}"
                         run = one.add(bl.run(fundanalysis("report", "--data-dir", one_data, "--out-dir", d / "out",
                                                           "--force"), cwd=base, log=d / "log.txt"))
@@ -524,7 +524,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     "(default 3)")
     ap.add_argument("--large-repeats", type=int, default=3, help="runs of each 1,000,000-row case (default 3)")
     ap.add_argument("--b2-repeats", type=int, default=1, help="runs of the B2 batch (default 1; the report "
-                    "alone runs twice per batch run)")
+                    "alone runs three times per batch run)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder and print its path")
     args = ap.parse_args(argv)
     wanted = {s.strip().upper().lstrip("B") for s in args.only.split(",") if s.strip()}
