@@ -11,10 +11,13 @@ Modes:
   parquet PARQUET        pandas.read_parquet
   pipeline DATA_DIR YEAR pipeline.process_year (read, clean, validate, pandera)
                          + metrics.category_totals
-  watch DATA_DIR OUT_DIR FUND YEAR EDITS
+  watch DATA_DIR OUT_DIR FUND YEAR EDITS [FULL_OUT_DIR]
                          ``fundanalysis report --watch`` in this process (build.watch.watch_reports):
                          after its first build, change one cell of the year's workbook EDITS times
-                         and time each rebuild (the build itself, and from the save to the publish)
+                         and time each rebuild (the build itself, and from the save to the publish);
+                         with FULL_OUT_DIR, a full build of the year (``fundanalysis report --year
+                         YEAR --force`` into FULL_OUT_DIR) is timed beside each rebuild, the two
+                         alternating, so the ratio compares runs made under the same load
 
 The result file gets the seconds of the work itself (imports excluded, except for ``floor``,
 which is about imports), the rows seen, and the peak resident memory after imports and at the end.
@@ -44,7 +47,19 @@ def _rss_kb() -> int:
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
-def _watch(data: Path, out: Path, fund: str, year: int, edits: int) -> dict[str, object]:
+def _full_build(data: Path, out: Path, year: int) -> float:
+    """Seconds of one ``fundanalysis report --year YEAR --force`` (a new process, as a user runs it)."""
+    import subprocess
+
+    cmd = [str(Path(sys.executable).parent / "fundanalysis"), "report", "--year", str(year), "--data-dir", str(data),
+           "--out-dir", str(out), "--force"]
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def _watch(data: Path, out: Path, fund: str, year: int, edits: int, full_out: Path | None = None
+           ) -> dict[str, object]:
     """Rebuilds by the watch after one cell of ``year`` changes (see the module's docstring)."""
     import queue
     import threading
@@ -65,8 +80,10 @@ def _watch(data: Path, out: Path, fund: str, year: int, edits: int) -> dict[str,
     thread.start()
     first = built.get(timeout=600)
     book = next(catalog.year_dir(data, fund, year).glob("*.xlsx"))
-    latency, seconds, rebuilt = [], [], []
+    latency, seconds, rebuilt, full = [], [], [], []
     for k in range(edits):
+        if full_out is not None and k % 2 == 1:  # alternate: full build first on odd rounds
+            full.append(_full_build(data, full_out, year))
         edit_cell(book, "媒体单位", "金额", 2, f"{70 + k}.5万元")
         t0 = time.perf_counter()
         while True:
@@ -77,11 +94,13 @@ def _watch(data: Path, out: Path, fund: str, year: int, edits: int) -> dict[str,
         seconds.append(secs)
         record = json.loads((catalog.year_output(out, fund, year) / "build.json").read_text(encoding="utf-8"))
         rebuilt.append(record.get("rebuilt"))
+        if full_out is not None and k % 2 == 0:
+            full.append(_full_build(data, full_out, year))
     stop.set()
     thread.join(60)
     log.close()
     return {"seconds": seconds[-1] if seconds else None, "first_build_s": first[1], "rebuild_s": seconds,
-            "save_to_publish_s": latency, "rebuilt": rebuilt}
+            "save_to_publish_s": latency, "rebuilt": rebuilt, "full_build_s": full}
 
 
 def main(argv: list[str]) -> None:
@@ -150,7 +169,8 @@ def main(argv: list[str]) -> None:
         result.update(seconds=time.perf_counter() - t0, rows=len(parsed.tables.get("awards", [])),
                       categories=len(cats), rss_after_imports_kb=rss0)
     elif mode == "watch":
-        result.update(_watch(Path(args[0]), Path(args[1]), args[2], int(args[3]), int(args[4])))
+        result.update(_watch(Path(args[0]), Path(args[1]), args[2], int(args[3]), int(args[4]),
+                             Path(args[5]) if len(args) > 5 else None))
     else:
         raise SystemExit(f"unknown mode {mode!r}")
     result["rss_peak_kb"] = _rss_kb()
