@@ -1,5 +1,6 @@
 """Spending in scope (one part, no known part, or all): the list-based metrics equal the
-pandas selections they replaced, on any mix of parts, missing values and absent columns."""
+pandas selections they replaced (kept here as their specification), on any mix of parts,
+missing values and absent columns."""
 
 from __future__ import annotations
 
@@ -40,6 +41,17 @@ def _rows(tables: dict[str, pd.DataFrame], part: Any, known: set[str] | None) ->
 def ref_spent(tables: dict[str, pd.DataFrame], part: Any = None, known: set[str] | None = None) -> int:
     column = dict(metrics.SPENDING)
     return sum(metrics.money_sum(df[column[name]]) for name, df in _rows(tables, part, known))
+
+
+def ref_phase_sum(tables: dict[str, pd.DataFrame], column: str, part: Any = None,
+                  known: set[str] | None = None) -> int | None:
+    lines = tables.get("lines")
+    if lines is None or not len(lines):
+        return None
+    sel = _in_part(lines, part, known)
+    if not len(sel) or sel[column].isna().any():
+        return None
+    return metrics.money_sum(sel[column])
 
 
 def ref_projects(tables: dict[str, pd.DataFrame], part: Any = None, known: set[str] | None = None) -> int | None:
@@ -110,6 +122,7 @@ def test_spending_in_scope_equals_the_pandas_selection(tables: dict[str, pd.Data
     assert metrics.spent(tables, part, known) == ref_spent(tables, part, known)
     assert metrics.projects(tables, part, known) == ref_projects(tables, part, known)
     assert metrics.has_spending(tables, part, known) == bool(_rows(tables, part, known))
+    assert metrics.phase_sum(tables, "executed_fen", part, known) == ref_phase_sum(tables, "executed_fen", part, known)
     if part is None and known is None:
         assert metrics.spending_sources(tables) == [name for name, _ in _rows(tables, None, None)]
 
@@ -120,6 +133,9 @@ def test_spending_in_scope_on_the_2019_report(tables_2019: dict[str, pd.DataFram
     for part, k in [(None, None), (None, known), *((p, None) for p in sorted(known))]:
         assert metrics.spent(tables_2019, part, k) == ref_spent(tables_2019, part, k)
         assert metrics.projects(tables_2019, part, k) == ref_projects(tables_2019, part, k)
+        if "lines" in tables_2019:
+            for column in ("initial_fen", "annual_fen", "executed_fen"):
+                assert metrics.phase_sum(tables_2019, column, part, k) == ref_phase_sum(tables_2019, column, part, k)
     assert metrics.spent(tables_2019) > 0
 
 

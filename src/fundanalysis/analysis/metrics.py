@@ -123,21 +123,11 @@ def level_totals(categories: pd.DataFrame) -> pd.DataFrame:
             .sort_values("amount_fen", ascending=False).reset_index(drop=True))
 
 
-def _in_part(df: pd.DataFrame, part: str | None, known: set[str] | None) -> pd.DataFrame:
-    """Rows of ``df`` in ``part``; with ``part`` None and ``known`` given, rows in no known part."""
-    if "part" not in df:
-        return df if part is None and known is None else df.iloc[0:0]
-    if part is not None:
-        return df[(df["part"] == part).fillna(False).astype(bool)]
-    if known is not None:
-        return df[~df["part"].isin(known).fillna(False).astype(bool)]
-    return df
-
-
 def _in_scope(df: pd.DataFrame, part: str | None, known: set[str] | None) -> list[bool] | None:
-    """Per row of ``df``, whether :func:`_in_part` keeps it (None: every row), without making the
-    selection: the spending tables are a report's few rows, where pandas' fixed cost per
-    operation is most of the time."""
+    """Per row of ``df``, whether it is in ``part``, or, with ``part`` None and ``known`` given, in
+    no known part (a missing part is none); None: every row. A table without a part column has
+    no row in any scope but the whole. Lists, not selections: the spending tables are a report's
+    few rows, where pandas' fixed cost per operation is most of the time."""
     if "part" not in df:
         return None if part is None and known is None else [False] * len(df)
     if part is not None:
@@ -218,10 +208,13 @@ def phase_sum(tables: Tables, column: str, part: str | None = None, known: set[s
     lines = tables.get("lines")
     if lines is None or not len(lines):
         return None
-    sel = _in_part(lines, part, known)
-    if not len(sel) or sel[column].isna().any():
+    scope = _in_scope(lines, part, known)
+    values = lines[column].tolist()
+    if scope is not None:
+        values = [v for v, keep in zip(values, scope, strict=True) if keep]
+    if not values or any(pd.isna(v) for v in values):
         return None
-    return money_sum(sel[column])
+    return sum(int(v) for v in values)
 
 
 @dataclass(frozen=True)
