@@ -327,9 +327,11 @@ def _idat_zlib(png: bytes) -> bytes:
 @pytest.mark.parametrize("narrow", [False, True])
 def test_png_is_encoded_at_the_fast_level_with_the_same_pixels(specs_2019: list[charts.ChartSpec],
                                                                narrow: bool) -> None:
-    """Chart PNGs use zlib's fast level (config.PNG_COMPRESS_LEVEL), not the slower default, carry no
-    alpha channel (a chart is opaque: the channel would only cost bytes), and the pixels are exactly
-    those of matplotlib's own default-level encode of the same figure, with its resolution noted."""
+    """Chart PNGs use zlib's fast level (config.PNG_COMPRESS_LEVEL), not the slower default, with
+    every row unfiltered, carry no alpha channel (a chart is opaque: the channel would only cost
+    bytes), and the pixels are exactly those of matplotlib's own default-level encode of the same
+    figure, with its resolution and Software text; and they are smaller than Pillow's own encode
+    of those pixels at the same level (which filters each row)."""
     import io
     import zlib
 
@@ -347,9 +349,36 @@ def test_png_is_encoded_at_the_fast_level_with_the_same_pixels(specs_2019: list[
     assert ours.convert("RGBA").tobytes() == theirs.tobytes()
     assert ours.info["dpi"] == pytest.approx((100, 100), abs=0.01) and ours.info["Software"] == theirs.info["Software"]
     assert len(png) < len(ref.getvalue())
-    assert zlib.decompress(_idat_zlib(png))  # a whole stream
+    width, height = ours.size
+    rows = zlib.decompress(_idat_zlib(png))  # a whole stream
+    assert len(rows) == height * (1 + 3 * width)
+    assert set(rows[::1 + 3 * width]) == {0}, "a row is filtered"
+    pillow = io.BytesIO()
+    ours.save(pillow, format="png", compress_level=config.PNG_COMPRESS_LEVEL)
+    assert len(png) < len(pillow.getvalue())
     shown = specs_2019[2].make()._repr_png_()  # JupyterLab's display of a chart
     assert _idat_zlib(shown)[1] >> 6 == 1
+
+
+def test_rgb_png_round_trips_any_opaque_pixels() -> None:
+    """The PNG writer gives back exactly the colour channels it was handed, for odd sizes and
+    random pixels (where no filter would help), with the resolution and Software text noted."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from fundanalysis.present.charts import _rgb_png
+
+    rng = np.random.default_rng(7)
+    for height, width, dpi in [(1, 1, 72), (3, 5, 110), (37, 101, 150), (200, 13, 300)]:
+        rgba = rng.integers(0, 256, size=(height, width, 4), dtype=np.uint8)
+        img = Image.open(io.BytesIO(_rgb_png(rgba, dpi, "probe")))
+        img.load()
+        assert img.mode == "RGB" and img.size == (width, height)
+        assert np.array_equal(np.asarray(img), rgba[..., :3])
+        # pHYs holds whole dots per metre: 150 dpi is 5,906 of them, read back as 150.01
+        assert img.info["dpi"] == pytest.approx((dpi, dpi), abs=0.02) and img.info["Software"] == "probe"
 
 
 def _freetype_measures(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, float, float]]:

