@@ -194,3 +194,53 @@ def test_kernel_engine_builds_the_same_report(built: dict[str, Path], tmp_path: 
         strip = re.compile(r"<style>@font-face.*?</style>|data:image/png;base64,[A-Za-z0-9+/=]+"
                            r"|cell-id=[0-9a-f-]+", re.S)
         assert strip.sub("", a) == strip.sub("", b), nb.stem
+
+
+def _crafted_notebook() -> nbformat.NotebookNode:
+    """A notebook whose outputs hold what nbconvert's finishing touches look for, and near misses:
+    images with and without alt text (upper-case tag, empty alt), wrappers nested in output HTML,
+    a wrapper class among others, one outside any jp-Notebook, and a span of the wrapper's class."""
+    from nbformat import v4
+
+    html = ('<div class="jp-Notebook x"><div class="a jp-OutputArea-output b">in</div>'
+            '<span class="jp-OutputArea-output">span</span><IMG src="data:image/png;base64,AA==">'
+            '<section><div class="jp-Cell-inputWrapper">deeper</div></section></div>'
+            '<div class="jp-OutputArea-output">outside any jp-Notebook (the basic template has none)</div>'
+            '<img alt="" src="x.png"><img alt="图" src="y.png"><img src="z.png">'
+            '<div class="jp-Cell-inputWrapper"><p>wrapper</p></div><p>段落 &amp; &lt;b&gt; &nbsp;</p>')
+    cells = [v4.new_markdown_cell("# 标题", metadata={"tags": ["title"]}),
+             v4.new_markdown_cell("## 小节\n\n![图](data:image/png;base64,AA==) 说明 <img src='m.png'>"),
+             v4.new_code_cell("x", execution_count=1, outputs=[
+                 v4.new_output("display_data", data={"text/html": html, "text/plain": "x"}),
+                 v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "图"}),
+                 v4.new_output("stream", name="stdout", text="out"),
+                 v4.new_output("stream", name="stderr", text="warn")])]
+    return v4.new_notebook(cells=cells)
+
+
+def test_pages_convert_as_nbconverts_own_exporter(built: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reports' exporter finds the images without alt text and the focusable wrappers without
+    CSS selectors (soupsieve compiles its grammar at the first one: a quarter second of every
+    build's start): its pages are nbconvert's own HTMLExporter's, byte for byte, for every
+    executed notebook of the build and for a crafted one, and it never selects by CSS."""
+    import soupsieve
+    from nbconvert import HTMLExporter
+
+    from fundanalysis.build import convert
+
+    executed = sorted((built["out"] / FUND).glob("*/notebooks/*.ipynb"))
+    assert len(executed) >= 8
+    notebooks = [nbformat.read(p, as_version=4) for p in executed] + [_crafted_notebook()]
+    theirs = [convert.make_exporter(HTMLExporter).from_notebook_node(nb)[0] for nb in notebooks]
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("a CSS selection")
+
+    monkeypatch.setattr(soupsieve, "select", refuse)
+    monkeypatch.setattr(soupsieve, "compile", refuse)
+    ours = convert.make_exporter(convert._exporter_class())
+    for nb, page in zip(notebooks, theirs, strict=True):
+        assert ours.from_notebook_node(nb)[0] == page
+    crafted = theirs[-1]
+    # the two wrappers inside the jp-Notebook div; the images without alt in the output and the markdown
+    assert crafted.count('tabindex="0"') == 2 and crafted.count("No description has been provided") >= 3
