@@ -56,3 +56,30 @@ def test_the_notebook_schemas_check_no_string_format() -> None:
 
     for path in schemas:
         assert formats(json.loads(path.read_text(encoding="utf-8"))) == [], path.name
+
+
+def test_the_fork_server_imports_papermill_without_pyarrows_file_systems(tmp_path: Path) -> None:
+    """papermill imports pyarrow.fs only for hdfs:// paths: the fork server's preload leaves it out
+    (a tenth of a second before any notebook can start), papermill still reads and writes local
+    notebooks, and a process forked from it that reads Parquet imports it then."""
+    code = textwrap.dedent("""
+        import json, sys
+        import fundanalysis.build._forkserver_preload
+        before = "pyarrow.fs" in sys.modules
+        import nbformat, papermill.iorw as iorw
+        from nbformat import v4
+        nb = v4.new_notebook(cells=[v4.new_code_cell("1")])
+        path = sys.argv[1] + "/n.ipynb"
+        iorw.write_ipynb(nb, path)
+        back = iorw.load_notebook_node(path)
+        import pandas as pd
+        pd.DataFrame({"a": [1, 2]}).to_parquet(sys.argv[1] + "/t.parquet")
+        read = pd.read_parquet(sys.argv[1] + "/t.parquet")["a"].tolist()
+        print(json.dumps({"before": before, "cells": len(back.cells), "read": read,
+                          "after": "pyarrow.fs" in sys.modules}))
+    """)
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == {"before": False, "cells": 1, "read": [1, 2],
+                                                               "after": True}
