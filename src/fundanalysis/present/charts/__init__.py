@@ -252,7 +252,7 @@ def _rgb_png(rgba: np.ndarray, dpi: int, software: str) -> bytes:
     height, width = rgba.shape[:2]
     rows = np.empty((height, 3 * width + 1), dtype=np.uint8)
     rows[:, 0] = 0  # filter type None
-    rows[:, 1:].reshape(height, width, 3)[...] = rgba[..., :3]
+    rows[:, 1:] = rgba[..., :3].reshape(height, 3 * width)
     per_metre = int(dpi / 0.0254 + 0.5)
     return b"".join([
         b"\x89PNG\r\n\x1a\n",
