@@ -54,6 +54,20 @@ def ref_phase_sum(tables: dict[str, pd.DataFrame], column: str, part: Any = None
     return metrics.money_sum(sel[column])
 
 
+def ref_phase_lines(tables: dict[str, pd.DataFrame], column: str, part: Any = None,
+                    known: set[str] | None = None) -> list[Any]:
+    lines = tables.get("lines")
+    if lines is None or not len(lines):
+        return []
+    return _in_part(lines, part, known)[column].tolist()
+
+
+def _same_values(a: list[Any], b: list[Any]) -> bool:
+    """Equal lists, a missing value matching a missing value."""
+    return len(a) == len(b) and all((pd.isna(x) and pd.isna(y)) or (not pd.isna(x) and not pd.isna(y) and x == y)
+                                    for x, y in zip(a, b, strict=True))
+
+
 def ref_projects(tables: dict[str, pd.DataFrame], part: Any = None, known: set[str] | None = None) -> int | None:
     counts: list[int] = []
     for name, col in (("award_categories", "recipients"), ("media_outlets", "item_count")):
@@ -123,6 +137,8 @@ def test_spending_in_scope_equals_the_pandas_selection(tables: dict[str, pd.Data
     assert metrics.projects(tables, part, known) == ref_projects(tables, part, known)
     assert metrics.has_spending(tables, part, known) == bool(_rows(tables, part, known))
     assert metrics.phase_sum(tables, "executed_fen", part, known) == ref_phase_sum(tables, "executed_fen", part, known)
+    assert _same_values(metrics.phase_lines(tables, "executed_fen", part, known),
+                        ref_phase_lines(tables, "executed_fen", part, known))
     if part is None and known is None:
         assert metrics.spending_sources(tables) == [name for name, _ in _rows(tables, None, None)]
 

@@ -9,7 +9,7 @@ name is NA, an unknown procurement method is NA, a rank's origin is a :class:`Ra
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -91,9 +91,11 @@ def _round_div(a: Any, b: Any) -> Any:
     return (2 * int(a) + int(b)) // (2 * int(b))
 
 
-def money_sum(s: pd.Series) -> int:
-    """Exact sum of integer 分 (Python ints, no float)."""
-    return int(sum(int(v) for v in s.dropna()))
+def money_sum(values: pd.Series | Iterable[Any]) -> int:
+    """Exact sum of integer 分 (Python ints, no float); missing values are left out."""
+    if isinstance(values, pd.Series):
+        return int(sum(int(v) for v in values.dropna()))
+    return sum(int(v) for v in values if not pd.isna(v))
 
 
 def _with_shares(df: pd.DataFrame, name: str, count: str, average: str) -> pd.DataFrame:
@@ -139,12 +141,15 @@ def _in_scope(df: pd.DataFrame, part: str | None, known: set[str] | None) -> lis
     return None
 
 
+def _rows_in_scope(df: pd.DataFrame, column: str, scope: list[bool] | None) -> list[Any]:
+    """The column's values in the rows of ``scope``, missing ones included."""
+    values = df[column].tolist()
+    return values if scope is None else [v for v, keep in zip(values, scope, strict=True) if keep]
+
+
 def _values_in_scope(df: pd.DataFrame, column: str, scope: list[bool] | None) -> list[Any]:
     """The column's non-missing values in the rows of ``scope``."""
-    values = df[column].tolist()
-    if scope is not None:
-        values = [v for v, keep in zip(values, scope, strict=True) if keep]
-    return [v for v in values if not pd.isna(v)]
+    return [v for v in _rows_in_scope(df, column, scope) if not pd.isna(v)]
 
 
 #: Where spending is written: the table and its amount column (a line counts once executed).
@@ -198,23 +203,27 @@ def projects(tables: Tables, part: str | None = None, known: set[str] | None = N
 
 def spent(tables: Tables, part: str | None = None, known: set[str] | None = None) -> int:
     """Money used (integer 分): awards, media and executed spending lines, in one part or in all."""
-    return sum(int(v) for _, amounts in _spending_amounts(tables, part, known) for v in amounts)
+    return sum(money_sum(amounts) for _, amounts in _spending_amounts(tables, part, known))
 
 
 def phase_sum(tables: Tables, column: str, part: str | None = None, known: set[str] | None = None
               ) -> int | None:
-    """The spending lines' total of one budget phase (年初 / 调整 / 全年 / 执行), or None when any
-    line in scope leaves it empty (a partial sum proves nothing)."""
-    lines = tables.get("lines")
-    if lines is None or not len(lines):
-        return None
-    scope = _in_scope(lines, part, known)
-    values = lines[column].tolist()
-    if scope is not None:
-        values = [v for v, keep in zip(values, scope, strict=True) if keep]
+    """The spending lines' total of one budget phase (年初 / 调整 / 全年 / 执行), or None when no
+    line is in scope or any line in scope leaves it empty (a partial sum proves nothing)."""
+    values = phase_lines(tables, column, part, known)
     if not values or any(pd.isna(v) for v in values):
         return None
-    return sum(int(v) for v in values)
+    return money_sum(values)
+
+
+def phase_lines(tables: Tables, column: str, part: str | None = None, known: set[str] | None = None
+                ) -> list[Any]:
+    """The values of one budget phase column of the spending lines in scope (missing ones
+    included); scopes as :func:`spent`."""
+    lines = tables.get("lines")
+    if lines is None or not len(lines):
+        return []
+    return _rows_in_scope(lines, column, _in_scope(lines, part, known))
 
 
 @dataclass(frozen=True)

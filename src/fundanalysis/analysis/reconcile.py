@@ -225,10 +225,9 @@ def _line_phases(t: Tables) -> Iterable[Row]:
             scopes.append((None, fund))
         for part, owner in scopes:
             stated_value = _value(owner, column)
-            sel = lines if part is None else lines[(lines["part"] == part).fillna(False).astype(bool)]
-            if stated_value is None or not len(sel):
+            if stated_value is None or not metrics.phase_lines(t, column, part):
                 continue
-            computed = None if sel[column].isna().any() else metrics.money_sum(sel[column])
+            computed = metrics.phase_sum(t, column, part)
             scope = "全部" if part is None else part
             yield check(f"明细{PHASE_NAMES[column]}合计·{scope}", Rule.LINE_PHASE, stated_value, computed, "元",
                         owner.get("source"), part, PHASE_NAMES[column])
