@@ -83,3 +83,32 @@ def test_the_fork_server_imports_papermill_without_pyarrows_file_systems(tmp_pat
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == {"before": False, "cells": 1, "read": [1, 2],
                                                                "after": True}
+
+
+def test_the_fork_server_freezes_what_it_preloaded_and_collects_again(tmp_path: Path) -> None:
+    """The server imports without the cyclic collector, then freezes what it holds: the collector is
+    on again (a notebook's cyclic garbage is still freed), the preloaded objects are out of every
+    collection (frozen), and the zygote freezes the years it loaded before forking notebooks."""
+    code = textwrap.dedent("""
+        import gc, json, sys
+        import fundanalysis.build._forkserver_preload
+        enabled, frozen = gc.isenabled(), gc.get_freeze_count()
+        class Cycle:
+            pass
+        c = Cycle(); c.me = c
+        import weakref
+        gone = weakref.ref(c); del c
+        gc.collect()
+        from fundanalysis.build.zygote import _prime
+        before = gc.get_freeze_count()
+        kept = [[i] for i in range(1000)]  # what a zygote loads (tracked containers)
+        _prime([], [])
+        print(json.dumps({"enabled": enabled, "frozen": frozen, "freed": gone() is None,
+                          "zygote_froze": gc.get_freeze_count() - before >= len(kept)}))
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert got["frozen"] > 100_000, got  # pandas, matplotlib, IPython, nbconvert: ~300,000 objects
+    assert got == {**got, "enabled": True, "freed": True, "zygote_froze": True}

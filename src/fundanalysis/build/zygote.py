@@ -20,6 +20,7 @@ pipe closes (the build ended or was killed) or on ("stop",) or SIGTERM.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import signal
 import sys
@@ -135,3 +136,4 @@ def _prime(provided: list[Provided], years: list[tuple[str, str, int, str]],
     for data_dir, fund, year, out_dir in years:
         with contextlib.suppress(Exception):
             year_chart_specs(Report.load(year=year, data_dir=data_dir, out_dir=out_dir, fund=fund).tables)
+    gc.freeze()  # what the notebooks inherit is left out of their collections (see _forkserver_preload)
