@@ -11,7 +11,10 @@ from pathlib import Path
 from fontTools.pens.boundsPen import BoundsPen
 from fontTools.pens.recordingPen import RecordingPen
 from fontTools.ttLib import TTFont
+from hypothesis import example, given
+from hypothesis import strategies as st
 
+from fundanalysis.build.orchestrate import _beyond_ascii
 from fundanalysis.present.page import font_face_css
 from fundanalysis.storage import fonts
 
@@ -50,3 +53,12 @@ def test_the_subset_draws_every_character_as_the_whole_font_does() -> None:
             assert head.xMin <= x0 and head.yMin <= y0 and x1 <= head.xMax and y1 <= head.yMax, chr(cp)
     assert sub["hhea"].ascent == full["hhea"].ascent and sub["hhea"].descent == full["hhea"].descent
     assert len(base64.b64decode(re.search(r"base64,([^)]+)\)", css).group(1))) < 200_000
+
+
+@given(st.text() | st.text(alphabet=st.characters(codec=None, categories=["Cs", "Lo", "Cc"])))
+@example("工业\x7f互联网 <img src='data:image/png;base64,iVBORw0K'> 86.87%\x7e\x80\U0001F600\ud800")
+def test_the_characters_a_page_needs_are_found_as_by_iterating_over_it(text: str) -> None:
+    """The build subsets the font to the characters above U+007E of a year's pages, found in their
+    UTF-8 bytes: exactly the characters iterating over the text finds, in order (DEL, astral
+    characters and lone surrogates included)."""
+    assert _beyond_ascii(text) == "".join(c for c in text if ord(c) > 126)
