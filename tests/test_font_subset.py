@@ -14,8 +14,7 @@ from fontTools.ttLib import TTFont
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from fundanalysis.build.orchestrate import _beyond_ascii
-from fundanalysis.present.page import font_face_css
+from fundanalysis.present.page import beyond_ascii, font_face_css
 from fundanalysis.storage import fonts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,4 +60,4 @@ def test_the_characters_a_page_needs_are_found_as_by_iterating_over_it(text: str
     """The build subsets the font to the characters above U+007E of a year's pages, found in their
     UTF-8 bytes: exactly the characters iterating over the text finds, in order (DEL, astral
     characters and lone surrogates included)."""
-    assert _beyond_ascii(text) == "".join(c for c in text if ord(c) > 126)
+    assert beyond_ascii(text) == "".join(c for c in text if ord(c) > 126)

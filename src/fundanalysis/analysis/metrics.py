@@ -93,9 +93,7 @@ def _round_div(a: Any, b: Any) -> Any:
 
 def money_sum(values: pd.Series | Iterable[Any]) -> int:
     """Exact sum of integer 分 (Python ints, no float); missing values are left out."""
-    if isinstance(values, pd.Series):
-        return int(sum(int(v) for v in values.dropna()))
-    return sum(int(v) for v in values if not pd.isna(v))
+    return sum(int(v) for v in (values.tolist() if isinstance(values, pd.Series) else values) if not pd.isna(v))
 
 
 def _with_shares(df: pd.DataFrame, name: str, count: str, average: str) -> pd.DataFrame:
@@ -194,10 +192,9 @@ def projects(tables: Tables, part: str | None = None, known: set[str] | None = N
     lines = tables.get("lines")
     if lines is not None and "quantity" in lines:
         scope = _in_scope(lines, part, known)
-        rows = zip(lines["quantity"].tolist(), lines["quantity_unit"].tolist(),
-                   scope if scope is not None else [True] * len(lines), strict=True)
-        counts += [int(q) for q, unit, keep in rows
-                   if keep and not pd.isna(unit) and str(unit) in ("项", "个") and not pd.isna(q)]
+        rows = zip(_rows_in_scope(lines, "quantity", scope), _rows_in_scope(lines, "quantity_unit", scope),
+                   strict=True)
+        counts += [int(q) for q, unit in rows if not pd.isna(unit) and str(unit) in ("项", "个") and not pd.isna(q)]
     return sum(counts) if counts else None
 
 

@@ -210,26 +210,11 @@ def _write_indexes(out_dir: Path, say: Callable[[str], None]) -> None:
     files.write_text(out_dir / "index.html", _with_font({"i": page.site_index(everything)})["i"])
 
 
-#: The bytes 0x00–0x7E: what a page's text is mostly made of (markup, base64 images), and which
-#: the embedded font need not cover.
-_ASCII_BYTES = bytes(range(0x7F))
-
-
-def _beyond_ascii(text: str) -> str:
-    """The characters of ``text`` above U+007E, in order, repeats kept.
-
-    A page is MBs, mostly ASCII: its UTF-8 bytes less the ASCII bytes are the UTF-8 of exactly
-    those characters (no byte of a multi-byte character is ASCII), found in C; iterating over the
-    page's characters took ~6x longer.
-    """
-    return text.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")
-
-
 def _with_font(pages: dict[str, str]) -> dict[str, str]:
     """Embed the subset font in pages, caching the subset by the characters it covers."""
     from fundanalysis.present import page
 
-    chars = "".join(sorted(set().union(*map(_beyond_ascii, pages.values()))))
+    chars = "".join(sorted(set().union(*map(page.beyond_ascii, pages.values()))))
     key = hashlib.sha256(chars.encode()).hexdigest()[:32]
     css = files.cached_text(f"fonts/{key}.css", lambda: page.font_face_css(chars))
     return page.embed_font(pages, css)
