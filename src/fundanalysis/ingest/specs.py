@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from fundanalysis.vocab import Level, Procurement, SpentWord, StatedCheck
+from fundanalysis.vocab import Level, Procurement, SpentWord, StatedCheck, SupportKind
 
 PROCUREMENT_METHODS = tuple(Procurement)
 LEVELS = tuple(Level)
 SPENT_WORDS = tuple(SpentWord)
+SUPPORT_KINDS = tuple(SupportKind)
 
 #: ``shown``: text as the cell shows it (a number formatted as a percentage reads "97%"), for the
 #: targets, actuals and points of the self-evaluation form, parsed later by ingest.targets.
@@ -56,6 +57,9 @@ QUOTE = Column("原文", "quote", required=False, note="报告原句，便于核
 #: Doubts ``fundanalysis extract`` marks on a draft row; cleared once a person has checked the row.
 TO_CHECK = Column("待核对", "to_check", required=False, note="存疑之处（fundanalysis extract 所标）；核对、改正后清空")
 _MONEY_NOTE = "如：71.9万元、1,409,205.40元；纯数字按万元计"
+#: The kind of support of an award category (or recipient): the words of the award pages follow it.
+SUPPORT = Column("支持方式", "support", required=False,
+                 note="报告用词：奖励 / 补助 / 补贴 / 奖补；空则按奖励。页面的用词随之（补助资金不称奖励、获奖）")
 
 #: The budget phases of the standard form, each optional: a report gives some of them.
 PHASES = (
@@ -74,7 +78,8 @@ SHEETS: tuple[SheetSpec, ...] = (
         "fund",
         (
             Column("资金名称", "fund_name"),
-            Column("主管部门", "issuer"),
+            Column("主管部门", "issuer", required=False,
+                   note="报告未写明（如只称“我委”“本单位”）则留空，页面显示未注明"),
             Column("城市", "city", required=False, note="市县的专项资金填写；省级资金可留空"),
             Column("省份", "province", required=False),
             Column("年度", "year", "year"),
@@ -142,6 +147,7 @@ SHEETS: tuple[SheetSpec, ...] = (
             Column("级别", "level", required=False, note="国家级 / 省级 / 市级"),
             Column("获奖对象", "recipient_desc", required=False),
             Column("所属部分", "part", required=False),
+            SUPPORT,
             SOURCE,
             QUOTE,
         ),
@@ -157,6 +163,7 @@ SHEETS: tuple[SheetSpec, ...] = (
             Column("奖励金额", "amount_fen", "money"),
             Column("级别", "level", required=False),
             Column("所属部分", "part", required=False),
+            SUPPORT,
             SOURCE,
             QUOTE,
         ),

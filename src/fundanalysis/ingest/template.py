@@ -17,6 +17,7 @@ from fundanalysis.ingest.specs import (
     SHEETS,
     SPENT_WORDS,
     STATED_CHECKS,
+    SUPPORT_KINDS,
 )
 
 _ROWS = 500  # rows covered by the dropdowns
@@ -58,6 +59,8 @@ def build_template(year: int, categories: Sequence[str] = ()) -> Workbook:
         ("fund", "spent_word"): (list(SPENT_WORDS), "报告用词"),
         ("parts", "spent_word"): (list(SPENT_WORDS), "报告用词"),
         ("award_categories", "level"): (list(LEVELS), "级别"),
+        ("award_categories", "support"): (list(SUPPORT_KINDS), "支持方式；空则按奖励"),
+        ("awards", "support"): (list(SUPPORT_KINDS), "支持方式；空则按奖励"),
         ("awards", "level"): (list(LEVELS), "级别"),
         ("media_outlets", "procurement"): (list(PROCUREMENT_METHODS), "采购方式；报告未写明则留空"),
         ("stated_totals", "check"): (list(STATED_CHECKS), "报告陈述的合计数的种类"),
