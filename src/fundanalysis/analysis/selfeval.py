@@ -86,6 +86,13 @@ class SelfEvaluation:
         return self.card.grade if self.card is not None else None
 
     @property
+    def lost_points(self) -> bool:
+        """True when an indicator, or 预算执行, scored below its weight (else nothing to chart as lost)."""
+        b = self.budget
+        return (b is not None and b.score is not None and b.score < b.weight) or \
+            any(s.result.score < s.result.weight for s in self.indicators)
+
+    @property
     def complete(self) -> bool:
         """True for a whole form: every 一级指标 of the policy, weights reaching its total, 预算执行 scored."""
         return self.card is not None and self.card.complete

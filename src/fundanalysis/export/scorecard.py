@@ -67,7 +67,8 @@ def form_document(tables: dict[str, pd.DataFrame]) -> dict[str, Any] | None:
     ok_rows = {i["row"]: i for i in selfeval.record(se)["indicators"]}
     indicators = [{
         "level1": s.indicator.level1, "level2": s.indicator.level2 or None, "name": s.indicator.name,
-        "target": s.indicator.target.text, "actual": s.indicator.actual.text, "weight": _text(s.result.weight),
+        "target": s.indicator.target.text or words.NOT_STATED, "actual": s.indicator.actual.text,
+        "weight": _text(s.result.weight),
         "score": _text(s.result.score), "stated_score": _text(s.indicator.stated_score),
         "rule": str(s.result.rules[-1]), "rule_text": words.score_rule(s.result.rules[-1]),
         "ok": ok_rows.get(s.indicator.row, {}).get("ok"), "deviation": dev,

@@ -113,7 +113,7 @@ def indicator_frame(se: SelfEvaluation) -> pd.DataFrame:
     ok_by_row = {c.row: c.ok for c in se.checks if str(c.code) == "stated_score" and c.row is not None}
     return pd.DataFrame([{
         "level1": s.indicator.level1, "level2": s.indicator.level2, "name": s.indicator.name,
-        "target": s.indicator.target.text, "actual": s.indicator.actual.text,
+        "target": s.indicator.target.text or words.NOT_STATED, "actual": s.indicator.actual.text,
         "weight": s.result.weight, "stated": s.indicator.stated_score, "score": s.result.score,
         "lost": s.result.weight - s.result.score, "rule": words.score_rule(s.result.rules[-1]),
         "ok": ok_by_row.get(s.indicator.row), "deviation": dev,

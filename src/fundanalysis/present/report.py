@@ -308,7 +308,11 @@ class Report:
             self._show(form.indicators_html(self.self_evaluation))
 
     def points_lost(self) -> None:
-        """Points lost by indicator, as a chart."""
+        """Points lost by indicator, as a chart; drawn only when a point was lost."""
+        se = self.self_evaluation
+        if se is not None and se.indicators and not se.lost_points:
+            self._show(self._say("按评分规则计算，各项均未失分。"))
+            return
         self._chart("points-lost")
 
     def form_total(self) -> None:

@@ -146,10 +146,7 @@ def _has_points_lost(tables: Tables) -> bool:
     if _nonempty(tables, "indicators") is None:
         return False
     se = self_evaluation(tables)
-    if se is None or not se.indicators:
-        return False
-    budget_lost = se.budget is not None and se.budget.score is not None and se.budget.score < se.budget.weight
-    return budget_lost or any(s.result.score < s.result.weight for s in se.indicators)
+    return se is not None and bool(se.indicators) and se.lost_points
 
 
 def _breakdown_slug(tables: Tables, indicator: str, k: int) -> str:
