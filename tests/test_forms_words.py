@@ -199,7 +199,8 @@ def test_a_workbook_with_only_the_required_cells_passes_check(tmp_path: Path) ->
     # what a real report always gives: the fund's name, its year and where it says so
     assert {(s, h) for s, h in required if s == "专项资金"} == {("专项资金", "资金名称"), ("专项资金", "年度"),
                                                               ("专项资金", "来源")}
-    assert needs[("专项资金", "主管部门")] == needs[("绩效指标", "三级指标")] == needs[("绩效指标", "年度指标值")] == "选填"
+    assert needs[("专项资金", "主管部门")] == needs[("绩效指标", "三级指标")] == "选填"
+    assert needs[("绩效指标", "年度指标值")] == "选填"
     assert needs[("奖励类别", "支持方式")] == needs[("获奖企业", "支持方式")] == "选填"
     ws = wb["专项资金"]
     headers = [c.value for c in ws[1]]
@@ -315,3 +316,13 @@ def test_2019_keeps_its_award_words_and_has_no_filled_form(built_report: dict[st
 def test_2019_workbook_has_no_support_column_and_reads_as_awards() -> None:
     wb = openpyxl.load_workbook(next((REPO_DATA_DIR / "raw").glob("*/2019/*.xlsx")), read_only=True)
     assert "支持方式" not in [c.value for c in next(wb["奖励类别"].iter_rows(max_row=1))]
+
+
+def test_check_descriptions_follow_the_kind_of_support() -> None:
+    from fundanalysis.present.words import describe_check
+    from fundanalysis.vocab import Rule
+
+    said = describe_check(Rule.SPENT, None, None, None, ("award_categories",), "补助")
+    assert "各类补助金额" in said and "奖" not in said
+    assert "获补贴单位数" in describe_check(Rule.RECIPIENTS, support="补贴")
+    assert "各类奖励金额" in describe_check(Rule.SPENT, None, None, None, ("award_categories",))

@@ -349,7 +349,8 @@ class Report:
 
         sources = metrics.spending_sources(self.tables)
         shown = rec.assign(
-            description=[words.describe_check(r["rule"], r["part"], r["subject"], r["computed"], sources)
+            description=[words.describe_check(r["rule"], r["part"], r["subject"], r["computed"], sources,
+                                              self.support["kind"])
                          for _, r in rec.iterrows()],
             stated_s=[val(v, u) for v, u in zip(rec["stated"], units, strict=True)],
             computed_s=[val(v, u) for v, u in zip(rec["computed"], units, strict=True)],

@@ -82,10 +82,12 @@ def part_name(part: Any) -> str:
 
 
 def describe_check(rule: Any, part: Any = None, subject: Any = None, computed: Any = None,
-                   sources: list[str] | tuple[str, ...] = ("award_categories", "media_outlets")) -> str:
+                   sources: list[str] | tuple[str, ...] = ("award_categories", "media_outlets"),
+                   support: str = SupportKind.AWARD) -> str:
     """The description of a reconciliation check, e.g. ``全部项目数 = 各类获奖单位数 + …``.
 
-    ``sources`` are the kinds of spending rows the fund has (they name what a sum adds up).
+    ``sources`` are the kinds of spending rows the fund has (they name what a sum adds up);
+    ``support`` is the fund's kind of support, whose words replace 奖励 / 获奖 (各类补助金额).
     """
     scope = WHOLE_FUND if part is None or (not isinstance(part, str) and pd.isna(part)) else str(part)
     added = " + ".join(SOURCE_WORDS[s] for s in sources if s in SOURCE_WORDS) or "各明细金额"
@@ -95,6 +97,8 @@ def describe_check(rule: Any, part: Any = None, subject: Any = None, computed: A
     if rule == Rule.PROCUREMENT_METHOD and (computed is None or
                                            (not isinstance(computed, str) and pd.isna(computed))):
         text += PROCUREMENT_UNKNOWN
+    if support != SupportKind.AWARD:
+        text = text.replace("获奖", support_words(support)["got"]).replace(str(SupportKind.AWARD), support)
     return text
 
 
