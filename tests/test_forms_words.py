@@ -290,7 +290,7 @@ def test_subsidy_fund_built(built: Path) -> None:
     assert all(c["recipients"] is None for c in summary["award_categories"])
     tables_book = openpyxl.load_workbook(year / f"{SUBSIDY}-{YEAR}-数据表.xlsx")
     assert "补助类别" in tables_book.sheetnames and "奖励类别" not in tables_book.sheetnames
-    assert {"获补助单位数", "补助金额"} <= {c.value for c in tables_book["补助类别"][1]}
+    assert {"获补助单位数", "补助金额（万元）"} <= {c.value for c in tables_book["补助类别"][1]}
     # no form: no filled 自评表, and no link to one
     assert not list(year.glob("*自评表*"))
     index = (year / "index.html").read_text(encoding="utf-8")
