@@ -130,7 +130,8 @@ def test_every_header_has_a_comment(template: Path) -> None:
         for cell, col in zip(ws[1], spec.columns, strict=True):
             assert cell.comment is not None, (spec.name, col.header)
             text = cell.comment.text
-            assert text.startswith("必填" if col.required else "选填"), (spec.name, text)
+            need = "必填" if col.required else "条件必填" if col.required_when else "选填"
+            assert text.startswith(need), (spec.name, text)
             if col.note:
                 assert col.note in text
 

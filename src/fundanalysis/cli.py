@@ -264,7 +264,10 @@ def scorecard(fund: str | None, year: int, data_dir: Path, out_dir: Path, xlsx: 
 
         build_reports([(key, year)], data_dir=data_dir, out_dir=out_dir.resolve(),
                       echo=lambda m: click.echo(m, err=True))
-        click.echo(str(catalog.year_output(out_dir.resolve(), key, year) / catalog.form_name(key, year)))
+        if se.has_form:
+            click.echo(str(catalog.year_output(out_dir.resolve(), key, year) / catalog.form_name(key, year)))
+        else:  # the 预算执行 score alone is not a form
+            click.echo("报告未附自评表：不生成自评表.xlsx", err=True)
 
 
 @main.command()

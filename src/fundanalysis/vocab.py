@@ -9,6 +9,7 @@ turns them into Chinese.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 
@@ -38,6 +39,31 @@ class SpentWord(StrEnum):
     SPENT = "支出"
     DISBURSED = "拨付"
     ALLOCATED = "安排"
+
+
+class SupportKind(StrEnum):
+    """支持方式: the kind of support an award category gives (input vocabulary; empty: 奖励).
+
+    Every word of the award pages follows it: a subsidy fund never says 奖励 or 获奖.
+    """
+
+    AWARD = "奖励"
+    GRANT = "补助"
+    SUBSIDY = "补贴"
+    AWARD_AND_GRANT = "奖补"
+
+    @classmethod
+    def of(cls, kinds: Iterable[object]) -> SupportKind:
+        """The fund's kind from its categories' kinds: the one they give; 奖励 when none is given;
+        奖补 for 奖励 mixed with 补助 or 补贴; 补助 for 补助 mixed with 补贴.
+
+        >>> SupportKind.of(["补助", "补助"]), SupportKind.of([]), SupportKind.of(["奖励", "补贴"])
+        (<SupportKind.GRANT: '补助'>, <SupportKind.AWARD: '奖励'>, <SupportKind.AWARD_AND_GRANT: '奖补'>)
+        """
+        given = {cls(str(k)) for k in kinds}
+        if len(given) <= 1:
+            return given.pop() if given else cls.AWARD
+        return cls.AWARD_AND_GRANT if given & {cls.AWARD, cls.AWARD_AND_GRANT} else cls.GRANT
 
 
 class StatedCheck(StrEnum):

@@ -113,12 +113,17 @@ def category_totals(categories: pd.DataFrame) -> pd.DataFrame:
     return _with_shares(df, "category", "recipients", "avg_per_recipient_fen")
 
 
+def _sum_if_all(s: pd.Series) -> Any:
+    """The sum of counts when every row gives one; NA when any is missing (not a partial sum)."""
+    return s.sum() if s.notna().all() else pd.NA
+
+
 def level_totals(categories: pd.DataFrame) -> pd.DataFrame:
     """Award categories grouped by the level of the title they recognise (NA: level not given)."""
     c = category_totals(categories)
     return (c.assign(level=c["level"].astype("string"))
             .groupby("level", as_index=False, dropna=False, sort=False)
-            .agg(categories=("category", "count"), recipients=("recipients", "sum"),
+            .agg(categories=("category", "count"), recipients=("recipients", _sum_if_all),
                  amount_fen=("amount_fen", "sum"))
             .sort_values("amount_fen", ascending=False).reset_index(drop=True))
 

@@ -78,6 +78,25 @@ class Phase(StrEnum):
     EXECUTED = "executed"  # 全年执行数
 
 
+class Gap(StrEnum):
+    """Why a scored form is not whole (then it has points but no grade)."""
+
+    NO_BUDGET_SCORE = "no_budget_score"  # 预算执行 cannot be scored (budget or execution missing)
+    MISSING_BLOCK = "missing_block"  # a 一级指标 of the policy has no indicator (e.g. cut off before 满意度)
+    WEIGHT_SHORT = "weight_short"  # Σ 分值 (with 预算执行) below the policy's total
+
+
+@dataclass(frozen=True)
+class Missing:
+    """One gap of a form: what is missing (``subject``: the block, or ``all``), with the weight the
+    form gives and the weight the policy expects."""
+
+    gap: Gap
+    subject: str
+    stated: Decimal | None = None
+    expected: Decimal | None = None
+
+
 #: Check subjects that are not a fund row or an indicator.
 SUBJECT_BUDGET = "budget"
 SUBJECT_ALL = "all"
@@ -173,7 +192,9 @@ class Block:
 
 @dataclass(frozen=True)
 class Scorecard:
-    """The whole form scored. ``grade`` is None when the budget score is missing (the total is partial)."""
+    """The whole form scored. ``complete`` only when the form is whole (``missing`` is empty: the
+    budget is scored, every 一级指标 of the policy is there and the weights reach the policy's total);
+    otherwise the points are added up but there is no ``grade``."""
 
     budget: BudgetScore | None
     indicators: tuple[ScoredIndicator, ...]
@@ -183,6 +204,7 @@ class Scorecard:
     grade: str | None
     complete: bool
     checks: tuple[Check, ...]
+    missing: tuple[Missing, ...] = ()
 
 
 def round_half_up(value: Fraction, places: int) -> Decimal:
@@ -478,12 +500,35 @@ def scorecard(budget: BudgetScore | None, indicators: Sequence[ScoredIndicator],
     max_total = sum((s.result.weight for s in indicators), budget_weight)
     checks.append(Check(CheckCode.TOTAL_WEIGHT, SUBJECT_ALL, max_total, policy.total_weight,
                         max_total == policy.total_weight))
-    complete = budget is not None and budget.score is not None
+    budget_scored = budget is not None and budget.score is not None
     total = sum((s.result.score for s in indicators), Decimal(0))
     if budget is not None and budget.score is not None:
         total += budget.score
     if stated_total is not None:
         checks.append(Check(CheckCode.STATED_TOTAL, SUBJECT_TOTAL, stated_total, total,
-                            agrees(stated_total, Fraction(total), cap=policy.decimals) if complete else None))
+                            agrees(stated_total, Fraction(total), cap=policy.decimals) if budget_scored else None))
+    missing = form_gaps(budget, indicators, policy)
+    complete = not missing
     return Scorecard(budget, tuple(indicators), tuple(blocks), total, max_total,
-                     grade(total, policy) if complete else None, complete, tuple(checks))
+                     grade(total, policy) if complete else None, complete, tuple(checks), missing)
+
+
+def form_gaps(budget: BudgetScore | None, indicators: Sequence[ScoredIndicator],
+              policy: Policy = DEFAULT_POLICY) -> tuple[Missing, ...]:
+    """What keeps a form from being whole: no 预算执行 score, a 一级指标 of the policy with no
+    indicator (a form cut off before its 满意度 block), Σ 分值 below the policy's total.
+
+    >>> [str(m.gap) for m in form_gaps(None, [])]
+    ['no_budget_score', 'missing_block', 'missing_block', 'missing_block', 'weight_short']
+    """
+    out: list[Missing] = []
+    if budget is None or budget.score is None:
+        out.append(Missing(Gap.NO_BUDGET_SCORE, SUBJECT_BUDGET, None, policy.budget_weight))
+    present = {s.indicator.level1 for s in indicators}
+    for level1, weight in policy.blocks:
+        if level1 not in present:
+            out.append(Missing(Gap.MISSING_BLOCK, level1, None, weight))
+    given = sum((s.result.weight for s in indicators), budget.weight if budget is not None else Decimal(0))
+    if given < policy.total_weight:
+        out.append(Missing(Gap.WEIGHT_SHORT, SUBJECT_ALL, given, policy.total_weight))
+    return tuple(out)

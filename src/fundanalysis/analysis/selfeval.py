@@ -19,10 +19,12 @@ from fundanalysis.analysis import metrics
 from fundanalysis.analysis.scoring import (
     BudgetScore,
     Check,
+    Missing,
     MoneyBlock,
     MoneyRow,
     Scorecard,
     ScoredIndicator,
+    form_gaps,
     money_block,
     score_budget,
     score_indicators,
@@ -82,6 +84,25 @@ class SelfEvaluation:
     def grade(self) -> str | None:
         """优/良/中/差 (or the policy's bands) for a complete form; None otherwise."""
         return self.card.grade if self.card is not None else None
+
+    @property
+    def lost_points(self) -> bool:
+        """True when an indicator, or 预算执行, scored below its weight (else nothing to chart as lost)."""
+        b = self.budget
+        return (b is not None and b.score is not None and b.score < b.weight) or \
+            any(s.result.score < s.result.weight for s in self.indicators)
+
+    @property
+    def complete(self) -> bool:
+        """True for a whole form: every 一级指标 of the policy, weights reaching its total, 预算执行 scored."""
+        return self.card is not None and self.card.complete
+
+    @property
+    def missing(self) -> tuple[Missing, ...]:
+        """What the form lacks to be graded (empty for a whole form, and for a year with no form)."""
+        if self.card is not None:
+            return self.card.missing
+        return form_gaps(self.budget, (), self.policy) if self.has_form else ()
 
     @property
     def checks(self) -> tuple[Check, ...]:
@@ -187,7 +208,9 @@ def record(se: SelfEvaluation) -> dict[str, Any]:
         "total": se.total,
         "max_total": se.max_total,
         "grade": se.grade,
-        "complete": bool(se.card is not None and se.card.complete),
+        "complete": se.complete,
+        "missing": [{"gap": str(m.gap), "subject": m.subject, "stated": m.stated, "expected": m.expected}
+                    for m in se.missing],
         "has_form": se.has_form,
         "has_indicators": bool(se.indicators),
         "policy_file": se.policy_file,

@@ -10,6 +10,7 @@ import pandas as pd
 
 from fundanalysis.analysis import metrics, selfeval
 from fundanalysis.analysis.reconcile import check_counts, reconcile_totals
+from fundanalysis.vocab import SupportKind
 
 Tables = dict[str, pd.DataFrame]
 
@@ -43,7 +44,7 @@ def summarise(tables: Tables) -> dict[str, Any]:
     out: dict[str, Any] = {
         "year": int(fund["year"]),
         "fund_name": fund["fund_name"],
-        "issuer": fund["issuer"],
+        "issuer": plain(fund["issuer"]),
         "city": plain(fund.get("city")),
         "province": plain(fund.get("province")),
         "budget_phase": plain(overall["budget_phase"]),
@@ -66,6 +67,8 @@ def summarise(tables: Tables) -> dict[str, Any]:
         "parts": records(by_part),
         "award_categories": (records(metrics.category_totals(tables["award_categories"]))
                              if "award_categories" in tables else []),
+        "award_support": (str(SupportKind.of(tables["award_categories"]["support"].dropna()))
+                          if "award_categories" in tables and "support" in tables["award_categories"] else None),
     }
     media = tables.get("media_outlets")
     if media is not None and len(media):

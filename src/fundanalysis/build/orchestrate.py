@@ -672,6 +672,8 @@ def _source_report(tables: dict[str, pd.DataFrame]) -> str:
 
 def page_info(year: int, tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
     """The few fields a section page's header and footer need."""
+    from fundanalysis.present import words
+
     f = tables["fund"].iloc[0]
-    return {"year": year, "fund_name": str(f["fund_name"]), "issuer": str(f["issuer"]),
+    return {"year": year, "fund_name": str(f["fund_name"]), "issuer": words.label(f["issuer"], {}),
             "source_report": _source_report(tables)}

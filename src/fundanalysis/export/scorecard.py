@@ -11,7 +11,7 @@ from fundanalysis.analysis import metrics, selfeval
 from fundanalysis.export.scorecard_xlsx import form_workbook
 from fundanalysis.export.summary import yuan
 from fundanalysis.ingest.targets import fund_category
-from fundanalysis.present import fmt, words
+from fundanalysis.present import fmt, form, words
 
 #: The form's money rows in the order it prints them, with their labels.
 MONEY_LABELS = (("total", "年度资金总额"), ("appropriation", "本年财政拨款"), ("carryover", "上年结转资金"),
@@ -24,10 +24,10 @@ def _text(v: Any) -> str | None:
 
 def form_document(tables: dict[str, pd.DataFrame]) -> dict[str, Any] | None:
     """What the xlsx form shows for a year (computed scores, with the stated ones beside them);
-    None when the year has nothing to score."""
+    None when the year has no form (a 预算执行 score alone is not one)."""
     se = selfeval.self_evaluation(tables)
-    if se is None:
-        return None
+    if se is None or not se.has_form:
+        return None  # the 预算执行 score alone is not a form
     fund = tables["fund"].iloc[0]
     notes: list[str] = []
     money: list[dict[str, Any]] = []
@@ -67,16 +67,19 @@ def form_document(tables: dict[str, pd.DataFrame]) -> dict[str, Any] | None:
     ok_rows = {i["row"]: i for i in selfeval.record(se)["indicators"]}
     indicators = [{
         "level1": s.indicator.level1, "level2": s.indicator.level2 or None, "name": s.indicator.name,
-        "target": s.indicator.target.text, "actual": s.indicator.actual.text, "weight": _text(s.result.weight),
+        "target": s.indicator.target.text or words.NOT_STATED, "actual": s.indicator.actual.text,
+        "weight": _text(s.result.weight),
         "score": _text(s.result.score), "stated_score": _text(s.indicator.stated_score),
         "rule": str(s.result.rules[-1]), "rule_text": words.score_rule(s.result.rules[-1]),
         "ok": ok_rows.get(s.indicator.row, {}).get("ok"), "deviation": dev,
     } for s, dev in zip(se.indicators, se.deviations, strict=True)]
     if not se.indicators:
         notes.append("报告未给出绩效指标，只计算预算执行得分。")
+    if not se.complete:
+        notes.append(f"{form.incomplete(se) or '自评表不完整，不评等级'}。")
     notes.append(f"得分按评分规则计算（{se.policy_file or '默认规则'}）；与表内填报不同的得分已标注。")
     return {
-        "year": int(fund["year"]), "fund_name": str(fund["fund_name"]), "issuer": str(fund["issuer"]),
+        "year": int(fund["year"]), "fund_name": str(fund["fund_name"]), "issuer": words.label(fund["issuer"], {}),
         "implementer": None, "money": money,
         "money_note": words.score_rule("total_from_sources") if se.money is not None and se.money.from_sources
         else None,
@@ -85,13 +88,13 @@ def form_document(tables: dict[str, pd.DataFrame]) -> dict[str, Any] | None:
         "blocks": [{"level1": k.level1, "weight": _text(k.weight), "score": _text(k.score)}
                    for k in (se.card.blocks if se.card is not None else ())],
         "total": _text(se.total), "max_total": _text(se.max_total), "grade": se.grade,
-        "stated_total": _text(se.stated_total), "notes": notes,
+        "stated_total": _text(se.stated_total), "notes": notes, "complete": se.complete,
         "rate_text": fmt.pct(b.rate) if b is not None and b.rate is not None else None,
     }
 
 
 def form_xlsx(tables: dict[str, pd.DataFrame]) -> bytes | None:
-    """The filled form as .xlsx bytes, or None when the year has nothing to score."""
+    """The filled form as .xlsx bytes, or None when the year has no form."""
     doc = form_document(tables)
     return None if doc is None else form_workbook(doc)
 

@@ -349,7 +349,8 @@ def _write_total(form: _Form, doc: Mapping[str, Any]) -> None:
     total = form.computed_score(r, 8, doc.get("total"), doc.get("stated_total"), "各项得分之和")
     total.font = Font(name=BODY_FONT, size=BODY_SIZE, bold=True)
     grade = _text(doc.get("grade"))
-    form.put(r, 9, f"等级：{grade}" if grade else None, bold=bool(grade))
+    unfinished = "不评等级（自评表不完整，见注）" if doc.get("complete") is False else None
+    form.put(r, 9, f"等级：{grade}" if grade else unfinished, bold=bool(grade))
 
 
 def _write_notes(form: _Form, doc: Mapping[str, Any]) -> None:

@@ -51,7 +51,8 @@ def document(summary: dict[str, Any]) -> dict[str, Any]:
     doc["rankings"] = [{**_rename(r, rank_number="rank"),
                         "rank_source": None if r["rank_source"] is None
                         else words.RANK_SOURCE[r["rank_source"]]} for r in summary["rankings"]]
-    doc["reconciliation"] = [_check(r, summary.get("spending_sources", ())) for r in summary["reconciliation"]]
+    doc["reconciliation"] = [_check(r, summary.get("spending_sources", ()), summary.get("award_support"))
+                             for r in summary["reconciliation"]]
     doc["scorecard"] = _numbers(summary.get("scorecard"))
     doc = _money_in_yuan(doc)
     if doc.get("utilisation") is None:
@@ -84,9 +85,10 @@ def _rename(record: dict[str, Any], **names: str) -> dict[str, Any]:
     return {names.get(k, k): v for k, v in record.items()}
 
 
-def _check(r: dict[str, Any], sources: Any) -> dict[str, Any]:
+def _check(r: dict[str, Any], sources: Any, support: str | None = None) -> dict[str, Any]:
     out = {"check": r["check"], "description": words.describe_check(r["rule"], r["part"], r["subject"],
-                                                                     r["computed"], tuple(sources))}
+                                                                     r["computed"], tuple(sources),
+                                                                     support or "奖励")}
     out.update({k: v for k, v in r.items() if k != "check"})
     if r.get("unit") == "元":  # money checks: 分 inside, 元 in the document
         for k in ("stated", "computed", "difference"):

@@ -138,9 +138,10 @@ def tables_workbook(tables: dict[str, pd.DataFrame], summary: dict[str, Any]) ->
                 ("executed_fen", f"已{word}", MONEY), ("status", "状态", TEXT)])
     cats = tables.get("award_categories")
     if cats is not None and len(cats):
-        _sheet(wb, "奖励类别", metrics.category_totals(cats),
-               [("category", "类别", TEXT), ("level", "级别", TEXT), ("recipients", "获奖单位数", COUNT),
-                ("amount_fen", "奖励金额", MONEY), ("share", "占比", PERCENT),
+        aw = words.support_words(words.support_kind(tables))  # the fund's kind of support: 奖励, 补助 …
+        _sheet(wb, f"{aw['kind']}类别", metrics.category_totals(cats),
+               [("category", "类别", TEXT), ("level", "级别", TEXT), ("recipients", aw["recipients"], COUNT),
+                ("amount_fen", aw["amount"], MONEY), ("share", "占比", PERCENT),
                 ("avg_per_recipient_fen", "平均每家", MONEY)])
     media = tables.get("media_outlets")
     if media is not None and len(media):

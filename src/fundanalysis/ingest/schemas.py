@@ -12,7 +12,7 @@ from pandera.engines import pandas_engine
 from pandera.errors import SchemaErrors
 
 from fundanalysis import config
-from fundanalysis.ingest.specs import LEVELS, PROCUREMENT_METHODS, SPENT_WORDS
+from fundanalysis.ingest.specs import LEVELS, PROCUREMENT_METHODS, SPENT_WORDS, SUPPORT_KINDS
 
 
 class _Text(pandas_engine.STRING):
@@ -57,7 +57,7 @@ _RECEIPTS = {"received_fen": _opt_money,
 
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "fund": _schema("fund", {
-        "fund_name": _text, "issuer": _text, "city": _opt_string, "province": _opt_string,
+        "fund_name": _text, "issuer": _opt_string, "city": _opt_string, "province": _opt_string,
         "year": pa.Column("Int64", pa.Check.in_range(config.MIN_YEAR, config.MAX_YEAR)),
         "budget_fen": _opt_money, "budget_phase": _opt_string, **_PHASES, **_RECEIPTS,
     }),
@@ -71,10 +71,12 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         "level": pa.Column(TEXT, pa.Check.isin(LEVELS), nullable=True),
         "recipient_desc": _opt_string, "part": _opt_string,
         "stated_recipients": _opt_count, "stated_amount_fen": _opt_money,
+        "support": pa.Column(TEXT, pa.Check.isin(SUPPORT_KINDS), nullable=True, required=False),
     }, unique=["category"]),
     "awards": _schema("awards", {
         "recipient": _text, "category": _text, "amount_fen": _money,
         "level": _opt_string, "part": _opt_string,
+        "support": pa.Column(TEXT, pa.Check.isin(SUPPORT_KINDS), nullable=True, required=False),
     }),
     "media_outlets": _schema("media_outlets", {
         "outlet": _text, "item_count": _opt_count, "amount_fen": _money,

@@ -28,6 +28,7 @@ from fundanalysis.ingest.specs import (
     SHEETS_BY_TABLE,
     SPENT_WORDS,
     STATED_CHECKS,
+    SUPPORT_KINDS,
     Column,
     SheetSpec,
 )
@@ -840,6 +841,10 @@ def build_tables(sheets: Mapping[str, RawSheet], year: int) -> Parsed:
         problems.sort(key=lambda p: (p.file, order.get(p.sheet or "", -1), p.row or 0))
         raise InputError(problems)
     tables = _finish(parsed)
+    if not _has_parts(parsed) and len(tables["parts"]):
+        named = "、".join(str(p) for p in tables["parts"]["part"])
+        notes.append(f"sheet {SHEETS_BY_TABLE['parts'].name!r} has no rows: the parts named in the other "
+                     f"sheets are taken as the fund's parts ({named}), with no budget of their own")
     from fundanalysis.ingest.schemas import validate_tables
 
     with quiet_pandera():
@@ -878,7 +883,8 @@ def _cross_checks(parsed: dict[str, pd.DataFrame], sheets: Mapping[str, RawSheet
         for i, y in fund["year"].items():
             if pd.notna(y) and int(y) != year:
                 add("fund", i, "year", int(y), f"year does not match the folder year {year}")
-    parts = set(parsed["parts"]["part"].dropna()) if "parts" in parsed else None
+    # without rows in 资金组成, the parts are the names the spending rows give (see _finish)
+    parts = set(parsed["parts"]["part"].dropna()) if _has_parts(parsed) else None
 
     def check_vocab(table: str, field_: str, allowed: set[str] | tuple[str, ...] | None,
                     what: str) -> None:
@@ -911,6 +917,8 @@ def _cross_checks(parsed: dict[str, pd.DataFrame], sheets: Mapping[str, RawSheet
         _phase_problems(parsed, table, add)
     check_vocab("award_categories", "level", LEVELS, "level")
     check_vocab("awards", "level", LEVELS, "level")
+    check_vocab("award_categories", "support", SUPPORT_KINDS, "kind of support (支持方式)")
+    check_vocab("awards", "support", SUPPORT_KINDS, "kind of support (支持方式)")
     check_vocab("media_outlets", "procurement", PROCUREMENT_METHODS, "procurement method")
     check_vocab("stated_totals", "check", STATED_CHECKS, "check")
     if "media_outlets" in parsed:
@@ -969,10 +977,13 @@ def _form_problems(parsed: dict[str, pd.DataFrame], sheets: Mapping[str, RawShee
                                             cells.get(targets.SCORE), f"the 总分 row: {exc}", raw.row_kind))
                 continue
             rows.append((int(r[ROW]), cells))
+        # a row whose target cell is unreadable (already reported) has no target to read its actual against
+        unread = {row for sheet, row, h in located if sheet == raw.name and h in (targets.TARGET, targets.NATURE)}
         try:
             targets.parse_indicator_rows(rows, raw.file, raw.name)
         except InputError as exc:
-            problems.extend(p for p in exc.problems if (p.sheet, p.row, p.column) not in located)
+            problems.extend(p for p in exc.problems if (p.sheet, p.row, p.column) not in located
+                            and not (p.row in unread and p.column == targets.ACTUAL))
     if "money_sources" in parsed and len(parsed["money_sources"]):
         spec, raw, df = _loc(parsed, sheets, "money_sources")
         seen: dict[targets.Fund, int] = {}
@@ -1064,7 +1075,7 @@ def _finish(parsed: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
                 columns={"recipients": "stated_recipients", "amount_fen": "stated_amount_fen"})
             merged = derived.merge(meta.drop(columns=["recipients", "amount_fen"]),
                                    on="category", how="left", suffixes=("", "_meta"))
-            for c in ("level", "part"):
+            for c in ("level", "part", "support"):
                 if f"{c}_meta" in merged:
                     merged[c] = merged[f"{c}_meta"].fillna(merged[c])
                     merged = merged.drop(columns=[f"{c}_meta"])
@@ -1079,18 +1090,18 @@ def _finish(parsed: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
             tables["award_categories"] = derived
     cats = tables.get("award_categories")
     if cats is not None:
-        for c in ("level", "recipient_desc", "part", "source", "quote", "input_ref"):
+        for c in ("level", "recipient_desc", "part", "support", "source", "quote", "input_ref"):
             if c not in cats:
                 cats[c] = pd.Series(pd.NA, index=cats.index, dtype="string")
         for c in ("stated_recipients", "stated_amount_fen"):
             if c not in cats:
                 cats[c] = pd.Series(pd.NA, index=cats.index, dtype="Int64")
-        cols = ["category", "recipients", "amount_fen", "level", "recipient_desc", "part",
+        cols = ["category", "recipients", "amount_fen", "level", "recipient_desc", "part", "support",
                 "stated_recipients", "stated_amount_fen", "source", "quote", "input_ref"]
         tables["award_categories"] = cats[cols].astype(
             {"recipients": "Int64", "amount_fen": "Int64", "stated_recipients": "Int64",
              "stated_amount_fen": "Int64"})
-    if "parts" not in tables:
+    if not _has_parts(tables):
         tables["parts"] = _parts_from_references(tables)
     if "stated_totals" in tables:
         st = tables["stated_totals"]
@@ -1108,6 +1119,12 @@ def _finish(parsed: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
                 df[c] = df[c].astype("string")
         tables[name] = df
     return tables
+
+
+def _has_parts(parsed: Mapping[str, pd.DataFrame]) -> bool:
+    """True when sheet 资金组成 has rows that name a part."""
+    df = parsed.get("parts")
+    return df is not None and "part" in df and bool(df["part"].notna().any())
 
 
 def _parts_from_references(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -1146,7 +1163,7 @@ def categories_from_recipients(awards: pd.DataFrame, distinct: bool = False) -> 
         counted = ("recipient", "nunique")
     agg: dict[str, Any] = {"recipients": counted,
                            "amount_fen": ("amount_fen", "sum")}
-    for c in ("level", "part", "source"):
+    for c in ("level", "part", "support", "source"):
         if c in df:
             agg[c] = (c, "first")
     out = df.groupby("category", sort=False, as_index=False).agg(**agg)

@@ -286,6 +286,10 @@ def _time_parts(text: str, *, iso: bool) -> tuple[int | None, int, int | None] |
     return year, month, day
 
 
+#: The target of an indicator whose 年度指标值 is left empty: its actual must say whether it was met.
+UNSTATED_TARGET = Target("", Kind.QUALITATIVE)
+
+
 def parse_nature(value: Any) -> tuple[bool, Operator | None] | None:
     """Read a 指标性质 cell: (qualitative?, operator), or None when blank.
 
@@ -508,6 +512,8 @@ def parse_indicator_rows(rows: Iterable[tuple[int, Mapping[str, Any]]], file: st
     problems: list[Problem] = []
     out: list[Indicator] = []
     level1 = level2 = ""
+    unnamed: list[tuple[int, str, str]] = []  # rows without a 三级指标
+    groups: dict[tuple[str, str], int] = {}  # rows per (一级指标, 二级指标)
 
     def problem(row: int, column: str, value: Any, reason: str) -> None:
         problems.append(Problem(file, sheet, row, column, value, reason))
@@ -522,8 +528,10 @@ def parse_indicator_rows(rows: Iterable[tuple[int, Mapping[str, Any]]], file: st
         if not level1:
             problem(excel_row, LEVEL1, raw1, "the 一级指标 is empty and no row above gives it")
         name = "" if _blank(cells.get(NAME)) else str(cells.get(NAME)).strip()
-        if not name:
-            problem(excel_row, NAME, cells.get(NAME), "the 三级指标 is empty")
+        if not name:  # named by its 二级指标 (or block); it must be alone there (checked below)
+            name = level2 or level1
+            unnamed.append((excel_row, level1, level2))
+        groups[(level1, level2)] = groups.get((level1, level2), 0) + 1
         points: dict[str, Decimal | None] = {}
         for column, required in ((WEIGHT, True), (SCORE, False)):
             try:
@@ -535,20 +543,30 @@ def parse_indicator_rows(rows: Iterable[tuple[int, Mapping[str, Any]]], file: st
         except TargetError as exc:
             problem(excel_row, NATURE, cells.get(NATURE), str(exc))
             continue
+        unstated = _blank(cells.get(TARGET)) or _norm(_as_text(cells.get(TARGET))) in _DASHES
         try:
-            target = parse_target(cells.get(TARGET), cells.get(NATURE), cells.get(UNIT))
+            target = UNSTATED_TARGET if unstated and _blank(cells.get(NATURE)) else \
+                parse_target(cells.get(TARGET), cells.get(NATURE), cells.get(UNIT))
         except TargetError as exc:
             problem(excel_row, TARGET, cells.get(TARGET), str(exc))
             continue
         try:
             actual = parse_actual(cells.get(ACTUAL), target)
         except TargetError as exc:
-            problem(excel_row, ACTUAL, cells.get(ACTUAL), str(exc))
+            reason = (f"{exc}; the 年度指标值 is empty, so the actual must say whether it was met "
+                      "(达成预期指标 / 部分达成 / 未达成), or give the 年度指标值") \
+                if target is UNSTATED_TARGET and not _blank(cells.get(ACTUAL)) else str(exc)
+            problem(excel_row, ACTUAL, cells.get(ACTUAL), reason)
             continue
         weight = points.get(WEIGHT)
         if len(problems) == bad and weight is not None:
             out.append(Indicator(excel_row, level1, level2, name, target, actual, weight, points.get(SCORE)))
+    for excel_row, l1, l2 in unnamed:
+        if l1 and groups[(l1, l2)] > 1:
+            problem(excel_row, NAME, None, f"the 三级指标 is empty, and {l2 or l1} has other rows: only an "
+                                           "indicator alone under its 二级指标 may leave it empty")
     if problems:
+        problems.sort(key=lambda p: p.row or 0)
         raise InputError(problems)
     return out
 

@@ -48,9 +48,15 @@ def brief(se: SelfEvaluation | None) -> str:
         text = f"预算执行无法计分：{words.score_rule(b.rules[-1])}。"
     if not se.indicators:
         return text + "报告未给出绩效指标（自评表），因此不计算总分和等级。"
-    grade = f"，等级“{se.grade}”" if se.grade else ""
+    grade = f"，等级“{se.grade}”" if se.grade else f"；{incomplete(se)}"
     return text + (f"自评表总分按评分规则计算为 {points(se.total)}（满分 {points(se.max_total)}）{grade}；"
                    "详见“绩效自评”。")
+
+
+def incomplete(se: SelfEvaluation) -> str:
+    """Why a form gets points but no grade ("" for a whole form)."""
+    gaps = words.form_missing(se.missing)
+    return f"自评表不完整（{gaps}），只计得分，不评等级" if gaps else ""
 
 
 def money_sentence(se: SelfEvaluation) -> str:
@@ -107,7 +113,7 @@ def indicator_frame(se: SelfEvaluation) -> pd.DataFrame:
     ok_by_row = {c.row: c.ok for c in se.checks if str(c.code) == "stated_score" and c.row is not None}
     return pd.DataFrame([{
         "level1": s.indicator.level1, "level2": s.indicator.level2, "name": s.indicator.name,
-        "target": s.indicator.target.text, "actual": s.indicator.actual.text,
+        "target": s.indicator.target.text or words.NOT_STATED, "actual": s.indicator.actual.text,
         "weight": s.result.weight, "stated": s.indicator.stated_score, "score": s.result.score,
         "lost": s.result.weight - s.result.score, "rule": words.score_rule(s.result.rules[-1]),
         "ok": ok_by_row.get(s.indicator.row), "deviation": dev,
@@ -143,7 +149,7 @@ def total_html(se: SelfEvaluation) -> str:
                           + [{"level1": k.level1, "weight": k.weight, "policy": k.policy_weight, "score": k.score}
                              for k in se.card.blocks])
     text = f"总分 {points(se.total)}（满分 {points(se.max_total)}）"
-    text += f"，等级“{se.grade}”。" if se.grade else "；缺少预算执行得分，不评等级。"
+    text += f"，等级“{se.grade}”。" if se.grade else f"；{incomplete(se) or '不评等级'}。"
     if se.stated_total is not None:
         ok = next((c.ok for c in se.checks if str(c.code) == "stated_total"), None)
         text += f"表内填报总分 {points(se.stated_total)}，" + ("与计算相符。" if ok else "与计算不符。")

@@ -77,33 +77,37 @@ def reconciliation(rec: pd.DataFrame, counts: dict[str, int]) -> str:
     return text
 
 
-def award_categories(c: pd.DataFrame) -> str:
-    """Categories, recipients and money; the largest category."""
+def award_categories(c: pd.DataFrame, kind: str = "奖励") -> str:
+    """Categories, recipients and money; the largest category (``kind``: the fund's 支持方式)."""
     top = c.iloc[0]
     total = sum(int(a) for a in c["amount_fen"])
     counted = c["recipients"].notna().all()
     who = f"共 {sum(int(r) for r in c['recipients'])} 家单位、" if counted else "共"
     got = f"{int(top['recipients'])} 家获得" if pd.notna(top["recipients"]) else "获得"
-    return (f"{len(c)} 类奖励{who}{fmt.wan(total, W)}；金额最大的是“{top['category']}”，"
+    text = (f"{len(c)} 类{kind}{who}{fmt.wan(total, W)}；金额最大的是“{top['category']}”，"
             f"{got} {fmt.wan(top['amount_fen'], W)}，占 {fmt.pct(top['share'], 1)}。")
+    if not counted:
+        text += f"{'、'.join(c.loc[c['recipients'].isna(), 'category'].map(str))}的单位数报告未注明。"
+    return text
 
 
-def award_average(c: pd.DataFrame) -> str:
+def award_average(c: pd.DataFrame, kind: str = "奖励") -> str:
     """The highest and lowest average award per recipient."""
     c = c[c["avg_per_recipient_fen"].notna()]
     if c.empty:
-        return "报告未给出获奖单位数，无法计算平均每家奖励金额。"
+        return f"报告未注明{words.support_words(kind)['recipients']}，无法计算平均每家{kind}金额。"
     hi = c.sort_values("avg_per_recipient_fen", ascending=False).iloc[0]
     lo = c.sort_values("avg_per_recipient_fen").iloc[0]
-    return (f"平均每家奖励最高的是“{hi['category']}”（{fmt.wan(hi['avg_per_recipient_fen'], W)}），"
+    return (f"平均每家{kind}最高的是“{hi['category']}”（{fmt.wan(hi['avg_per_recipient_fen'], W)}），"
             f"最低的是“{lo['category']}”（{fmt.wan(lo['avg_per_recipient_fen'], W)}）。")
 
 
-def award_levels(lv: pd.DataFrame) -> str:
-    """Categories, recipients and money per level of title."""
-    return "按获奖称号的级别汇总：" + "；".join(
+def award_levels(lv: pd.DataFrame, kind: str = "奖励") -> str:
+    """Categories, recipients and money per level of title (an unknown count is 未注明)."""
+    lead = "按获奖称号的级别汇总：" if kind == "奖励" else f"按{kind}对象的级别汇总："
+    return lead + "；".join(
         f"{words.label(r['level'], {})} {int(r['categories'])} 类、"
-        + (f"{int(r['recipients'])} 家、" if pd.notna(r["recipients"]) else "")
+        + (f"{int(r['recipients'])} 家、" if pd.notna(r["recipients"]) else f"{words.NOT_STATED}家数、")
         + f"{fmt.wan(r['amount_fen'], W)}" for _, r in lv.iterrows()) + "。"
 
 
@@ -169,11 +173,12 @@ def media_items(listed: int, stated: int | None) -> str:
 def rankings(r: pd.DataFrame) -> str:
     """How many indicators, how many with a numeric rank, and the best."""
     ranked = r[r["rank_number"].notna()].sort_values("rank_number")
-    text = f"共 {len(r)} 项成果指标，其中 {len(ranked)} 项有明确名次"
+    text = f"共 {len(r)} 项成果指标"
     if len(ranked):
         best = ranked.iloc[0]
-        text += (f"，最好的是“{best['indicator']}”（{int(best['value'])} {best['unit']}，"
-                 f"全省第 {int(best['rank_number'])}）")
+        scope = best["scope"] if isinstance(best.get("scope"), str) else ""
+        text += (f"，其中 {len(ranked)} 项有明确名次，最好的是“{best['indicator']}”（{int(best['value'])} "
+                 f"{best['unit']}，{scope}第 {int(best['rank_number'])}）")
     return text + "。"
 
 
@@ -203,10 +208,11 @@ def text_ranks(n: int) -> str:
     return f"{n} 项只有文字表述、没有具体名次；如实保留原话，不推断名次。"
 
 
-def award_distribution(awards: pd.DataFrame) -> str:
+def award_distribution(awards: pd.DataFrame, kind: str = "奖励") -> str:
     """How far apart the awards of listed recipients are, overall and in the widest category."""
     amounts = [int(v) for v in awards["amount_fen"]]
-    text = (f"报告逐家列出 {len(amounts)} 家获奖单位，每家奖励 {fmt.wan(min(amounts), W)} 至 "
+    got = words.support_words(kind)["got"]
+    text = (f"报告逐家列出 {len(amounts)} 家{got}单位，每家{kind} {fmt.wan(min(amounts), W)} 至 "
             f"{fmt.wan(max(amounts), W)}，中位数 {fmt.wan(int(pd.Series(amounts).median()), W)}。")
     spread = awards.groupby("category")["amount_fen"].agg(lambda s: int(s.max()) - int(s.min()))
     if len(spread) > 1 and int(spread.max()) > 0:

@@ -215,7 +215,7 @@ def year_index(summary: dict[str, Any], counts: dict[str, int], sections: Sequen
                 + "</ul>")
     nav = [("目录", "index.html", True)] + [(s.title, f"{s.slug}.html", False) for s in sections]
     return page(f"{summary['year']} 年度 {summary['fund_name']}", "\n".join(body),
-                crumb=_crumb(summary, here=esc(summary["issuer"])), nav=nav, footer=footer(summary))
+                crumb=_crumb(summary, here=esc(words.label(summary["issuer"], {}))), nav=nav, footer=footer(summary))
 
 
 def _fen(yuan: Any) -> int | None:
@@ -254,7 +254,7 @@ def site_index(funds: Sequence[tuple[str, Sequence[tuple[str, dict[str, Any]]]]]
     else:
         body = "".join(
             f'<h2><a href="{esc(fund)}/index.html">{esc(entries[0][1]["fund_name"])}</a>'
-            f' <span class="fnd-subtitle">{esc(entries[0][1]["issuer"])}</span></h2>'
+            f' <span class="fnd-subtitle">{esc(words.label(entries[0][1]["issuer"], {}))}</span></h2>'
             + _YEARS_HEAD + _year_rows(entries, f"{fund}/") + "</tbody></table></div>"
             for fund, entries in funds)
     return page("专项资金绩效评价报告", body, footer=f"由 fundanalysis {esc(__version__)} 生成。")

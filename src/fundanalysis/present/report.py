@@ -82,6 +82,11 @@ def _money(v: Any) -> str:
     return fmt.wan(v)
 
 
+def _count(v: Any) -> str:
+    """A count of recipients; 未注明 when the report does not give it (never 0)."""
+    return words.NOT_STATED if v is None or pd.isna(v) else fmt.count(v)
+
+
 def _pct1(v: Any) -> str:
     return fmt.pct(v, 1)
 
@@ -171,7 +176,7 @@ class Report:
     def title(self) -> None:
         """The line under a section's title: issuer, year, fund."""
         f = self.fund
-        self._show(f'<p class="fnd-subtitle">{html.escape(str(f["issuer"]))} · {self.year} 年度 · '
+        self._show(f'<p class="fnd-subtitle">{html.escape(words.label(f["issuer"], {}))} · {self.year} 年度 · '
                    f'{html.escape(str(f["fund_name"]))}</p>')
 
     @property
@@ -303,7 +308,11 @@ class Report:
             self._show(form.indicators_html(self.self_evaluation))
 
     def points_lost(self) -> None:
-        """Points lost by indicator, as a chart."""
+        """Points lost by indicator, as a chart; drawn only when a point was lost."""
+        se = self.self_evaluation
+        if se is not None and se.indicators and not se.lost_points:
+            self._show(self._say("按评分规则计算，各项均未失分。"))
+            return
         self._chart("points-lost")
 
     def form_total(self) -> None:
@@ -340,7 +349,8 @@ class Report:
 
         sources = metrics.spending_sources(self.tables)
         shown = rec.assign(
-            description=[words.describe_check(r["rule"], r["part"], r["subject"], r["computed"], sources)
+            description=[words.describe_check(r["rule"], r["part"], r["subject"], r["computed"], sources,
+                                              self.support["kind"])
                          for _, r in rec.iterrows()],
             stated_s=[val(v, u) for v, u in zip(rec["stated"], units, strict=True)],
             computed_s=[val(v, u) for v, u in zip(rec["computed"], units, strict=True)],
@@ -354,13 +364,19 @@ class Report:
             row_class=lambda r: {False: "fail", None: "na"}.get(
                 r["ok"] if isinstance(r["ok"], bool) else None, "ok")))
 
+    @property
+    def support(self) -> dict[str, str]:
+        """The award pages' words for the fund's kind of support (奖励, 补助 …)."""
+        return words.support_words(words.support_kind(self.tables))
+
     def award_categories(self) -> None:
         """Count, amount, share and average per recipient for each award category."""
         c = metrics.category_totals(self.tables["award_categories"])
+        w = self.support
         self._data(c)
-        self._show(self._say(narrative.award_categories(c)), styled_table(c, {
-            "category": ("类别", None), "level": ("级别", None), "recipients": ("获奖单位数", fmt.count),
-            "amount_fen": ("奖励金额（万元）", _money), "share": ("占比", _pct1),
+        self._show(self._say(narrative.award_categories(c, w["kind"])), styled_table(c, {
+            "category": ("类别", None), "level": ("级别", None), "recipients": (w["recipients"], _count),
+            "amount_fen": (f"{w['amount']}（万元）", _money), "share": ("占比", _pct1),
             "avg_per_recipient_fen": ("平均每家（万元）", _money)}))
         self._chart("award-amount")
 
@@ -368,27 +384,28 @@ class Report:
         """Average award per recipient by category."""
         c = metrics.category_totals(self.tables["award_categories"])
         self._data(c)
-        self._show(self._say(narrative.award_average(c)))
+        self._show(self._say(narrative.award_average(c, self.support["kind"])))
         self._chart("award-average")
 
     def award_distribution(self) -> None:
         """How the amounts per recipient spread within each category (when recipients are listed)."""
         awards = self.tables.get("awards")
         if awards is None or awards.empty:
-            self._show(self._say("报告未逐家列出获奖单位，无法看各家金额的分布。"))
+            self._show(self._say(f"报告未逐家列出{self.support['got']}单位，无法看各家金额的分布。"))
             return
         self._data(awards)
-        self._show(self._say(narrative.award_distribution(awards)))
+        self._show(self._say(narrative.award_distribution(awards, self.support["kind"])))
         self._chart("award-distribution")
 
     def award_levels(self) -> None:
         """Award money by the level of the title recognised (national, provincial …)."""
         lv = metrics.level_totals(self.tables["award_categories"])
+        w = self.support
         self._data(lv)
-        self._show(self._say(narrative.award_levels(lv)),
+        self._show(self._say(narrative.award_levels(lv, w["kind"])),
                    styled_table(lv.assign(level=lv["level"].map(lambda v: words.label(v, {}))), {
                        "level": ("级别", None), "categories": ("类别数", fmt.count),
-                       "recipients": ("获奖单位数", fmt.count), "amount_fen": ("奖励金额（万元）", _money)}))
+                       "recipients": (w["recipients"], _count), "amount_fen": (f"{w['amount']}（万元）", _money)}))
 
     def _media(self) -> pd.DataFrame | None:
         m = self.tables.get("media_outlets")
@@ -501,7 +518,8 @@ class Report:
         t = r[r["rank_number"].isna() & r["rank_text"].map(is_text_rank)]
         self._data(t)
         if t.empty:
-            self._show(self._say("所有名次均有明确数字。"))
+            ranked = r["rank_number"].notna().any()
+            self._show(self._say("所有名次均有明确数字。" if ranked else "报告未给出名次。"))
             return
         self._show(self._say(narrative.text_ranks(len(t))), styled_table(t, {
             "indicator": ("指标", None), "value": ("数值", fmt.count), "unit": ("单位", None),
@@ -512,7 +530,9 @@ class Report:
         p = metrics.peer_city_ranks(self.tables)
         self._data(p)
         if p is None:
-            self._show(self._say("本年度没有全省各市的对比数据；名次以报告所述为准。"))
+            r = metrics.rankings_table(self.tables) if "rankings" in self.tables else None
+            ranked = r is not None and bool(r["rank_number"].notna().any() or r["rank_text"].map(is_text_rank).any())
+            self._show(self._say("报告未给出各地的对比数值" + ("；名次以报告所述为准。" if ranked else "。")))
             return
         self._show(self._say("按全省各市数值计算名次，并列按同一名次计（如两市并列第二，下一名为第四）。"),
                    styled_table(p, {"indicator": ("指标", None), "city": ("城市", None),

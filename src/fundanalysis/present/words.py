@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from fundanalysis.vocab import BudgetBasis, Concentration, RankSource, Rule, Scope, SpentBasis
+from fundanalysis.vocab import BudgetBasis, Concentration, RankSource, Rule, Scope, SpentBasis, SupportKind
 
 #: A part the input does not name (spending whose 所属部分 is empty).
 UNASSIGNED_PART = "未注明部分"
@@ -82,10 +82,12 @@ def part_name(part: Any) -> str:
 
 
 def describe_check(rule: Any, part: Any = None, subject: Any = None, computed: Any = None,
-                   sources: list[str] | tuple[str, ...] = ("award_categories", "media_outlets")) -> str:
+                   sources: list[str] | tuple[str, ...] = ("award_categories", "media_outlets"),
+                   support: str = SupportKind.AWARD) -> str:
     """The description of a reconciliation check, e.g. ``全部项目数 = 各类获奖单位数 + …``.
 
-    ``sources`` are the kinds of spending rows the fund has (they name what a sum adds up).
+    ``sources`` are the kinds of spending rows the fund has (they name what a sum adds up);
+    ``support`` is the fund's kind of support, whose words replace 奖励 / 获奖 (各类补助金额).
     """
     scope = WHOLE_FUND if part is None or (not isinstance(part, str) and pd.isna(part)) else str(part)
     added = " + ".join(SOURCE_WORDS[s] for s in sources if s in SOURCE_WORDS) or "各明细金额"
@@ -95,6 +97,8 @@ def describe_check(rule: Any, part: Any = None, subject: Any = None, computed: A
     if rule == Rule.PROCUREMENT_METHOD and (computed is None or
                                            (not isinstance(computed, str) and pd.isna(computed))):
         text += PROCUREMENT_UNKNOWN
+    if support != SupportKind.AWARD:
+        text = text.replace("获奖", support_words(support)["got"]).replace(str(SupportKind.AWARD), support)
     return text
 
 
@@ -114,7 +118,8 @@ def report_names(tables: dict[str, pd.DataFrame], names: list[str] | tuple[str, 
                 found.append(rep)
     if not found and "fund" in tables and len(tables["fund"]):
         f = tables["fund"].iloc[0]
-        found.append(f"{f['issuer']}{int(f['year'])}年度{f['fund_name']}自我评价报告")
+        issuer = "" if pd.isna(f["issuer"]) else str(f["issuer"])
+        found.append(f"{issuer}{int(f['year'])}年度{f['fund_name']}自我评价报告")
     return found
 
 
@@ -139,10 +144,36 @@ def rank_scopes(rankings: pd.DataFrame | None) -> list[str]:
 
 
 def titled(title: str, prefix: str | None, tables: dict[str, pd.DataFrame]) -> str:
-    """A section's title with the words its data puts before it (``全省`` + ``排名与成果``)."""
+    """A section's title with the words its data puts in it: ``rank_scope`` puts the scopes before
+    it (``全省`` + ``排名与成果``); ``support`` writes the fund's kind of support for 奖励
+    (``补助类别``)."""
     if prefix == "rank_scope":
         return "、".join(rank_scopes(tables.get("rankings"))) + title
+    if prefix == "support":
+        return title.replace(str(SupportKind.AWARD), support_kind(tables))
     return title
+
+
+def support_kind(tables: dict[str, pd.DataFrame]) -> str:
+    """The fund's kind of support (支持方式) as its award categories give it (:meth:`SupportKind.of`).
+
+    >>> support_kind({"award_categories": pd.DataFrame({"support": ["补助", None]})}), support_kind({})
+    ('补助', '奖励')
+    """
+    cats = tables.get("award_categories")
+    given = cats["support"].dropna() if cats is not None and "support" in cats else ()
+    return str(SupportKind.of(given))
+
+
+def support_words(kind: str) -> dict[str, str]:
+    """The award pages' words for a kind of support: ``amount`` (奖励金额 / 补助金额), ``got``
+    (获奖 / 获补助), ``recipients`` (获奖单位数 / 获补助单位数), ``kind``.
+
+    >>> support_words("补助")["recipients"], support_words("奖励")["recipients"]
+    ('获补助单位数', '获奖单位数')
+    """
+    got = "获奖" if kind == SupportKind.AWARD else f"获{kind}"
+    return {"kind": kind, "amount": f"{kind}金额", "got": got, "recipients": f"{got}单位数"}
 
 
 #: What decided a score of the self-evaluation form (codes of analysis.scoring.Rule).
@@ -173,3 +204,33 @@ SCORE_RULE = {
 def score_rule(code: Any) -> str:
     """The words for a scoring rule code (the code itself if unknown)."""
     return SCORE_RULE.get(str(code), str(code))
+
+
+def _points(v: Any) -> str:
+    """A weight as the form writes it: ``10``, ``9.5``."""
+    from decimal import Decimal
+
+    d = Decimal(str(v))
+    return f"{d.normalize():f}" if d != d.to_integral_value() else str(int(d))
+
+
+def form_missing(missing: Any) -> str:
+    """What a self-evaluation form lacks to be graded, in words (analysis.scoring.Missing items);
+    "" for a whole form.
+
+    >>> from decimal import Decimal
+    >>> from fundanalysis.analysis.scoring import Gap, Missing
+    >>> form_missing([Missing(Gap.MISSING_BLOCK, "满意度指标", None, Decimal(10)),
+    ...               Missing(Gap.WEIGHT_SHORT, "all", Decimal(90), Decimal(100))])
+    '缺少一级指标“满意度指标”（评分规则权重 10 分）；分值合计 90，未达到评分规则的 100 分'
+    """
+    said = []
+    for m in missing:
+        gap = str(m.gap)
+        if gap == "missing_block":
+            said.append(f"缺少一级指标“{m.subject}”（评分规则权重 {_points(m.expected)} 分）")
+        elif gap == "weight_short":
+            said.append(f"分值合计 {_points(m.stated)}，未达到评分规则的 {_points(m.expected)} 分")
+        elif gap == "no_budget_score":
+            said.append("缺少预算执行得分（预算数或执行数未给出）")
+    return "；".join(said)

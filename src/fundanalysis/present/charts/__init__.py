@@ -28,9 +28,6 @@ from matplotlib.figure import Figure
 from fundanalysis import config
 from fundanalysis.analysis import metrics
 from fundanalysis.present.charts.figures import (
-    TITLE_AWARD_AMOUNT,
-    TITLE_AWARD_AVERAGE,
-    TITLE_AWARD_DISTRIBUTION,
     TITLE_LINES,
     TITLE_MEDIA_AMOUNT,
     TITLE_MEDIA_SHARE,
@@ -57,6 +54,9 @@ from fundanalysis.present.charts.figures import (
     share_chart,
     source_note,
     spending_by_part_chart,
+    title_award_amount,
+    title_award_average,
+    title_award_distribution,
     utilisation_by_part_chart,
     utilisation_chart,
 )
@@ -139,6 +139,16 @@ def _has_shares(tables: Tables) -> bool:
     return _nonempty(tables, "rankings") is not None and len(_share_rows(tables)) > 0
 
 
+def _has_points_lost(tables: Tables) -> bool:
+    """A form whose indicators (or 预算执行) lost points: with none lost the chart would be an empty axis."""
+    from fundanalysis.analysis.selfeval import self_evaluation
+
+    if _nonempty(tables, "indicators") is None:
+        return False
+    se = self_evaluation(tables)
+    return se is not None and bool(se.indicators) and se.lost_points
+
+
 def _breakdown_slug(tables: Tables, indicator: str, k: int) -> str:
     comps = metrics.component_shares(tables)
     comps = comps.loc[comps["indicator"] == indicator, "component"].astype(str)
@@ -169,13 +179,13 @@ def _chart_specs(tables: Tables, theme: Theme | None) -> list[ChartSpec]:
     if _has_lines(tables):
         add("02b-spending-lines", TITLE_LINES, lines_chart)
     if _has_awards(tables):
-        add("03-award-amount-by-category", TITLE_AWARD_AMOUNT,
+        add("03-award-amount-by-category", title_award_amount(tables),
             award_amount_chart)
     if _has_averages(tables):
-        add("04-award-average-per-recipient", TITLE_AWARD_AVERAGE,
+        add("04-award-average-per-recipient", title_award_average(tables),
             award_average_chart)
     if _nonempty(tables, "awards") is not None:
-        add("04b-award-distribution-per-recipient", TITLE_AWARD_DISTRIBUTION, award_distribution_chart)
+        add("04b-award-distribution-per-recipient", title_award_distribution(tables), award_distribution_chart)
     if _has_media(tables):
         add("05-media-amount-by-outlet", TITLE_MEDIA_AMOUNT,
             media_amount_chart)
@@ -188,7 +198,7 @@ def _chart_specs(tables: Tables, theme: Theme | None) -> list[ChartSpec]:
         add("08-share-of-province-and-nation", _title_shares(tables), share_chart)
     if _has_ranks(tables):
         add("09-provincial-ranks", _title_ranks(tables), rank_chart)
-    if _nonempty(tables, "indicators") is not None:
+    if _has_points_lost(tables):
         add("10-points-lost-by-indicator", TITLE_POINTS_LOST, points_lost_chart)
     return specs
 

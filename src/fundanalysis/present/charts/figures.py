@@ -69,11 +69,30 @@ def _fund_title(tables: Tables) -> str:
 
 TITLE_UTILISATION_PARTS = "各组成部分预算执行率"
 TITLE_PARTS = "已使用资金按组成部分分布"
-TITLE_AWARD_AMOUNT = "各类别奖励金额"
 TITLE_LINES = "支出明细"
-TITLE_AWARD_AVERAGE = "各类别平均每家奖励金额"
 TITLE_MEDIA_AMOUNT = "宣传经费按承担单位分布"
 TITLE_MEDIA_SHARE = "各承担单位占宣传经费比例"
+
+
+def _support(tables: Tables) -> dict[str, str]:
+    """The award words of the fund's kind of support (奖励, 补助 …)."""
+    return words.support_words(words.support_kind(tables))
+
+
+def title_award_amount(tables: Tables) -> str:
+    """各类别奖励金额, in the fund's words (各类别补助金额)."""
+    return f"各类别{_support(tables)['amount']}"
+
+
+def title_award_average(tables: Tables) -> str:
+    """各类别平均每家奖励金额, in the fund's words."""
+    return f"各类别平均每家{_support(tables)['amount']}"
+
+
+def title_award_distribution(tables: Tables) -> str:
+    """各类别获奖单位的奖励金额分布, in the fund's words."""
+    w = _support(tables)
+    return f"各类别{w['got']}单位的{w['amount']}分布"
 
 
 def _title_utilisation(tables: Tables) -> str:
@@ -231,11 +250,12 @@ def award_amount_chart(tables: Tables, theme: Theme | None = None) -> Figure:
                 color=_lead_color(t, values, i))
             for i, c in enumerate(df.itertuples())]
     _draw_bars(ch, bars)
-    _set_xaxis(ch, "奖励金额（万元）", _money_ticks)
+    w = _support(tables)
+    _set_xaxis(ch, f"{w['amount']}（万元）", _money_ticks)
     total = sum(int(a) for a in df["amount_fen"])
-    who = f"获奖{int(df['recipients'].sum())}家次，" if df["recipients"].notna().all() else ""
+    who = f"{w['got']}{int(df['recipients'].sum())}家次，" if df["recipients"].notna().all() else ""
     sub = f"共{len(df)}类，{who}合计{fmt.wan(total, '万元')}；按金额从高到低排列"
-    return _finish(ch, TITLE_AWARD_AMOUNT, sub, [],
+    return _finish(ch, title_award_amount(tables), sub, [],
                    source_note(tables, ["award_categories", "awards"]))
 
 
@@ -254,9 +274,10 @@ def award_average_chart(tables: Tables, theme: Theme | None = None) -> Figure:
                 color=_lead_color(t, values, i))
             for i, c in enumerate(df.itertuples())]
     _draw_bars(ch, bars)
-    _set_xaxis(ch, "平均每家奖励（万元/家）", _money_ticks)
-    sub = "平均每家奖励 = 该类别奖励金额 ÷ 获奖单位数；按平均额从高到低排列"
-    return _finish(ch, TITLE_AWARD_AVERAGE, sub, [],
+    w = _support(tables)
+    _set_xaxis(ch, f"平均每家{w['kind']}（万元/家）", _money_ticks)
+    sub = f"平均每家{w['kind']} = 该类别{w['amount']} ÷ {w['recipients']}；按平均额从高到低排列"
+    return _finish(ch, title_award_average(tables), sub, [],
                    source_note(tables, ["award_categories", "awards"]))
 
 
@@ -497,9 +518,6 @@ def points_lost_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     return _finish(ch, TITLE_POINTS_LOST, sub, notes, source_note(tables, ["indicators"]))
 
 
-TITLE_AWARD_DISTRIBUTION = "各类别获奖单位的奖励金额分布"
-
-
 def award_distribution_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     """Each listed recipient's award as a dot, by category, over a box of the category's spread
     (seaborn): where most awards fall and which are far from the rest."""
@@ -525,8 +543,9 @@ def award_distribution_chart(tables: Tables, theme: Theme | None = None) -> Figu
         label.set(**_font(t, t.label_size))
     ch.rows = len(order)
     ch.label_lines = max(lab.count("\n") + 1 for lab in y_order)
-    _set_xaxis(ch, "每家奖励金额（万元）", _money_ticks)
+    w = _support(tables)
+    _set_xaxis(ch, f"每家{w['amount']}（万元）", _money_ticks)
     n = len(df)
-    sub = f"{n}家获奖单位，{len(order)}个类别；每个点是一家"
-    notes = ["注：箱体为各类别中间一半获奖单位的金额范围，竖线为中位数。"]
-    return _finish(ch, TITLE_AWARD_DISTRIBUTION, sub, notes, source_note(tables, ["awards"]))
+    sub = f"{n}家{w['got']}单位，{len(order)}个类别；每个点是一家"
+    notes = [f"注：箱体为各类别中间一半{w['got']}单位的金额范围，竖线为中位数。"]
+    return _finish(ch, title_award_distribution(tables), sub, notes, source_note(tables, ["awards"]))
