@@ -57,6 +57,7 @@ def build_template(year: int, categories: Sequence[str] = ()) -> Workbook:
             ("awards", "category"): (list(categories), "奖励类别（上一年度的类别）")} if categories else {}),
         ("fund", "spent_word"): (list(SPENT_WORDS), "报告用词"),
         ("parts", "spent_word"): (list(SPENT_WORDS), "报告用词"),
+        ("lines", "spent_word"): (list(SPENT_WORDS), "报告用词"),
         ("award_categories", "level"): (list(LEVELS), "级别"),
         ("awards", "level"): (list(LEVELS), "级别"),
         ("media_outlets", "procurement"): (list(PROCUREMENT_METHODS), "采购方式；报告未写明则留空"),

@@ -176,8 +176,8 @@ class Report:
 
     @property
     def spent_word(self) -> str:
-        """The report's word for what was executed (使用, 安排 …), or 执行."""
-        return words.spent_word(self.summary.get("spent_word"))
+        """The report's word for what was executed (使用, 支出 …), 安排 for an allocation, or 执行."""
+        return words.amount_word(self.summary.get("spent_kind"), self.summary.get("spent_word"))
 
     def key_figures(self) -> None:
         """Budget, executed amount, rate, balance, receipts and projects as tiles."""
@@ -189,13 +189,19 @@ class Report:
         u = metrics.utilisation(self.tables)
         self._data(u)
         word = self.spent_word
-        shown = u.assign(basis=[words.BUDGET_BASIS_NOTE.get(b, words.NOT_STATED) if b is not None else "—"
-                                for b in u["budget_basis"]],
-                         spent_from=[words.SPENT_BASIS.get(b, "报告未注明") if b is not None else "报告未注明"
-                                     for b in u["spent_basis"]])
+        shown = u.assign(basis=[words.budget_phase(p, b) if b is not None else "—"
+                                for p, b in zip(u["budget_phase"], u["budget_basis"], strict=True)],
+                         budget_from=[words.provenance(f.record()) for f in u["budget_figure"]],
+                         spent_from=[words.provenance(f.record()) for f in u["spent_figure"]])
         columns = {"scope_name": ("范围", None), "budget_fen": ("预算（万元）", _money), "basis": ("预算口径", None),
-                   "spent_fen": (f"已{word}（万元）", _money), "spent_from": (f"{word}数来源", None),
-                   "unspent_fen": ("结余（万元）", _money), "utilisation": ("执行率", fmt.pct)}
+                   "budget_from": ("预算来源", None)}
+        if u["allocated_fen"].notna().any():
+            columns["allocated_fen"] = ("已安排（万元）", _money)
+        if u["spent_fen"].notna().any() or not u["allocated_fen"].notna().any():
+            columns["spent_fen"] = (f"已{word}（万元）", _money)
+        columns.update({"spent_from": (f"{'安排' if word == '安排' else word}数来源", None)})
+        if u["spent_fen"].notna().any():
+            columns.update({"unspent_fen": ("结余（万元）", _money), "utilisation": ("执行率", fmt.pct)})
         if u["utilisation_initial"].notna().any():
             columns["utilisation_initial"] = ("执行率（按年初预算）", fmt.pct)
         if u["receipt_rate"].notna().any():
@@ -213,11 +219,15 @@ class Report:
             self._show(self._say("报告未把资金分为若干部分。"))
             return
         word = self.spent_word
+        columns = {"part": ("部分", None), "department": ("负责处室", None), "projects": ("项目数", fmt.count)}
+        if p["spent_fen"].notna().any() or not p["allocated_fen"].notna().any():
+            columns.update({"spent_fen": (f"已{word}资金（万元）", _money), "share": ("占比", _pct1)})
+        if p["allocated_fen"].notna().any():
+            columns["allocated_fen"] = ("已安排资金（万元）", _money)
+        columns["from"] = ("来源", None)
         self._show(self._say(narrative.spending_by_part(p, word)),
-                   styled_table(p.assign(part=p["part"].map(words.part_name)), {
-                       "part": ("部分", None), "department": ("负责处室", None),
-                       "projects": ("项目数", fmt.count), "spent_fen": (f"{word}资金（万元）", _money),
-                       "share": ("占比", _pct1)}))
+                   styled_table(p.assign(part=p["part"].map(words.part_name),
+                                         **{"from": [words.provenance(f.record()) for f in p["figure"]]}), columns))
         self._chart("by-part")
 
     def spending_lines(self) -> None:

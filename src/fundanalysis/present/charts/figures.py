@@ -12,12 +12,13 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
 from fundanalysis.analysis import metrics
+from fundanalysis.analysis.metrics import money_sum
 from fundanalysis.ingest.clean import is_text_rank
 from fundanalysis.present import fmt, words
 from fundanalysis.present.charts.draw import Bar, _Chart, _draw_bars, _finish, _lead_color, _new_chart, _set_xaxis
 from fundanalysis.present.charts.text import _esc, _money_ticks, _pct_ticks, _to_wan, shorten, wrap_text
 from fundanalysis.present.charts.theme import Theme, _font
-from fundanalysis.vocab import RankSource, Scope, SpentBasis
+from fundanalysis.vocab import MoneyKind, RankSource, Scope, SpentBasis
 
 Tables = dict[str, pd.DataFrame]
 
@@ -53,6 +54,12 @@ def _award_categories(tables: Tables) -> pd.DataFrame | None:
         if c not in cats:
             cats = cats.assign(**{c: pd.NA})
     return metrics.category_totals(cats)
+
+
+def _word(tables: Tables) -> str:
+    """The word for the fund's money: its 执行口径 when executed, 安排 when allocated, else 执行."""
+    u = metrics.utilisation(tables).iloc[0]
+    return words.amount_word(u["spent_kind"], u["spent_word"])
 
 
 def _level_label(name: object, level: object) -> str:
@@ -105,11 +112,12 @@ def utilisation_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     u = metrics.utilisation(tables).iloc[0]
     budget, spent, unspent = int(u["budget_fen"]), int(u["spent_fen"]), int(u["unspent_fen"])
     rate = fmt.pct_of(spent, budget)
-    label, word = words.budget_label(u["budget_basis"]), words.spent_word(u["spent_word"])
+    label, word = words.budget_label(u["budget_basis"]), words.amount_word(u["spent_kind"], u["spent_word"])
     bars = [Bar(label, _to_wan(budget), fmt.wan(budget, '万元'), color=t.neutral)]
     start = 0
     by_part = metrics.spending_by_part(tables)
-    if u["spent_basis"] == SpentBasis.SUM_OF_LINES and len(by_part) > 1:
+    if (u["spent_basis"] == SpentBasis.SUM_OF_LINES and len(by_part) > 1
+            and money_sum(by_part["spent_fen"]) == spent and by_part["spent_fen"].notna().all()):
         for i, p in enumerate(by_part.itertuples()):
             bars.append(Bar(wrap_text(f"其中：{words.part_name(p.part)}", 11), _to_wan(p.spent_fen),
                             fmt.wan(p.spent_fen, '万元'), start=_to_wan(start),
@@ -128,7 +136,8 @@ def utilisation_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     phase = u.get("budget_phase") or words.BUDGET_BASIS_NOTE.get(u["budget_basis"])
     notes = [f"注：预算执行率 = 已{word}资金 ÷ {label}。" + (f"预算口径：{phase}。" if phase else "")
              + ("执行数为各明细之和。" if u["spent_basis"] == SpentBasis.SUM_OF_LINES and
-                "lines" in metrics.spending_sources(tables) else "")]
+                "lines" in metrics.spending_sources(tables) else "")
+             + f"{label}：{words.provenance(u['budget_figure'].record())}。"],
     return _finish(ch, _title_utilisation(tables), sub, notes,
                    source_note(tables, ["fund", "parts", "lines", "award_categories", "media_outlets"]))
 
@@ -157,7 +166,7 @@ def utilisation_by_part_chart(tables: Tables, theme: Theme | None = None) -> Fig
                         color=t.primary, height=0.3, y=float(i), label_x=_to_wan(max(b, s))))
     _draw_bars(ch, bars)
     _set_xaxis(ch, "金额（万元）", _money_ticks)
-    word = words.spent_word(tables["fund"].iloc[0].get("spent_word"))
+    word = _word(tables)
     sub = f"灰色为该部分预算，深色为已{word}资金"
     return _finish(ch, TITLE_UTILISATION_PARTS, sub,
                    [f"注：预算执行率 = 已{word}资金 ÷ 该部分预算。"],
@@ -168,11 +177,12 @@ def spending_by_part_chart(tables: Tables, theme: Theme | None = None) -> Figure
     """Spent money per part (with its department), largest first, labelled with projects."""
     ch = _new_chart(theme)
     t = ch.theme
-    df = metrics.spending_by_part(tables).sort_values(["spent_fen", "part"],
-                                                      ascending=[False, True])
+    parts = metrics.spending_by_part(tables)
+    df = parts[parts["spent_fen"].notna()].sort_values(["spent_fen", "part"], ascending=[False, True])
     total = int(sum(int(v) for v in df["spent_fen"]))
     values = [int(v) for v in df["spent_fen"]]
-    word = words.spent_word(tables["fund"].iloc[0].get("spent_word"))
+    word = _word(tables)
+    unknown = parts[parts["spent_fen"].isna()]
     bars = [Bar(wrap_text(words.part_name(p.part), LABEL_CHARS, 3)
                 + ("" if pd.isna(p.department) else f"\n{wrap_text(str(p.department), LABEL_CHARS, 1)}"),
                 _to_wan(p.spent_fen),
@@ -184,7 +194,9 @@ def spending_by_part_chart(tables: Tables, theme: Theme | None = None) -> Figure
     _set_xaxis(ch, f"已{word}资金（万元）", _money_ticks)
     counted = df["projects"].notna().all()
     sub = f"合计已{word}{fmt.wan(total, '万元')}" + (f"，{int(df['projects'].sum())}个项目" if counted else "")
-    return _finish(ch, f"已{word}资金按组成部分分布", sub, [],
+    notes = ["注：" + "、".join(words.part_name(x) for x in unknown["part"]) + f"的已{word}金额报告未注明，图中未画出。"
+             ] if len(unknown) else []
+    return _finish(ch, f"已{word}资金按组成部分分布", sub, notes,
                    source_note(tables, ["parts", "lines", "award_categories", "media_outlets"]))
 
 
@@ -194,7 +206,8 @@ def lines_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     ch = _new_chart(theme)
     t = ch.theme
     lines = tables["lines"]
-    word = words.spent_word(tables["fund"].iloc[0].get("spent_word"))
+    kinds = set(metrics.row_kinds(tables, "lines"))
+    word = "安排" if kinds == {MoneyKind.ALLOCATED} else _word(tables) if kinds == {MoneyKind.EXECUTED} else "执行"
     shown = lines.assign(value=lines["executed_fen"].fillna(lines["annual_fen"]))
     shown = shown[shown["value"].notna()].sort_values(["value", "item"], ascending=[False, True])
     def text(r: Any) -> str:
