@@ -276,8 +276,8 @@ class Report:
         this = yoy[yoy["year"] == self.year].iloc[0]
         self._show(self._say(narrative.year_over_year(self.year, this)), styled_table(yoy, {
             "year": ("年度", lambda v: str(int(v))), "budget_fen": ("预算（万元）", _money),
-            "spent_fen": ("已使用（万元）", _money),
-            "spent_fen_change": ("使用资金变化（万元）", fmt.signed_wan),
+            "spent_fen": (f"已{self.spent_word}（万元）", _money),
+            "spent_fen_change": (f"已{self.spent_word}资金变化（万元）", fmt.signed_wan),
             "utilisation": ("执行率", fmt.pct), "utilisation_change": ("执行率变化（百分点）", fmt.points),
             "projects": ("项目数", fmt.count)}))
 
