@@ -187,7 +187,6 @@ def test_provenance_words() -> None:
                                                            {"sheet": "媒体单位", "row": 2}]}) == \
         "报告所述各项之和：奖励类别表第 2 行；媒体单位表第 2 行"
     assert words.provenance({"kind": "not_stated"}) == "未注明"
-    assert words.with_word("项目支出", "支出") == "项目支出"
 
 
 def test_check_asks_for_the_kind_of_a_line_that_does_not_say(tmp_path: Path) -> None:

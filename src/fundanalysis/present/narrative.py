@@ -157,15 +157,17 @@ def procurement(p: pd.DataFrame) -> str:
     return msg
 
 
-def spending_lines(lines: pd.DataFrame, word: str) -> str:
-    """How many lines, how many carried out, and their executed total."""
+def spending_lines(lines: pd.DataFrame, word: str | None) -> str:
+    """How many lines, how many carried out, and their executed (or allocated) total; ``word``
+    None: the lines do not say which (执行口径未注明)."""
     text = f"报告列出 {len(lines)} 项支出明细"
     if lines["status"].notna().any():
         counts = lines["status"].value_counts()
         text += "（" + "，".join(f"{k} {int(v)} 项" for k, v in counts.items()) + "）"
     done = lines["executed_fen"].dropna()
     if len(done):
-        text += f"，已{word}合计 {fmt.wan(sum(int(v) for v in done), W)}"
+        text += (f"，已{word}合计 {fmt.wan(sum(int(v) for v in done), W)}" if word else
+                 f"，所列金额合计 {fmt.wan(sum(int(v) for v in done), W)}（执行口径未注明，不计为已执行）")
         if len(done) < len(lines):
             text += f"（{len(lines) - len(done)} 项未给出执行数）"
     return text + "。"

@@ -31,6 +31,7 @@ from fundanalysis.present.page import key_figure_tiles
 from fundanalysis.present.shown import Chart, Shown
 from fundanalysis.present.styled import styled_table
 from fundanalysis.storage import catalog, digests, files
+from fundanalysis.vocab import MoneyKind
 
 
 def _heading(method: Callable[..., None]) -> Callable[..., Shown]:
@@ -179,6 +180,17 @@ class Report:
         """The report's word for what was executed (使用, 支出 …), 安排 for an allocation, or 执行."""
         return words.amount_word(self.summary.get("spent_kind"), self.summary.get("spent_word"))
 
+    @property
+    def lines_word(self) -> str | None:
+        """The word for the spending lines' amounts: 安排 when all are allocated, the fund's word when
+        all are executed, None when any does not say what it is (执行口径未注明)."""
+        kinds = set(metrics.row_kinds(self.tables, "lines")) if "lines" in self.tables else set()
+        if kinds == {MoneyKind.ALLOCATED}:
+            return "安排"
+        if kinds <= {MoneyKind.EXECUTED}:
+            return words.spent_word(self.fund.get("spent_word"))
+        return None
+
     def key_figures(self) -> None:
         """Budget, executed amount, rate, balance, receipts and projects as tiles."""
         self._data(pd.DataFrame([{k: v for k, v in self.summary.items() if not isinstance(v, list | dict)}]))
@@ -199,7 +211,7 @@ class Report:
             columns["allocated_fen"] = ("已安排（万元）", _money)
         if u["spent_fen"].notna().any() or not u["allocated_fen"].notna().any():
             columns["spent_fen"] = (f"已{word}（万元）", _money)
-        columns.update({"spent_from": (f"{'安排' if word == '安排' else word}数来源", None)})
+        columns["spent_from"] = (f"{word}数来源", None)
         if u["spent_fen"].notna().any():
             columns.update({"unspent_fen": ("结余（万元）", _money), "utilisation": ("执行率", fmt.pct)})
         if u["utilisation_initial"].notna().any():
@@ -241,8 +253,9 @@ class Report:
                  if lines[c].notna().any()]
         in_yuan = fmt.needs_yuan(v for c in money for v in lines[c])
         unit, show = ("元", lambda v: fmt.yuan(v)) if in_yuan else ("万元", _money)
+        word = self.lines_word
         names = {"initial_fen": "年初预算数", "adjustment_fen": "调整数", "annual_fen": "全年预算数",
-                 "executed_fen": f"已{self.spent_word}"}
+                 "executed_fen": f"已{word}" if word else "全年执行数（执行口径未注明）"}
         columns: dict[str, tuple[str, Any]] = {"part": ("部分", None), "item": ("明细", None)}
         if lines["quantity"].notna().any():
             columns["quantity"] = ("数量", fmt.count)
@@ -250,7 +263,7 @@ class Report:
         columns.update({c: (f"{names[c]}（{unit}）", show) for c in money})
         if lines["status"].notna().any():
             columns["status"] = ("状态", None)
-        self._show(self._say(narrative.spending_lines(lines, self.spent_word)),
+        self._show(self._say(narrative.spending_lines(lines, word)),
                    styled_table(lines.assign(part=lines["part"].map(words.part_name)), columns))
         self._chart("lines")
 

@@ -197,15 +197,6 @@ def amount_word(kind: Any, word: Any) -> str:
     return spent_word(word)
 
 
-def with_word(word: str, noun: str) -> str:
-    """``word`` + ``noun`` without a doubled character run (项目支出 + 支出 → 项目支出, not 项目支出支出).
-
-    >>> with_word("项目支出", "支出"), with_word("支出", "资金")
-    ('项目支出', '支出资金')
-    """
-    return word if word.endswith(noun) else word + noun
-
-
 def where(record: dict[str, Any] | None) -> str:
     """Where a figure was read, from its provenance record (summary.json's ``provenance``):
     ``专项资金表第 2 行“全年预算数”``; several sources are named by sheet and rows.

@@ -206,14 +206,19 @@ def lines_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     ch = _new_chart(theme)
     t = ch.theme
     lines = tables["lines"]
-    kinds = set(metrics.row_kinds(tables, "lines"))
-    word = "安排" if kinds == {MoneyKind.ALLOCATED} else _word(tables) if kinds == {MoneyKind.EXECUTED} else "执行"
-    shown = lines.assign(value=lines["executed_fen"].fillna(lines["annual_fen"]))
+    row_kinds = metrics.row_kinds(tables, "lines")
+    kinds = set(row_kinds)
+    fund_word = _word(tables) if MoneyKind.EXECUTED in kinds else "执行"
+    word = ("安排" if kinds == {MoneyKind.ALLOCATED} else fund_word if kinds <= {MoneyKind.EXECUTED}
+            else None)  # None: the lines do not all say the same of their amounts
+    shown = lines.assign(value=lines["executed_fen"].fillna(lines["annual_fen"]), kind=row_kinds)
     shown = shown[shown["value"].notna()].sort_values(["value", "item"], ascending=[False, True])
     def text(r: Any) -> str:
         if pd.isna(r.executed_fen):
             return f"预算{fmt.wan(r.annual_fen, '万元')}（未给出执行数）"
-        label = f"已{word}{fmt.wan(r.executed_fen, '万元')}"
+        if r.kind == MoneyKind.UNSTATED:
+            return f"{fmt.wan(r.executed_fen, '万元')}（执行口径未注明）"
+        label = f"已{'安排' if r.kind == MoneyKind.ALLOCATED else fund_word}{fmt.wan(r.executed_fen, '万元')}"
         if pd.notna(r.annual_fen):
             label += f"｜执行率{fmt.pct_of(r.executed_fen, r.annual_fen)}"
         return label
@@ -224,7 +229,9 @@ def lines_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     _draw_bars(ch, bars)
     _set_xaxis(ch, "金额（万元）", _money_ticks)
     done = shown["executed_fen"].dropna()
-    sub = f"{len(shown)}项明细" + (f"，已{word}合计{fmt.wan(sum(int(v) for v in done), '万元')}" if len(done) else "")
+    total = fmt.wan(sum(int(v) for v in done), '万元')
+    said = f"，已{word}合计{total}" if word else f"，所列金额合计{total}"
+    sub = f"{len(shown)}项明细" + (said if len(done) else "")
     notes = ["注：灰色为只给出预算、未给出执行数的明细。"] if len(done) < len(shown) else []
     return _finish(ch, TITLE_LINES, sub, notes, source_note(tables, ["lines"]))
 
