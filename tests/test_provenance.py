@@ -140,6 +140,9 @@ def test_department_pages_show_stated_parts(built: Path) -> None:
     assert "项目支出支出" not in overview
     for shown in ("435", "77", "287"):
         assert re.search(rf"\b{shown}(\.00)?\b", overview), shown
+    html = (built / DEPT / str(YEARS[DEPT]) / "10-fund-overview.html").read_text(encoding="utf-8")
+    assert 'alt="已支出资金按组成部分分布"' in html and "已使用" not in text_of(built / DEPT / str(YEARS[DEPT])
+                                                                         / "10-fund-overview.html")
     failed = [r for r in s["reconciliation"] if r["rule"] == "executed_lines" and r["part"] == "项目支出"]
     assert failed and failed[0]["ok"] is False
 
@@ -209,3 +212,29 @@ def test_check_asks_for_the_kind_of_a_line_that_does_not_say(tmp_path: Path) -> 
     assert len(warnings) == 6 and "row 2" in warnings[0] and "'支出明细'" in warnings[0]
     u = metrics.utilisation(process_year(data, 2023, MEDIA).tables).iloc[0]
     assert u["spent_kind"] == MoneyKind.UNSTATED and pd_na(u["spent_fen"]) and pd_na(u["allocated_fen"])
+
+
+# ------------------------------------------------------------------ the 2019 report
+
+
+def test_changzhou_figures_say_where_they_come_from() -> None:
+    """The report's 1000 万元 (its only budget figure, phase not named) is stated; its 868.7 万元 used
+    is the sum of the five award categories and seven media outlets it lists (使用)."""
+    from conftest import FUND, REPO_DATA_DIR
+
+    from fundanalysis.analysis.summary import summarise
+
+    t = process_year(REPO_DATA_DIR, 2019, FUND).tables
+    s = summarise(t)
+    st = t["stated_totals"]
+    totals = st[st["part"].isna()].set_index("check")["stated"]  # the whole fund's
+    budget, used = int(t["fund"]["budget_fen"].iloc[0]), int(totals["使用资金"])  # as the report states them
+    assert (s["budget_fen"], s["spent_fen"], s["unspent_fen"]) == (budget, used, budget - used)
+    assert s["spent_kind"] == "executed" and s["over_budget"] is False
+    prov = s["provenance"]
+    assert prov["budget_yuan"] == {"kind": "stated", "sheet": "专项资金", "row": 2, "column": "预算金额"}
+    sources = prov["spent_yuan"]["sources"]
+    assert prov["spent_yuan"]["kind"] == "summed"
+    assert [(r["sheet"], r["row"]) for r in sources] == [("奖励类别", r) for r in range(2, 7)] + [
+        ("媒体单位", r) for r in range(2, 9)]
+    assert prov["utilisation"] == {"kind": "computed", "from": ["spent_yuan", "budget_yuan"]}

@@ -406,7 +406,8 @@ def execution_of(tables: Tables, row: pd.Series | dict[str, Any], part: str | No
         names = _known_parts(tables)
         figures = [execution_of(tables, p, p["part"]) for _, p in parts.iterrows()]
         rest = spending_rows(tables, None, names)
-        if rest:
+        if rest:  # rows of no part: they may be those of the parts that have none of their own
+            figures = [e for e in figures if e.fen is not None or e.kind is not None]
             figures.append(_summed(rest, None))
         if all(e.fen is None and e.kind is None for e in figures):
             return Execution(None, None, word)

@@ -75,12 +75,16 @@ def _fund_title(tables: Tables) -> str:
 
 
 TITLE_UTILISATION_PARTS = "各组成部分预算执行率"
-TITLE_PARTS = "已使用资金按组成部分分布"
 TITLE_AWARD_AMOUNT = "各类别奖励金额"
 TITLE_LINES = "支出明细"
 TITLE_AWARD_AVERAGE = "各类别平均每家奖励金额"
 TITLE_MEDIA_AMOUNT = "宣传经费按承担单位分布"
 TITLE_MEDIA_SHARE = "各承担单位占宣传经费比例"
+
+
+def _title_parts(tables: Tables) -> str:
+    """The parts chart's title (and alt text) in the fund's word: 已使用, 已支出 …, or 已安排."""
+    return f"已{_word(tables)}资金按组成部分分布"
 
 
 def _title_utilisation(tables: Tables) -> str:
@@ -196,7 +200,7 @@ def spending_by_part_chart(tables: Tables, theme: Theme | None = None) -> Figure
     sub = f"合计已{word}{fmt.wan(total, '万元')}" + (f"，{int(df['projects'].sum())}个项目" if counted else "")
     notes = ["注：" + "、".join(words.part_name(x) for x in unknown["part"]) + f"的已{word}金额报告未注明，图中未画出。"
              ] if len(unknown) else []
-    return _finish(ch, f"已{word}资金按组成部分分布", sub, notes,
+    return _finish(ch, _title_parts(tables), sub, notes,
                    source_note(tables, ["parts", "lines", "award_categories", "media_outlets"]))
 
 
