@@ -91,14 +91,17 @@ def test_policy_tasks_phases_and_arranged_amounts(funds: Path) -> None:
     assert int(fund["initial_fen"]) + int(fund["adjustment_fen"]) == int(fund["annual_fen"])
     assert s["budget_basis"] == "annual" and s["budget_yuan"] * 100 == int(fund["annual_fen"])
     assert s["budget_adjustment_yuan"] < 0
-    assert s["spent_word"] == "安排" and s["spent_basis"] == "stated"
-    assert s["spent_yuan"] * 100 == int(lines["executed_fen"].fillna(0).sum())
-    assert s["utilisation_exact"] == str(Fraction(int(fund["executed_fen"]), int(fund["annual_fen"])))
-    assert s["utilisation_initial"] == pytest.approx(
-        float(Fraction(int(fund["executed_fen"]), int(fund["initial_fen"]))), abs=1e-12)
+    # 安排 is an allocation, not execution: shown as 已安排, with no rate, balance or score
+    assert s["spent_word"] == "安排" and s["spent_basis"] == "stated" and s["spent_kind"] == "allocated"
+    assert s["allocated_yuan"] * 100 == int(fund["executed_fen"]) == int(lines["executed_fen"].fillna(0).sum())
+    assert s["spent_yuan"] is None and s["unspent_yuan"] is None and s["over_budget"] is False
+    assert s["utilisation"] is None and s["utilisation_exact"] is None and s["utilisation_initial"] is None
+    assert s["provenance"]["allocated_yuan"] == {"kind": "stated", "sheet": "专项资金", "row": 2,
+                                                 "column": "全年执行数"}
     assert (lines["status"] == "未实施").sum() == 1
     assert [p["part"] for p in s["parts"]] == [None]  # tasks belong to no named part
-    assert s["parts"][0]["spent_yuan"] == s["spent_yuan"]
+    assert s["parts"][0]["spent_yuan"] is None
+    assert s["parts"][0]["allocated_yuan"] == s["allocated_yuan"]
 
 
 def test_egov_amounts_keep_their_fen(funds: Path) -> None:

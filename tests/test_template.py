@@ -155,7 +155,8 @@ def test_dropdowns_on_fixed_vocabularies(template: Path) -> None:
     wb = openpyxl.load_workbook(template)
     assert "类别" not in _validations(wb["奖励类别"]) and "类别" not in _validations(wb["获奖企业"])
     assert _validations(wb["媒体单位"])["采购方式"] == list(PROCUREMENT_METHODS)
-    assert _validations(wb["专项资金"])["执行口径"] == list(SPENT_WORDS) == ["使用", "支出", "拨付", "安排"]
+    assert _validations(wb["专项资金"])["执行口径"] == list(SPENT_WORDS) == ["使用", "支出", "拨付", "安排", "执行"]
+    assert _validations(wb["支出明细"])["执行口径"] == list(SPENT_WORDS)  # a line says what its amount is
     assert "核对项" in _validations(wb["报告总计"])
     for name in ("宣传项目", "全省城市对比"):
         assert _validations(wb[name]) == {}

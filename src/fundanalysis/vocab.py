@@ -39,6 +39,7 @@ class SpentWord(StrEnum):
     SPENT = "支出"
     DISBURSED = "拨付"
     ALLOCATED = "安排"
+    EXECUTED = "执行"
 
 
 class SupportKind(StrEnum):
@@ -144,6 +145,7 @@ class Rule(StrEnum):
     FORM_DUPLICATE = "form_duplicate"  # one 三级指标 in two 一级指标
     FORM_TOTAL_WEIGHT = "form_total_weight"  # Σ of all 分值 = the policy's total (100)
     FORM_TOTAL = "form_total"  # the stated 总分 = the computed total
+    OVER_EXECUTION = "over_execution"  # 全年执行数 ≤ 全年预算数 (a finding when it is more)
 
 
 class Concentration(StrEnum):
@@ -152,3 +154,22 @@ class Concentration(StrEnum):
     HIGH = "high"  # above 2,500
     MODERATE = "moderate"  # above 1,500
     LOW = "low"
+
+
+class MoneyKind(StrEnum):
+    """What an amount is (口径): money executed (使用 / 支出 / 拨付 / 执行), money allocated (安排),
+    or an amount whose 口径 the input does not give."""
+
+    EXECUTED = "executed"
+    ALLOCATED = "allocated"
+    UNSTATED = "unstated"
+
+
+class Provenance(StrEnum):
+    """How a figure was obtained: stated by the report (a sheet and row), summed from stated
+    figures, computed from other figures (a rate, a balance), or not stated at all."""
+
+    STATED = "stated"
+    SUMMED = "summed"
+    COMPUTED = "computed"
+    NOT_STATED = "not_stated"

@@ -18,8 +18,18 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
+from fundanalysis.analysis.figures import Figure, Ref, ref_of
 from fundanalysis.ingest.tables import categories_from_recipients as categories_from_recipients  # re-export
-from fundanalysis.vocab import BudgetBasis, Concentration, Procurement, RankSource, Scope, SpentBasis
+from fundanalysis.vocab import (
+    BudgetBasis,
+    Concentration,
+    MoneyKind,
+    Procurement,
+    RankSource,
+    Scope,
+    SpentBasis,
+    SpentWord,
+)
 
 Tables = dict[str, pd.DataFrame]
 
@@ -262,28 +272,162 @@ def budget_of(row: pd.Series | dict[str, Any]) -> Budget:
     return Budget(None, None)
 
 
+#: The 执行口径 words that mean money executed (使用, 支出, 拨付, 执行); 安排 is an allocation.
+EXECUTED_WORDS = frozenset({SpentWord.USED, SpentWord.SPENT, SpentWord.DISBURSED, SpentWord.EXECUTED})
+#: The input sheet of each spending table, and its amount column's header (for provenance).
+_SHEET_OF = {"award_categories": ("奖励类别", "奖励金额"), "awards": ("获奖企业", "奖励金额"),
+             "media_outlets": ("媒体单位", "金额"), "lines": ("支出明细", "全年执行数")}
+
+
+def _word(row: pd.Series | dict[str, Any] | None) -> str | None:
+    v = row.get("spent_word") if row is not None and hasattr(row, "get") else None
+    return None if v is None or pd.isna(v) else str(v)
+
+
+def money_kind(word: Any) -> MoneyKind:
+    """What an amount with this 执行口径 is: executed (使用 / 支出 / 拨付 / 执行), allocated (安排),
+    or unstated (no word).
+
+    >>> money_kind("支出"), money_kind("安排"), money_kind(None)
+    (<MoneyKind.EXECUTED: 'executed'>, <MoneyKind.ALLOCATED: 'allocated'>, <MoneyKind.UNSTATED: 'unstated'>)
+    """
+    if word is None or (not isinstance(word, str) and pd.isna(word)):
+        return MoneyKind.UNSTATED
+    return MoneyKind.EXECUTED if str(word) in EXECUTED_WORDS else MoneyKind.ALLOCATED
+
+
+def _part_words(tables: Tables) -> dict[str, str]:
+    parts = tables.get("parts")
+    if parts is None or "spent_word" not in parts:
+        return {}
+    return {str(p): str(w) for p, w in zip(parts["part"], parts["spent_word"], strict=True) if not pd.isna(w)}
+
+
+def row_words(tables: Tables, name: str) -> list[str | None]:
+    """The 执行口径 of each row of a spending table: the row's own (spending lines), else its
+    part's, else the fund's; None when none is given."""
+    df = tables[name]
+    fund_word = _word(tables["fund"].iloc[0]) if "fund" in tables and len(tables["fund"]) else None
+    by_part = _part_words(tables)
+    own = df["spent_word"].tolist() if "spent_word" in df else [None] * len(df)
+    part = df["part"].tolist() if "part" in df else [None] * len(df)
+    return [str(w) if w is not None and not pd.isna(w) else
+            (by_part.get(str(p)) if p is not None and not pd.isna(p) else None) or fund_word
+            for w, p in zip(own, part, strict=True)]
+
+
+def row_kinds(tables: Tables, name: str) -> list[MoneyKind]:
+    """What each amount of a spending table is (:class:`MoneyKind`). Awards and media outlets
+    without a 执行口径 (theirs or the fund's) are money given to their recipients: executed. A
+    spending line's 全年执行数 is only what its 口径 says: without one it is unstated (未注明)."""
+    default = MoneyKind.UNSTATED if name == "lines" else MoneyKind.EXECUTED
+    return [default if w is None else money_kind(w) for w in row_words(tables, name)]
+
+
+@dataclass(frozen=True)
+class SpendingRow:
+    """One amount of a spending table, what it is, and where it was read."""
+
+    fen: int
+    kind: MoneyKind
+    ref: Ref | None
+
+
+def spending_rows(tables: Tables, part: str | None = None, known: set[str] | None = None
+                  ) -> list[SpendingRow]:
+    """Every spending amount in scope (scopes as :func:`spent`) with its kind and input row."""
+    out = []
+    for name, col in SPENDING:
+        df = tables.get(name)
+        if df is None or not len(df):
+            continue
+        scope = _in_scope(df, part, known)
+        kinds = row_kinds(tables, name)
+        sheet, header = _SHEET_OF[name]
+        refs = [ref_of(r, header, sheet) for r in df.to_dict("records")]
+        for i, (v, k, ref) in enumerate(zip(df[col].tolist(), kinds, refs, strict=True)):
+            if (scope is None or scope[i]) and not pd.isna(v):
+                out.append(SpendingRow(int(v), k, ref))
+    return out
+
+
+NOT_STATED = Figure.not_stated()
+
+
 @dataclass(frozen=True)
 class Execution:
-    """What was executed: the amount, where it comes from (:class:`SpentBasis`) and the
-    report's word for it (执行口径), all None when the report says nothing."""
+    """What was executed or allocated: the amount, where it comes from (:class:`SpentBasis`),
+    the report's word for it (执行口径), what the amount is (:class:`MoneyKind`) and its
+    provenance; all None when the report says nothing. Only an amount of kind
+    :attr:`MoneyKind.EXECUTED` gives 执行率, 结余 and the budget-execution score."""
 
     fen: int | None
     basis: SpentBasis | None
     word: str | None
+    kind: MoneyKind | None = None
+    figure: Figure = NOT_STATED
+
+    @property
+    def executed_fen(self) -> int | None:
+        """The amount when it is money executed, else None."""
+        return self.fen if self.kind is MoneyKind.EXECUTED else None
+
+    @property
+    def allocated_fen(self) -> int | None:
+        """The amount when it is money allocated (安排), else None."""
+        return self.fen if self.kind is MoneyKind.ALLOCATED else None
+
+
+def _summed(rows: list[SpendingRow], word: str | None) -> Execution:
+    """The sum of spending rows, when every one is of the same known kind; else unknown."""
+    kinds = {r.kind for r in rows}
+    if len(kinds) != 1 or MoneyKind.UNSTATED in kinds:
+        return Execution(None, None, word, MoneyKind.UNSTATED if rows else None)
+    kind = kinds.pop()
+    fen = sum(r.fen for r in rows)
+    refs = tuple(r.ref for r in rows if r.ref is not None)
+    if word is None and kind is MoneyKind.ALLOCATED:
+        word = str(SpentWord.ALLOCATED)
+    return Execution(fen, SpentBasis.SUM_OF_LINES, word, kind, Figure.summed(fen, refs))
 
 
 def execution_of(tables: Tables, row: pd.Series | dict[str, Any], part: str | None = None,
                  known: set[str] | None = None) -> Execution:
-    """The executed amount of a fund (``part`` None) or part: 全年执行数 as stated, else the sum
-    of its spending rows, else unknown."""
+    """The executed (or allocated) amount of a fund (``part`` None) or part.
+
+    Stated beats summed: the row's 全年执行数, as its 执行口径 says (none: 执行, the column's own
+    word). Else the sum of its spending rows, only when every row is of one kind (all executed,
+    or all allocated); a fund with parts is the sum of its parts' figures and the rows of no part,
+    only when every part has one. Else unknown.
+    """
     stated = row.get("executed_fen") if hasattr(row, "get") else None
-    word = row.get("spent_word") if hasattr(row, "get") else None
-    word = None if word is None or pd.isna(word) else str(word)
+    word = _word(row)  # type: ignore[arg-type]
     if stated is not None and not pd.isna(stated):
-        return Execution(int(stated), SpentBasis.STATED, word)
-    if has_spending(tables, part, known):
-        return Execution(spent(tables, part, known), SpentBasis.SUM_OF_LINES, word)
-    return Execution(None, None, word)
+        kind = MoneyKind.EXECUTED if word is None else money_kind(word)
+        return Execution(int(stated), SpentBasis.STATED, word, kind,
+                         Figure.stated(int(stated), ref_of(row, "全年执行数")))
+    parts = tables.get("parts")
+    if part is None and known is None and parts is not None and len(parts):
+        names = _known_parts(tables)
+        figures = [execution_of(tables, p, p["part"]) for _, p in parts.iterrows()]
+        rest = spending_rows(tables, None, names)
+        if rest:  # rows of no part: they may be those of the parts that have none of their own
+            figures = [e for e in figures if e.fen is not None or e.kind is not None]
+            figures.append(_summed(rest, None))
+        if all(e.fen is None and e.kind is None for e in figures):
+            return Execution(None, None, word)
+        kinds = {e.kind for e in figures}
+        if len(kinds) != 1 or any(e.fen is None for e in figures):  # the figures do not cover the whole
+            return Execution(None, None, word, MoneyKind.UNSTATED)
+        kind = kinds.pop()
+        fen = sum(int(e.fen) for e in figures if e.fen is not None)
+        refs = tuple(r for e in figures for r in e.figure.refs)
+        w = word or next((e.word for e in figures if e.word), None)
+        return Execution(fen, SpentBasis.SUM_OF_LINES, w, kind, Figure.summed(fen, refs))
+    rows = spending_rows(tables, part, known)
+    if not rows:
+        return Execution(None, None, word)
+    return _summed(rows, word)
 
 
 def _known_parts(tables: Tables) -> set[str]:
@@ -295,28 +439,115 @@ def _known_parts(tables: Tables) -> set[str]:
 def spending_by_part(tables: Tables) -> pd.DataFrame:
     """Projects and money per part (and its department), from every kind of spending row.
 
-    Spending whose part is not given is one more row with ``part`` NA, so the parts always
-    add up to the whole.
+    Stated beats summed: a part keeps its stated 全年执行数 (its lines are compared with it in the
+    reconciliation, never put in its place); a part without one is the sum of its rows when they
+    are all of one kind, else NA (未注明), never 0. ``spent_fen`` is money executed,
+    ``allocated_fen`` money allocated (安排); ``figure`` says how each was obtained. Spending
+    whose part is not given is one more row with ``part`` NA.
     """
     parts = tables.get("parts")
     known = _known_parts(tables)
-    rows = [{"part": p["part"], "department": p.get("department"), "projects": projects(tables, p["part"]),
-             "spent_fen": spent(tables, p["part"]), "budget_fen": budget_of(p).fen}
-            for _, p in (parts.iterrows() if parts is not None else iter(()))]
+    rows = []
+    for _, p in (parts.iterrows() if parts is not None else iter(())):
+        ex = execution_of(tables, p, p["part"])
+        rows.append({"part": p["part"], "department": p.get("department"), "projects": projects(tables, p["part"]),
+                     "spent_fen": ex.executed_fen, "budget_fen": budget_of(p).fen,
+                     "allocated_fen": ex.allocated_fen, "kind": ex.kind, "figure": ex.figure})
     if has_spending(tables, None, known):
+        ex = _summed(spending_rows(tables, None, known), None)
         rows.append({"part": pd.NA, "department": pd.NA, "projects": projects(tables, None, known),
-                     "spent_fen": spent(tables, None, known), "budget_fen": pd.NA})
-    out = pd.DataFrame(rows, columns=["part", "department", "projects", "spent_fen", "budget_fen"])
-    total = int(out["spent_fen"].sum()) if len(out) else 0
-    out["share"] = [_ratio(v, total) for v in out["spent_fen"]]
-    return out.astype({"spent_fen": "int64", "projects": "Int64", "budget_fen": "Int64",
+                     "spent_fen": ex.executed_fen, "budget_fen": pd.NA, "allocated_fen": ex.allocated_fen,
+                     "kind": ex.kind, "figure": ex.figure})
+    out = pd.DataFrame(rows, columns=["part", "department", "projects", "spent_fen", "budget_fen",
+                                      "allocated_fen", "kind", "figure"])
+    total = money_sum(out["spent_fen"]) if len(out) else 0
+    out["share"] = [_ratio(v, total) if not pd.isna(v) else float("nan") for v in out["spent_fen"]]
+    out = out[["part", "department", "projects", "spent_fen", "budget_fen", "share", "allocated_fen", "kind",
+               "figure"]]
+    return out.astype({"spent_fen": "Int64", "projects": "Int64", "budget_fen": "Int64", "allocated_fen": "Int64",
                        "part": "string", "department": "string"})
 
 
 UTILISATION_COLUMNS = ["scope", "scope_name", "budget_fen", "budget_basis", "budget_phase", "initial_fen",
                        "spent_fen", "spent_basis", "spent_word", "received_fen", "unspent_fen",
                        "utilisation", "utilisation_exact", "utilisation_initial", "receipt_rate",
-                       "over_budget"]
+                       "over_budget", "allocated_fen", "spent_kind", "budget_figure", "spent_figure",
+                       "initial_figure", "received_figure"]
+
+
+@dataclass(frozen=True)
+class YearMoney:
+    """The year's budget, initial budget and execution of the fund, each with its provenance,
+    from the one model: the fund sheet, else (when it is silent) the form's 资金来源 block."""
+
+    budget: Budget
+    budget_figure: Figure
+    initial_figure: Figure
+    execution: Execution
+
+
+def _form_money(tables: Tables) -> tuple[Figure, Figure, Figure]:
+    """The form's 资金来源 block as (全年预算数, 年初预算数, 全年执行数) figures: the 年度资金总额 row,
+    or, where it is empty or 0 and the sources hold money, the sum of the source rows."""
+    if "money_sources" not in tables or not len(tables["money_sources"]):
+        return Figure.not_stated(), Figure.not_stated(), Figure.not_stated()
+    from fundanalysis.analysis import selfeval
+    from fundanalysis.analysis.scoring import Phase
+    from fundanalysis.ingest.targets import Fund
+
+    se = selfeval.self_evaluation(tables)
+    if se is None or se.money is None:
+        return Figure.not_stated(), Figure.not_stated(), Figure.not_stated()
+    sheet = "资金来源"
+    total = next((r for r in se.money_rows if r.category is Fund.TOTAL), None)
+    sources = [r for r in se.money_rows if r.category is not Fund.TOTAL]
+    headers = {Phase.APPROVED: "年初预算数", Phase.BUDGET: "全年预算数", Phase.EXECUTED: "全年执行数"}
+
+    def figure(phase: Phase, value: int | None) -> Figure:
+        if value is None:
+            return Figure.not_stated()
+        if phase in se.money.from_sources:  # type: ignore[union-attr]
+            return Figure.summed(value, tuple(Ref(sheet, r.row, headers[phase]) for r in sources
+                                              if getattr(r, phase.value) is not None))
+        return Figure.stated(value, Ref(sheet, total.row if total is not None else None, headers[phase]))
+
+    m = se.money
+    return (figure(Phase.BUDGET, m.budget), figure(Phase.APPROVED, m.approved),
+            figure(Phase.EXECUTED, m.executed))
+
+
+def _budget_figure(row: pd.Series | dict[str, Any], b: Budget) -> Figure:
+    if b.fen is None:
+        return Figure.not_stated()
+    if b.basis is BudgetBasis.INITIAL_PLUS_ADJUSTMENT:
+        return Figure.summed(b.fen, tuple(ref_of(row, c) or Ref("专项资金", None, c) for c in ("年初预算数", "调整数")))
+    header = {BudgetBasis.ANNUAL: "全年预算数", BudgetBasis.INITIAL: "年初预算数",
+              BudgetBasis.UNSPECIFIED: "预算金额"}[b.basis]  # type: ignore[index]
+    return Figure.stated(b.fen, ref_of(row, header))
+
+
+def _money_figure(row: pd.Series | dict[str, Any], column: str, header: str) -> Figure:
+    v = row.get(column) if hasattr(row, "get") else None
+    return Figure.not_stated() if v is None or pd.isna(v) else Figure.stated(int(v), ref_of(row, header))
+
+
+def year_money(tables: Tables) -> YearMoney:
+    """The fund's budget and execution with provenance: the fund sheet's (stated) first, then the
+    form's 资金来源 block where the fund sheet is silent, then the sum of the spending rows."""
+    fund = tables["fund"].iloc[0]
+    b = budget_of(fund)
+    bf = _budget_figure(fund, b)
+    initial = _money_figure(fund, "initial_fen", "年初预算数")
+    ex = execution_of(tables, fund)
+    form_budget, form_initial, form_exec = _form_money(tables)
+    if b.fen is None and form_budget.known:
+        b, bf = Budget(int(form_budget.value), BudgetBasis.ANNUAL), form_budget  # type: ignore[arg-type]
+    if not initial.known and form_initial.known and bf is form_budget:
+        initial = form_initial
+    if ex.basis is not SpentBasis.STATED and form_exec.known:
+        ex = Execution(int(form_exec.value), SpentBasis.STATED, ex.word if ex.word in EXECUTED_WORDS else None,  # type: ignore[arg-type]
+                       MoneyKind.EXECUTED, form_exec)
+    return YearMoney(b, bf, initial, ex)
 
 
 @once
@@ -325,13 +556,16 @@ def utilisation(tables: Tables) -> pd.DataFrame:
 
     One row for the whole fund (``scope`` :attr:`Scope.FUND`), plus one per part with a budget
     of its own (:attr:`Scope.PART`). Each row says which budget figure it uses
-    (``budget_basis``) and where the executed amount comes from (``spent_basis``: stated, or
-    the sum of the spending lines); with no executed amount there is no rate and no balance.
+    (``budget_basis``), where the executed amount comes from (``spent_basis``: stated, or
+    the sum of the spending lines) and what it is (``spent_kind``): only money executed gives a
+    rate and a balance; money allocated (安排) is ``allocated_fen``, with neither. The
+    ``*_figure`` columns carry each figure's provenance (:class:`Figure`).
     ``utilisation_initial`` is the rate against 年初预算数 when both budgets are given;
     ``over_budget`` flags a rate above 100% (shown as it is, never clipped).
     """
     fund = tables["fund"].iloc[0]
-    rows = [_util_row(Scope.FUND, fund["fund_name"], fund, execution_of(tables, fund))]
+    money = year_money(tables)
+    rows = [_util_row(Scope.FUND, fund["fund_name"], fund, money.execution, money)]
     parts = tables.get("parts")
     if parts is not None:
         for _, p in parts.iterrows():
@@ -339,27 +573,32 @@ def utilisation(tables: Tables) -> pd.DataFrame:
                 rows.append(_util_row(Scope.PART, p["part"], p, execution_of(tables, p, p["part"])))
     out = pd.DataFrame(rows, columns=UTILISATION_COLUMNS)
     return out.astype({c: "Int64" for c in ("budget_fen", "initial_fen", "spent_fen", "received_fen",
-                                           "unspent_fen")})
+                                           "unspent_fen", "allocated_fen")})
 
 
-def _util_row(scope: Scope, name: str, row: pd.Series, ex: Execution) -> dict[str, Any]:
-    b = budget_of(row)
-    initial = row.get("initial_fen")
-    initial = None if initial is None or pd.isna(initial) else int(initial)
-    received = row.get("received_fen")
-    received = None if received is None or pd.isna(received) else int(received)
-    rate = Fraction(ex.fen, b.fen) if ex.fen is not None and b.fen else None
+def _util_row(scope: Scope, name: str, row: pd.Series, ex: Execution, money: YearMoney | None = None
+              ) -> dict[str, Any]:
+    b = money.budget if money is not None else budget_of(row)
+    bf = money.budget_figure if money is not None else _budget_figure(row, b)
+    initial_f = money.initial_figure if money is not None else _money_figure(row, "initial_fen", "年初预算数")
+    initial = None if initial_f.value is None else int(initial_f.value)
+    received_f = _money_figure(row, "received_fen", "到位资金")
+    received = None if received_f.value is None else int(received_f.value)
+    spent = ex.executed_fen
+    rate = Fraction(spent, b.fen) if spent is not None and b.fen else None
     return {"scope": scope, "scope_name": name, "budget_fen": b.fen, "budget_basis": b.basis,
-            "budget_phase": b.phase, "initial_fen": initial, "spent_fen": ex.fen, "spent_basis": ex.basis,
+            "budget_phase": b.phase, "initial_fen": initial, "spent_fen": spent, "spent_basis": ex.basis,
             "spent_word": ex.word, "received_fen": received,
-            "unspent_fen": b.fen - ex.fen if b.fen is not None and ex.fen is not None else None,
+            "unspent_fen": b.fen - spent if b.fen is not None and spent is not None else None,
             "utilisation": float(rate) if rate is not None else float("nan"),
             "utilisation_exact": str(rate) if rate is not None else None,
-            "utilisation_initial": (float(Fraction(ex.fen, initial))
-                                    if ex.fen is not None and initial and b.basis != BudgetBasis.INITIAL
+            "utilisation_initial": (float(Fraction(spent, initial))
+                                    if spent is not None and initial and b.basis != BudgetBasis.INITIAL
                                     else float("nan")),
             "receipt_rate": float(Fraction(received, b.fen)) if received is not None and b.fen else float("nan"),
-            "over_budget": bool(rate is not None and rate > 1)}
+            "over_budget": bool(rate is not None and rate > 1),
+            "allocated_fen": ex.allocated_fen, "spent_kind": ex.kind, "budget_figure": bf,
+            "spent_figure": ex.figure, "initial_figure": initial_f, "received_figure": received_f}
 
 
 @once

@@ -416,3 +416,16 @@ def check_counts(rec: pd.DataFrame) -> dict[str, int]:
     ok = rec["ok"]
     return {"checks": len(rec), "ok": int(ok.map(lambda v: v is True).sum()),
             "failed": int(ok.map(lambda v: v is False).sum()), "unknown": int(ok.isna().sum())}
+
+
+@derived
+def _over_execution(t: Tables) -> Iterable[Row]:
+    """Money executed beyond the year's budget (执行数 > 全年预算数), wherever the figures come
+    from (the fund sheet, or the form's 资金来源 block): a finding. Shown only when it happens."""
+    o = metrics.utilisation(t).iloc[0]
+    if pd.isna(o["spent_fen"]) or pd.isna(o["budget_fen"]) or not bool(o["over_budget"]):
+        return
+    budget, spent = int(o["budget_fen"]), int(o["spent_fen"])
+    yield {"check": "执行数不超过预算", "rule": Rule.OVER_EXECUTION, "part": None, "subject": None,
+           "stated": budget, "computed": spent, "difference": spent - budget, "ok": False, "unit": "元",
+           "source": None}

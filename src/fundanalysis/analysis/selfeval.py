@@ -178,7 +178,8 @@ def self_evaluation(tables: Tables) -> SelfEvaluation | None:
     elif "fund" in tables and len(tables["fund"]):
         fund = tables["fund"].iloc[0]
         b, e = metrics.budget_of(fund), metrics.execution_of(tables, fund)
-        budget = score_budget(e.fen, b.fen, None, policy) if b.fen is not None else None
+        # only money executed is scored: an allocation (安排) gives no 预算执行得分
+        budget = score_budget(e.executed_fen, b.fen, None, policy) if b.fen is not None else None
     else:
         budget = None
     indicators: tuple[ScoredIndicator, ...] = ()

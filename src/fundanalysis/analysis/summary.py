@@ -9,8 +9,9 @@ from typing import Any
 import pandas as pd
 
 from fundanalysis.analysis import metrics, selfeval
+from fundanalysis.analysis.figures import Figure
 from fundanalysis.analysis.reconcile import check_counts, reconcile_totals
-from fundanalysis.vocab import SupportKind
+from fundanalysis.vocab import MoneyKind, SupportKind
 
 Tables = dict[str, pd.DataFrame]
 
@@ -41,6 +42,7 @@ def summarise(tables: Tables) -> dict[str, Any]:
     fund = tables["fund"].iloc[0]
     overall = metrics.utilisation(tables).iloc[0]
     by_part = metrics.spending_by_part(tables)
+    parts = by_part.drop(columns=["kind", "figure"])
     out: dict[str, Any] = {
         "year": int(fund["year"]),
         "fund_name": fund["fund_name"],
@@ -50,7 +52,7 @@ def summarise(tables: Tables) -> dict[str, Any]:
         "budget_phase": plain(overall["budget_phase"]),
         "budget_basis": plain(overall["budget_basis"]),
         "budget_fen": plain(overall["budget_fen"]),
-        "budget_initial_fen": plain(fund.get("initial_fen")),
+        "budget_initial_fen": plain(overall["initial_fen"]),
         "budget_adjustment_fen": plain(fund.get("adjustment_fen")),
         "received_fen": plain(overall["received_fen"]),
         "spent_fen": plain(overall["spent_fen"]),
@@ -62,9 +64,13 @@ def summarise(tables: Tables) -> dict[str, Any]:
         "utilisation_initial": plain(overall["utilisation_initial"]),
         "receipt_rate": plain(overall["receipt_rate"]),
         "over_budget": bool(overall["over_budget"]),
+        "allocated_fen": plain(overall["allocated_fen"]),
+        "spent_kind": plain(overall["spent_kind"]),
+        "provenance": provenance(overall),
         "projects": metrics.projects(tables),
         "spending_sources": metrics.spending_sources(tables),
-        "parts": records(by_part),
+        "parts": [{**r, "spent_kind": plain(k), "provenance": f.record()}
+                  for r, k, f in zip(records(parts), by_part["kind"], by_part["figure"], strict=True)],
         "award_categories": (records(metrics.category_totals(tables["award_categories"]))
                              if "award_categories" in tables else []),
         "award_support": (str(SupportKind.of(tables["award_categories"]["support"].dropna()))
@@ -92,6 +98,33 @@ def summarise(tables: Tables) -> dict[str, Any]:
     out["reconciliation"] = records(rec)
     out["reconciliation_failed"] = check_counts(rec)["failed"]
     return out
+
+
+def provenance(overall: pd.Series) -> dict[str, dict[str, Any]]:
+    """How each key figure of the fund's utilisation row was obtained, keyed by its name in
+    summary.json (``budget_yuan`` …): stated (sheet, row, column), summed (sources), computed
+    (from which figures) or not stated."""
+    def fig(name: str) -> Figure:
+        f = overall[name]
+        return f if isinstance(f, Figure) else Figure.not_stated()
+
+    spent = fig("spent_figure")
+    executed = overall["spent_kind"] == MoneyKind.EXECUTED
+    has_rate = overall["utilisation_exact"] is not None
+    return {
+        "budget_yuan": fig("budget_figure").record(),
+        "budget_initial_yuan": fig("initial_figure").record(),
+        "received_yuan": fig("received_figure").record(),
+        "spent_yuan": (spent if executed else Figure.not_stated()).record(),
+        "allocated_yuan": (spent if overall["spent_kind"] == MoneyKind.ALLOCATED
+                           else Figure.not_stated()).record(),
+        "unspent_yuan": (Figure.computed(0, "budget_yuan", "spent_yuan") if has_rate
+                         else Figure.not_stated()).record(),
+        "utilisation": (Figure.computed(0, "spent_yuan", "budget_yuan") if has_rate
+                        else Figure.not_stated()).record(),
+        "receipt_rate": (Figure.computed(0, "received_yuan", "budget_yuan")
+                         if not pd.isna(overall["receipt_rate"]) else Figure.not_stated()).record(),
+    }
 
 
 #: Key figures by the input they were worked out from: (data folder, fund, year, input digest).

@@ -56,9 +56,14 @@ def document(summary: dict[str, Any]) -> dict[str, Any]:
     doc["scorecard"] = _numbers(summary.get("scorecard"))
     doc = _money_in_yuan(doc)
     if doc.get("utilisation") is None:
-        doc["utilisation_note"] = ("the report states no executed amount: no execution rate"
-                                   if summary.get("spent_fen") is None else
-                                   "budget is 0 or not given: no execution rate")
+        doc["utilisation_note"] = (
+            "the report states only an amount allocated (安排), not executed: no execution rate"
+            if summary.get("allocated_fen") is not None else
+            "the report does not say whether its amounts are executed (执行口径 未注明): no execution rate"
+            if summary.get("spent_kind") == "unstated" else
+            "the report states no executed amount: no execution rate"
+            if summary.get("spent_fen") is None else
+            "budget is 0 or not given: no execution rate")
     return doc
 
 

@@ -81,10 +81,11 @@ def _sheet(wb: Workbook, title: str, df: pd.DataFrame, spec: Spec,
 
 def _key_figures(summary: dict[str, Any]) -> pd.DataFrame:
     """The year's key figures as (item, value, kind) rows."""
-    word = words.spent_word(summary.get("spent_word"))
+    word = words.amount_word(summary.get("spent_kind"), summary.get("spent_word"))
     rows = [("专项资金", summary.get("fund_name"), TEXT), ("年度", summary.get("year"), COUNT),
             (words.budget_label(summary.get("budget_basis")), summary.get("budget_fen"), MONEY),
-            (f"已{word}", summary.get("spent_fen"), MONEY), ("执行率", summary.get("utilisation"), PERCENT),
+            (f"已{word}", summary.get("allocated_fen") if summary.get("spent_kind") == "allocated"
+             else summary.get("spent_fen"), MONEY), ("执行率", summary.get("utilisation"), PERCENT),
             ("结余", summary.get("unspent_fen"), MONEY), ("到位资金", summary.get("received_fen"), MONEY),
             ("到位率", summary.get("receipt_rate"), PERCENT), ("项目数", summary.get("projects"), COUNT),
             ("核对不符项", summary.get("reconciliation_failed"), COUNT)]
@@ -92,7 +93,11 @@ def _key_figures(summary: dict[str, Any]) -> pd.DataFrame:
     if card is not None and card.get("total") is not None:
         rows += [("自评得分", card["total"], POINTS), ("自评满分", card["max_total"], POINTS),
                  ("自评等级", card.get("grade"), TEXT)]
-    return pd.DataFrame(rows, columns=["item", "value", "kind"])
+    prov = summary.get("provenance") or {}
+    keys = {2: "budget_yuan", 3: "allocated_yuan" if summary.get("spent_kind") == "allocated" else "spent_yuan",
+            4: "utilisation", 5: "unspent_yuan", 6: "received_yuan", 7: "receipt_rate"}
+    origin = [words.provenance(prov.get(keys[i])) if i in keys and prov else "" for i in range(len(rows))]
+    return pd.DataFrame(rows, columns=["item", "value", "kind"]).assign(origin=origin)
 
 
 def tables_workbook(tables: dict[str, pd.DataFrame], summary: dict[str, Any]) -> bytes:
@@ -101,26 +106,28 @@ def tables_workbook(tables: dict[str, pd.DataFrame], summary: dict[str, Any]) ->
     wb.remove(wb.active)
     key = _key_figures(summary)
     ws = wb.create_sheet("关键数字")
-    ws.append(["项目", "数值", "单位"])
+    ws.append(["项目", "数值", "单位", "来源"])
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="F0F4F8")
     for _, r in key.iterrows():
         value = _cell_value(r["value"], r["kind"])
         ws.append([r["item"], words.NOT_STATED if value is None else value,
-                   {MONEY: "万元", POINTS: "分"}.get(r["kind"], "") if value is not None else ""])
+                   {MONEY: "万元", POINTS: "分"}.get(r["kind"], "") if value is not None else "", r["origin"]])
         c = ws.cell(ws.max_row, 2)
         if r["kind"] in FORMATS and c.value is not None:
             c.number_format = FORMATS[r["kind"]]
         if isinstance(c.value, str):
             c.data_type = "s"
     ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 16, 36
+    ws.column_dimensions["D"].width = 48
     ws.freeze_panes = "A2"
 
-    word = words.spent_word(summary.get("spent_word"))
+    word = words.amount_word(summary.get("spent_kind"), summary.get("spent_word"))
     u = metrics.utilisation(tables)
+    amount = "allocated_fen" if summary.get("spent_kind") == "allocated" else "spent_fen"
     _sheet(wb, "资金使用", u, [("scope_name", "范围", TEXT), ("budget_fen", "预算", MONEY),
-                           ("spent_fen", f"已{word}", MONEY), ("unspent_fen", "结余", MONEY),
+                           (amount, f"已{word}", MONEY), ("unspent_fen", "结余", MONEY),
                            ("utilisation", "执行率", PERCENT), ("utilisation_initial", "执行率（按年初预算）", PERCENT),
                            ("received_fen", "到位资金", MONEY), ("receipt_rate", "到位率", PERCENT)],
            flag=lambda r: bool(r["over_budget"]))
@@ -128,7 +135,7 @@ def tables_workbook(tables: dict[str, pd.DataFrame], summary: dict[str, Any]) ->
     if len(parts) and not (len(parts) == 1 and pd.isna(parts["part"].iloc[0])):
         _sheet(wb, "分部分", parts.assign(part=parts["part"].map(words.part_name)),
                [("part", "部分", TEXT), ("department", "负责处室", TEXT), ("projects", "项目数", COUNT),
-                ("budget_fen", "预算", MONEY), ("spent_fen", f"{word}资金", MONEY), ("share", "占比", PERCENT)])
+                ("budget_fen", "预算", MONEY), (amount, f"已{word}资金", MONEY), ("share", "占比", PERCENT)])
     lines = tables.get("lines")
     if lines is not None and len(lines):
         _sheet(wb, "支出明细", lines.assign(part=lines["part"].map(words.part_name)),

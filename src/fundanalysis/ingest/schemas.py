@@ -64,7 +64,9 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "parts": _schema("parts", {"part": _text, "department": _opt_string, "budget_fen": _opt_money,
                                **_PHASES, **_RECEIPTS}, unique=["part"]),
     "lines": _schema("lines", {"part": _opt_string, "item": _text, "quantity": _opt_count,
-                               "quantity_unit": _opt_string, **_PHASES, "status": _opt_string}),
+                               "quantity_unit": _opt_string, **_PHASES, "status": _opt_string,
+                               "spent_word": pa.Column(TEXT, pa.Check.isin(SPENT_WORDS), nullable=True,
+                                                       required=False)}),
     "instalments": _schema("instalments", {"batch": _opt_string, "date": _opt_string, "amount_fen": _money}),
     "award_categories": _schema("award_categories", {
         "category": _text, "recipients": _opt_count, "amount_fen": _money,

@@ -78,7 +78,8 @@ PHASES = (
     Column("到位资金", "received_fen", "money", required=False, note="实际到位（收到）的资金"),
     Column("全年执行数", "executed_fen", "money", required=False,
            note="报告所述的执行数；未写明则留空（按明细合计）"),
-    Column("执行口径", "spent_word", required=False, note="报告用词：使用 / 支出 / 拨付 / 安排"),
+    Column("执行口径", "spent_word", required=False,
+           note="报告用词：使用 / 支出 / 拨付 / 执行（已执行）或 安排（已安排，不计执行率）"),
 )
 
 SHEETS: tuple[SheetSpec, ...] = (
@@ -127,6 +128,8 @@ SHEETS: tuple[SheetSpec, ...] = (
             Column("数量单位", "quantity_unit", required=False, note="如：个、项、家"),
             *PHASES[:3],
             PHASES[4],
+            Column("执行口径", "spent_word", required=False,
+                   note="该行金额的口径：使用 / 支出 / 拨付 / 执行 为已执行，安排 为已安排；空则同所属部分或专项资金"),
             Column("状态", "status", required=False, note="如：实施 / 未实施"),
             SOURCE,
             QUOTE,

@@ -845,6 +845,7 @@ def build_tables(sheets: Mapping[str, RawSheet], year: int) -> Parsed:
         named = "、".join(str(p) for p in tables["parts"]["part"])
         notes.append(f"sheet {SHEETS_BY_TABLE['parts'].name!r} has no rows: the parts named in the other "
                      f"sheets are taken as the fund's parts ({named}), with no budget of their own")
+    notes.extend(unstated_kind_notes(tables))
     from fundanalysis.ingest.schemas import validate_tables
 
     with quiet_pandera():
@@ -915,6 +916,7 @@ def _cross_checks(parsed: dict[str, pd.DataFrame], sheets: Mapping[str, RawSheet
     for table in ("fund", "parts"):
         check_vocab(table, "spent_word", SPENT_WORDS, "word for what was executed (执行口径)")
         _phase_problems(parsed, table, add)
+    check_vocab("lines", "spent_word", SPENT_WORDS, "word for what was executed (执行口径)")
     check_vocab("award_categories", "level", LEVELS, "level")
     check_vocab("awards", "level", LEVELS, "level")
     check_vocab("award_categories", "support", SUPPORT_KINDS, "kind of support (支持方式)")
@@ -1168,3 +1170,32 @@ def categories_from_recipients(awards: pd.DataFrame, distinct: bool = False) -> 
             agg[c] = (c, "first")
     out = df.groupby("category", sort=False, as_index=False).agg(**agg)
     return out.astype({"recipients": "Int64", "amount_fen": "Int64"})
+
+
+def unstated_kind_notes(tables: Mapping[str, pd.DataFrame]) -> list[str]:
+    """A located warning for each spending line whose 全年执行数 does not say what it is: no
+    执行口径 on the line, its part or the fund. Such an amount is shown as 未注明 and counts
+    neither as executed nor as allocated until the column is set."""
+    lines = tables.get("lines")
+    if lines is None or not len(lines) or "executed_fen" not in lines:
+        return []
+    fund = tables.get("fund")
+    fund_word = fund["spent_word"].iloc[0] if fund is not None and len(fund) and "spent_word" in fund else None
+    if fund_word is not None and not pd.isna(fund_word):
+        return []
+    parts = tables.get("parts")
+    part_words = ({str(p) for p, w in zip(parts["part"], parts["spent_word"], strict=True) if not pd.isna(w)}
+                  if parts is not None and "spent_word" in parts else set())
+    own = lines["spent_word"] if "spent_word" in lines else pd.Series([pd.NA] * len(lines), index=lines.index)
+    out = []
+    for amount, word, part, ref in zip(lines["executed_fen"], own, lines["part"], lines.get("input_ref", own),
+                                       strict=True):
+        if pd.isna(amount) or not pd.isna(word) or (not pd.isna(part) and str(part) in part_words):
+            continue
+        where = str(ref).rsplit(":", 2) if not pd.isna(ref) else []
+        located = (f"{where[0]}, sheet {where[1]!r}, row {where[2]}" if len(where) == 3
+                   else f"sheet {SHEETS_BY_TABLE['lines'].name!r}")
+        out.append(f"warning: {located}, column '执行口径': 全年执行数 is given but not what it is; set 执行口径 "
+                   "(使用 / 支出 / 拨付 / 执行: executed; 安排: allocated) here, on its part or on the fund; "
+                   "until then it is shown as 未注明 and gives no 执行率")
+    return out

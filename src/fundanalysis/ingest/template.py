@@ -55,6 +55,7 @@ def vocabularies(categories: Sequence[str] = ()) -> dict[tuple[str, str], tuple[
             ("awards", "category"): (list(categories), "奖励类别（上一年度的类别）")} if categories else {}),
         ("fund", "spent_word"): (list(SPENT_WORDS), "报告用词"),
         ("parts", "spent_word"): (list(SPENT_WORDS), "报告用词"),
+        ("lines", "spent_word"): (list(SPENT_WORDS), "报告用词"),
         ("award_categories", "level"): (list(LEVELS), "级别"),
         ("award_categories", "support"): (list(SUPPORT_KINDS), "支持方式；空则按奖励"),
         ("awards", "support"): (list(SUPPORT_KINDS), "支持方式；空则按奖励"),

@@ -12,34 +12,49 @@ from typing import Any
 import pandas as pd
 
 from fundanalysis.present import fmt, words
+from fundanalysis.vocab import BudgetBasis, MoneyKind
 
 W = " 万元"  # amounts in sentences: "868.7 万元"
 
 
+def _from(figure: Any) -> str:
+    """How a figure of :func:`fundanalysis.analysis.metrics.utilisation` was obtained, in words."""
+    return words.provenance(figure.record() if hasattr(figure, "record") else None)
+
+
 def utilisation(year: int, u: pd.DataFrame) -> str:
-    """Budget, executed amount, rate and balance of the fund, naming which figures they are, and
-    whether parts have budgets."""
+    """Budget, executed (or allocated) amount, rate and balance of the fund, naming which figures
+    they are and how each was obtained, and whether parts have budgets. An allocation (安排) is
+    said as 已安排 and gives no rate and no balance."""
     o = u.iloc[0]
     budget = words.budget_label(o["budget_basis"])
-    word = words.spent_word(o["spent_word"])
+    kind = o.get("spent_kind")
+    word = words.amount_word(kind, o["spent_word"])
     if pd.isna(o["budget_fen"]):
         text = f"{year} 年报告未给出预算"
     else:
-        text = f"{year} 年{budget} {fmt.wan(o['budget_fen'], W)}"
-    if pd.isna(o["spent_fen"]):
+        text = f"{year} 年{budget} {fmt.wan(o['budget_fen'], W)}（{_from(o.get('budget_figure'))}）"
+    if kind == MoneyKind.ALLOCATED:
+        text += (f"，已安排 {fmt.wan(o['allocated_fen'], W)}（{_from(o.get('spent_figure'))}）；"
+                 "安排数不是执行数，报告未给出已执行的金额，因此不计算执行率和结余。")
+    elif pd.isna(o["spent_fen"]) and kind == MoneyKind.UNSTATED:
+        text += "；报告所列金额未注明是已执行还是已安排（执行口径未注明），因此不计算执行率和结余。"
+    elif pd.isna(o["spent_fen"]):
         text += f"；报告未给出已{word}的金额，因此不计算执行率和结余。"
     else:
-        text += f"，已{word} {fmt.wan(o['spent_fen'], W)}（{words.SPENT_BASIS[o['spent_basis']]}）"
+        text += f"，已{word} {fmt.wan(o['spent_fen'], W)}（{_from(o.get('spent_figure'))}）"
         if not pd.isna(o["budget_fen"]):
             text += f"，执行率 {fmt.pct(o['utilisation'])}"
-            text += "，超出预算" if o["over_budget"] else f"，结余 {fmt.wan(o['unspent_fen'], W)}"
+            text += (f"，超出预算 {fmt.wan(-int(o['unspent_fen']), W)}（超预算执行，见核对表）"
+                     if o["over_budget"] else f"，结余 {fmt.wan(o['unspent_fen'], W)}")
         text += "。"
     if not pd.isna(o["budget_fen"]):
-        phase = o["budget_phase"] or words.BUDGET_BASIS_NOTE.get(o["budget_basis"], words.NOT_STATED)
-        text += f"预算口径：{phase}。"
+        text += f"预算口径：{words.budget_phase(o['budget_phase'], o['budget_basis'])}。"
     if not pd.isna(o["utilisation_initial"]):
         text += (f"按年初预算数 {fmt.wan(o['initial_fen'], W)} 计，执行率 "
                  f"{fmt.pct(o['utilisation_initial'])}。")
+    elif not pd.isna(o["initial_fen"]) and o["budget_basis"] != BudgetBasis.INITIAL:
+        text += f"年初预算数 {fmt.wan(o['initial_fen'], W)}。"
     if not pd.isna(o["received_fen"]):
         text += f"到位资金 {fmt.wan(o['received_fen'], W)}"
         text += (f"，到位率 {fmt.pct(o['receipt_rate'])}（到位资金 ÷ {budget}）。"
@@ -50,11 +65,19 @@ def utilisation(year: int, u: pd.DataFrame) -> str:
 
 
 def spending_by_part(p: pd.DataFrame, word: str) -> str:
-    """How many parts, and the largest with its department and share."""
-    top = p.sort_values("spent_fen", ascending=False).iloc[0]
-    dept = "" if pd.isna(top["department"]) else f"（{top['department']}负责）"
-    return (f"资金分为 {len(p)} 个部分；{words.part_name(top['part'])}{dept}"
-            f"{word} {fmt.wan(top['spent_fen'], W)}，占已{word}资金的 {fmt.pct(top['share'], 1)}。")
+    """How many parts, and the largest with its department and share; parts whose executed
+    amount the report does not give are named as 未注明 (never 0)."""
+    known = p[p["spent_fen"].notna()]
+    text = f"资金分为 {len(p)} 个部分"
+    if len(known):
+        top = known.sort_values("spent_fen", ascending=False).iloc[0]
+        dept = "" if pd.isna(top["department"]) else f"（{top['department']}负责）"
+        text += (f"；{words.part_name(top['part'])}{dept}已{word} {fmt.wan(top['spent_fen'], W)}，"
+                 f"占已{word}资金的 {fmt.pct(top['share'], 1)}")
+    unknown = p[p["spent_fen"].isna()]
+    if len(unknown):
+        text += "；" + "、".join(words.part_name(x) for x in unknown["part"]) + f"的已{word}金额报告未注明"
+    return text + "。"
 
 
 def year_over_year(year: int, this: pd.Series) -> str:
@@ -138,15 +161,17 @@ def procurement(p: pd.DataFrame) -> str:
     return msg
 
 
-def spending_lines(lines: pd.DataFrame, word: str) -> str:
-    """How many lines, how many carried out, and their executed total."""
+def spending_lines(lines: pd.DataFrame, word: str | None) -> str:
+    """How many lines, how many carried out, and their executed (or allocated) total; ``word``
+    None: the lines do not say which (执行口径未注明)."""
     text = f"报告列出 {len(lines)} 项支出明细"
     if lines["status"].notna().any():
         counts = lines["status"].value_counts()
         text += "（" + "，".join(f"{k} {int(v)} 项" for k, v in counts.items()) + "）"
     done = lines["executed_fen"].dropna()
     if len(done):
-        text += f"，已{word}合计 {fmt.wan(sum(int(v) for v in done), W)}"
+        text += (f"，已{word}合计 {fmt.wan(sum(int(v) for v in done), W)}" if word else
+                 f"，所列金额合计 {fmt.wan(sum(int(v) for v in done), W)}（执行口径未注明，不计为已执行）")
         if len(done) < len(lines):
             text += f"（{len(lines) - len(done)} 项未给出执行数）"
     return text + "。"

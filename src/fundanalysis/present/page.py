@@ -14,6 +14,7 @@ from fundanalysis import __version__
 from fundanalysis.present import fmt, words
 from fundanalysis.present.shown import STYLE_TAG
 from fundanalysis.storage import fonts
+from fundanalysis.vocab import MoneyKind
 
 CSS = """
 :root { --ink:#1f2933; --muted:#52606d; --line:#d9e2ec; --accent:#1f5fa8; --bad:#b42318;
@@ -46,6 +47,7 @@ td.na { background:var(--na-bg); color:var(--muted); }
 .fnd-tile { border:1px solid var(--line); border-radius:6px; padding:10px 16px; min-width:150px; }
 .fnd-tile .k { color:var(--muted); font-size:13px; }
 .fnd-tile .v { font-size:22px; font-weight:bold; }
+.fnd-tile .p, .fnd-index .p { color:var(--muted); font-size:12px; font-weight:normal; max-width:260px; }
 footer.fa { color:var(--muted); font-size:13px; padding:16px 32px; border-top:1px solid var(--line); }
 .jp-OutputArea-output pre, .output_stderr, a.anchor-link { display:none; }
 .fnd-scroll { overflow-x:auto; max-width:100%; -webkit-overflow-scrolling:touch; }
@@ -179,22 +181,42 @@ def without_output_styles(body: str) -> str:
 
 
 def key_figure_tiles(summary: dict[str, Any]) -> str:
-    """Budget, executed amount, rate, balance, receipts and projects as tiles, named as the data
-    names them (全年预算数 or 专项资金总额; 已使用 or 已安排)."""
-    word = words.spent_word(summary.get("spent_word"))
-    rate = fmt.pct(summary["utilisation"])
-    if summary.get("over_budget"):
-        rate += "（超出预算）"
-    tiles = [(words.budget_label(summary.get("budget_basis")), fmt.wan(summary["budget_fen"], " 万元")),
-             (f"已{word}", fmt.wan(summary["spent_fen"], " 万元") if summary["spent_fen"] is not None
-              else "报告未注明"),
-             ("执行率", rate), ("结余", fmt.wan(summary["unspent_fen"], " 万元"))]
+    """Budget, executed (or allocated) amount, rate, balance, receipts and projects as tiles, named
+    as the data names them (全年预算数 or 专项资金总额; 已使用 or 已安排), each with how it was
+    obtained (summary's ``provenance``). An allocation gives no rate and no balance."""
+    kind = summary.get("spent_kind")
+    word = words.amount_word(kind, summary.get("spent_word"))
+    prov = summary.get("provenance") or {}
+    tiles: list[tuple[str, str, str]] = [
+        (words.budget_label(summary.get("budget_basis")), fmt.wan(summary["budget_fen"], " 万元"),
+         words.provenance(prov.get("budget_yuan")))]
+    if kind == MoneyKind.ALLOCATED:
+        tiles += [("已安排", fmt.wan(summary.get("allocated_fen"), " 万元"),
+                   words.provenance(prov.get("allocated_yuan"))),
+                  ("执行率", "不计算", "安排数不是执行数，报告未给出已执行的金额")]
+    else:
+        rate = fmt.pct(summary["utilisation"])
+        if summary.get("over_budget"):
+            rate += "（超出预算）"
+        spent = (fmt.wan(summary["spent_fen"], " 万元") if summary["spent_fen"] is not None
+                 else "报告未注明")
+        tiles += [(f"已{word}", spent, words.provenance(prov.get("spent_yuan"))
+                   if summary["spent_fen"] is not None else
+                   "执行口径未注明" if kind == MoneyKind.UNSTATED else ""),
+                  ("执行率", rate, words.provenance(prov.get("utilisation"))
+                   if summary.get("utilisation") is not None else ""),
+                  ("超出预算" if summary.get("over_budget") else "结余",
+                   fmt.wan(abs(summary["unspent_fen"]) if summary.get("unspent_fen") is not None else None, " 万元"),
+                   words.provenance(prov.get("unspent_yuan")) if summary.get("unspent_fen") is not None else "")]
     if summary.get("received_fen") is not None:
-        tiles.append(("到位资金", fmt.wan(summary["received_fen"], " 万元")))
-    tiles.append(("项目数", f"{summary['projects']} 个" if summary.get("projects") is not None else words.NOT_STATED))
+        tiles.append(("到位资金", fmt.wan(summary["received_fen"], " 万元"),
+                      words.provenance(prov.get("received_yuan"))))
+    tiles.append(("项目数", f"{summary['projects']} 个" if summary.get("projects") is not None else words.NOT_STATED,
+                  ""))
     return '<div class="fnd-tiles">' + "".join(
-        f'<div class="fnd-tile"><div class="k">{esc(k)}</div><div class="v">{esc(v)}</div></div>'
-        for k, v in tiles) + "</div>"
+        f'<div class="fnd-tile"><div class="k">{esc(k)}</div><div class="v">{esc(v)}</div>'
+        + (f'<div class="p">{esc(p)}</div>' if p else "") + "</div>"
+        for k, v, p in tiles) + "</div>"
 
 
 def year_index(summary: dict[str, Any], counts: dict[str, int], sections: Sequence[SectionLink],
@@ -225,13 +247,26 @@ def _fen(yuan: Any) -> int | None:
     return None if yuan is None else int(Decimal(str(yuan)) * 100)
 
 
+def _index_cell(s: dict[str, Any], key: str, shown: str) -> str:
+    """A figure of the index with how it was obtained under it (summary.json's ``provenance``)."""
+    prov = (s.get("provenance") or {}).get(key)
+    note = words.provenance(prov) if prov else ""
+    return f'<td class="num">{esc(shown)}' + (f'<div class="p">{esc(note)}</div>' if note else "") + "</td>"
+
+
 def _year_rows(entries: Sequence[tuple[str, dict[str, Any]]], href: str) -> str:
-    return "".join(
-        f'<tr><td><a href="{href}{esc(name)}/index.html">{esc(name)} 年度</a></td>'
-        f"<td>{esc(s['fund_name'])}</td>"
-        f"<td class=\"num\">{esc(fmt.wan(_fen(s['budget_yuan']), ' 万元'))}</td>"
-        f"<td class=\"num\">{esc(fmt.wan(_fen(s['spent_yuan']), ' 万元'))}</td>"
-        f"<td class=\"num\">{esc(fmt.pct(s['utilisation']))}</td></tr>" for name, s in entries)
+    rows = []
+    for name, s in entries:
+        allocated = s.get("spent_kind") == MoneyKind.ALLOCATED
+        spent = (("已安排 " + fmt.wan(_fen(s.get("allocated_yuan")), " 万元")) if allocated
+                 else fmt.wan(_fen(s["spent_yuan"]), " 万元"))
+        rate = fmt.pct(s["utilisation"]) + ("（超出预算）" if s.get("over_budget") else "")
+        rows.append(f'<tr><td><a href="{href}{esc(name)}/index.html">{esc(name)} 年度</a></td>'
+                    f"<td>{esc(s['fund_name'])}</td>"
+                    + _index_cell(s, "budget_yuan", fmt.wan(_fen(s["budget_yuan"]), " 万元"))
+                    + _index_cell(s, "allocated_yuan" if allocated else "spent_yuan", spent)
+                    + _index_cell(s, "utilisation", rate) + "</tr>")
+    return "".join(rows)
 
 
 _YEARS_HEAD = ('<div class="fnd-scroll"><table class="fnd-index"><thead><tr><th>年度</th><th>专项资金</th>'

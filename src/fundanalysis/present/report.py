@@ -31,6 +31,7 @@ from fundanalysis.present.page import key_figure_tiles
 from fundanalysis.present.shown import Chart, Shown
 from fundanalysis.present.styled import styled_table
 from fundanalysis.storage import catalog, digests, files
+from fundanalysis.vocab import MoneyKind
 
 
 def _heading(method: Callable[..., None]) -> Callable[..., Shown]:
@@ -181,8 +182,19 @@ class Report:
 
     @property
     def spent_word(self) -> str:
-        """The report's word for what was executed (使用, 安排 …), or 执行."""
-        return words.spent_word(self.summary.get("spent_word"))
+        """The report's word for what was executed (使用, 支出 …), 安排 for an allocation, or 执行."""
+        return words.amount_word(self.summary.get("spent_kind"), self.summary.get("spent_word"))
+
+    @property
+    def lines_word(self) -> str | None:
+        """The word for the spending lines' amounts: 安排 when all are allocated, the fund's word when
+        all are executed, None when any does not say what it is (执行口径未注明)."""
+        kinds = set(metrics.row_kinds(self.tables, "lines")) if "lines" in self.tables else set()
+        if kinds == {MoneyKind.ALLOCATED}:
+            return "安排"
+        if kinds <= {MoneyKind.EXECUTED}:
+            return words.spent_word(self.fund.get("spent_word"))
+        return None
 
     def key_figures(self) -> None:
         """Budget, executed amount, rate, balance, receipts and projects as tiles."""
@@ -194,13 +206,19 @@ class Report:
         u = metrics.utilisation(self.tables)
         self._data(u)
         word = self.spent_word
-        shown = u.assign(basis=[words.BUDGET_BASIS_NOTE.get(b, words.NOT_STATED) if b is not None else "—"
-                                for b in u["budget_basis"]],
-                         spent_from=[words.SPENT_BASIS.get(b, "报告未注明") if b is not None else "报告未注明"
-                                     for b in u["spent_basis"]])
+        shown = u.assign(basis=[words.budget_phase(p, b) if b is not None else "—"
+                                for p, b in zip(u["budget_phase"], u["budget_basis"], strict=True)],
+                         budget_from=[words.provenance(f.record()) for f in u["budget_figure"]],
+                         spent_from=[words.provenance(f.record()) for f in u["spent_figure"]])
         columns = {"scope_name": ("范围", None), "budget_fen": ("预算（万元）", _money), "basis": ("预算口径", None),
-                   "spent_fen": (f"已{word}（万元）", _money), "spent_from": (f"{word}数来源", None),
-                   "unspent_fen": ("结余（万元）", _money), "utilisation": ("执行率", fmt.pct)}
+                   "budget_from": ("预算来源", None)}
+        if u["allocated_fen"].notna().any():
+            columns["allocated_fen"] = ("已安排（万元）", _money)
+        if u["spent_fen"].notna().any() or not u["allocated_fen"].notna().any():
+            columns["spent_fen"] = (f"已{word}（万元）", _money)
+        columns["spent_from"] = (f"{word}数来源", None)
+        if u["spent_fen"].notna().any():
+            columns.update({"unspent_fen": ("结余（万元）", _money), "utilisation": ("执行率", fmt.pct)})
         if u["utilisation_initial"].notna().any():
             columns["utilisation_initial"] = ("执行率（按年初预算）", fmt.pct)
         if u["receipt_rate"].notna().any():
@@ -218,11 +236,15 @@ class Report:
             self._show(self._say("报告未把资金分为若干部分。"))
             return
         word = self.spent_word
+        columns = {"part": ("部分", None), "department": ("负责处室", None), "projects": ("项目数", fmt.count)}
+        if p["spent_fen"].notna().any() or not p["allocated_fen"].notna().any():
+            columns.update({"spent_fen": (f"已{word}资金（万元）", _money), "share": ("占比", _pct1)})
+        if p["allocated_fen"].notna().any():
+            columns["allocated_fen"] = ("已安排资金（万元）", _money)
+        columns["from"] = ("来源", None)
         self._show(self._say(narrative.spending_by_part(p, word)),
-                   styled_table(p.assign(part=p["part"].map(words.part_name)), {
-                       "part": ("部分", None), "department": ("负责处室", None),
-                       "projects": ("项目数", fmt.count), "spent_fen": (f"{word}资金（万元）", _money),
-                       "share": ("占比", _pct1)}))
+                   styled_table(p.assign(part=p["part"].map(words.part_name),
+                                         **{"from": [words.provenance(f.record()) for f in p["figure"]]}), columns))
         self._chart("by-part")
 
     def spending_lines(self) -> None:
@@ -236,8 +258,9 @@ class Report:
                  if lines[c].notna().any()]
         in_yuan = fmt.needs_yuan(v for c in money for v in lines[c])
         unit, show = ("元", lambda v: fmt.yuan(v)) if in_yuan else ("万元", _money)
+        word = self.lines_word
         names = {"initial_fen": "年初预算数", "adjustment_fen": "调整数", "annual_fen": "全年预算数",
-                 "executed_fen": f"已{self.spent_word}"}
+                 "executed_fen": f"已{word}" if word else "全年执行数（执行口径未注明）"}
         columns: dict[str, tuple[str, Any]] = {"part": ("部分", None), "item": ("明细", None)}
         if lines["quantity"].notna().any():
             columns["quantity"] = ("数量", fmt.count)
@@ -245,7 +268,7 @@ class Report:
         columns.update({c: (f"{names[c]}（{unit}）", show) for c in money})
         if lines["status"].notna().any():
             columns["status"] = ("状态", None)
-        self._show(self._say(narrative.spending_lines(lines, self.spent_word)),
+        self._show(self._say(narrative.spending_lines(lines, word)),
                    styled_table(lines.assign(part=lines["part"].map(words.part_name)), columns))
         self._chart("lines")
 
@@ -271,8 +294,8 @@ class Report:
         this = yoy[yoy["year"] == self.year].iloc[0]
         self._show(self._say(narrative.year_over_year(self.year, this)), styled_table(yoy, {
             "year": ("年度", lambda v: str(int(v))), "budget_fen": ("预算（万元）", _money),
-            "spent_fen": ("已使用（万元）", _money),
-            "spent_fen_change": ("使用资金变化（万元）", fmt.signed_wan),
+            "spent_fen": (f"已{self.spent_word}（万元）", _money),
+            "spent_fen_change": (f"已{self.spent_word}资金变化（万元）", fmt.signed_wan),
             "utilisation": ("执行率", fmt.pct), "utilisation_change": ("执行率变化（百分点）", fmt.points),
             "projects": ("项目数", fmt.count)}))
 

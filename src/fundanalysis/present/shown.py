@@ -36,6 +36,7 @@ OUTPUT_CSS = """
 .fnd-out .fnd-tile { border:1px solid var(--fnd-line); border-radius:6px; padding:10px 16px; min-width:150px; }
 .fnd-out .fnd-tile .k { color:var(--fnd-muted); font-size:13px; }
 .fnd-out .fnd-tile .v { font-size:22px; font-weight:bold; }
+.fnd-out .fnd-tile .p { color:var(--fnd-muted); font-size:12px; max-width:260px; }
 .fnd-out img { max-width:100%; height:auto; margin:8px 0; }
 @media (max-width: 600px) {
   .fnd-out table.fnd-table { font-size:13px; }

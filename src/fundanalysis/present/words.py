@@ -6,7 +6,17 @@ from typing import Any
 
 import pandas as pd
 
-from fundanalysis.vocab import BudgetBasis, Concentration, RankSource, Rule, Scope, SpentBasis, SupportKind
+from fundanalysis.vocab import (
+    BudgetBasis,
+    Concentration,
+    MoneyKind,
+    Provenance,
+    RankSource,
+    Rule,
+    Scope,
+    SpentBasis,
+    SupportKind,
+)
 
 #: A part the input does not name (spending whose 所属部分 is empty).
 UNASSIGNED_PART = "未注明部分"
@@ -58,6 +68,7 @@ RULE = {
     Rule.FORM_BLOCK_WEIGHT: "{subject}的分值合计 = 评分规则的权重",
     Rule.FORM_UNKNOWN_BLOCK: "一级指标“{subject}”应为评分规则所列的一级指标之一",
     Rule.FORM_DUPLICATE: "三级指标“{subject}”只应出现在一个一级指标下",
+    Rule.OVER_EXECUTION: "全年执行数不超过全年预算数（超出即超预算执行）",
     Rule.FORM_TOTAL_WEIGHT: "全部分值之和（含预算执行）= 100",
     Rule.FORM_TOTAL: "表内总分 = 预算执行得分 + 各指标得分",
 }
@@ -234,3 +245,75 @@ def form_missing(missing: Any) -> str:
         elif gap == "no_budget_score":
             said.append("缺少预算执行得分（预算数或执行数未给出）")
     return "；".join(said)
+
+
+#: What an amount is, by its 口径 (codes of :class:`fundanalysis.vocab.MoneyKind`).
+MONEY_KIND = {MoneyKind.EXECUTED: "已执行", MoneyKind.ALLOCATED: "已安排", MoneyKind.UNSTATED: "口径未注明"}
+#: How a figure was obtained (codes of :class:`fundanalysis.vocab.Provenance`).
+PROVENANCE = {Provenance.STATED: "报告所述", Provenance.SUMMED: "报告所述各项之和",
+              Provenance.COMPUTED: "计算所得", Provenance.NOT_STATED: NOT_STATED}
+#: summary.json's names of the figures a computed one is worked out from.
+FIGURE_NAMES = {"budget_yuan": "预算", "spent_yuan": "执行数", "received_yuan": "到位资金"}
+
+
+def amount_word(kind: Any, word: Any) -> str:
+    """The word for an amount by what it is: the report's 执行口径 for money executed (使用,
+    支出 …, else 执行), 安排 for money allocated, 执行 when the 口径 is not stated.
+
+    >>> amount_word(MoneyKind.ALLOCATED, None), amount_word(MoneyKind.EXECUTED, "支出")
+    ('安排', '支出')
+    """
+    if kind == MoneyKind.ALLOCATED:
+        return "安排"
+    return spent_word(word)
+
+
+def where(record: dict[str, Any] | None) -> str:
+    """Where a figure was read, from its provenance record (summary.json's ``provenance``):
+    ``专项资金表第 2 行“全年预算数”``; several sources are named by sheet and rows.
+
+    >>> where({"kind": "stated", "sheet": "资金来源", "row": 2, "column": "全年预算数"})
+    '资金来源表第 2 行“全年预算数”'
+    >>> where({"kind": "summed", "sources": [{"sheet": "支出明细", "row": 2}, {"sheet": "支出明细", "row": 3}]})
+    '支出明细表第 2、3 行'
+    """
+    if not record:
+        return ""
+    kind = record.get("kind")
+    if kind == Provenance.STATED:
+        row = f"第 {record['row']} 行" if record.get("row") is not None else ""
+        col = f"“{record['column']}”" if record.get("column") else ""
+        return f"{record.get('sheet', '')}表{row}{col}"
+    if kind == Provenance.SUMMED:
+        by_sheet: dict[str, list[str]] = {}
+        for r in record.get("sources", []):
+            by_sheet.setdefault(str(r.get("sheet")), []).append(str(r["row"]) if r.get("row") is not None else "")
+        return "；".join(f"{sh}表" + (f"第 {'、'.join(x for x in rows if x)} 行" if any(rows) else "")
+                        for sh, rows in by_sheet.items())
+    if kind == Provenance.COMPUTED:
+        return "由" + "、".join(FIGURE_NAMES.get(str(n), str(n)) for n in record.get("from", [])) + "计算"
+    return ""
+
+
+def provenance(record: dict[str, Any] | None) -> str:
+    """How a figure was obtained, in words: ``报告所述：专项资金表第 2 行“全年预算数”``,
+    ``报告所述各项之和：支出明细表第 2、3 行``, ``计算所得：由执行数、预算计算``, or 未注明.
+
+    >>> provenance({"kind": "stated", "sheet": "专项资金", "row": 2, "column": "预算金额"})
+    '报告所述：专项资金表第 2 行“预算金额”'
+    >>> provenance(None)
+    '未注明'
+    """
+    if not record or record.get("kind") not in {str(p) for p in Provenance}:
+        return NOT_STATED
+    kind = Provenance(record["kind"])
+    place = where(record)
+    return PROVENANCE[kind] + (f"：{place}" if place else "")
+
+
+def budget_phase(phase: Any, basis: Any) -> str:
+    """The 预算口径 of a budget, said the same in the sentence and in the table: the report's
+    own words when it gives them, else how the figure was found."""
+    if phase is not None and not (not isinstance(phase, str) and pd.isna(phase)) and str(phase):
+        return str(phase)
+    return BUDGET_BASIS_NOTE.get(basis, NOT_STATED) if basis is not None else NOT_STATED

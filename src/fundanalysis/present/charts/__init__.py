@@ -31,13 +31,13 @@ from fundanalysis.present.charts.figures import (
     TITLE_LINES,
     TITLE_MEDIA_AMOUNT,
     TITLE_MEDIA_SHARE,
-    TITLE_PARTS,
     TITLE_POINTS_LOST,
     TITLE_UTILISATION_PARTS,
     _award_categories,
     _nonempty,
     _share_rows,
     _title_breakdown,
+    _title_parts,
     _title_ranks,
     _title_shares,
     _title_utilisation,
@@ -175,7 +175,7 @@ def _chart_specs(tables: Tables, theme: Theme | None) -> list[ChartSpec]:
         add("01b-utilisation-rate-per-part", TITLE_UTILISATION_PARTS,
             utilisation_by_part_chart)
     if _has_named_parts(tables):
-        add("02-spending-by-part", TITLE_PARTS, spending_by_part_chart)
+        add("02-spending-by-part", _title_parts(tables), spending_by_part_chart)
     if _has_lines(tables):
         add("02b-spending-lines", TITLE_LINES, lines_chart)
     if _has_awards(tables):

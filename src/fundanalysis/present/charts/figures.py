@@ -12,12 +12,13 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
 from fundanalysis.analysis import metrics
+from fundanalysis.analysis.metrics import money_sum
 from fundanalysis.ingest.clean import is_text_rank
 from fundanalysis.present import fmt, words
 from fundanalysis.present.charts.draw import Bar, _Chart, _draw_bars, _finish, _lead_color, _new_chart, _set_xaxis
 from fundanalysis.present.charts.text import _esc, _money_ticks, _pct_ticks, _to_wan, shorten, wrap_text
 from fundanalysis.present.charts.theme import Theme, _font
-from fundanalysis.vocab import RankSource, Scope, SpentBasis
+from fundanalysis.vocab import MoneyKind, RankSource, Scope, SpentBasis
 
 Tables = dict[str, pd.DataFrame]
 
@@ -55,6 +56,12 @@ def _award_categories(tables: Tables) -> pd.DataFrame | None:
     return metrics.category_totals(cats)
 
 
+def _word(tables: Tables) -> str:
+    """The word for the fund's money: its 执行口径 when executed, 安排 when allocated, else 执行."""
+    u = metrics.utilisation(tables).iloc[0]
+    return words.amount_word(u["spent_kind"], u["spent_word"])
+
+
 def _level_label(name: object, level: object) -> str:
     return f"{name}（{level}）" if isinstance(level, str) and level else str(name)
 
@@ -68,7 +75,6 @@ def _fund_title(tables: Tables) -> str:
 
 
 TITLE_UTILISATION_PARTS = "各组成部分预算执行率"
-TITLE_PARTS = "已使用资金按组成部分分布"
 TITLE_LINES = "支出明细"
 TITLE_MEDIA_AMOUNT = "宣传经费按承担单位分布"
 TITLE_MEDIA_SHARE = "各承担单位占宣传经费比例"
@@ -93,6 +99,11 @@ def title_award_distribution(tables: Tables) -> str:
     """各类别获奖单位的奖励金额分布, in the fund's words."""
     w = _support(tables)
     return f"各类别{w['got']}单位的{w['amount']}分布"
+
+
+def _title_parts(tables: Tables) -> str:
+    """The parts chart's title (and alt text) in the fund's word: 已使用, 已支出 …, or 已安排."""
+    return f"已{_word(tables)}资金按组成部分分布"
 
 
 def _title_utilisation(tables: Tables) -> str:
@@ -124,11 +135,12 @@ def utilisation_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     u = metrics.utilisation(tables).iloc[0]
     budget, spent, unspent = int(u["budget_fen"]), int(u["spent_fen"]), int(u["unspent_fen"])
     rate = fmt.pct_of(spent, budget)
-    label, word = words.budget_label(u["budget_basis"]), words.spent_word(u["spent_word"])
+    label, word = words.budget_label(u["budget_basis"]), words.amount_word(u["spent_kind"], u["spent_word"])
     bars = [Bar(label, _to_wan(budget), fmt.wan(budget, '万元'), color=t.neutral)]
     start = 0
     by_part = metrics.spending_by_part(tables)
-    if u["spent_basis"] == SpentBasis.SUM_OF_LINES and len(by_part) > 1:
+    if (u["spent_basis"] == SpentBasis.SUM_OF_LINES and len(by_part) > 1
+            and money_sum(by_part["spent_fen"]) == spent and by_part["spent_fen"].notna().all()):
         for i, p in enumerate(by_part.itertuples()):
             bars.append(Bar(wrap_text(f"其中：{words.part_name(p.part)}", 11), _to_wan(p.spent_fen),
                             fmt.wan(p.spent_fen, '万元'), start=_to_wan(start),
@@ -147,7 +159,8 @@ def utilisation_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     phase = u.get("budget_phase") or words.BUDGET_BASIS_NOTE.get(u["budget_basis"])
     notes = [f"注：预算执行率 = 已{word}资金 ÷ {label}。" + (f"预算口径：{phase}。" if phase else "")
              + ("执行数为各明细之和。" if u["spent_basis"] == SpentBasis.SUM_OF_LINES and
-                "lines" in metrics.spending_sources(tables) else "")]
+                "lines" in metrics.spending_sources(tables) else "")
+             + f"{label}：{words.provenance(u['budget_figure'].record())}。"],
     return _finish(ch, _title_utilisation(tables), sub, notes,
                    source_note(tables, ["fund", "parts", "lines", "award_categories", "media_outlets"]))
 
@@ -176,7 +189,7 @@ def utilisation_by_part_chart(tables: Tables, theme: Theme | None = None) -> Fig
                         color=t.primary, height=0.3, y=float(i), label_x=_to_wan(max(b, s))))
     _draw_bars(ch, bars)
     _set_xaxis(ch, "金额（万元）", _money_ticks)
-    word = words.spent_word(tables["fund"].iloc[0].get("spent_word"))
+    word = _word(tables)
     sub = f"灰色为该部分预算，深色为已{word}资金"
     return _finish(ch, TITLE_UTILISATION_PARTS, sub,
                    [f"注：预算执行率 = 已{word}资金 ÷ 该部分预算。"],
@@ -187,11 +200,12 @@ def spending_by_part_chart(tables: Tables, theme: Theme | None = None) -> Figure
     """Spent money per part (with its department), largest first, labelled with projects."""
     ch = _new_chart(theme)
     t = ch.theme
-    df = metrics.spending_by_part(tables).sort_values(["spent_fen", "part"],
-                                                      ascending=[False, True])
+    parts = metrics.spending_by_part(tables)
+    df = parts[parts["spent_fen"].notna()].sort_values(["spent_fen", "part"], ascending=[False, True])
     total = int(sum(int(v) for v in df["spent_fen"]))
     values = [int(v) for v in df["spent_fen"]]
-    word = words.spent_word(tables["fund"].iloc[0].get("spent_word"))
+    word = _word(tables)
+    unknown = parts[parts["spent_fen"].isna()]
     bars = [Bar(wrap_text(words.part_name(p.part), LABEL_CHARS, 3)
                 + ("" if pd.isna(p.department) else f"\n{wrap_text(str(p.department), LABEL_CHARS, 1)}"),
                 _to_wan(p.spent_fen),
@@ -203,7 +217,9 @@ def spending_by_part_chart(tables: Tables, theme: Theme | None = None) -> Figure
     _set_xaxis(ch, f"已{word}资金（万元）", _money_ticks)
     counted = df["projects"].notna().all()
     sub = f"合计已{word}{fmt.wan(total, '万元')}" + (f"，{int(df['projects'].sum())}个项目" if counted else "")
-    return _finish(ch, f"已{word}资金按组成部分分布", sub, [],
+    notes = ["注：" + "、".join(words.part_name(x) for x in unknown["part"]) + f"的已{word}金额报告未注明，图中未画出。"
+             ] if len(unknown) else []
+    return _finish(ch, _title_parts(tables), sub, notes,
                    source_note(tables, ["parts", "lines", "award_categories", "media_outlets"]))
 
 
@@ -213,13 +229,19 @@ def lines_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     ch = _new_chart(theme)
     t = ch.theme
     lines = tables["lines"]
-    word = words.spent_word(tables["fund"].iloc[0].get("spent_word"))
-    shown = lines.assign(value=lines["executed_fen"].fillna(lines["annual_fen"]))
+    row_kinds = metrics.row_kinds(tables, "lines")
+    kinds = set(row_kinds)
+    fund_word = _word(tables) if MoneyKind.EXECUTED in kinds else "执行"
+    word = ("安排" if kinds == {MoneyKind.ALLOCATED} else fund_word if kinds <= {MoneyKind.EXECUTED}
+            else None)  # None: the lines do not all say the same of their amounts
+    shown = lines.assign(value=lines["executed_fen"].fillna(lines["annual_fen"]), kind=row_kinds)
     shown = shown[shown["value"].notna()].sort_values(["value", "item"], ascending=[False, True])
     def text(r: Any) -> str:
         if pd.isna(r.executed_fen):
             return f"预算{fmt.wan(r.annual_fen, '万元')}（未给出执行数）"
-        label = f"已{word}{fmt.wan(r.executed_fen, '万元')}"
+        if r.kind == MoneyKind.UNSTATED:
+            return f"{fmt.wan(r.executed_fen, '万元')}（执行口径未注明）"
+        label = f"已{'安排' if r.kind == MoneyKind.ALLOCATED else fund_word}{fmt.wan(r.executed_fen, '万元')}"
         if pd.notna(r.annual_fen):
             label += f"｜执行率{fmt.pct_of(r.executed_fen, r.annual_fen)}"
         return label
@@ -230,7 +252,9 @@ def lines_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     _draw_bars(ch, bars)
     _set_xaxis(ch, "金额（万元）", _money_ticks)
     done = shown["executed_fen"].dropna()
-    sub = f"{len(shown)}项明细" + (f"，已{word}合计{fmt.wan(sum(int(v) for v in done), '万元')}" if len(done) else "")
+    total = fmt.wan(sum(int(v) for v in done), '万元')
+    said = f"，已{word}合计{total}" if word else f"，所列金额合计{total}"
+    sub = f"{len(shown)}项明细" + (said if len(done) else "")
     notes = ["注：灰色为只给出预算、未给出执行数的明细。"] if len(done) < len(shown) else []
     return _finish(ch, TITLE_LINES, sub, notes, source_note(tables, ["lines"]))
 
