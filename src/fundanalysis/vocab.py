@@ -118,6 +118,8 @@ class Rule(StrEnum):
     FORM_DUPLICATE = "form_duplicate"  # one 三级指标 in two 一级指标
     FORM_TOTAL_WEIGHT = "form_total_weight"  # Σ of all 分值 = the policy's total (100)
     FORM_TOTAL = "form_total"  # the stated 总分 = the computed total
+    INSTALMENTS_BUDGET = "instalments_budget"  # Σ instalments = the budget (no 到位资金 stated)
+    SCALE = "scale"  # an amount in the scale of its column's other amounts (a 元 among 万元)
 
 
 class Concentration(StrEnum):

@@ -72,9 +72,17 @@ def reconciliation(rec: pd.DataFrame, counts: dict[str, int]) -> str:
             f"{counts['failed']} 项不符，{counts['unknown']} 项因报告未给出明细而无法核对。")
     failed = rec[rec["ok"].map(lambda v: v is False)]
     if len(failed):
-        text += "不符项：" + "；".join(f"{r['check']}（报告 {r['stated']}，计算 {r['computed']}）"
-                                     for _, r in failed.iterrows()) + "。"
+        text += "不符项：" + "；".join(_failed_check(r) for _, r in failed.iterrows()) + "。"
     return text
+
+
+def _failed_check(r: pd.Series) -> str:
+    """A failing check with its two figures in the row's unit: ``使用资金（报告 160 万元，计算 155 万元）``."""
+    unit = fmt.check_unit(r["unit"], [r["stated"], r["computed"], r["difference"]])
+    if r["computed"] is None or (not isinstance(r["computed"], str) and pd.isna(r["computed"])):
+        return f"{r['check']}（报告 {fmt.check_amount(r['stated'], unit)}）"
+    return (f"{r['check']}（报告 {fmt.check_amount(r['stated'], unit)}，"
+            f"计算 {fmt.check_amount(r['computed'], unit)}）")
 
 
 def award_categories(c: pd.DataFrame) -> str:
