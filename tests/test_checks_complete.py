@@ -346,3 +346,32 @@ def test_no_page_or_summary_sentence_shows_a_bare_eight_digit_number(tmp_path_fa
     sentences += [v for v in doc.values() if isinstance(v, str) and not v.isascii()]
     for s in sentences:
         assert not EIGHT_DIGITS.search(s), s
+
+
+def test_every_named_total_is_checked_against_the_rows_that_carry_it(tmp_path: Path) -> None:
+    """Outlets 经费 (执行口径 安排) are allocations: the stated 全年预算数 is checked against them,
+    the stated 全年执行数 is not (no row carries execution)."""
+    from fundanalysis.ingest.specs import SHEETS_BY_NAME
+
+    data = tmp_path / "data"
+    shutil.copytree(SHAPES / "raw" / TYPO, data / "raw" / TYPO)
+    book = data / "raw" / TYPO / str(YEAR) / f"fund-{YEAR}.xlsx"
+    wb = openpyxl.load_workbook(book)
+    fund_ws, media = wb["专项资金"], wb["媒体单位"]
+    fund_ws.cell(2, [c.value for c in fund_ws[1]].index("执行口径") + 1).value = "安排"
+    amount = [c.value for c in media[1]].index("金额") + 1
+    media.cell(5, amount).value = "20万元"  # the typo corrected: 70 + 60 + 20 + 20 = 170万
+    ws = wb.create_sheet("报告总计")
+    headers = [c.header for c in SHEETS_BY_NAME["报告总计"].columns]
+    ws.append(headers)
+    for check, value in (("全年预算数", "170万元"), ("全年执行数", "170万元")):
+        row = dict.fromkeys(headers)
+        row.update({"核对项": check, "表述值": value, "来源": "合成（synthetic）"})
+        ws.append([row[h] for h in headers])
+    wb.save(book)
+    rec = _rows(data, TYPO)
+    assert (rec["全年预算数"]["stated"], rec["全年预算数"]["computed"], rec["全年预算数"]["ok"]) == (
+        170_000_000, 170_000_000, True)
+    assert rec["全年执行数"]["ok"] is None and rec["全年执行数"]["computed"] is None
+    assert words.describe_reason(rec["全年执行数"]["reason"]) == "报告未列出给出全年执行数的明细"
+    assert not any(r["rule"] == "scale" for r in rec.values())

@@ -22,7 +22,7 @@ import pandas as pd
 from fundanalysis.analysis import metrics
 from fundanalysis.analysis.scoring import CheckCode
 from fundanalysis.ingest.clean import parse_fraction, rank_in_text
-from fundanalysis.vocab import Procurement, Rule, SpentBasis, StatedCheck
+from fundanalysis.vocab import Procurement, Rule, SpentBasis, SpentWord, StatedCheck
 
 COLUMNS = ["check", "rule", "part", "subject", "stated", "computed", "difference", "ok", "unit", "source",
            "reason"]
@@ -244,13 +244,23 @@ def _stated_phase(t: Tables, r: pd.Series, _by_key: dict) -> Iterable[Row]:
     column = _PHASE_COLUMN[StatedCheck(r["check"])]
     part = _part(r)
     computed, reason = phase_of_lines(t, column, part)
-    if computed is None and reason is None and column == "executed_fen":
-        computed, reason = spent_of_lines(t, part)  # awards, outlets: the rows that carry execution
+    if computed is None and reason is None and column == _amounts_carry(t):
+        computed, reason = spent_of_lines(t, part)  # awards, outlets: what their amounts are
     against = "lines"
     if computed is None and reason is None and part is None:  # no line gives it: the parts may
         computed, against = _parts_sum(t, column), "parts"
+    if computed is None and reason is None:
+        reason = {"code": "no_rows", "figure": column}
     yield {**check(_label(r), Rule.STATED_PHASE, int(r["stated"]), computed, "元", r["source"], part,
                    str(r["check"]), reason), "against": against}
+
+
+def _amounts_carry(t: Tables) -> str:
+    """The phase the amounts of award categories and media outlets are (they have no phase
+    columns): allocations, to compare with 全年预算数, where the fund's 执行口径 is 安排;
+    execution (全年执行数) otherwise."""
+    word = t["fund"].iloc[0].get("spent_word")
+    return "annual_fen" if word is not None and not pd.isna(word) and word == SpentWord.ALLOCATED else "executed_fen"
 
 
 @stated(StatedCheck.RECEIVED)
