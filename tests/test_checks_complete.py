@@ -171,7 +171,9 @@ def test_a_yuan_among_wan_is_a_located_warning_and_a_finding(shapes: Path) -> No
     row = _rows(shapes, TYPO)[f"数量级·媒体单位·金额·{outlets[typo]['单位']}"]
     assert row["ok"] is False and row["stated"] == 2_000  # taken as written: 20元
     page = _page(shapes, TYPO, headings=("reconciliation",))
-    assert outlets[typo]["单位"] in page and "数量级" in page and "20.00 元" in page
+    assert outlets[typo]["单位"] in page and "数量级" in page
+    others = sorted(int(str(o["金额"]).removesuffix("万元")) for i, o in enumerate(outlets) if i != typo)
+    assert f"（20.00 元，同列其他金额的中位数 {others[1] * 10_000:,}.00 元）" in page  # 60万 = 600,000.00 元
 
 
 @pytest.mark.parametrize(("amounts", "flagged"), [

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from fundanalysis.present import fmt, words
+from fundanalysis.vocab import Rule
 
 W = " 万元"  # amounts in sentences: "868.7 万元"
 
@@ -79,6 +80,9 @@ def reconciliation(rec: pd.DataFrame, counts: dict[str, int]) -> str:
 def _failed_check(r: pd.Series) -> str:
     """A failing check with its two figures in the row's unit: ``使用资金（报告 160 万元，计算 155 万元）``."""
     unit = fmt.check_unit(r["unit"], [r["stated"], r["computed"], r["difference"]])
+    if r.get("rule") == Rule.SCALE:  # a finding, not a total: the amount against its column's median
+        return (f"{r['check']}（{fmt.check_amount(r['stated'], unit)}，"
+                f"同列其他金额的中位数 {fmt.check_amount(r['computed'], unit)}）")
     if r["computed"] is None or (not isinstance(r["computed"], str) and pd.isna(r["computed"])):
         return f"{r['check']}（报告 {fmt.check_amount(r['stated'], unit)}）"
     return (f"{r['check']}（报告 {fmt.check_amount(r['stated'], unit)}，"
