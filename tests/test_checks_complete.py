@@ -377,3 +377,17 @@ def test_every_named_total_is_checked_against_the_rows_that_carry_it(tmp_path: P
     assert rec["全年执行数"]["ok"] is None and rec["全年执行数"]["computed"] is None
     assert words.describe_reason(rec["全年执行数"]["reason"]) == "报告未列出给出全年执行数的明细"
     assert not any(r["rule"] == "scale" for r in rec.values())
+
+
+def test_amounts_to_the_fen_read_in_yuan_in_sentences_and_tables(tmp_path: Path) -> None:
+    """The e-government fund states 全年执行数 to the 分: the sentence and the table keep them."""
+    fund, year = "synthetic-egov", 2021
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURES_DIR / "funds" / "raw" / fund, data / "raw" / fund)
+    book = openpyxl.load_workbook(data / "raw" / fund / str(year) / f"fund-{year}.xlsx")["专项资金"]
+    header = [c.value for c in book[1]]
+    executed = str(book.cell(2, header.index("全年执行数") + 1).value)  # "1,329,120.67元"
+    assert executed.endswith("元") and "万" not in executed
+    text = _page(data, fund, year, headings=("utilisation",))
+    assert f"{executed.removesuffix('元')} 元" in text
+    assert "（元）" in text  # the table's money column says its unit

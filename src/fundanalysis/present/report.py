@@ -77,8 +77,8 @@ def year_chart_specs(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
     return _SPECS.get(tables, lambda t: {c.slug: c for c in charts.chart_specs(t)})
 
 
-def _money(v: Any) -> str:
-    return fmt.wan(v)
+#: Money columns of the tables: 万元, or 元 for a column 万元 would round (see styled_table).
+_money = fmt.wan
 
 
 def _pct1(v: Any) -> str:
