@@ -81,6 +81,11 @@ def year_chart_specs(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
 _money = fmt.wan
 
 
+def _average(v: Any) -> str:
+    """A computed average (rounded to the 分, not a stated figure): always 万元."""
+    return fmt.wan(v)
+
+
 def _pct1(v: Any) -> str:
     return fmt.pct(v, 1)
 
@@ -345,7 +350,7 @@ class Report:
         self._show(self._say(narrative.award_categories(c)), styled_table(c, {
             "category": ("类别", None), "level": ("级别", None), "recipients": ("获奖单位数", fmt.count),
             "amount_fen": ("奖励金额（万元）", _money), "share": ("占比", _pct1),
-            "avg_per_recipient_fen": ("平均每家（万元）", _money)}))
+            "avg_per_recipient_fen": ("平均每家（万元）", _average)}))
         self._chart("award-amount")
 
     def award_average(self) -> None:
@@ -390,7 +395,7 @@ class Report:
         self._data(s)
         self._show(self._say(narrative.media_outlets(s)), styled_table(s, {
             "outlet": ("单位", None), "item_count": ("项目数", fmt.count), "amount_fen": ("金额（万元）", _money),
-            "share": ("占比", _pct1), "avg_per_item_fen": ("平均每项（万元）", _money),
+            "share": ("占比", _pct1), "avg_per_item_fen": ("平均每项（万元）", _average),
             "procurement": ("采购方式", lambda v: words.label(v, {}))}))
         self._chart("media-amount")
 
