@@ -66,7 +66,7 @@ def test_each_fund_passes_check_and_every_stated_total_agrees(funds: Path, fund:
     done = cli("check", "--fund", fund, "--year", str(YEARS[fund]), "--data-dir", str(funds))
     assert done.exit_code == EXIT_OK, done.output
     rec = reconcile_totals(tables(funds, fund))
-    assert len(rec) >= 3
+    assert len(rec) >= 2  # the county's 到位资金 is stated twice (fund sheet, 报告总计): one check
     assert rec["ok"].map(lambda o: o is True).all(), rec[["check", "stated", "computed", "ok"]]
 
 

@@ -70,16 +70,21 @@ def _same_values(a: list[Any], b: list[Any]) -> bool:
 
 def ref_projects(tables: dict[str, pd.DataFrame], part: Any = None, known: set[str] | None = None) -> int | None:
     counts: list[int] = []
+    complete = True  # a row in scope without a count: the others' count is not the count
     for name, col in (("award_categories", "recipients"), ("media_outlets", "item_count")):
         df = tables.get(name)
         if df is not None and col in df:
-            counts += [int(v) for v in _in_part(df, part, known)[col].dropna()]
+            sel = _in_part(df, part, known)[col]
+            counts += [int(v) for v in sel.dropna()]
+            complete &= bool(sel.notna().all())
     lines = tables.get("lines")
     if lines is not None and "quantity" in lines:
         sel = _in_part(lines, part, known)
         unit = sel["quantity_unit"].astype("string").fillna("")
-        counts += [int(v) for v in sel.loc[unit.isin(["项", "个"]), "quantity"].dropna()]
-    return sum(counts) if counts else None
+        counted = sel.loc[unit.isin(["项", "个"]), "quantity"].dropna()
+        counts += [int(v) for v in counted]
+        complete &= len(counted) == len(sel)
+    return sum(counts) if counts and complete else None
 
 
 # ----------------------------------------------------------------- random tables

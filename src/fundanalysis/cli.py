@@ -45,7 +45,8 @@ def _fail_input(exc: InputError) -> NoReturn:
 
 
 def _note(text: str) -> None:
-    click.echo(f"note: {printable(text)}", err=True)
+    """A note on stderr (a located ``warning:`` keeps its own prefix)."""
+    click.echo(printable(text) if text.startswith("warning: ") else f"note: {printable(text)}", err=True)
 
 
 class GuardedGroup(click.Group):

@@ -146,6 +146,8 @@ class Rule(StrEnum):
     FORM_TOTAL_WEIGHT = "form_total_weight"  # Σ of all 分值 = the policy's total (100)
     FORM_TOTAL = "form_total"  # the stated 总分 = the computed total
     OVER_EXECUTION = "over_execution"  # 全年执行数 ≤ 全年预算数 (a finding when it is more)
+    INSTALMENTS_BUDGET = "instalments_budget"  # Σ instalments = the budget (no 到位资金 stated)
+    SCALE = "scale"  # an amount in the scale of its column's other amounts (a 元 among 万元)
 
 
 class Concentration(StrEnum):

@@ -194,23 +194,29 @@ def spending_sources(tables: Tables) -> list[str]:
 
 def projects(tables: Tables, part: str | None = None, known: set[str] | None = None) -> int | None:
     """Projects: recipients of awards, media items and lines counted in 项 or 个, in one part or
-    in all; None when the input gives no count at all (未注明).
+    in all; None when the input gives no count at all, or gives none for some of the rows
+    (未注明: a count of some rows is not the count).
 
     ``part`` None counts everything, or, with ``known`` (the parts the input names), only the
     rows whose part is none of them.
     """
     counts: list[int] = []
+    uncounted = 0  # rows in scope that give no count: then the count of the others is not the count
     for name, col in (("award_categories", "recipients"), ("media_outlets", "item_count")):
         df = tables.get(name)
         if df is not None and col in df:
-            counts += [int(v) for v in _values_in_scope(df, col, _in_scope(df, part, known))]
+            values = _rows_in_scope(df, col, _in_scope(df, part, known))
+            counts += [int(v) for v in values if not pd.isna(v)]
+            uncounted += sum(1 for v in values if pd.isna(v))
     lines = tables.get("lines")
     if lines is not None and "quantity" in lines:
         scope = _in_scope(lines, part, known)
-        rows = zip(_rows_in_scope(lines, "quantity", scope), _rows_in_scope(lines, "quantity_unit", scope),
-                   strict=True)
-        counts += [int(q) for q, unit in rows if not pd.isna(unit) and str(unit) in ("项", "个") and not pd.isna(q)]
-    return sum(counts) if counts else None
+        rows = list(zip(_rows_in_scope(lines, "quantity", scope), _rows_in_scope(lines, "quantity_unit", scope),
+                        strict=True))
+        counted = [int(q) for q, unit in rows if not pd.isna(unit) and str(unit) in ("项", "个") and not pd.isna(q)]
+        counts += counted
+        uncounted += len(rows) - len(counted)
+    return sum(counts) if counts and not uncounted else None
 
 
 def spent(tables: Tables, part: str | None = None, known: set[str] | None = None) -> int:

@@ -22,12 +22,16 @@ import pandas as pd
 from fundanalysis.analysis import metrics
 from fundanalysis.analysis.scoring import CheckCode
 from fundanalysis.ingest.clean import parse_fraction, rank_in_text
-from fundanalysis.vocab import Procurement, Rule, SpentBasis, StatedCheck
+from fundanalysis.vocab import Procurement, Rule, SpentBasis, SpentWord, StatedCheck
 
-COLUMNS = ["check", "rule", "part", "subject", "stated", "computed", "difference", "ok", "unit", "source"]
+COLUMNS = ["check", "rule", "part", "subject", "stated", "computed", "difference", "ok", "unit", "source",
+           "reason"]
 
 Tables = dict[str, pd.DataFrame]
 Row = dict[str, Any]
+#: Why a check cannot be made (or what a finding is), as a code with its figures; words in
+#: :func:`fundanalysis.present.words.describe_reason`.
+Reason = dict[str, Any]
 StatedFn = Callable[[Tables, pd.Series, dict[tuple[str, str | None], pd.Series]], Iterable[Row]]
 DerivedFn = Callable[[Tables], Iterable[Row]]
 
@@ -52,8 +56,9 @@ def derived(fn: DerivedFn) -> DerivedFn:
 
 
 def check(name: str, rule: Rule, stated_value: Any, computed: Any, unit: Any, source: Any,
-          part: str | None = None, subject: str | None = None) -> Row:
-    """One row of the reconciliation table; ``ok`` is None when either side is unknown.
+          part: str | None = None, subject: str | None = None, reason: Reason | None = None) -> Row:
+    """One row of the reconciliation table; ``ok`` is None when either side is unknown, and
+    ``reason`` (a code, see :func:`rows_missing`, :func:`parts_uncovered`) says why.
 
     >>> r = check("项目总数", Rule.PROJECTS, 91, 91, "个", None)
     >>> r["difference"], r["ok"]
@@ -72,7 +77,8 @@ def check(name: str, rule: Rule, stated_value: Any, computed: Any, unit: Any, so
         ok = diff == 0
     return {"check": name, "rule": rule, "part": part, "subject": subject, "stated": stated_value,
             "computed": computed, "difference": diff, "ok": ok, "unit": unit,
-            "source": None if source is None or pd.isna(source) else source}
+            "source": None if source is None or pd.isna(source) else source,
+            "reason": reason if ok is None or rule is Rule.SCALE else None}
 
 
 def _label(r: pd.Series) -> str:
@@ -89,16 +95,115 @@ def _count_rows(df: pd.DataFrame | None, part: str | None) -> int:
     return len(df if part is None else df[df["part"] == part])
 
 
+def rows_missing(table: str, figure: str, rows: int, missing: int) -> Reason:
+    """The reason for a sum over rows of which some lack the figure: it is not a sum."""
+    return {"code": "rows_missing", "table": table, "figure": figure, "rows": rows, "missing": missing}
+
+
+def parts_uncovered(parts: list[str], figure: str) -> Reason:
+    """The reason for a fund total its lines cannot check: they leave out these parts."""
+    return {"code": "parts_uncovered", "parts": parts, "figure": figure}
+
+
+def _in_part(df: pd.DataFrame, part: str | None) -> pd.DataFrame:
+    """The rows of one part (all rows for None); none when the table has no part column."""
+    if part is None:
+        return df
+    return df[df["part"] == part] if "part" in df else df.iloc[:0]
+
+
+#: The rows that carry a count of projects, and the column that gives it.
+_COUNTED = (("award_categories", "recipients"), ("media_outlets", "item_count"), ("lines", "quantity"))
+
+
+def _no_count(df: pd.DataFrame, column: str) -> int:
+    """Rows that give no count of projects (a line's count only in 项 or 个)."""
+    missing = df[column].isna()
+    if column == "quantity":
+        missing |= ~df["quantity_unit"].isin(["项", "个"]) if "quantity_unit" in df else True
+    return int(missing.sum())
+
+
+def project_count(t: Tables, part: str | None = None) -> tuple[int | None, Reason | None]:
+    """The projects the rows of a scope count, or None with the reason when any row of them gives
+    no count (a count of some rows is not the count)."""
+    for name, column in _COUNTED:
+        df = t.get(name)
+        if df is None or column not in df:
+            continue
+        rows = _in_part(df, part)
+        missing = _no_count(rows, column) if len(rows) else 0
+        if missing:
+            return None, rows_missing(name, column, len(rows), missing)
+    return metrics.projects(t, part), None
+
+
+def _uncovered(t: Tables, figure: str, covers: Callable[[str], bool], unassigned: bool) -> list[str]:
+    """The parts (of the 资金组成 sheet) whose lines do not give ``figure``; a part that states 0
+    for it needs none; none when some of the rows (``unassigned``) name no part."""
+    parts = t.get("parts")
+    if parts is None or not len(parts) or unassigned:
+        return []  # rows of no named part may be those of any part: nothing to say
+    out = []
+    for _, p in parts.iterrows():
+        if covers(p["part"]) or _value(p, figure) == 0:
+            continue
+        out.append(str(p["part"]))
+    return out
+
+
+def _named_parts(t: Tables) -> set[str]:
+    parts = t.get("parts")
+    return set(parts["part"].dropna()) if parts is not None else set()
+
+
+def spent_of_lines(t: Tables, part: str | None = None) -> tuple[int | None, Reason | None]:
+    """What the spending rows of a scope add up to, or None with the reason when they are not the
+    whole: a line in scope without 全年执行数 among lines with one, or (for the fund) parts
+    without spending rows."""
+    if not metrics.has_spending(t, part):
+        return None, None
+    lines = t.get("lines")
+    if lines is not None and len(lines):
+        executed = _in_part(lines, part)["executed_fen"]
+        if executed.notna().any() and executed.isna().any():
+            return None, rows_missing("lines", "executed_fen", len(executed), int(executed.isna().sum()))
+    if part is None:
+        left = _uncovered(t, "executed_fen", lambda p: metrics.has_spending(t, p),
+                          metrics.has_spending(t, None, _named_parts(t)))
+        if left:
+            return None, parts_uncovered(left, "executed_fen")
+    return metrics.spent(t, part), None
+
+
+def phase_of_lines(t: Tables, column: str, part: str | None = None) -> tuple[int | None, Reason | None]:
+    """What the lines of a scope add up to in one phase column, or None with the reason when a
+    line in scope leaves it empty or (for the fund) a part has no line that gives it."""
+    values = metrics.phase_lines(t, column, part)
+    if not values:
+        return None, None
+    missing = sum(1 for v in values if pd.isna(v))
+    if missing:
+        return None, rows_missing("lines", column, len(values), missing)
+    if part is None:
+        left = _uncovered(t, column, lambda p: any(not pd.isna(v) for v in metrics.phase_lines(t, column, p)),
+                          any(not pd.isna(v) for v in metrics.phase_lines(t, column, None, _named_parts(t))))
+        if left:
+            return None, parts_uncovered(left, column)
+    return metrics.money_sum(values), None
+
+
 @stated(StatedCheck.PROJECTS_TOTAL, StatedCheck.PROJECTS)
 def _projects(t: Tables, r: pd.Series, _by_key: dict) -> Iterable[Row]:
-    yield check(_label(r), Rule.PROJECTS, int(r["stated"]), metrics.projects(t, _part(r)), r["unit"],
-                r["source"], _part(r))
+    computed, reason = project_count(t, _part(r))
+    yield check(_label(r), Rule.PROJECTS, int(r["stated"]), computed, r["unit"], r["source"], _part(r),
+                reason=reason)
 
 
 @stated(StatedCheck.SPENT)
 def _spent(t: Tables, r: pd.Series, _by_key: dict) -> Iterable[Row]:
-    yield check(_label(r), Rule.SPENT, int(r["stated"]), metrics.spent(t, _part(r)), "元", r["source"],
-                _part(r))
+    computed, reason = spent_of_lines(t, _part(r))
+    yield check(_label(r), Rule.SPENT, int(r["stated"]), computed, "元", r["source"], _part(r), reason=reason)
 
 
 @stated(StatedCheck.CATEGORIES)
@@ -138,11 +243,24 @@ def _stated_phase(t: Tables, r: pd.Series, _by_key: dict) -> Iterable[Row]:
     """A stated total of a budget phase: the lines of its scope add up to it (or its parts do)."""
     column = _PHASE_COLUMN[StatedCheck(r["check"])]
     part = _part(r)
-    computed = metrics.phase_sum(t, column, part)
-    if computed is None and part is None:
-        computed = _parts_sum(t, column)
-    yield check(_label(r), Rule.STATED_PHASE, int(r["stated"]), computed, "元", r["source"], part,
-                str(r["check"]))
+    computed, reason = phase_of_lines(t, column, part)
+    if computed is None and reason is None and column == _amounts_carry(t):
+        computed, reason = spent_of_lines(t, part)  # awards, outlets: what their amounts are
+    against = "lines"
+    if computed is None and reason is None and part is None:  # no line gives it: the parts may
+        computed, against = _parts_sum(t, column), "parts"
+    if computed is None and reason is None:
+        reason = {"code": "no_rows", "figure": column}
+    yield {**check(_label(r), Rule.STATED_PHASE, int(r["stated"]), computed, "元", r["source"], part,
+                   str(r["check"]), reason), "against": against}
+
+
+def _amounts_carry(t: Tables) -> str:
+    """The phase the amounts of award categories and media outlets are (they have no phase
+    columns): allocations, to compare with 全年预算数, where the fund's 执行口径 is 安排;
+    execution (全年执行数) otherwise."""
+    word = t["fund"].iloc[0].get("spent_word")
+    return "annual_fen" if word is not None and not pd.isna(word) and word == SpentWord.ALLOCATED else "executed_fen"
 
 
 @stated(StatedCheck.RECEIVED)
@@ -227,10 +345,10 @@ def _line_phases(t: Tables) -> Iterable[Row]:
             stated_value = _value(owner, column)
             if stated_value is None or not metrics.phase_lines(t, column, part):
                 continue
-            computed = metrics.phase_sum(t, column, part)
+            computed, reason = phase_of_lines(t, column, part)
             scope = "全部" if part is None else part
             yield check(f"明细{PHASE_NAMES[column]}合计·{scope}", Rule.LINE_PHASE, stated_value, computed, "元",
-                        owner.get("source"), part, PHASE_NAMES[column])
+                        owner.get("source"), part, PHASE_NAMES[column], reason)
 
 
 @derived
@@ -247,26 +365,52 @@ def _executed(t: Tables) -> Iterable[Row]:
         stated_value = _value(owner, "executed_fen")
         if stated_value is None:
             continue
-        computed = metrics.spent(t, part) if metrics.has_spending(t, part) else None
+        computed, reason = spent_of_lines(t, part)
+        if computed is None and reason is None:
+            reason = {"code": "no_rows", "figure": "executed_fen"}
         scope = "全部" if part is None else part
         yield check(f"全年执行数·{scope}", Rule.EXECUTED_LINES, stated_value, computed, "元", owner.get("source"),
-                    part)
+                    part, reason=reason)
     if parts is not None and len(parts) and _value(fund, "executed_fen") is not None:
         ex = [metrics.execution_of(t, p, p["part"]) for _, p in parts.iterrows()]
         if all(e.basis == SpentBasis.STATED for e in ex):
-            yield check("各部分执行数合计", Rule.PART_EXECUTION, _value(fund, "executed_fen"),
-                        sum(e.fen for e in ex if e.fen is not None), "元", fund.get("source"))
+            yield {**check("各部分执行数合计", Rule.PART_EXECUTION, _value(fund, "executed_fen"),
+                           sum(e.fen for e in ex if e.fen is not None), "元", fund.get("source")),
+                   "against": "parts"}
 
 
 @derived
 def _instalments(t: Tables) -> Iterable[Row]:
-    """The instalments received add up to 到位资金."""
+    """The instalments received add up to 到位资金, or, when the report states no 到位资金, to
+    the budget (money received short of the budget is a finding)."""
     inst, fund = t.get("instalments"), t["fund"].iloc[0]
-    received = _value(fund, "received_fen")
-    if inst is None or not len(inst) or received is None:
+    if inst is None or not len(inst):
         return
-    yield check("分批到位合计", Rule.INSTALMENTS, received, metrics.money_sum(inst["amount_fen"]), "元",
-                fund.get("source"))
+    received = _value(fund, "received_fen")
+    total = metrics.money_sum(inst["amount_fen"])
+    if received is not None:
+        yield check("分批到位合计", Rule.INSTALMENTS, received, total, "元", fund.get("source"))
+        return
+    totals = t.get("stated_totals")
+    if totals is not None and (totals["check"] == StatedCheck.RECEIVED).any():
+        return  # the 核对项 到位资金 checks them
+    budget = metrics.budget_of(fund)
+    if budget.fen is not None:
+        yield check("分批到位合计·预算", Rule.INSTALMENTS_BUDGET, budget.fen, total, "元", fund.get("source"))
+
+
+@derived
+def _scale(t: Tables) -> Iterable[Row]:
+    """An amount far out of scale with its column's other amounts (a 元 among 万元): a finding,
+    never corrected (see :mod:`fundanalysis.ingest.scale`)."""
+    from fundanalysis.ingest.scale import scale_outliers
+
+    for o in scale_outliers(t):
+        name = f"{o.sheet}·{o.header}·{o.label or o.row}"
+        reason = {"code": "scale", "ratio": o.ratio, "sheet": o.sheet, "row": o.row, "column": o.header}
+        row = check(f"数量级·{name}", Rule.SCALE, o.value_fen, o.median_fen, "元",
+                    f"{o.sheet} 第 {o.row} 行" if o.row else o.sheet, subject=o.label or o.header, reason=reason)
+        yield {**row, "ok": False}
 
 
 @derived
@@ -404,7 +548,32 @@ def reconcile_totals(tables: Tables) -> pd.DataFrame:
             rows.extend(_STATED[StatedCheck(r["check"])](tables, r, by_key))
     for fn in _DERIVED:
         rows.extend(fn(tables))
-    return pd.DataFrame(rows, columns=COLUMNS)
+    # values stay Python ints (分, counts): a column with None must not turn them into floats
+    return pd.DataFrame(_once(rows), columns=COLUMNS, dtype=object)
+
+
+#: Rules that compare a stated amount of one kind with the rows that carry it: two of them with
+#: the same scope and the same figures are the same finding (the first, a 核对项, is kept).
+_SAME_FIGURE = {Rule.SPENT: "executed", Rule.EXECUTED_LINES: "executed", Rule.INSTALMENTS: "received",
+                Rule.PART_EXECUTION: "executed", Rule.STATED_PHASE: None, Rule.LINE_PHASE: None}
+
+
+def _once(rows: list[Row]) -> list[Row]:
+    """The rows with each comparison once: a stated total checked against the same rows under two
+    names (核对项 全年执行数 and 全年执行数·全部) is one finding. ``against`` (lines or parts; not
+    a column) tells a comparison with the lines from one with the parts."""
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for r in rows:
+        rule = Rule(r["rule"])
+        if rule in _SAME_FIGURE and r["unit"] == "元":
+            kind = _SAME_FIGURE[rule] or ("executed" if r["subject"] == PHASE_NAMES["executed_fen"] else r["subject"])
+            key = (kind, r.get("against", "lines"), r["part"], r["stated"], r["computed"])
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(r)
+    return out
 
 
 def check_counts(rec: pd.DataFrame) -> dict[str, int]:

@@ -95,11 +95,28 @@ def _check(r: dict[str, Any], sources: Any, support: str | None = None) -> dict[
                                                                      r["computed"], tuple(sources),
                                                                      support or "奖励")}
     out.update({k: v for k, v in r.items() if k != "check"})
-    if r.get("unit") == "元":  # money checks: 分 inside, 元 in the document
+    if r.get("unit") == "元":  # money checks: integer 分 inside, 元 in the document, for every rule
         for k in ("stated", "computed", "difference"):
-            out[k] = yuan(r[k]) if isinstance(r[k], int) else r[k]
+            out[k] = _check_yuan(r[k])
     out["rule"] = str(r["rule"])
+    out["result"] = words.check_result(r["ok"], r.get("reason"))
     return out
+
+
+def _check_yuan(v: Any) -> Any:
+    """A money value of a check in 元: a whole number of 分 (int, or a float or numpy number that
+    holds one) converted, None kept; anything else (text) as it is."""
+    if v is None or isinstance(v, str | bool):
+        return v
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    try:
+        fen = int(v)
+    except (TypeError, ValueError):
+        return v
+    if fen != v:
+        raise ValueError(f"a money check holds {v!r}, not a whole number of 分")
+    return yuan(fen)
 
 
 def _finite(v: Any) -> Any:

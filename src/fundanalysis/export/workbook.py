@@ -25,6 +25,9 @@ from fundanalysis.export.formulas import FORMULA_PREFIXES
 from fundanalysis.present import words
 
 MONEY, PERCENT, COUNT, TEXT, POINTS = "money", "percent", "count", "text", "points"
+#: A column whose cells are numbers of different kinds row by row (the reconciliation's 报告数,
+#: 计算数 and 差额): the value is written as given, the format set per row.
+NUMBER = "number"
 FORMATS = {MONEY: "#,##0.00", PERCENT: "0.00%", COUNT: "#,##0", POINTS: "0.0#"}
 #: (source column, Chinese header, kind); money headers get （万元） added.
 Spec = Sequence[tuple[str, str, str]]
@@ -45,6 +48,8 @@ def _cell_value(v: Any, kind: str) -> Any:
         return float(v)
     if kind == COUNT:
         return int(v)
+    if kind == NUMBER:
+        return v
     return str(v)
 
 
@@ -163,19 +168,7 @@ def tables_workbook(tables: dict[str, pd.DataFrame], summary: dict[str, Any]) ->
                                   ("rank_number", "名次", COUNT), ("rank_text", "报告表述", TEXT),
                                   ("scope", "范围", TEXT), ("province_share", "占全省", PERCENT),
                                   ("nation_share", "占全国", PERCENT), ("note", "备注", TEXT)])
-    rec = reconcile_totals(tables)
-    sources = metrics.spending_sources(tables)
-    shown = rec.assign(
-        description=[words.describe_check(x["rule"], x["part"], x["subject"], x["computed"], sources)
-                     for _, x in rec.iterrows()],
-        result=[words.CHECK_RESULT[o if isinstance(o, bool) else None] for o in rec["ok"]],
-        stated_t=[_check_value(v, u) for v, u in zip(rec["stated"], rec["unit"], strict=True)],
-        computed_t=[_check_value(v, u) for v, u in zip(rec["computed"], rec["unit"], strict=True)],
-        unit_t=["万元" if u == "元" else u for u in rec["unit"]])
-    _sheet(wb, "报告总计核对", shown, [("check", "核对项", TEXT), ("description", "口径", TEXT),
-                                  ("stated_t", "报告数", TEXT), ("computed_t", "计算数", TEXT),
-                                  ("unit_t", "单位", TEXT), ("result", "结果", TEXT)],
-           flag=lambda x: x["ok"] is False)
+    _reconciliation_sheet(wb, tables)
     se = selfeval.self_evaluation(tables)
     if se is not None and se.indicators:
         from fundanalysis.present.form import indicator_frame
@@ -190,16 +183,54 @@ def tables_workbook(tables: dict[str, pd.DataFrame], summary: dict[str, Any]) ->
     return buf.getvalue()
 
 
-def _check_value(v: Any, unit: Any) -> str | None:
-    """A reconciliation value as the report shows it (money in 万元)."""
-    from fractions import Fraction
-
+def _reconciliation_sheet(wb: Workbook, tables: dict[str, pd.DataFrame]) -> None:
+    """报告总计核对: each check with 报告数, 计算数 and 差额 as numbers in the row's unit (万元, or
+    元 where 万元 would round; counts; rates as percentages), its 单位 and result."""
     from fundanalysis.present import fmt
 
+    rec = reconcile_totals(tables)
+    sources = metrics.spending_sources(tables)
+    units = [fmt.check_unit(r["unit"], [r["stated"], r["computed"], r["difference"]]) for _, r in rec.iterrows()]
+    cells = [[_check_number(r[c], u) for c in ("stated", "computed", "difference")]
+             for (_, r), u in zip(rec.iterrows(), units, strict=True)]
+    shown = rec.assign(
+        description=[words.describe_check(x["rule"], x["part"], x["subject"], x["computed"], sources)
+                     for _, x in rec.iterrows()],
+        result=[words.check_result(x["ok"], x["reason"]) for _, x in rec.iterrows()],
+        stated_n=[c[0][0] for c in cells], computed_n=[c[1][0] for c in cells],
+        difference_n=[c[2][0] for c in cells], unit_t=units)
+    _sheet(wb, "报告总计核对", shown, [("check", "核对项", TEXT), ("description", "口径", TEXT),
+                                  ("stated_n", "报告数", NUMBER), ("computed_n", "计算数", NUMBER),
+                                  ("difference_n", "差额", NUMBER), ("unit_t", "单位", TEXT),
+                                  ("result", "结果", TEXT)],
+           flag=lambda x: x["ok"] is False)
+    ws = wb["报告总计核对"]
+    for i, row in enumerate(cells, start=2):
+        for j, (value, number_format) in enumerate(row, start=3):
+            if value is not None and number_format:
+                ws.cell(i, j).number_format = number_format
+
+
+def _check_number(v: Any, unit: str) -> tuple[Any, str | None]:
+    """A reconciliation value as a workbook cell and its number format: money as a number of the
+    row's unit, rates and shares as fractions of 1 (percent format), counts and points as numbers;
+    text (a list of names) stays text."""
+    from fractions import Fraction
+
     if _missing(v):
-        return None
-    if unit == "元" and not isinstance(v, str):
-        return fmt.wan(v)
-    if unit == "%":
-        return fmt.pct(Fraction(str(v)))
-    return str(v)
+        return None, None
+    if isinstance(v, str):
+        try:
+            ratio = Fraction(v)
+        except (ValueError, ZeroDivisionError):
+            return v, None
+        if unit in ("%", "比例"):
+            return float(ratio), "0.00%"
+        return (int(ratio), "#,##0") if ratio.denominator == 1 else (float(ratio), "0.0#")
+    if unit == "万元":
+        return float(Decimal(int(v)) / Decimal(1_000_000)), "#,##0.00"
+    if unit == "元":
+        return float(Decimal(int(v)) / Decimal(100)), "#,##0.00"
+    if float(v).is_integer():
+        return int(v), "#,##0"
+    return float(v), "0.0#"

@@ -850,6 +850,9 @@ def build_tables(sheets: Mapping[str, RawSheet], year: int) -> Parsed:
 
     with quiet_pandera():
         validate_tables(tables)
+    from fundanalysis.ingest.scale import scale_outliers
+
+    notes.extend(o.note() for o in scale_outliers(tables))  # located warnings, not errors
     return Parsed(tables, notes)
 
 

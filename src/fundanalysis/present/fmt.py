@@ -26,13 +26,13 @@ def _missing(x: Any) -> bool:
 def wan(fen: Any, suffix: str = "", decimals: int = 2) -> str:
     """Integer 分 as 万元 with at most ``decimals`` decimals, rounded half up; "—" when missing.
 
-    >>> wan(71_900_000), wan(1_000_000_000, "万元"), wan(868_700_000, " 万元"), wan(None)
-    ('71.9', '1,000万元', '868.7 万元', '—')
+    >>> wan(71_900_000), wan(1_000_000_000, "万元"), wan(868_700_000, " 万元"), wan(None), wan(-1)
+    ('71.9', '1,000万元', '868.7 万元', '—', '0')
     """
     if _missing(fen):
         return MISSING
     q = Decimal(int(fen)).scaleb(-6).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
-    text = f"{q:,.{decimals}f}"
+    text = f"{q.copy_abs() if q.is_zero() else q:,.{decimals}f}"  # never "-0"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text + suffix
@@ -58,6 +58,36 @@ def needs_yuan(amounts: Any) -> bool:
     return any(int(a) % 10_000 for a in amounts if not _missing(a))
 
 
+def money_unit(amounts: Any) -> str:
+    """The unit a group of amounts is shown in together: 万元, or 元 where 万元 would round one.
+
+    >>> money_unit([160_000_000, 155_000_000]), money_unit([140_920_540, 0])
+    ('万元', '元')
+    """
+    return "元" if needs_yuan(amounts) else "万元"
+
+
+def in_unit(fen: Any, unit: str) -> str:
+    """Integer 分 as a number of ``unit`` (万元 or 元), without the unit; "—" when missing.
+
+    >>> in_unit(160_000_000, "万元"), in_unit(2_000, "元"), in_unit(-0, "万元")
+    ('160', '20.00', '0')
+    """
+    return yuan(fen) if unit == "元" else wan(fen)
+
+
+def money(fen: Any, sep: str = " ") -> str:
+    """An amount with its unit, as a sentence says it: 万元 unless that would round it.
+
+    >>> money(160_000_000), money(2_000), money(140_920_540, ""), money(None)
+    ('160 万元', '20.00 元', '1,409,205.40元', '—')
+    """
+    if _missing(fen):
+        return MISSING
+    unit = money_unit([fen])
+    return f"{in_unit(fen, unit)}{sep}{unit}"
+
+
 def signed_wan(fen: Any) -> str:
     """A change of money in 万元 with its sign: ``+61.3`` or ``−5``.
 
@@ -79,13 +109,13 @@ def _exact(x: Any) -> Decimal:
 def pct(x: Any, places: int = 2) -> str:
     """A ratio (fraction of 1) as a percentage, rounded half up; "—" when missing.
 
-    >>> pct(0.8687), pct(1 / 80, 1), pct(Fraction(1, 3), 1), pct(float("nan"))
-    ('86.87%', '1.3%', '33.3%', '—')
+    >>> pct(0.8687), pct(1 / 80, 1), pct(Fraction(1, 3), 1), pct(float("nan")), pct(-0.00001)
+    ('86.87%', '1.3%', '33.3%', '—', '0.00%')
     """
     if _missing(x):
         return MISSING
     q = (_exact(x) * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return f"{q}%"
+    return f"{q.copy_abs() if q.is_zero() else q}%"  # never "-0.00%"
 
 
 def pct_of(num: Any, den: Any, places: int = 2) -> str:
@@ -104,14 +134,14 @@ def points(x: Any, places: int = 2) -> str:
     if _missing(x):
         return MISSING
     q = (_exact(x) * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return f"{q:+}"
+    return f"{q.copy_abs():+}" if q.is_zero() else f"{q:+}"
 
 
 def count(n: Any) -> str:
-    """A count with thousands separators; "—" when missing.
+    """A count as a whole number with thousands separators (never ``2.0``); "—" when missing.
 
-    >>> count(1234), count(None)
-    ('1,234', '—')
+    >>> count(1234), count(2.0), count(None)
+    ('1,234', '2', '—')
     """
     return MISSING if _missing(n) else f"{int(n):,}"
 
@@ -124,3 +154,51 @@ def rank(n: Any) -> str:
 def text(v: Any) -> str:
     """Any value as text; "—" when missing."""
     return MISSING if _missing(v) else str(v)
+
+
+def check_unit(unit: Any, values: Any) -> str:
+    """The unit a reconciliation row is shown in: money (``元`` inside, integer 分) in 万元, or
+    in 元 where 万元 would round one of its amounts; any other unit as it is.
+
+    >>> check_unit("元", [160_000_000, 155_000_000, -5_000_000]), check_unit("元", [2_000]), check_unit("个", [7])
+    ('万元', '元', '个')
+    """
+    if unit == "元" and not any(isinstance(v, str) for v in values):
+        return money_unit(values)
+    return text(unit) if _missing(unit) else str(unit)
+
+
+def check_value(v: Any, unit: str) -> str:
+    """One value of a reconciliation row in the unit :func:`check_unit` chose for the row: money in
+    万元 or 元, rates as percentages, points as the form writes them, counts as whole numbers.
+
+    >>> check_value(160_000_000, "万元"), check_value(2.0, "个"), check_value("1/4", "比例"), check_value(None, "元")
+    ('160', '2', '1/4', '—')
+    """
+    if _missing(v):
+        return MISSING
+    if unit in ("万元", "元") and not isinstance(v, str):
+        return in_unit(v, unit)
+    if unit == "%":
+        return pct(Fraction(str(v)))
+    if unit == "分":
+        from fundanalysis.present.form import points as form_points
+
+        return form_points(v)
+    if isinstance(v, str):
+        return v
+    if (isinstance(v, float) and v.is_integer()) or isinstance(v, int):
+        return count(v)
+    return str(v)
+
+
+def check_amount(v: Any, unit: str) -> str:
+    """A reconciliation value with its unit, as a sentence says it (``160 万元``, ``7 个``).
+
+    >>> check_amount(160_000_000, "万元"), check_amount(7, "个"), check_amount(None, "元")
+    ('160 万元', '7 个', '—')
+    """
+    shown = check_value(v, unit)
+    if shown == MISSING or unit in ("%", "比例") or _missing(unit):
+        return shown
+    return f"{shown} {unit}"

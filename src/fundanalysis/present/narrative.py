@@ -12,9 +12,7 @@ from typing import Any
 import pandas as pd
 
 from fundanalysis.present import fmt, words
-from fundanalysis.vocab import BudgetBasis, MoneyKind
-
-W = " 万元"  # amounts in sentences: "868.7 万元"
+from fundanalysis.vocab import BudgetBasis, MoneyKind, Rule
 
 
 def _from(figure: Any) -> str:
@@ -33,30 +31,30 @@ def utilisation(year: int, u: pd.DataFrame) -> str:
     if pd.isna(o["budget_fen"]):
         text = f"{year} 年报告未给出预算"
     else:
-        text = f"{year} 年{budget} {fmt.wan(o['budget_fen'], W)}（{_from(o.get('budget_figure'))}）"
+        text = f"{year} 年{budget} {fmt.money(o['budget_fen'])}（{_from(o.get('budget_figure'))}）"
     if kind == MoneyKind.ALLOCATED:
-        text += (f"，已安排 {fmt.wan(o['allocated_fen'], W)}（{_from(o.get('spent_figure'))}）；"
+        text += (f"，已安排 {fmt.money(o['allocated_fen'])}（{_from(o.get('spent_figure'))}）；"
                  "安排数不是执行数，报告未给出已执行的金额，因此不计算执行率和结余。")
     elif pd.isna(o["spent_fen"]) and kind == MoneyKind.UNSTATED:
         text += "；报告所列金额未注明是已执行还是已安排（执行口径未注明），因此不计算执行率和结余。"
     elif pd.isna(o["spent_fen"]):
         text += f"；报告未给出已{word}的金额，因此不计算执行率和结余。"
     else:
-        text += f"，已{word} {fmt.wan(o['spent_fen'], W)}（{_from(o.get('spent_figure'))}）"
+        text += f"，已{word} {fmt.money(o['spent_fen'])}（{_from(o.get('spent_figure'))}）"
         if not pd.isna(o["budget_fen"]):
             text += f"，执行率 {fmt.pct(o['utilisation'])}"
-            text += (f"，超出预算 {fmt.wan(-int(o['unspent_fen']), W)}（超预算执行，见核对表）"
-                     if o["over_budget"] else f"，结余 {fmt.wan(o['unspent_fen'], W)}")
+            text += (f"，超出预算 {fmt.money(-int(o['unspent_fen']))}（超预算执行，见核对表）"
+                     if o["over_budget"] else f"，结余 {fmt.money(o['unspent_fen'])}")
         text += "。"
     if not pd.isna(o["budget_fen"]):
         text += f"预算口径：{words.budget_phase(o['budget_phase'], o['budget_basis'])}。"
     if not pd.isna(o["utilisation_initial"]):
-        text += (f"按年初预算数 {fmt.wan(o['initial_fen'], W)} 计，执行率 "
+        text += (f"按年初预算数 {fmt.money(o['initial_fen'])} 计，执行率 "
                  f"{fmt.pct(o['utilisation_initial'])}。")
     elif not pd.isna(o["initial_fen"]) and o["budget_basis"] != BudgetBasis.INITIAL:
-        text += f"年初预算数 {fmt.wan(o['initial_fen'], W)}。"
+        text += f"年初预算数 {fmt.money(o['initial_fen'])}。"
     if not pd.isna(o["received_fen"]):
-        text += f"到位资金 {fmt.wan(o['received_fen'], W)}"
+        text += f"到位资金 {fmt.money(o['received_fen'])}"
         text += (f"，到位率 {fmt.pct(o['receipt_rate'])}（到位资金 ÷ {budget}）。"
                  if not pd.isna(o["receipt_rate"]) else "。")
     if len(u) == 1 and not pd.isna(o["spent_fen"]) and not pd.isna(o["budget_fen"]):
@@ -72,7 +70,7 @@ def spending_by_part(p: pd.DataFrame, word: str) -> str:
     if len(known):
         top = known.sort_values("spent_fen", ascending=False).iloc[0]
         dept = "" if pd.isna(top["department"]) else f"（{top['department']}负责）"
-        text += (f"；{words.part_name(top['part'])}{dept}已{word} {fmt.wan(top['spent_fen'], W)}，"
+        text += (f"；{words.part_name(top['part'])}{dept}已{word} {fmt.money(top['spent_fen'])}，"
                  f"占已{word}资金的 {fmt.pct(top['share'], 1)}")
     unknown = p[p["spent_fen"].isna()]
     if len(unknown):
@@ -84,7 +82,7 @@ def year_over_year(year: int, this: pd.Series) -> str:
     """The change from the previous year, or that this is the first year."""
     if pd.notna(this["spent_fen_change"]):
         sign = "增加" if this["spent_fen_change"] >= 0 else "减少"
-        return (f"与上一年度相比，使用资金{sign} {fmt.wan(abs(int(this['spent_fen_change'])), W)}，"
+        return (f"与上一年度相比，使用资金{sign} {fmt.money(abs(int(this['spent_fen_change'])))}，"
                 f"执行率变化 {fmt.points(this['utilisation_change'])} 个百分点。")
     return f"{year} 年是数据中最早的年度；下表列出之后各年度。"
 
@@ -95,9 +93,20 @@ def reconciliation(rec: pd.DataFrame, counts: dict[str, int]) -> str:
             f"{counts['failed']} 项不符，{counts['unknown']} 项因报告未给出明细而无法核对。")
     failed = rec[rec["ok"].map(lambda v: v is False)]
     if len(failed):
-        text += "不符项：" + "；".join(f"{r['check']}（报告 {r['stated']}，计算 {r['computed']}）"
-                                     for _, r in failed.iterrows()) + "。"
+        text += "不符项：" + "；".join(_failed_check(r) for _, r in failed.iterrows()) + "。"
     return text
+
+
+def _failed_check(r: pd.Series) -> str:
+    """A failing check with its two figures in the row's unit: ``使用资金（报告 160 万元，计算 155 万元）``."""
+    unit = fmt.check_unit(r["unit"], [r["stated"], r["computed"], r["difference"]])
+    if r.get("rule") == Rule.SCALE:  # a finding, not a total: the amount against its column's median
+        return (f"{r['check']}（{fmt.check_amount(r['stated'], unit)}，"
+                f"同列其他金额的中位数 {fmt.check_amount(r['computed'], unit)}）")
+    if r["computed"] is None or (not isinstance(r["computed"], str) and pd.isna(r["computed"])):
+        return f"{r['check']}（报告 {fmt.check_amount(r['stated'], unit)}）"
+    return (f"{r['check']}（报告 {fmt.check_amount(r['stated'], unit)}，"
+            f"计算 {fmt.check_amount(r['computed'], unit)}）")
 
 
 def award_categories(c: pd.DataFrame, kind: str = "奖励") -> str:
@@ -107,8 +116,8 @@ def award_categories(c: pd.DataFrame, kind: str = "奖励") -> str:
     counted = c["recipients"].notna().all()
     who = f"共 {sum(int(r) for r in c['recipients'])} 家单位、" if counted else "共"
     got = f"{int(top['recipients'])} 家获得" if pd.notna(top["recipients"]) else "获得"
-    text = (f"{len(c)} 类{kind}{who}{fmt.wan(total, W)}；金额最大的是“{top['category']}”，"
-            f"{got} {fmt.wan(top['amount_fen'], W)}，占 {fmt.pct(top['share'], 1)}。")
+    text = (f"{len(c)} 类{kind}{who}{fmt.money(total)}；金额最大的是“{top['category']}”，"
+            f"{got} {fmt.money(top['amount_fen'])}，占 {fmt.pct(top['share'], 1)}。")
     if not counted:
         text += f"{'、'.join(c.loc[c['recipients'].isna(), 'category'].map(str))}的单位数报告未注明。"
     return text
@@ -121,8 +130,8 @@ def award_average(c: pd.DataFrame, kind: str = "奖励") -> str:
         return f"报告未注明{words.support_words(kind)['recipients']}，无法计算平均每家{kind}金额。"
     hi = c.sort_values("avg_per_recipient_fen", ascending=False).iloc[0]
     lo = c.sort_values("avg_per_recipient_fen").iloc[0]
-    return (f"平均每家{kind}最高的是“{hi['category']}”（{fmt.wan(hi['avg_per_recipient_fen'], W)}），"
-            f"最低的是“{lo['category']}”（{fmt.wan(lo['avg_per_recipient_fen'], W)}）。")
+    return (f"平均每家{kind}最高的是“{hi['category']}”（{fmt.money(hi['avg_per_recipient_fen'])}），"
+            f"最低的是“{lo['category']}”（{fmt.money(lo['avg_per_recipient_fen'])}）。")
 
 
 def award_levels(lv: pd.DataFrame, kind: str = "奖励") -> str:
@@ -131,7 +140,7 @@ def award_levels(lv: pd.DataFrame, kind: str = "奖励") -> str:
     return lead + "；".join(
         f"{words.label(r['level'], {})} {int(r['categories'])} 类、"
         + (f"{int(r['recipients'])} 家、" if pd.notna(r["recipients"]) else f"{words.NOT_STATED}家数、")
-        + f"{fmt.wan(r['amount_fen'], W)}" for _, r in lv.iterrows()) + "。"
+        + f"{fmt.money(r['amount_fen'])}" for _, r in lv.iterrows()) + "。"
 
 
 def media_outlets(s: pd.DataFrame) -> str:
@@ -139,14 +148,14 @@ def media_outlets(s: pd.DataFrame) -> str:
     total = sum(int(a) for a in s["amount_fen"])
     top = s.iloc[0]
     items = f" {int(s['item_count'].sum())} 个项目" if s["item_count"].notna().all() else "（项目数未注明）"
-    return (f"宣传经费 {fmt.wan(total, W)}，由 {len(s)} 家单位承担{items}；"
-            f"“{top['outlet']}”金额最大（{fmt.wan(top['amount_fen'], W)}，{fmt.pct(top['share'], 1)}）。")
+    return (f"宣传经费 {fmt.money(total)}，由 {len(s)} 家单位承担{items}；"
+            f"“{top['outlet']}”金额最大（{fmt.money(top['amount_fen'])}，{fmt.pct(top['share'], 1)}）。")
 
 
 def media_concentration(c: dict[str, Any]) -> str:
     """Top-2 share and HHI with its band."""
     level = words.CONCENTRATION.get(c["level"], words.NOT_STATED)
-    return (f"前两家单位合计 {fmt.wan(c['top2_fen'], W)}，占宣传经费的 {fmt.pct(c['top2_share'], 1)}；"
+    return (f"前两家单位合计 {fmt.money(c['top2_fen'])}，占宣传经费的 {fmt.pct(c['top2_share'], 1)}；"
             f"赫芬达尔指数（HHI）为 {c['hhi']:,.0f}，按常用标准属{level}（>2500 为高度集中）。")
 
 
@@ -170,8 +179,8 @@ def spending_lines(lines: pd.DataFrame, word: str | None) -> str:
         text += "（" + "，".join(f"{k} {int(v)} 项" for k, v in counts.items()) + "）"
     done = lines["executed_fen"].dropna()
     if len(done):
-        text += (f"，已{word}合计 {fmt.wan(sum(int(v) for v in done), W)}" if word else
-                 f"，所列金额合计 {fmt.wan(sum(int(v) for v in done), W)}（执行口径未注明，不计为已执行）")
+        text += (f"，已{word}合计 {fmt.money(sum(int(v) for v in done))}" if word else
+                 f"，所列金额合计 {fmt.money(sum(int(v) for v in done))}（执行口径未注明，不计为已执行）")
         if len(done) < len(lines):
             text += f"（{len(lines) - len(done)} 项未给出执行数）"
     return text + "。"
@@ -180,10 +189,10 @@ def spending_lines(lines: pd.DataFrame, word: str | None) -> str:
 def instalments(inst: pd.DataFrame, received: Any) -> str:
     """How many instalments and their total, against 到位资金."""
     total = sum(int(v) for v in inst["amount_fen"])
-    text = f"资金分 {len(inst)} 批到位，合计 {fmt.wan(total, W)}"
+    text = f"资金分 {len(inst)} 批到位，合计 {fmt.money(total)}"
     if received is not None and not pd.isna(received):
         text += "，与报告所述到位资金一致" if int(received) == total else (
-            f"，而报告所述到位资金为 {fmt.wan(received, W)}；差异见核对表")
+            f"，而报告所述到位资金为 {fmt.money(received)}；差异见核对表")
     return text + "。"
 
 
@@ -237,10 +246,10 @@ def award_distribution(awards: pd.DataFrame, kind: str = "奖励") -> str:
     """How far apart the awards of listed recipients are, overall and in the widest category."""
     amounts = [int(v) for v in awards["amount_fen"]]
     got = words.support_words(kind)["got"]
-    text = (f"报告逐家列出 {len(amounts)} 家{got}单位，每家{kind} {fmt.wan(min(amounts), W)} 至 "
-            f"{fmt.wan(max(amounts), W)}，中位数 {fmt.wan(int(pd.Series(amounts).median()), W)}。")
+    text = (f"报告逐家列出 {len(amounts)} 家{got}单位，每家{kind} {fmt.money(min(amounts))} 至 "
+            f"{fmt.money(max(amounts))}，中位数 {fmt.money(int(pd.Series(amounts).median()))}。")
     spread = awards.groupby("category")["amount_fen"].agg(lambda s: int(s.max()) - int(s.min()))
     if len(spread) > 1 and int(spread.max()) > 0:
-        text += f"类别内差距最大的是“{spread.idxmax()}”（相差 {fmt.wan(int(spread.max()), W)}）。"
+        text += f"类别内差距最大的是“{spread.idxmax()}”（相差 {fmt.money(int(spread.max()))}）。"
     return text
 

@@ -12,7 +12,6 @@ import functools
 import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +78,12 @@ def year_chart_specs(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
     return _SPECS.get(tables, lambda t: {c.slug: c for c in charts.chart_specs(t)})
 
 
-def _money(v: Any) -> str:
+#: Money columns of the tables: 万元, or 元 for a column 万元 would round (see styled_table).
+_money = fmt.wan
+
+
+def _average(v: Any) -> str:
+    """A computed average (rounded to the 分, not a stated figure): always 万元."""
     return fmt.wan(v)
 
 
@@ -351,25 +355,10 @@ class Report:
             rec = rec[rec["rule"].astype(str).str.startswith("form_")].reset_index(drop=True)
         self._data(rec)
 
-        def money(r: pd.Series) -> bool:
-            return r["unit"] == "元" and not any(isinstance(r[c], str) for c in ("stated", "computed"))
-
-        # money rows in 万元, unless that would round one of their amounts (then exact 元)
-        exact = [money(r) and fmt.needs_yuan([r["stated"], r["computed"], r["difference"]])
+        # each row in one unit, said in its 单位 cell: money in 万元, or 元 where 万元 would round
+        units = [fmt.check_unit(r["unit"], [r["stated"], r["computed"], r["difference"]])
                  for _, r in rec.iterrows()]
-        units = ["元" if e else "万元" if u == "元" else u for e, u in zip(exact, rec["unit"], strict=True)]
-
-        def val(v: Any, unit: str) -> str:
-            if v is None or (not isinstance(v, str) and pd.isna(v)):
-                return fmt.MISSING
-            if unit == "%":
-                return fmt.pct(Fraction(str(v)))
-            if unit == "分":
-                return form.points(v)
-            if isinstance(v, str):
-                return v
-            return {"元": fmt.yuan, "万元": fmt.wan}.get(unit, str)(v)
-
+        val = fmt.check_value
         sources = metrics.spending_sources(self.tables)
         shown = rec.assign(
             description=[words.describe_check(r["rule"], r["part"], r["subject"], r["computed"], sources,
@@ -378,7 +367,7 @@ class Report:
             stated_s=[val(v, u) for v, u in zip(rec["stated"], units, strict=True)],
             computed_s=[val(v, u) for v, u in zip(rec["computed"], units, strict=True)],
             diff_s=[val(v, u) for v, u in zip(rec["difference"], units, strict=True)],
-            ok_s=[words.CHECK_RESULT[o if isinstance(o, bool) else None] for o in rec["ok"]],
+            ok_s=[words.check_result(r["ok"], r["reason"]) for _, r in rec.iterrows()],
             unit_s=units)
         self._show(self._say(narrative.reconciliation(rec, check_counts(rec))), styled_table(
             shown, {"check": ("核对项", None), "description": ("口径", None),
@@ -400,7 +389,7 @@ class Report:
         self._show(self._say(narrative.award_categories(c, w["kind"])), styled_table(c, {
             "category": ("类别", None), "level": ("级别", None), "recipients": (w["recipients"], _count),
             "amount_fen": (f"{w['amount']}（万元）", _money), "share": ("占比", _pct1),
-            "avg_per_recipient_fen": ("平均每家（万元）", _money)}))
+            "avg_per_recipient_fen": ("平均每家（万元）", _average)}))
         self._chart("award-amount")
 
     def award_average(self) -> None:
@@ -446,7 +435,7 @@ class Report:
         self._data(s)
         self._show(self._say(narrative.media_outlets(s)), styled_table(s, {
             "outlet": ("单位", None), "item_count": ("项目数", fmt.count), "amount_fen": ("金额（万元）", _money),
-            "share": ("占比", _pct1), "avg_per_item_fen": ("平均每项（万元）", _money),
+            "share": ("占比", _pct1), "avg_per_item_fen": ("平均每项（万元）", _average),
             "procurement": ("采购方式", lambda v: words.label(v, {}))}))
         self._chart("media-amount")
 

@@ -34,6 +34,7 @@ def styled_table(df: pd.DataFrame, columns: Columns,
     >>> "&lt;b&gt;甲&lt;/b&gt;" in html and ">71.9<" in html and "<b>" not in html
     True
     """
+    columns = {col: _in_yuan(label, f, df[col]) if col in df else (label, f) for col, (label, f) in columns.items()}
     view = pd.DataFrame({label: (df[col] if col in df else pd.Series(pd.NA, index=df.index))
                          for col, (label, _) in columns.items()}, index=df.index).reset_index(drop=True)
     formatters = {label: (f or fmt.text) for label, f in columns.values()}
@@ -52,6 +53,18 @@ def styled_table(df: pd.DataFrame, columns: Columns,
     # no whitespace between tags: inside a table it would be moved out and shown (JupyterLab)
     table = re.sub(r">\s+<", "><", table).strip()
     return f'<div class="fnd-scroll">{table}</div>'
+
+
+def _in_yuan(label: str, f: Callable[[Any], str] | None, values: pd.Series) -> tuple[str, Callable[[Any], str] | None]:
+    """A money column (``fmt.wan``, header ``…（万元）``) whose amounts 万元 would round is shown
+    in exact 元 with its header saying so; any other column as it is.
+
+    >>> [_in_yuan("金额（万元）", fmt.wan, pd.Series([v]))[0] for v in (140_920_540, 1_000_000)]
+    ['金额（元）', '金额（万元）']
+    """
+    if f is fmt.wan and "（万元）" in label and fmt.needs_yuan(values):
+        return label.replace("（万元）", "（元）"), fmt.yuan
+    return label, f
 
 
 #: Column-name parts that mark a fraction of 1 (shown as a percentage).

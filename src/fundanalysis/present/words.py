@@ -71,11 +71,61 @@ RULE = {
     Rule.OVER_EXECUTION: "全年执行数不超过全年预算数（超出即超预算执行）",
     Rule.FORM_TOTAL_WEIGHT: "全部分值之和（含预算执行）= 100",
     Rule.FORM_TOTAL: "表内总分 = 预算执行得分 + 各指标得分",
+    Rule.INSTALMENTS_BUDGET: "各批到位资金之和 = 预算（报告未给出到位资金合计）",
+    Rule.SCALE: "{subject}的金额与同列其他金额在同一数量级",
 }
 #: The spending rows of each kind, as a rule names their money and their counts.
 SOURCE_WORDS = {"award_categories": "各类奖励金额", "media_outlets": "各单位宣传金额", "lines": "各明细执行数"}
 COUNT_WORDS = {"award_categories": "各类获奖单位数", "media_outlets": "各单位宣传项目数",
                "lines": "各明细数量（项、个）"}
+#: A figure a check needs, by its column, as a reason names it.
+FIGURE = {"quantity": "数量（项、个）", "recipients": "获奖单位数", "item_count": "项目数",
+          "amount_fen": "金额", "initial_fen": "年初预算数", "adjustment_fen": "调整数",
+          "annual_fen": "全年预算数", "executed_fen": "全年执行数"}
+#: The rows of a table as a reason counts them: (measure word, noun).
+ROWS = {"lines": ("条", "明细"), "media_outlets": ("家", "媒体单位"), "award_categories": ("类", "奖励类别"),
+        "instalments": ("批", "到位资金"), "parts": ("个", "部分")}
+
+
+def describe_reason(reason: Any) -> str:
+    """Why a check could not be made (or what a scale finding is), from its code:
+    ``6 条明细中 5 条未给出数量（项、个）``.
+
+    >>> describe_reason({"code": "rows_missing", "table": "lines", "figure": "quantity", "rows": 6, "missing": 5})
+    '6 条明细中 5 条未给出数量（项、个）'
+    >>> describe_reason({"code": "parts_uncovered", "parts": ["甲", "乙"], "figure": "executed_fen"})
+    '部分“甲”“乙”没有给出全年执行数的明细，明细之和不是全部的合计'
+    """
+    if not isinstance(reason, dict):
+        return ""
+    code = reason.get("code")
+    figure = FIGURE.get(str(reason.get("figure")), str(reason.get("figure")))
+    if code == "rows_missing":
+        measure, noun = ROWS.get(str(reason.get("table")), ("行", "明细"))
+        return f"{reason['rows']} {measure}{noun}中 {reason['missing']} {measure}未给出{figure}"
+    if code == "parts_uncovered":
+        names = "".join(f"“{part_name(p)}”" for p in reason["parts"])
+        return f"部分{names}没有给出{figure}的明细，明细之和不是全部的合计"
+    if code == "no_rows":
+        return f"报告未列出给出{figure}的明细"
+    if code == "scale":
+        return (f"该金额与同列其他金额的中位数相差 {reason['ratio']:,} 倍以上，"
+                "可能把万元写成了元（或相反），请核对原文")
+    return ""
+
+
+def check_result(ok: Any, reason: Any = None) -> str:
+    """The result of a check in words, with why it could not be made when it could not.
+
+    >>> check_result(True), check_result(None, {"code": "rows_missing", "table": "lines",
+    ...     "figure": "executed_fen", "rows": 3, "missing": 1})
+    ('相符', '无法核对（3 条明细中 1 条未给出全年执行数）')
+    """
+    result = CHECK_RESULT[ok if isinstance(ok, bool) else None]
+    why = describe_reason(reason)
+    return f"{result}（{why}）" if why and ok is not True else result
+
+
 #: Said after a procurement check the report gives too little to make.
 PROCUREMENT_UNKNOWN = "（报告未注明各单位的采购方式，无法逐一核对）"
 
