@@ -239,6 +239,8 @@ def _yuan_fields(doc: Any, path: str = "") -> list[tuple[str, Any]]:
     found = []
     if isinstance(doc, dict):
         for k, v in doc.items():
+            if k == "provenance":  # how each figure was obtained, keyed by the figure's name: no amounts
+                continue
             found += [(f"{path}.{k}", v)] if k.endswith("_yuan") else _yuan_fields(v, f"{path}.{k}")
     elif isinstance(doc, list):
         for i, v in enumerate(doc):
