@@ -409,8 +409,7 @@ def build_draft(extraction: Extraction, year: int) -> Draft:
     found_year = fund[0].values.get("年度")
     if found_year is None:
         fund[0].values["年度"] = year
-        if fund[0].findings:
-            fund[0].note(_YEAR_ASSUMED, ["年度"])
+        fund[0].note(_YEAR_ASSUMED, ["年度"])
     elif found_year != year:
         fund[0].note(_YEAR_DIFFERS.format(found=found_year, year=year), ["年度"])
     sheets: dict[str, tuple[DraftRow, ...]] = {}

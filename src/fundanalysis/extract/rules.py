@@ -101,6 +101,9 @@ DOUBT = {
     "item_unit": "数量单位为“{unit}”",
     "city_far": "本市数取前文最近的数",
     "category_desc": "类别名称取自原文对获奖对象的描述（本节有多类奖励而无分类标题）",
+    "name_from_text": "资金名称取自正文（标题作“{title}”）",
+    "name_text_only": "资金名称取自正文（未找到写明资金的标题）",
+    "name_digit": "资金名称中有数字，可能是原文笔误",
 }
 
 _AMOUNT_HEADERS = ("预算金额", "年初预算数", "调整数", "全年预算数", "到位资金", "全年执行数", "奖励金额", "金额",
@@ -558,9 +561,23 @@ def _province_mentions(text: str) -> list[str]:
 # The rules, in the order they run
 
 
-_TITLE_RE = re.compile(
-    r"^(?:关于)?(?P<issuer>.*?(?:局|厅|委员会|委|办公室|政府|中心|院|部))?(?:关于)?(?P<year>\d{4})年度?"
-    r"(?P<fund>.+?)(?:项目支出)?(?:绩效)?(?:自我评价|自评价|自评|评价)(?:工作)?(?:情况)?的?报告$")
+_TITLE_END = r"(?P<fund>.+?)(?:绩效)?(?:单位)?(?:自我评价|自评价|自评|评价)(?:工作)?(?:情况)?的?报告$"
+_ISSUER = r"(?:局|厅|委员会|委|办公室|政府|中心|院|部)"
+#: A title naming the issuer (if at all) before the year: ``常州市工信局2019年度工业互联网专项资金自我评价报告``.
+_TITLE_RE = re.compile(rf"^(?:关于)?(?P<issuer>.*?{_ISSUER})?(?:关于)?(?P<year>\d{{4}})年度?" + _TITLE_END)
+#: A title giving the year first, then a local issuer: ``2022年度某市工业和信息化局部门整体支出绩效自评报告``.
+_TITLE_YEAR_FIRST_RE = re.compile(
+    rf"^(?P<year>\d{{4}})年度?(?P<issuer>[^\d]*?[市县州省区旗][^\d]*?{_ISSUER})?" + _TITLE_END)
+#: A fund's name that says only what kind of money it is: the text may name the fund itself.
+_GENERIC_NAME = re.compile(r"^(?:省级|市级|县级|区级|中央|上级)?(?:财政)?(?:专项)?(?:资金|经费)$")
+#: The text naming the fund it evaluates: ``对2023年度某省中小企业发展专项资金…开展了绩效评价``.
+_TEXT_FUND_RE = re.compile(
+    r"对\s*(?:(?:\d{4}|[XxＸｘ]{2}|20[XxＸｘ]{2})\s*年度?)?(?P<name>[^，。；,;：:、《》]{2,30}?(?:专项资金|专项费|资金))"
+    r"(?:项目)?(?:的)?(?:管理)?(?:使用|支出)?(?:情况)?(?:进行|开展)")
+#: A place written anonymised in a published copy (``xx省``, ``XX市``).
+_ANON_PLACE = re.compile(r"^[XxＸｘ]{2,}[省市县区]")
+#: The year the text gives for the money (not the year of a notice it cites): ``2021年度财政衔接资金``.
+_TEXT_YEAR_RE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年度")
 _ORG_LINE = re.compile(r"^[\u4e00-\u9fff（）()]{2,30}(?:局|厅|委员会|委|办公室|政府|中心)$")
 
 
@@ -574,11 +591,13 @@ def report_title(ctx: Context) -> Iterable[Hit]:
     """
     if ctx.sentence.line != _title_index(ctx.doc) or ctx.sentence.in_heading:
         return
-    m = _TITLE_RE.match(re.sub(r"\s+", "", ctx.norm))
+    title = re.sub(r"\s+", "", nm.halfwidth(ctx.doc.title))
+    m = _TITLE_YEAR_FIRST_RE.match(title) if re.match(r"\d{4}", title) else None
+    m = m or _TITLE_RE.match(title)
     if not m:
         return
-    fields: dict[str, object] = {"name": m["fund"], "year": int(m["year"])}
-    doubts: list[str] = []
+    name, doubts = fund_name(ctx.doc, m["fund"], ctx.sentence.line)
+    fields: dict[str, object] = {"name": name, "year": int(m["year"])}
     issuer = m["issuer"]
     if not issuer:
         lines = [ln.text.strip() for ln in ctx.doc.lines]
@@ -607,8 +626,74 @@ def report_title(ctx: Context) -> Iterable[Hit]:
     yield Hit("fund", fields, tuple(doubts))
 
 
+def fund_name(doc: Document, name: str, line: int) -> tuple[str, list[str]]:
+    """The fund's name from the title's words: a name in brackets on the line after the title (the title
+    then says only 项目), ``…资金支出`` as ``…资金``, and a name that says only what kind of money it is
+    replaced by the one the text gives (marked); a name holding a digit is marked.
+
+    >>> from fundanalysis.extract.text import parse_document
+    >>> doc = parse_document("2017年度项目绩效自评报告\\n（电子政务运行维护项目）\\n一、基本情况")
+    >>> fund_name(doc, "项目", 0)
+    ('电子政务运行维护项目', [])
+    >>> fund_name(parse_document("某市2021年度省级财政专项资金绩效评价报告\\n下达至某市的省级促进经济发展专项资金合计"
+    ...                          "100万元。"), "省级财政专项资金", 0)
+    ('省级促进经济发展专项资金', ['资金名称取自正文（标题作“省级财政专项资金”）'])
+    """
+    doubts: list[str] = []
+    nxt = doc.lines[line + 1].text.strip() if line + 1 < len(doc.lines) else ""
+    bracket = re.fullmatch(r"[（(](?P<name>[^（()）]{2,30})[)）]", nxt)
+    if bracket and name in ("项目", "专项资金", "资金", "项目资金"):
+        name = bracket["name"]
+    name = re.sub(r"(?<=资金)支出$", "", name)
+    if _GENERIC_NAME.match(name):
+        m = re.search(r"的\s*(?P<name>(?:省级|市级|县级|区级|中央)[\u4e00-\u9fff]{2,24}?专项资金)",
+                      " ".join(ln.text for ln in doc.lines[line + 1:line + 8]))
+        if m:
+            doubts.append(DOUBT["name_from_text"].format(title=name))
+            name = m["name"]
+    if re.search(r"\d", name):
+        doubts.append(DOUBT["name_digit"])
+    return name, doubts
+
+
+@rule("text_fund", "根据有关要求，我厅对2023年度某省中小企业发展专项资金管理使用情况开展了绩效评价。")
+def text_fund(ctx: Context) -> Iterable[Hit]:
+    """The fund the text says it evaluates, when the title names none (marked: not from a title); its year
+    when the text gives one (``对2023年度…``)."""
+    title = re.sub(r"\s+", "", nm.halfwidth(ctx.doc.title))
+    if ctx.sentence.line > 12 or _TITLE_RE.match(title) or _TITLE_YEAR_FIRST_RE.match(title):
+        return
+    m = _TEXT_FUND_RE.search(re.sub(r"《[^》]*》", lambda x: "《" + "＿" * (len(x.group()) - 2) + "》", ctx.norm))
+    if not m:
+        return
+    name = _ANON_PLACE.sub("", m["name"])
+    fields: dict[str, object] = {"name": name}
+    year = re.search(r"(?:19|20)\d{2}", ctx.norm[m.start():m.start("name")])
+    if year:
+        fields["year"] = int(year.group())
+    yield Hit("fund", fields, (DOUBT["name_text_only"],))
+
+
+@rule("text_year", "建设项目绩效自评报告\n我局承担某县2021年度财政衔接资金道路建设项目实施任务。")
+def text_year(ctx: Context) -> Iterable[Hit]:
+    """The year of the money when the title gives none: the first ``YYYY年度`` of the opening sentences
+    outside the names of documents cited (a notice's year may be the next year's)."""
+    title = re.sub(r"\s+", "", ctx.doc.title)
+    if ctx.sentence.line > 12 or re.search(r"\d{4}\s*年", title):
+        return
+    m = _TEXT_YEAR_RE.search(re.sub(r"《[^》]*》", lambda x: "《" + "＿" * (len(x.group()) - 2) + "》", ctx.norm))
+    if m:
+        yield Hit("fund", {"year": int(m["year"])})
+
+
 def _title_index(doc: Document) -> int:
-    return next((ln.index for ln in doc.lines if ln.text.strip() == doc.title), -1)
+    """The line the title starts on (a title may have lost a file extension or be joined from two lines)."""
+    squeeze = re.sub(r"\s+", "", doc.title)
+    for ln in doc.lines:
+        text = re.sub(r"\s+", "", ln.text)
+        if text and (text == squeeze or text.startswith(squeeze) or (squeeze.startswith(text) and len(text) >= 6)):
+            return ln.index
+    return -1
 
 
 _FUND_TOTAL_RE = re.compile(
@@ -889,6 +974,12 @@ _ALLOC_RES = (
 )
 
 
+#: The end of a list summed up (``…等5个政策任务``): how many lines there are.
+_TALLY_OF_LINES = re.compile(rf"等\s*(?P<n>{_COUNT_NUM})\s*(?P<unit>个|项|类)")
+#: Words saying money was received (or passed down) just before its amount: the fund's money, not a line.
+_RECEIPT_BEFORE = re.compile(r"(?:获得|下达|到位|到账|收到|拨入)[^，。；,;用]{0,24}$")
+
+
 @rule("allocation", "二、资金使用情况\n（一）公共服务平台建设（2个项目，76.2万元）\n"
                     "安排资金40万元用于中小企业公共服务平台运维。")
 def allocation(ctx: Context) -> Iterable[Hit]:
@@ -901,6 +992,14 @@ def allocation(ctx: Context) -> Iterable[Hit]:
                 continue
             amount = nm.find_amounts(ctx.text[m.start("amt"):m.end("amt")])[0].amount
             verb = m.groupdict().get("verb")
+            if _RECEIPT_BEFORE.search(ctx.norm[max(0, m.start("amt") - 30):m.start("amt")]):
+                continue  # 获得/下达…资金N万元，用于…: the fund's money and its purpose, not a line
+            tally = _TALLY_OF_LINES.search(ctx.norm[m.start("what"):m.end("what")])
+            if tally:  # 用于A、B…等5个政策任务: how many lines, not a line
+                n = nm.count_value(nm.parse_number(tally["n"]))
+                check = "categories" if tally["unit"] == "类" else "all_projects"
+                yield Hit("total", {"check": TOTAL_CHECKS[check], "part": None, "stated": f"{n}{tally['unit']}"})
+                continue
             part = part_heading(ctx.doc, ctx.section)
             line = spending_line(ctx.doc, ctx.section)
             purpose = ctx.text[m.start("what"):m.end("what")].strip()
@@ -912,6 +1011,8 @@ def allocation(ctx: Context) -> Iterable[Hit]:
 
 _BATCH_RE = re.compile(r"第[一二三四五六七八九十\d]+批|首批|第[一二三四五六七八九十\d]+次|末批|最后一批")
 _RECEIVED_RE = re.compile(r"到位|拨付|下达|收到|拨入|到账")
+#: Words that make what follows a plan or a target, not a fact (计划到位, 预计支出, 目标…).
+_PLANNED_RE = re.compile(r"计划|预计|拟|目标|力争|预期")
 
 
 @rule("instalment", "2021年4月12日到位第一批资金100万元，2021年9月30日到位第二批资金43.69万元。")
@@ -919,8 +1020,9 @@ def instalment(ctx: Context) -> Iterable[Hit]:
     """Received instalments: batch, date and amount of each clause that says funds arrived (到位/拨付/收到)."""
     for a, b in split_clauses(ctx.text):
         clause = ctx.norm[a:b]
-        if not _RECEIVED_RE.search(clause):
-            continue
+        received = _RECEIVED_RE.search(clause)
+        if not received or _PLANNED_RE.search(clause[:received.start()]):
+            continue  # 计划到位 is a plan, not a receipt
         batch = _BATCH_RE.search(clause)
         date = re.search(_DATE, clause)
         if not (batch or date):
@@ -964,11 +1066,18 @@ def stated_total(ctx: Context) -> Iterable[Hit]:
                 yield Hit("total", {"check": TOTAL_CHECKS[check], "part": part_name, "stated": f"{n}{m['unit']}"})
     if not _TOTAL_WORD.search(ctx.text):
         return
+    inside = [(a, b) for a, b in bracket_pairs(ctx.text).items()]
     for c in ctx.counts():
         after = ctx.norm[c.end:c.end + 3]
+        before = ctx.norm[max(0, c.start - 8):c.start]
+        if any(a < c.start < b for a, b in inside):
+            continue  # （含…5个）: a share of a total, not a total
+        total_before = _TOTAL_WORD.search(before) is not None
+        noun_before = re.search(r"项目\s*(?:共计|合计|总计|共有|共)\s*$", before) is not None
         if c.unit == "类":
             check = "categories"
-        elif (c.unit == "个" and after.startswith("项目")) or (c.unit == "项" and not after.startswith(("奖励", "专"))):
+        elif (c.unit == "个" and ((after.startswith("项目") and total_before) or noun_before)) \
+                or (c.unit == "项" and total_before and not after.startswith(("奖励", "专"))):
             check = "projects" if part_name else "all_projects"
         else:
             continue
@@ -987,7 +1096,7 @@ _PHASE_RE = re.compile(
     r"|(?P<received>(?:实际)?到位(?:资金)?|(?:实际)?到账(?:资金)?)"
     r"|(?:全年|实际|累计|已)*(?P<executed>执行|使用|支出|拨付|安排|兑付|兑现|发放|完成投资)(?:了)?(?:专项)?(?:资金|经费|金额)?"
 )
-_PHASE_FILLER = r"[^，。；,;0-9０-９%]{0,12}?"
+_PHASE_FILLER = r"(?:[^，。；,;0-9０-９%]|\d{1,3}个项目){0,12}?"
 _PHASE_AMT = re.compile(rf"{_PHASE_FILLER}(?:为|是|达|共计|合计|总计|共)?\s*(?P<sign>[-−])?\s*(?P<amt>{_AMT})")
 
 
@@ -1005,6 +1114,9 @@ def budget_phase(ctx: Context) -> Iterable[Hit]:
             continue  # the amount belongs to a later phase word (预算安排：年初预算500万元)
         amount = nm.find_amounts(ctx.text[n.start("amt"):n.end("amt")])[0].amount
         kind = m.lastgroup
+        if kind in ("received", "executed") and _PLANNED_RE.search(ctx.norm[max(0, m.start() - 4):m.start()]):
+            ctx.claim(*n.span("amt"))
+            continue  # 计划到位 / 预计支出: a plan, not a receipt or a spending
         if kind == "minus" or (kind == "adjustment" and n["sign"]):
             kind, amount = "adjustment", "-" + amount
         elif kind == "plus":
