@@ -496,7 +496,8 @@ def text_sentences(text: str) -> list[str]:
 def found_in_text(sentences: Sequence[str], sheet: str, column: str, value: Any) -> str | None:
     """The first sentence of the text that states a figure, whatever its form: an amount as 12.34万,
     12.34万元, 123,400元 or 十二万三千四百元 (or a bare number where the text says 单位：万元), a count as
-    its digits, a name as written (spaces and numbering aside). None when the text does not state it.
+    its digits before a unit (5次, 95%), a name as written (spaces and numbering aside). None when the text
+    does not state it, and for a rank (第三 may be any indicator's).
 
     >>> found_in_text(["经费十二万三千四百元。"], "媒体单位", "金额", "12.34万元")
     '经费十二万三千四百元。'
@@ -526,8 +527,10 @@ def found_in_text(sentences: Sequence[str], sheet: str, column: str, value: Any)
                            for m in _BARE_NUMBER.finditer(nm.halfwidth(sentence))):
                 return sentence
         return None
-    if kind in ("count", "rank", "year") or isinstance(value, int | Decimal):
-        digits = re.compile(rf"(?<![\d.]){re.escape(str(value))}(?![\d.])")
+    if kind == "rank":
+        return None  # 第三 stands for many ranks in one report: the text cannot say which one this is
+    if kind in ("count", "year") or isinstance(value, int | Decimal):
+        digits = re.compile(rf"(?<![\d.]){re.escape(str(value))}\s*(?=[\u4e00-\u9fff%])")  # 5次, 95%, 2017年
         return next((s for s in sentences if digits.search(nm.halfwidth(s))), None)
     key = clean.name_key(str(value))
     return next((s for s in sentences if key and key in clean.name_key(s)), None)

@@ -104,6 +104,7 @@ DOUBT = {
     "name_from_text": "资金名称取自正文（标题作“{title}”）",
     "name_text_only": "资金名称取自正文（未找到写明资金的标题）",
     "name_digit": "资金名称中有数字，可能是原文笔误",
+    "odd_unit": "单位“{unit}”与同列其他金额不同，可能是原文笔误",
 }
 
 _AMOUNT_HEADERS = ("预算金额", "年初预算数", "调整数", "全年预算数", "到位资金", "全年执行数", "奖励金额", "金额",
@@ -933,6 +934,87 @@ def shared_amount(ctx: Context) -> Iterable[Hit]:
         for _, name in names:
             yield Hit("outlet", {"outlet": name, "items": n, "amount": amount,
                                  "part": _part_title(ctx.doc, ctx.section)}, (DOUBT["each"], *doubts))
+
+
+#: A list of partners and the money for the partnership: ``与湖南日报、郴州日报开展战略合作，经费各40万``.
+_PARTNERS_RE = re.compile(
+    r"与(?P<names>[\u4e00-\u9fff、和及]{2,60}?)(?:开展|进行|签订|签署)?(?:战略)?(?:合作|签约)[^，。；,;]{0,8}[，,]\s*"
+    rf"(?:合作)?(?:经费|费用|资金|金额)\s*(?P<each>各)?\s*(?:为|是)?\s*(?P<amt>{_AMT})")
+#: A name in such a list: a few characters, no verb or number word.
+_PARTNER_NAME = re.compile(r"^[\u4e00-\u9fff]{2,14}$")
+
+
+@rule("partners", "一、媒体宣传合作情况\n我部与某市电视台开展战略合作，经费33.69万；与甲日报、乙日报开展战略合作，"
+                  "经费各40万。")
+def partners(ctx: Context) -> Iterable[Hit]:
+    """Partners named after 与 and the money of the partnership (``与A、B开展…合作，经费各N万``): each
+    partner gets the amount with 各 (marked, as every 各), the one partner named gets it alone; outlets
+    when the section or the report is about publicity or media."""
+    if not (_publicity(ctx.section) or _PUBLICITY_RE.search(ctx.doc.title)):
+        return
+    for m in _PARTNERS_RE.finditer(ctx.norm):
+        if not ctx.free(*m.span("amt")):
+            continue
+        names = [n for n in re.split(r"[、和及]", m["names"]) if n]
+        if not names or not all(_PARTNER_NAME.match(n) for n in names) or (len(names) > 1 and not m["each"]):
+            continue  # several partners without 各: the amount is not each one's
+        amount, doubts = _amount_of(ctx.text[m.start("amt"):m.end("amt")])
+        ctx.claim(*m.span("amt"))
+        for name in names:
+            yield Hit("outlet", {"outlet": name, "amount": amount, "part": _part_title(ctx.doc, ctx.section)},
+                      ((DOUBT["each"],) if m["each"] else ()) + doubts)
+
+
+#: How many kinds of support a text says there are: ``主要包括三大类``.
+_KINDS_RE = re.compile(rf"(?P<n>{_COUNT_NUM})\s*大?类")
+#: Words before an item's amount that say what was done with it (``…服务支出4万元``): not part of the name.
+_ITEM_VERB_TAIL = re.compile(r"(?:支出|使用|拨付|安排|资金|经费|共计|合计|为|共)+$")
+
+
+@rule("among", "一、项目基本情况\n扶持项目主要包括两大类。全年实际支出共计100万元，其中支持甲类企业资金项目60万元、"
+               "支持乙类服务机构资金项目(包括中介机构)40万元。")
+def among(ctx: Context) -> Iterable[Hit]:
+    """The parts of a total listed after 其中, each a name and an amount (``其中A60万元、B40万元``): award
+    categories when the text has just said how many kinds (N类) there are, else spending lines (amounts
+    as executed when the total before 其中 is spent). An amount in another unit than its neighbours'
+    (元 among 万元) is marked."""
+    pairs = bracket_pairs(ctx.text)
+    heads = [m.start() for m in re.finditer("其中", ctx.norm)
+             if not any(a < m.start() < b for a, b in pairs.items())]  # （其中…）: a share of one amount
+    if not heads:
+        return
+    at = heads[0]
+    items = []
+    for a, b in split_clauses(ctx.text[at + 2:]):
+        a, b = a + at + 2, b + at + 2
+        amts = [m for m in ctx.amounts() if a <= m.start < b]
+        for k, m in enumerate(amts):
+            start = a if k == 0 else amts[k - 1].end
+            chunk = re.sub(r"[(（][^)）]*[)）]", "", ctx.text[start:m.start]).strip(" 、，,；;")
+            chunk = _ITEM_VERB_TAIL.sub("", chunk).strip()
+            if not (2 <= len(chunk) <= 30) or re.search(r"\d", chunk) or not ctx.free(m.start, m.end):
+                items = []
+                break
+            items.append((chunk, m))
+    if len(items) < 2:
+        return
+    line = ctx.doc.lines[ctx.sentence.line]
+    before = ctx.doc.text[line.offsets[0]:ctx.sentence.start] if line.offsets else ""
+    kinds = _KINDS_RE.search(nm.halfwidth(before[-80:] + ctx.text[:at]))
+    spent = re.search(r"支出|使用|拨付|执行", ctx.norm[:at]) is not None
+    units = Counter(m.unit for _, m in items)
+    for name, m in items:
+        ctx.claim(m.start, m.end)
+        amount, doubts = _amount_of(ctx.text[m.start:m.end])
+        if len(units) > 1 and units[m.unit] < max(units.values()):
+            doubts += (DOUBT["odd_unit"].format(unit=m.unit),)
+        if kinds:
+            yield Hit("award", {"category": name, "amount": amount}, doubts)
+        else:
+            yield Hit("line", {"part": None, "item": name, "executed" if spent else "adjusted": amount}, doubts)
+    if kinds:
+        yield Hit("total", {"check": TOTAL_CHECKS["categories"], "part": None,
+                            "stated": f"{nm.count_value(nm.parse_number(kinds['n']))}类"})
 
 
 _PURPOSE_RE = re.compile(r"分别用于(?P<what>[^，。；]+)")
