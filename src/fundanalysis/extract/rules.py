@@ -105,6 +105,7 @@ DOUBT = {
     "name_text_only": "资金名称取自正文（未找到写明资金的标题）",
     "name_digit": "资金名称中有数字，可能是原文笔误",
     "odd_unit": "单位“{unit}”与同列其他金额不同，可能是原文笔误",
+    "table_gaps": "表中空格在文本里已合并：两个金额按首末两列（{first}、{last}）读",
 }
 
 _AMOUNT_HEADERS = ("预算金额", "年初预算数", "调整数", "全年预算数", "到位资金", "全年执行数", "奖励金额", "金额",
@@ -1227,6 +1228,84 @@ def budget_phase(ctx: Context) -> Iterable[Hit]:
         yield Hit("part", {"part": part.label, **fields}, tuple(doubts))
     else:
         yield Hit("fund", fields, tuple(doubts))
+
+
+#: A table's amount columns by their header words, in the order tried.
+_TABLE_COLUMNS = (
+    ("adjusted", re.compile(r"调整后|全年预算")), ("adjustment", re.compile(r"调整")),
+    ("approved", re.compile(r"预算|批复|计划")), ("received", re.compile(r"到位|到账")),
+    ("executed", re.compile(r"执行|支出|使用|拨付|安排")),
+)
+_TABLE_NUMBER = re.compile(r"^[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_TABLE_PHASE_LABELS = {"approved": "年初预算数", "adjustment": "调整数", "adjusted": "全年预算数",
+                       "received": "到位资金", "executed": "全年执行数"}
+
+
+def _cells(text: str) -> list[str]:
+    return [c.strip() for c in re.split(r"[|｜]", nm.halfwidth(text))]
+
+
+def _table_header(doc: Document, line: int) -> tuple[list[tuple[int, str, str]], str | None] | None:
+    """The amount columns of the table a row belongs to (index, phase, header word) and the table's unit,
+    from the nearest header line above it (a line of cells naming budget phases)."""
+    for k in range(line - 1, max(-1, line - 30), -1):
+        cells = _cells(doc.lines[k].text)
+        if len(cells) < 3:
+            return None
+        cols = []
+        for i, c in enumerate(cells):
+            phase = next((name for name, word in _TABLE_COLUMNS if word.search(c)), None)
+            if phase and not re.search(r"文件|依据|说明|备注", c):
+                cols.append((i, phase, c))
+        if len(cols) >= 2:
+            above = " ".join(doc.lines[j].text for j in range(max(0, k - 2), k + 1))
+            unit = "万元" if re.search(r"单位\s*[:：]?\s*万元|[（(]万元[)）]", nm.halfwidth(above)) else None
+            return cols, unit
+    return None
+
+
+@rule("table_row", "一、资金安排情况\n表1 资金安排情况表 单位:万元\n"
+                   "序号 | 政策任务 | 预算额度 | 调整额度 | 实际安排额度 |\n1 | 甲任务 | 100.00 | 10.00 | 110.00 |\n"
+                   "2 | 乙任务 | 50.00 | 50.00 |\n合计 | 150.00 | 10.00 | 160.00 |")
+def table_row(ctx: Context) -> Iterable[Hit]:
+    """A row of a table written with ``|`` between its cells, under a header naming budget phases (预算额度 /
+    调整额度 / 实际安排额度 …) and a 单位：万元: a spending line named by the cell before its first amount,
+    or the stated totals of a 合计 row. A row with fewer amounts than the header (blank cells lost in the
+    text) gives its first and last amounts to the first and last columns, marked; 安排 is marked."""
+    cells = _cells(ctx.text)
+    if len(cells) < 3 or ctx.sentence.in_heading:
+        return
+    found = _table_header(ctx.doc, ctx.sentence.line)
+    if found is None:
+        return
+    cols, unit = found
+    nums = [(i, c) for i, c in enumerate(cells) if i > 0 and _TABLE_NUMBER.match(c)]  # cell 0: 序号 or 合计
+    if not nums or unit is None:
+        return
+    name = next((cells[i] for i in range(nums[0][0] - 1, -1, -1) if cells[i] and not cells[i].isdigit()), None)
+    if not name:
+        return
+    doubts: list[str] = []
+    if len(nums) == len(cols):
+        pairs = list(zip((p for _, p, _ in cols), (c for _, c in nums), strict=True))
+    elif len(nums) == 2 and len(cols) > 2:
+        pairs = [(cols[0][1], nums[0][1]), (cols[-1][1], nums[-1][1])]
+        doubts.append(DOUBT["table_gaps"].format(first=cols[0][2], last=cols[-1][2]))
+    else:
+        return
+    fields: dict[str, object] = {}
+    for phase, number in pairs:
+        fields[phase] = nm.format_amount(number.replace(",", ""), unit)
+    allocated = any(p == "executed" and "安排" in w for _, p, w in cols) and "executed" in fields
+    if re.fullmatch(r"合\s*计|总\s*计|小\s*计", name):
+        for phase, amount in fields.items():
+            more = (DOUBT["allocated"],) if allocated and phase == "executed" else ()
+            yield Hit("total", {"check": _TABLE_PHASE_LABELS[phase], "part": None, "stated": amount},
+                      tuple(doubts) + more)
+        return
+    if allocated:
+        doubts.append(DOUBT["allocated"])
+    yield Hit("line", {"part": None, "item": name, **fields}, tuple(doubts))
 
 
 _STATUS_RE = re.compile(r"(?P<no>未实施|未启动|未开展|暂缓实施|取消实施|未执行)"

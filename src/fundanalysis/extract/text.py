@@ -236,7 +236,7 @@ def _physical_lines(text: str) -> Iterator[tuple[str, int]]:
 def _is_running(text: str) -> bool:
     """True if a line is running text that stops mid-sentence (a page break follows)."""
     t = text.rstrip()
-    if not t or t[-1] in _LINE_ENDS:
+    if not t or t[-1] in _LINE_ENDS or t[-1] in "|｜":  # a table row written with | ends with its cell
         return False
     heading = parse_heading(t) is not None
     if heading and t[-1] in "）)":  # a heading with its tally, ``1、常州日报 (2 项, 71.9 万元)``
