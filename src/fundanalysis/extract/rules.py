@@ -105,6 +105,7 @@ DOUBT = {
     "name_text_only": "资金名称取自正文（未找到写明资金的标题）",
     "name_digit": "资金名称中有数字，可能是原文笔误",
     "odd_unit": "单位“{unit}”与同列其他金额不同，可能是原文笔误",
+    "done_wording": "成果取自“完成”一段（不在绩效章节）",
     "table_gaps": "表中空格在文本里已合并：两个金额按首末两列（{first}、{last}）读",
 }
 
@@ -1621,6 +1622,29 @@ def outcome_count(ctx: Context) -> Iterable[Hit]:
         ctx.claim(start, end)
         extra, doubts = _scope_fields(ctx, start, end, None)
         yield Hit("outcome", {**fields, **extra, "indicator": _indicator(ctx, start)}, doubts)
+
+
+#: A paragraph saying what the year achieved, outside a results section: ``全年完成…175次、…44次``.
+_DONE_RE = re.compile(r"全年(?:共|累计)?完成|(?:共|累计|已)完成|完成了")
+
+
+@rule("done_counts", "一、基本情况\n（一）项目概况\n上级补助经费80万元。全年完成理论学习中心组175次、宣讲743场次。"
+                     "推送中央级稿件39篇。")
+def done_counts(ctx: Context) -> Iterable[Hit]:
+    """Counts of a paragraph that says what the year completed (全年完成…), from that sentence to the
+    paragraph's end, where no results section holds them: results, marked (read from the wording)."""
+    if is_outcome_section(ctx.section):
+        return
+    line = ctx.doc.lines[ctx.sentence.line]
+    start = line.offsets[0] if line.offsets else ctx.sentence.start
+    before = nm.halfwidth(ctx.doc.text[start:ctx.sentence.start] + ctx.text)
+    if not _DONE_RE.search(before):
+        return
+    for c in ctx.counts():
+        if not ctx.free(c.start, c.end) or c.unit in ("元", "万元") or _is_target_value(ctx, c.start):
+            continue
+        ctx.claim(c.start, c.end)
+        yield Hit("outcome", {**_count_fields(c), "indicator": _indicator(ctx, c.start)}, (DOUBT["done_wording"],))
 
 
 _PUBLISHED_RE = re.compile(r"(?:刊发|刊登|发表|转载|播出)")
