@@ -173,11 +173,17 @@ def test_check_counts_the_cells_still_marked(marked_year: tuple[Path, int]) -> N
 
 
 def test_the_overview_shows_the_count_until_cleared(marked_year: tuple[Path, int], tmp_path: Path) -> None:
+    from fundanalysis.api import Report
+
     data, n = marked_year
     tables = process_year(data, 2021, "marked-fund").tables
     assert open_doubts(tables) == n
+    html = Report.load(year=2021, data_dir=str(data), fund="marked-fund").key_figures()._repr_html_()
+    assert f"仍有 {n} 个单元格标记为“待核对”" in html
     cleared = {k: (df.assign(to_check=None) if "to_check" in df.columns else df) for k, df in tables.items()}
     assert open_doubts(cleared) == 0
+    clean = Report.load(2019).key_figures()._repr_html_()  # the committed 2019 workbook: nothing to clear
+    assert "待核对" not in clean
 
 
 def test_a_clean_workbook_gets_no_warning(tmp_path: Path) -> None:
