@@ -76,6 +76,9 @@ OUTPUTS: dict[str, Output] = {
         "stated_share": "表述占全省比例", **_PROVENANCE}),
     "total": Output("报告总计", {
         "check": "核对项", "part": "所属部分", "stated": "表述值", "text": "原文", "source": "来源"}),
+    "money_source": Output("资金来源", {
+        "category": "资金类别", "approved": "年初预算数", "adjusted": "全年预算数", "executed": "全年执行数",
+        "weight": "分值", "rate": "执行率", "score": "得分", **_PROVENANCE}, key=("category",)),
 }
 
 #: Stated-total checks (核对项) by what the report counts.
@@ -105,6 +108,7 @@ DOUBT = {
     "name_text_only": "资金名称取自正文（未找到写明资金的标题）",
     "name_digit": "资金名称中有数字，可能是原文笔误",
     "odd_unit": "单位“{unit}”与同列其他金额不同，可能是原文笔误",
+    "form_row": "资金类别“{row}”不是标准自评表的行名（本地表式）：请改为标准行名或删去此行",
     "done_wording": "成果取自“完成”一段（不在绩效章节）",
     "table_gaps": "表中空格在文本里已合并：两个金额按首末两列（{first}、{last}）读",
 }
@@ -1307,6 +1311,94 @@ def table_row(ctx: Context) -> Iterable[Hit]:
     if allocated:
         doubts.append(DOUBT["allocated"])
     yield Hit("line", {"part": None, "item": name, **fields}, tuple(doubts))
+
+
+#: The standard form's money block flattened one cell a line: its column headers, by field.
+_FORM_HEADERS = (("approved", re.compile(r"^年初预算(?:数)?$")),
+                 ("adjusted", re.compile(r"^(?:调整后预算数|全年预算数)$")),
+                 ("executed", re.compile(r"^(?:预算执行数|全年执行数)$")), ("rate", re.compile(r"^(?:预算)?执行率$")),
+                 ("weight", re.compile(r"^(?:权重|分值)$")), ("score", re.compile(r"^得分$")))
+#: The form's rows of money sources (总额 is the year's total).
+_FORM_ROW = re.compile(r"^(?:其中\s*[:：]\s*)?(?P<cat>总额|年度资金总额|财政资金|本年财政拨款|当年财政拨款|"
+                       r"上年结转资金|财政专户管理资金|单位资金|其他资金)$")
+_FORM_LABELS = {"项目名称": "name", "主管部门": "issuer"}
+
+
+def _form_cell(text: str) -> str | None:
+    """A cell of a form flattened one cell a line (``238.93 |``): its text, '' for a blank cell, None when the
+    line is not a single cell."""
+    t = nm.halfwidth(text).strip()
+    if not re.fullmatch(r"[^|｜]*[|｜]", t):
+        return None
+    return t[:-1].strip()
+
+
+@rule("form_money", "部门预算项目支出绩效自评表(2023年度) |\n项目名称 |\n51000021R0001-工资性支出 |\n"
+                    "主管部门 |\n某县某局 |\n年初预算 |\n调整后预算数 |\n预算执行数 |\n预算执行率 |\n权重 |\n得分 |\n"
+                    "总额 |\n238.93 |\n251.89 |\n251.89 |\n100.00% |\n10 |\n|\n"
+                    "其中:财政资金 |\n238.93 |\n251.89 |\n251.89 |\n100.00% |\n/ |\n/ |")
+def form_money(ctx: Context) -> Iterable[Hit]:
+    """The standard form (项目支出绩效自评表) written one cell a line: 项目名称 and 主管部门 from the cell after
+    their labels, and each money row (总额, 其中：财政资金 …) with its cells in the order of the headers above
+    (年初预算 / 调整后预算数 / 预算执行数 / 预算执行率 / 权重 / 得分; amounts in 万元, blank and ``/`` cells
+    empty); 总额 is also the fund's row."""
+    cell = _form_cell(ctx.text)
+    if cell is None or ctx.sentence.in_heading:
+        return
+    lines = ctx.doc.lines
+    k = ctx.sentence.line
+    if cell in _FORM_LABELS and k + 1 < len(lines):
+        value = _form_cell(lines[k + 1].text)
+        if value:
+            if _FORM_LABELS[cell] == "name":
+                value = re.sub(r"^[0-9A-Za-z]{6,}\s*[-－—]\s*", "", value)
+            yield Hit("fund", {_FORM_LABELS[cell]: value})
+        return
+    row = _FORM_ROW.match(cell)
+    if not row:
+        return
+    headers: list[str] = []
+    for j in range(k - 1, max(-1, k - 40), -1):  # the nearest run of header cells above the first row
+        h = _form_cell(lines[j].text)
+        field = next((f for f, rx in _FORM_HEADERS if h is not None and rx.match(h)), None)
+        if field:
+            headers.insert(0, field)
+        elif headers and h is not None and _FORM_ROW.match(h) is None and h:
+            break
+    if len(headers) < 3:
+        return
+    cells: list[str] = []
+    for j in range(k + 1, min(len(lines), k + 1 + len(headers) + 3)):
+        c = _form_cell(lines[j].text)
+        if c is None:
+            continue  # a note written across the block
+        if _FORM_ROW.match(c):
+            break
+        cells.append(c)
+        if len(cells) == len(headers):
+            break
+    fields: dict[str, object] = {}
+    for field, c in zip(headers, cells, strict=False):
+        if not c or c in ("/", "-", "—"):
+            continue
+        if field in ("approved", "adjusted", "executed"):
+            if not _TABLE_NUMBER.match(c):
+                return
+            fields[field] = nm.format_amount(c.replace(",", ""), "万元")
+        else:
+            fields[field] = c
+    if not fields:
+        return
+    from fundanalysis.ingest.targets import TargetError, fund_category
+
+    try:
+        fund_category(row["cat"])
+        doubts: tuple[str, ...] = ()
+    except TargetError:
+        doubts = (DOUBT["form_row"].format(row=row["cat"]),)
+    yield Hit("money_source", {"category": row["cat"], **fields}, doubts)
+    if row["cat"] in ("总额", "年度资金总额"):
+        yield Hit("fund", {f: v for f, v in fields.items() if f in ("approved", "adjusted", "executed")})
 
 
 _STATUS_RE = re.compile(r"(?P<no>未实施|未启动|未开展|暂缓实施|取消实施|未执行)"
