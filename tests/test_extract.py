@@ -485,7 +485,7 @@ def test_extract_is_pure_and_takes_a_report_name() -> None:
     assert first == second
     assert first.sheet("专项资金")[0].values["来源"] == "某报告／一、基本信息"
     assert set(first.sheets) == {"专项资金", "资金组成", "支出明细", "资金到位", "奖励类别", "媒体单位", "宣传项目",
-                                 "排名与成果", "分项构成", "对比基数", "报告总计"}
+                                 "排名与成果", "分项构成", "对比基数", "报告总计", "资金来源"}
 
 
 def test_several_awards_under_one_heading_are_named_by_who_was_rewarded() -> None:
