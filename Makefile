@@ -70,7 +70,7 @@ lab: $(STAMP) ## Start JupyterLab on the project (kernel "fundanalysis"; LAB_ARG
 	  git config filter.nbstripout.clean "'$(abspath $(BIN))/python' -m nbstripout --keep-id"; fi
 	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root,) $(LAB_ARGS)
 
-extract-eval: $(STAMP) ## Quality of fundanalysis extract: recall and precision on 2019 and the synthetic texts
+extract-eval: $(STAMP) ## Quality of fundanalysis extract: 2019, the synthetic texts and the corpus of real reports (both sides)
 	$(BIN)/python benchmarks/extract_eval.py
 
 bench: $(STAMP) ## Benchmarks B1–B5 (medians and ratios, side by side)

@@ -169,10 +169,16 @@ def check(fund: str | None, year: int, data_dir: Path, as_json: bool) -> None:
         sys.exit(EXIT_BUILD_FAILED)
     for note in parsed.notes:
         _note(note)
+    from fundanalysis.extract.draft import doubts_warning, open_doubts
+
+    doubts = open_doubts(parsed.tables)
+    if doubts:  # a warning, not a failure: the input is valid, its figures not yet confirmed
+        click.echo(f"warning: {doubts_warning(doubts)}", err=True)
     if as_json:
         click.echo("[]")
     else:
-        click.echo(f"{key} {year}: input OK ({len(parsed.tables)} tables)")
+        click.echo(f"{key} {year}: input OK ({len(parsed.tables)} tables)"
+                   + (f", {doubts} cell(s) still marked 待核对" if doubts else ""))
 
 
 @main.command()

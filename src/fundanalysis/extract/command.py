@@ -18,8 +18,10 @@ from fundanalysis.extract.compare import (
     Figure,
     assessed_headers,
     compare,
+    found_in_text,
     rows_from_draft,
     rows_from_tables,
+    text_sentences,
 )
 from fundanalysis.extract.draft import CHECKLIST, TO_CHECK, Draft, build_draft, check_draft, draft_name, draft_workbook
 from fundanalysis.extract.engine import extract
@@ -101,6 +103,9 @@ def _report_draft(draft: Draft, dest: Path, problems: list[Problem], text: Repor
         echo(f"check: the draft fails on {len(problems)} point(s) that need a person (also in sheet {CHECKLIST}):")
         for p in problems:
             echo(f"  - {p}")
+    elif marked:
+        echo(f"check: the draft passes the input checks, but {len(marked)} row(s) are still marked {TO_CHECK}: "
+             "confirm or correct them, then clear the cells")
     else:
         echo("check: the draft passes as it stands")
     echo(f"next: correct it against the report in Excel, copy it to {year_dir}/, then run "
@@ -124,7 +129,8 @@ def _compare(draft: Draft, text: ReportText, data_dir: Path, fund: str, year: in
     raw = inputs.read_year(data_dir, fund, year)
     assessed = assessed_headers({name: (sheet.rows[0] if sheet.rows else []) for name, sheet in raw.items()})
     result = compare(rows_from_draft(draft), rows_from_tables(parsed.tables), assessed, reference_is_table=True)
-    for line in comparison_lines(result, text.path.name, f"{fund} {year}（{catalog.year_dir(data_dir, fund, year)}）"):
+    where = f"{fund} {year}（{catalog.year_dir(data_dir, fund, year)}）"
+    for line in comparison_lines(result, text.path.name, where, text.text):
         echo(printable(line))
 
 
@@ -135,6 +141,10 @@ def _where(f: Figure) -> str:
 def _quote(f: Figure, width: int = 80) -> str:
     sentence = f.sentence if len(f.sentence) <= width else f.sentence[:width] + "…"
     return f"「{sentence}」" if sentence else ""
+
+
+def _cut(sentence: str, width: int = 80) -> str:
+    return sentence if len(sentence) <= width else sentence[:width] + "…"
 
 
 def _doubt(f: Figure) -> str:
@@ -151,16 +161,23 @@ def _grouped(figures: Iterable[Figure]) -> list[tuple[str, str, list[Figure]]]:
     return groups
 
 
-def comparison_lines(result: Comparison, report: str, workbook: str) -> list[str]:
+def comparison_lines(result: Comparison, report: str, workbook: str, text: str | None = None) -> list[str]:
     """The comparison as a person reads it, in Chinese: a summary, then the three groups (supported,
-    different, not in the text) and the figures only the text has."""
+    different, not read from the text) and the figures only the text has. With the report's ``text``, a
+    figure the draft did not read but the text states (in whatever form) is shown with its sentence
+    instead of being called absent."""
     supported, differ = result.of("supported"), result.of("differ")
     missing, extra = result.of("missing"), result.of("extra")
+    sentences = text_sentences(text) if text is not None else []
+    in_text = {id(f): found_in_text(sentences, f.sheet, f.column, f.reference) for f in missing}
+    stated = sum(1 for f in missing if in_text[id(f)])
     total = len(supported) + len(differ) + len(missing)
     marked = sum(1 for f in supported if f.doubts)
     lines = [f"对照：报告文本 {report} 与工作簿 {workbook}",
              f"工作簿中的 {total} 个数字：文本支持 {len(supported)} 个（其中 {marked} 个在文本中带“{TO_CHECK}”标记），"
-             f"与文本不一致 {len(differ)} 个，文本中没有 {len(missing)} 个；另有 {len(extra)} 个数字只见于文本。",
+             f"与文本不一致 {len(differ)} 个，文本中没有 {len(missing)} 个"
+             + (f"（其中 {stated} 个见于文本，未能读入）" if stated else "")
+             + f"；另有 {len(extra)} 个数字只见于文本。",
              "", f"一、文本支持（{len(supported)}）"]
     for sheet, row, figs in _grouped(supported):
         shown = [f for f in figs if f.column not in LABELS.get(sheet, ()) or f.doubts] or figs
@@ -169,8 +186,10 @@ def comparison_lines(result: Comparison, report: str, workbook: str) -> list[str
     lines += ["", f"二、与文本不一致（{len(differ)}）"]
     lines += [f"  {f.sheet}｜{f.row}｜{f.column}：工作簿 {f.reference}，文本 {f.found}{_where(f)}{_doubt(f)}{_quote(f)}"
               for f in differ] or ["  无"]
-    lines += ["", f"三、文本中没有（{len(missing)}）"]
-    lines += [f"  {f.sheet}｜{f.row}｜{f.column}：工作簿 {f.reference}{_where(f)}，文本中未找到"
+    note = f"：其中 {stated} 个见于文本，未能读入此格" if stated else ""
+    lines += ["", f"三、未从文本读出（{len(missing)}）{note}"]
+    lines += [f"  {f.sheet}｜{f.row}｜{f.column}：工作簿 {f.reference}{_where(f)}，"
+              + (f"文本中有此数（未能读入此格）「{_cut(in_text[id(f)] or '')}」" if in_text[id(f)] else "文本中未找到")
               for f in missing] or ["  无"]
     lines += ["", f"另：只见于文本、工作簿未填（{len(extra)}）"]
     lines += [f"  {f.sheet}｜{f.row}｜{f.column}：{f.found}{'' if f.assessed else '（工作簿无此列）'}{_where(f)}"

@@ -475,3 +475,62 @@ def assessed_headers(raw_headers: Mapping[str, Iterable[Any]]) -> dict[str, set[
         wanted = {clean.normalise_header(c.header): c.header for c in spec.columns}
         out[spec.name] = {wanted[k] for h in header_row if (k := clean.normalise_header(h)) in wanted}
     return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A figure in the text, whatever form it is written in
+
+
+#: A table or block whose bare numbers are in 万元 (``单位:万元``, ``（万元）``).
+_WAN_UNIT = re.compile(r"单位\s*[:：]?\s*万元|[（(]\s*万元\s*[)）]")
+_BARE_NUMBER = re.compile(r"(?<![\d.,，])\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?|(?<![\d.,，])\d+(?:\.\d+)?(?![\d%])")
+
+
+def text_sentences(text: str) -> list[str]:
+    """The sentences of a report's text, as ``extract`` splits them."""
+    from fundanalysis.extract.text import logical_lines, split_sentences
+
+    return [line[a:b] for line, _ in logical_lines(text) for a, b in split_sentences(line)]
+
+
+def found_in_text(sentences: Sequence[str], sheet: str, column: str, value: Any) -> str | None:
+    """The first sentence of the text that states a figure, whatever its form: an amount as 12.34万,
+    12.34万元, 123,400元 or 十二万三千四百元 (or a bare number where the text says 单位：万元), a count as
+    its digits before a unit (5次, 95%), a name as written (spaces and numbering aside). None when the text
+    does not state it, and for a rank (第三 may be any indicator's).
+
+    >>> found_in_text(["经费十二万三千四百元。"], "媒体单位", "金额", "12.34万元")
+    '经费十二万三千四百元。'
+    >>> found_in_text(["合计 | 123,400元 |"], "专项资金", "全年执行数", "12.34万元")
+    '合计 | 123,400元 |'
+    >>> found_in_text(["单位:万元", "总额 | 12.34 |"], "专项资金", "全年执行数", "12.34万元")
+    '总额 | 12.34 |'
+    >>> found_in_text(["培训5次。"], "排名与成果", "数值", 5), found_in_text(["培训5次。"], "排名与成果", "数值", 6)
+    ('培训5次。', None)
+    """
+    from fundanalysis.extract import numerals as nm
+
+    kind, _ = _column(sheet, column)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if kind in ("money", "signed_money"):
+        try:
+            fen = abs(value) if isinstance(value, int) else abs(nm.amount_fen(str(value), "万元"))
+        except (ValueError, ArithmeticError):
+            return None
+        wan = False
+        for sentence in sentences:
+            wan = wan or _WAN_UNIT.search(nm.halfwidth(sentence)) is not None
+            if any(abs(a.fen) == fen for a in nm.find_amounts(sentence)):
+                return sentence
+            if wan and any(Decimal(m.group().replace(",", "").replace("，", "")) * 1_000_000 == fen
+                           for m in _BARE_NUMBER.finditer(nm.halfwidth(sentence))):
+                return sentence
+        return None
+    if kind == "rank":
+        return None  # 第三 stands for many ranks in one report: the text cannot say which one this is
+    if kind in ("count", "year") or isinstance(value, int | Decimal):
+        digits = re.compile(rf"(?<![\d.]){re.escape(str(value))}\s*(?=[\u4e00-\u9fff%])")  # 5次, 95%, 2017年
+        return next((s for s in sentences if digits.search(nm.halfwidth(s))), None)
+    key = clean.name_key(str(value))
+    return next((s for s in sentences if key and key in clean.name_key(s)), None)

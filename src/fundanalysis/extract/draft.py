@@ -409,8 +409,7 @@ def build_draft(extraction: Extraction, year: int) -> Draft:
     found_year = fund[0].values.get("年度")
     if found_year is None:
         fund[0].values["年度"] = year
-        if fund[0].findings:
-            fund[0].note(_YEAR_ASSUMED, ["年度"])
+        fund[0].note(_YEAR_ASSUMED, ["年度"])
     elif found_year != year:
         fund[0].note(_YEAR_DIFFERS.format(found=found_year, year=year), ["年度"])
     sheets: dict[str, tuple[DraftRow, ...]] = {}
@@ -435,6 +434,28 @@ def draft_sheets(draft: Draft, file: str = "draft.xlsx") -> dict[str, RawSheet]:
         rows += [[r.values.get(c) for c in cols] for r in draft.sheet(spec.name)]
         out[spec.name] = RawSheet(file, spec.name, rows)
     return out
+
+
+def open_doubts(tables: Mapping[str, object]) -> int:
+    """How many 待核对 cells a year's processed tables still hold (a draft not yet confirmed): each is a
+    row whose figures ``fundanalysis extract`` marked and a person has not cleared.
+
+    >>> import pandas as pd
+    >>> open_doubts({"fund": pd.DataFrame({"to_check": ["金额未注明单位", None]}), "lines": pd.DataFrame({"x": [1]})})
+    1
+    """
+    n = 0
+    for df in tables.values():
+        col = getattr(df, "columns", ())
+        if TO_CHECK_FIELD in col:
+            n += sum(1 for v in df[TO_CHECK_FIELD] if isinstance(v, str) and v.strip())  # type: ignore[index]
+    return n
+
+
+def doubts_warning(n: int) -> str:
+    """The warning for a year whose input still holds ``n`` cells marked 待核对."""
+    return (f"仍有 {n} 个单元格标记为“{TO_CHECK}”（fundanalysis extract 所标）：这些数字尚未经人核对，"
+            "核对、改正并清空后此提示消失")
 
 
 def check_draft(draft: Draft, file: str = "draft.xlsx") -> list[Problem]:

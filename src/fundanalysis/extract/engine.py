@@ -96,6 +96,29 @@ def _finding(hit: Hit, rule: Rule, sentence: Sentence, report: str) -> Finding:
                    rule.name, tuple(dict.fromkeys(hit.uncertain)))
 
 
+#: Units of money: a figure in them is an amount, never a result counted in 排名与成果.
+_MONEY_UNITS = ("元", "万元", "亿元", "千元", "万", "亿")
+
+
+def is_result(hit: Hit, sentence: Sentence) -> bool:
+    """Whether a figure read as a result (排名与成果) is one: not an amount of money, and not in a section
+    of targets (``（二）项目绩效目标`` / ``2、阶段性目标``: a target is not a result; a section of
+    ``目标…完成情况`` is).
+
+    >>> from fundanalysis.extract.text import parse_document
+    >>> doc = parse_document("一、项目绩效目标\\n全年上稿超过120篇。\\n二、绩效目标完成情况\\n全年上稿130篇。")
+    >>> [is_result(Hit("outcome", {"value": 1, "unit": "篇"}), s) for s in doc.sentences if not s.in_heading]
+    [False, True]
+    """
+    if str(hit.fields.get("unit") or "") in _MONEY_UNITS:
+        return False
+    for title in reversed(sentence.section.titles):  # the nearest heading that says which decides
+        done = re.search(r"完成|实现|实际|成效|效益|产出|绩效情况", title)
+        if done or re.search(r"目标|计划", title):
+            return done is not None
+    return True
+
+
 def _merge(hits: list[Hit]) -> list[Hit]:
     """Hits of one rule and sentence for the same row (same output and key) become one."""
     out: list[Hit] = []
@@ -131,6 +154,8 @@ def extract(text: str, report_name: str | None = None, rules: tuple[Rule, ...] |
         ctx = Context(doc, sentence)
         for rule in rules if rules is not None else tuple(RULES):
             for hit in _merge(list(rule.func(ctx))):
+                if hit.output == "outcome" and not is_result(hit, sentence):
+                    continue
                 finding = _finding(hit, rule, sentence, report)
                 ident = (finding.sheet, tuple(sorted(finding.filled().items(), key=lambda kv: kv[0])))
                 if ident in seen:

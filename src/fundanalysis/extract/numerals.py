@@ -79,6 +79,8 @@ def parse_cn_int(text: str) -> int:
 
     >>> [parse_cn_int(t) for t in ("三", "十二", "两", "二十三", "一百零五", "〇", "二〇一九", "一万二千")]
     [3, 12, 2, 23, 105, 0, 2019, 12000]
+    >>> parse_cn_int("一亿二千二百六十七万六千六百"), parse_cn_int("一亿零五万")
+    (122676600, 100050000)
     """
     if not text or any(ch not in CN_DIGITS and ch not in CN_SMALL_UNITS and ch not in CN_BIG_UNITS for ch in text):
         raise ValueError(f"{text!r} is not a Chinese numeral")
@@ -91,7 +93,10 @@ def parse_cn_int(text: str) -> int:
         elif ch in CN_SMALL_UNITS:
             section += (1 if digit is None else digit) * CN_SMALL_UNITS[ch]
             digit = None
-        else:  # 万 / 亿
+        elif ch == "万":  # 万 groups the four digits below it, under any 亿 already read
+            total += (section + (digit or 0)) * CN_BIG_UNITS[ch]
+            section, digit = 0, None
+        else:  # 亿
             total = (total + section + (digit or 0)) * CN_BIG_UNITS[ch]
             section, digit = 0, None
     return total + section + (digit or 0)
@@ -206,17 +211,21 @@ def find_amounts(text: str) -> list[AmountMatch]:
 
     >>> [(m.amount, m.fen) for m in find_amounts("经费各40万，共计四十万元，新建农田1.2万亩")]
     [('40万元', 40000000), ('40万元', 40000000)]
+    >>> [m.fen for m in find_amounts("一亿零五万元，十二万三千四百元")]
+    [10005000000, 12340000]
     """
     norm = halfwidth(text)
     out = []
     for m in _AMOUNT_RE.finditer(norm):
+        num, unit = m["num"], m["unit"]
+        if "亿" in num and unit in ("万元", "万") and not re.search(r"\d", num):
+            num, unit = num + "万", "元"  # 一亿零五万元: the 万 is the numeral's, not the unit
         try:
-            amount = format_amount(m["num"], m["unit"])
+            amount = format_amount(num, unit)
             fen = amount_fen(amount)
         except (ValueError, KeyError):
             continue
-        out.append(AmountMatch(m.start(), m.end(), text[m.start():m.end()], amount, fen,
-                               MONEY_UNIT_TEXT[m["unit"]]))
+        out.append(AmountMatch(m.start(), m.end(), text[m.start():m.end()], amount, fen, MONEY_UNIT_TEXT[unit]))
     return out
 
 

@@ -76,6 +76,9 @@ OUTPUTS: dict[str, Output] = {
         "stated_share": "表述占全省比例", **_PROVENANCE}),
     "total": Output("报告总计", {
         "check": "核对项", "part": "所属部分", "stated": "表述值", "text": "原文", "source": "来源"}),
+    "money_source": Output("资金来源", {
+        "category": "资金类别", "approved": "年初预算数", "adjusted": "全年预算数", "executed": "全年执行数",
+        "weight": "分值", "rate": "执行率", "score": "得分", **_PROVENANCE}, key=("category",)),
 }
 
 #: Stated-total checks (核对项) by what the report counts.
@@ -101,6 +104,13 @@ DOUBT = {
     "item_unit": "数量单位为“{unit}”",
     "city_far": "本市数取前文最近的数",
     "category_desc": "类别名称取自原文对获奖对象的描述（本节有多类奖励而无分类标题）",
+    "name_from_text": "资金名称取自正文（标题作“{title}”）",
+    "name_text_only": "资金名称取自正文（未找到写明资金的标题）",
+    "name_digit": "资金名称中有数字，可能是原文笔误",
+    "odd_unit": "单位“{unit}”与同列其他金额不同，可能是原文笔误",
+    "form_row": "资金类别“{row}”不是标准自评表的行名（本地表式）：请改为标准行名或删去此行",
+    "done_wording": "成果取自“完成”一段（不在绩效章节）",
+    "table_gaps": "表中空格在文本里已合并：两个金额按首末两列（{first}、{last}）读",
 }
 
 _AMOUNT_HEADERS = ("预算金额", "年初预算数", "调整数", "全年预算数", "到位资金", "全年执行数", "奖励金额", "金额",
@@ -558,9 +568,23 @@ def _province_mentions(text: str) -> list[str]:
 # The rules, in the order they run
 
 
-_TITLE_RE = re.compile(
-    r"^(?:关于)?(?P<issuer>.*?(?:局|厅|委员会|委|办公室|政府|中心|院|部))?(?:关于)?(?P<year>\d{4})年度?"
-    r"(?P<fund>.+?)(?:项目支出)?(?:绩效)?(?:自我评价|自评价|自评|评价)(?:工作)?(?:情况)?的?报告$")
+_TITLE_END = r"(?P<fund>.+?)(?:绩效)?(?:单位)?(?:自我评价|自评价|自评|评价)(?:工作)?(?:情况)?的?报告$"
+_ISSUER = r"(?:局|厅|委员会|委|办公室|政府|中心|院|部)"
+#: A title naming the issuer (if at all) before the year: ``常州市工信局2019年度工业互联网专项资金自我评价报告``.
+_TITLE_RE = re.compile(rf"^(?:关于)?(?P<issuer>.*?{_ISSUER})?(?:关于)?(?P<year>\d{{4}})年度?" + _TITLE_END)
+#: A title giving the year first, then a local issuer: ``2022年度某市工业和信息化局部门整体支出绩效自评报告``.
+_TITLE_YEAR_FIRST_RE = re.compile(
+    rf"^(?P<year>\d{{4}})年度?(?P<issuer>[^\d]*?[市县州省区旗][^\d]*?{_ISSUER})?" + _TITLE_END)
+#: A fund's name that says only what kind of money it is: the text may name the fund itself.
+_GENERIC_NAME = re.compile(r"^(?:省级|市级|县级|区级|中央|上级)?(?:财政)?(?:专项)?(?:资金|经费)$")
+#: The text naming the fund it evaluates: ``对2023年度某省中小企业发展专项资金…开展了绩效评价``.
+_TEXT_FUND_RE = re.compile(
+    r"对\s*(?:(?:\d{4}|[XxＸｘ]{2}|20[XxＸｘ]{2})\s*年度?)?(?P<name>[^，。；,;：:、《》]{2,30}?(?:专项资金|专项费|资金))"
+    r"(?:项目)?(?:的)?(?:管理)?(?:使用|支出)?(?:情况)?(?:进行|开展)")
+#: A place written anonymised in a published copy (``xx省``, ``XX市``).
+_ANON_PLACE = re.compile(r"^[XxＸｘ]{2,}[省市县区]")
+#: The year the text gives for the money (not the year of a notice it cites): ``2021年度财政衔接资金``.
+_TEXT_YEAR_RE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年度")
 _ORG_LINE = re.compile(r"^[\u4e00-\u9fff（）()]{2,30}(?:局|厅|委员会|委|办公室|政府|中心)$")
 
 
@@ -574,11 +598,13 @@ def report_title(ctx: Context) -> Iterable[Hit]:
     """
     if ctx.sentence.line != _title_index(ctx.doc) or ctx.sentence.in_heading:
         return
-    m = _TITLE_RE.match(re.sub(r"\s+", "", ctx.norm))
+    title = re.sub(r"\s+", "", nm.halfwidth(ctx.doc.title))
+    m = _TITLE_YEAR_FIRST_RE.match(title) if re.match(r"\d{4}", title) else None
+    m = m or _TITLE_RE.match(title)
     if not m:
         return
-    fields: dict[str, object] = {"name": m["fund"], "year": int(m["year"])}
-    doubts: list[str] = []
+    name, doubts = fund_name(ctx.doc, m["fund"], ctx.sentence.line)
+    fields: dict[str, object] = {"name": name, "year": int(m["year"])}
     issuer = m["issuer"]
     if not issuer:
         lines = [ln.text.strip() for ln in ctx.doc.lines]
@@ -607,8 +633,74 @@ def report_title(ctx: Context) -> Iterable[Hit]:
     yield Hit("fund", fields, tuple(doubts))
 
 
+def fund_name(doc: Document, name: str, line: int) -> tuple[str, list[str]]:
+    """The fund's name from the title's words: a name in brackets on the line after the title (the title
+    then says only 项目), ``…资金支出`` as ``…资金``, and a name that says only what kind of money it is
+    replaced by the one the text gives (marked); a name holding a digit is marked.
+
+    >>> from fundanalysis.extract.text import parse_document
+    >>> doc = parse_document("2017年度项目绩效自评报告\\n（电子政务运行维护项目）\\n一、基本情况")
+    >>> fund_name(doc, "项目", 0)
+    ('电子政务运行维护项目', [])
+    >>> fund_name(parse_document("某市2021年度省级财政专项资金绩效评价报告\\n下达至某市的省级促进经济发展专项资金合计"
+    ...                          "100万元。"), "省级财政专项资金", 0)
+    ('省级促进经济发展专项资金', ['资金名称取自正文（标题作“省级财政专项资金”）'])
+    """
+    doubts: list[str] = []
+    nxt = doc.lines[line + 1].text.strip() if line + 1 < len(doc.lines) else ""
+    bracket = re.fullmatch(r"[（(](?P<name>[^（()）]{2,30})[)）]", nxt)
+    if bracket and name in ("项目", "专项资金", "资金", "项目资金"):
+        name = bracket["name"]
+    name = re.sub(r"(?<=资金)支出$", "", name)
+    if _GENERIC_NAME.match(name):
+        m = re.search(r"的\s*(?P<name>(?:省级|市级|县级|区级|中央)[\u4e00-\u9fff]{2,24}?专项资金)",
+                      " ".join(ln.text for ln in doc.lines[line + 1:line + 8]))
+        if m:
+            doubts.append(DOUBT["name_from_text"].format(title=name))
+            name = m["name"]
+    if re.search(r"\d", name):
+        doubts.append(DOUBT["name_digit"])
+    return name, doubts
+
+
+@rule("text_fund", "根据有关要求，我厅对2023年度某省中小企业发展专项资金管理使用情况开展了绩效评价。")
+def text_fund(ctx: Context) -> Iterable[Hit]:
+    """The fund the text says it evaluates, when the title names none (marked: not from a title); its year
+    when the text gives one (``对2023年度…``)."""
+    title = re.sub(r"\s+", "", nm.halfwidth(ctx.doc.title))
+    if ctx.sentence.line > 12 or _TITLE_RE.match(title) or _TITLE_YEAR_FIRST_RE.match(title):
+        return
+    m = _TEXT_FUND_RE.search(re.sub(r"《[^》]*》", lambda x: "《" + "＿" * (len(x.group()) - 2) + "》", ctx.norm))
+    if not m:
+        return
+    name = _ANON_PLACE.sub("", m["name"])
+    fields: dict[str, object] = {"name": name}
+    year = re.search(r"(?:19|20)\d{2}", ctx.norm[m.start():m.start("name")])
+    if year:
+        fields["year"] = int(year.group())
+    yield Hit("fund", fields, (DOUBT["name_text_only"],))
+
+
+@rule("text_year", "建设项目绩效自评报告\n我局承担某县2021年度财政衔接资金道路建设项目实施任务。")
+def text_year(ctx: Context) -> Iterable[Hit]:
+    """The year of the money when the title gives none: the first ``YYYY年度`` of the opening sentences
+    outside the names of documents cited (a notice's year may be the next year's)."""
+    title = re.sub(r"\s+", "", ctx.doc.title)
+    if ctx.sentence.line > 12 or re.search(r"\d{4}\s*年", title):
+        return
+    m = _TEXT_YEAR_RE.search(re.sub(r"《[^》]*》", lambda x: "《" + "＿" * (len(x.group()) - 2) + "》", ctx.norm))
+    if m:
+        yield Hit("fund", {"year": int(m["year"])})
+
+
 def _title_index(doc: Document) -> int:
-    return next((ln.index for ln in doc.lines if ln.text.strip() == doc.title), -1)
+    """The line the title starts on (a title may have lost a file extension or be joined from two lines)."""
+    squeeze = re.sub(r"\s+", "", doc.title)
+    for ln in doc.lines:
+        text = re.sub(r"\s+", "", ln.text)
+        if text and (text == squeeze or text.startswith(squeeze) or (squeeze.startswith(text) and len(text) >= 6)):
+            return ln.index
+    return -1
 
 
 _FUND_TOTAL_RE = re.compile(
@@ -850,6 +942,87 @@ def shared_amount(ctx: Context) -> Iterable[Hit]:
                                  "part": _part_title(ctx.doc, ctx.section)}, (DOUBT["each"], *doubts))
 
 
+#: A list of partners and the money for the partnership: ``与湖南日报、郴州日报开展战略合作，经费各40万``.
+_PARTNERS_RE = re.compile(
+    r"与(?P<names>[\u4e00-\u9fff、和及]{2,60}?)(?:开展|进行|签订|签署)?(?:战略)?(?:合作|签约)[^，。；,;]{0,8}[，,]\s*"
+    rf"(?:合作)?(?:经费|费用|资金|金额)\s*(?P<each>各)?\s*(?:为|是)?\s*(?P<amt>{_AMT})")
+#: A name in such a list: a few characters, no verb or number word.
+_PARTNER_NAME = re.compile(r"^[\u4e00-\u9fff]{2,14}$")
+
+
+@rule("partners", "一、媒体宣传合作情况\n我部与某市电视台开展战略合作，经费33.69万；与甲日报、乙日报开展战略合作，"
+                  "经费各40万。")
+def partners(ctx: Context) -> Iterable[Hit]:
+    """Partners named after 与 and the money of the partnership (``与A、B开展…合作，经费各N万``): each
+    partner gets the amount with 各 (marked, as every 各), the one partner named gets it alone; outlets
+    when the section or the report is about publicity or media."""
+    if not (_publicity(ctx.section) or _PUBLICITY_RE.search(ctx.doc.title)):
+        return
+    for m in _PARTNERS_RE.finditer(ctx.norm):
+        if not ctx.free(*m.span("amt")):
+            continue
+        names = [n for n in re.split(r"[、和及]", m["names"]) if n]
+        if not names or not all(_PARTNER_NAME.match(n) for n in names) or (len(names) > 1 and not m["each"]):
+            continue  # several partners without 各: the amount is not each one's
+        amount, doubts = _amount_of(ctx.text[m.start("amt"):m.end("amt")])
+        ctx.claim(*m.span("amt"))
+        for name in names:
+            yield Hit("outlet", {"outlet": name, "amount": amount, "part": _part_title(ctx.doc, ctx.section)},
+                      ((DOUBT["each"],) if m["each"] else ()) + doubts)
+
+
+#: How many kinds of support a text says there are: ``主要包括三大类``.
+_KINDS_RE = re.compile(rf"(?P<n>{_COUNT_NUM})\s*大?类")
+#: Words before an item's amount that say what was done with it (``…服务支出4万元``): not part of the name.
+_ITEM_VERB_TAIL = re.compile(r"(?:支出|使用|拨付|安排|资金|经费|共计|合计|为|共)+$")
+
+
+@rule("among", "一、项目基本情况\n扶持项目主要包括两大类。全年实际支出共计100万元，其中支持甲类企业资金项目60万元、"
+               "支持乙类服务机构资金项目(包括中介机构)40万元。")
+def among(ctx: Context) -> Iterable[Hit]:
+    """The parts of a total listed after 其中, each a name and an amount (``其中A60万元、B40万元``): award
+    categories when the text has just said how many kinds (N类) there are, else spending lines (amounts
+    as executed when the total before 其中 is spent). An amount in another unit than its neighbours'
+    (元 among 万元) is marked."""
+    pairs = bracket_pairs(ctx.text)
+    heads = [m.start() for m in re.finditer("其中", ctx.norm)
+             if not any(a < m.start() < b for a, b in pairs.items())]  # （其中…）: a share of one amount
+    if not heads:
+        return
+    at = heads[0]
+    items = []
+    for a, b in split_clauses(ctx.text[at + 2:]):
+        a, b = a + at + 2, b + at + 2
+        amts = [m for m in ctx.amounts() if a <= m.start < b]
+        for k, m in enumerate(amts):
+            start = a if k == 0 else amts[k - 1].end
+            chunk = re.sub(r"[(（][^)）]*[)）]", "", ctx.text[start:m.start]).strip(" 、，,；;")
+            chunk = _ITEM_VERB_TAIL.sub("", chunk).strip()
+            if not (2 <= len(chunk) <= 30) or re.search(r"\d", chunk) or not ctx.free(m.start, m.end):
+                items = []
+                break
+            items.append((chunk, m))
+    if len(items) < 2:
+        return
+    line = ctx.doc.lines[ctx.sentence.line]
+    before = ctx.doc.text[line.offsets[0]:ctx.sentence.start] if line.offsets else ""
+    kinds = _KINDS_RE.search(nm.halfwidth(before[-80:] + ctx.text[:at]))
+    spent = re.search(r"支出|使用|拨付|执行", ctx.norm[:at]) is not None
+    units = Counter(m.unit for _, m in items)
+    for name, m in items:
+        ctx.claim(m.start, m.end)
+        amount, doubts = _amount_of(ctx.text[m.start:m.end])
+        if len(units) > 1 and units[m.unit] < max(units.values()):
+            doubts += (DOUBT["odd_unit"].format(unit=m.unit),)
+        if kinds:
+            yield Hit("award", {"category": name, "amount": amount}, doubts)
+        else:
+            yield Hit("line", {"part": None, "item": name, "executed" if spent else "adjusted": amount}, doubts)
+    if kinds:
+        yield Hit("total", {"check": TOTAL_CHECKS["categories"], "part": None,
+                            "stated": f"{nm.count_value(nm.parse_number(kinds['n']))}类"})
+
+
 _PURPOSE_RE = re.compile(r"分别用于(?P<what>[^，。；]+)")
 
 
@@ -889,6 +1062,12 @@ _ALLOC_RES = (
 )
 
 
+#: The end of a list summed up (``…等5个政策任务``): how many lines there are.
+_TALLY_OF_LINES = re.compile(rf"等\s*(?P<n>{_COUNT_NUM})\s*(?P<unit>个|项|类)")
+#: Words saying money was received (or passed down) just before its amount: the fund's money, not a line.
+_RECEIPT_BEFORE = re.compile(r"(?:获得|下达|到位|到账|收到|拨入)[^，。；,;用]{0,24}$")
+
+
 @rule("allocation", "二、资金使用情况\n（一）公共服务平台建设（2个项目，76.2万元）\n"
                     "安排资金40万元用于中小企业公共服务平台运维。")
 def allocation(ctx: Context) -> Iterable[Hit]:
@@ -901,6 +1080,14 @@ def allocation(ctx: Context) -> Iterable[Hit]:
                 continue
             amount = nm.find_amounts(ctx.text[m.start("amt"):m.end("amt")])[0].amount
             verb = m.groupdict().get("verb")
+            if _RECEIPT_BEFORE.search(ctx.norm[max(0, m.start("amt") - 30):m.start("amt")]):
+                continue  # 获得/下达…资金N万元，用于…: the fund's money and its purpose, not a line
+            tally = _TALLY_OF_LINES.search(ctx.norm[m.start("what"):m.end("what")])
+            if tally:  # 用于A、B…等5个政策任务: how many lines, not a line
+                n = nm.count_value(nm.parse_number(tally["n"]))
+                check = "categories" if tally["unit"] == "类" else "all_projects"
+                yield Hit("total", {"check": TOTAL_CHECKS[check], "part": None, "stated": f"{n}{tally['unit']}"})
+                continue
             part = part_heading(ctx.doc, ctx.section)
             line = spending_line(ctx.doc, ctx.section)
             purpose = ctx.text[m.start("what"):m.end("what")].strip()
@@ -912,6 +1099,8 @@ def allocation(ctx: Context) -> Iterable[Hit]:
 
 _BATCH_RE = re.compile(r"第[一二三四五六七八九十\d]+批|首批|第[一二三四五六七八九十\d]+次|末批|最后一批")
 _RECEIVED_RE = re.compile(r"到位|拨付|下达|收到|拨入|到账")
+#: Words that make what follows a plan or a target, not a fact (计划到位, 预计支出, 目标…).
+_PLANNED_RE = re.compile(r"计划|预计|拟|目标|力争|预期")
 
 
 @rule("instalment", "2021年4月12日到位第一批资金100万元，2021年9月30日到位第二批资金43.69万元。")
@@ -919,8 +1108,9 @@ def instalment(ctx: Context) -> Iterable[Hit]:
     """Received instalments: batch, date and amount of each clause that says funds arrived (到位/拨付/收到)."""
     for a, b in split_clauses(ctx.text):
         clause = ctx.norm[a:b]
-        if not _RECEIVED_RE.search(clause):
-            continue
+        received = _RECEIVED_RE.search(clause)
+        if not received or _PLANNED_RE.search(clause[:received.start()]):
+            continue  # 计划到位 is a plan, not a receipt
         batch = _BATCH_RE.search(clause)
         date = re.search(_DATE, clause)
         if not (batch or date):
@@ -964,11 +1154,18 @@ def stated_total(ctx: Context) -> Iterable[Hit]:
                 yield Hit("total", {"check": TOTAL_CHECKS[check], "part": part_name, "stated": f"{n}{m['unit']}"})
     if not _TOTAL_WORD.search(ctx.text):
         return
+    inside = [(a, b) for a, b in bracket_pairs(ctx.text).items()]
     for c in ctx.counts():
         after = ctx.norm[c.end:c.end + 3]
+        before = ctx.norm[max(0, c.start - 8):c.start]
+        if any(a < c.start < b for a, b in inside):
+            continue  # （含…5个）: a share of a total, not a total
+        total_before = _TOTAL_WORD.search(before) is not None
+        noun_before = re.search(r"项目\s*(?:共计|合计|总计|共有|共)\s*$", before) is not None
         if c.unit == "类":
             check = "categories"
-        elif (c.unit == "个" and after.startswith("项目")) or (c.unit == "项" and not after.startswith(("奖励", "专"))):
+        elif (c.unit == "个" and ((after.startswith("项目") and total_before) or noun_before)) \
+                or (c.unit == "项" and total_before and not after.startswith(("奖励", "专"))):
             check = "projects" if part_name else "all_projects"
         else:
             continue
@@ -987,7 +1184,7 @@ _PHASE_RE = re.compile(
     r"|(?P<received>(?:实际)?到位(?:资金)?|(?:实际)?到账(?:资金)?)"
     r"|(?:全年|实际|累计|已)*(?P<executed>执行|使用|支出|拨付|安排|兑付|兑现|发放|完成投资)(?:了)?(?:专项)?(?:资金|经费|金额)?"
 )
-_PHASE_FILLER = r"[^，。；,;0-9０-９%]{0,12}?"
+_PHASE_FILLER = r"(?:[^，。；,;0-9０-９%]|\d{1,3}个项目){0,12}?"
 _PHASE_AMT = re.compile(rf"{_PHASE_FILLER}(?:为|是|达|共计|合计|总计|共)?\s*(?P<sign>[-−])?\s*(?P<amt>{_AMT})")
 
 
@@ -1005,6 +1202,9 @@ def budget_phase(ctx: Context) -> Iterable[Hit]:
             continue  # the amount belongs to a later phase word (预算安排：年初预算500万元)
         amount = nm.find_amounts(ctx.text[n.start("amt"):n.end("amt")])[0].amount
         kind = m.lastgroup
+        if kind in ("received", "executed") and _PLANNED_RE.search(ctx.norm[max(0, m.start() - 4):m.start()]):
+            ctx.claim(*n.span("amt"))
+            continue  # 计划到位 / 预计支出: a plan, not a receipt or a spending
         if kind == "minus" or (kind == "adjustment" and n["sign"]):
             kind, amount = "adjustment", "-" + amount
         elif kind == "plus":
@@ -1033,6 +1233,172 @@ def budget_phase(ctx: Context) -> Iterable[Hit]:
         yield Hit("part", {"part": part.label, **fields}, tuple(doubts))
     else:
         yield Hit("fund", fields, tuple(doubts))
+
+
+#: A table's amount columns by their header words, in the order tried.
+_TABLE_COLUMNS = (
+    ("adjusted", re.compile(r"调整后|全年预算")), ("adjustment", re.compile(r"调整")),
+    ("approved", re.compile(r"预算|批复|计划")), ("received", re.compile(r"到位|到账")),
+    ("executed", re.compile(r"执行|支出|使用|拨付|安排")),
+)
+_TABLE_NUMBER = re.compile(r"^[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_TABLE_PHASE_LABELS = {"approved": "年初预算数", "adjustment": "调整数", "adjusted": "全年预算数",
+                       "received": "到位资金", "executed": "全年执行数"}
+
+
+def _cells(text: str) -> list[str]:
+    return [c.strip() for c in re.split(r"[|｜]", nm.halfwidth(text))]
+
+
+def _table_header(doc: Document, line: int) -> tuple[list[tuple[int, str, str]], str | None] | None:
+    """The amount columns of the table a row belongs to (index, phase, header word) and the table's unit,
+    from the nearest header line above it (a line of cells naming budget phases)."""
+    for k in range(line - 1, max(-1, line - 30), -1):
+        cells = _cells(doc.lines[k].text)
+        if len(cells) < 3:
+            return None
+        cols = []
+        for i, c in enumerate(cells):
+            phase = next((name for name, word in _TABLE_COLUMNS if word.search(c)), None)
+            if phase and not re.search(r"文件|依据|说明|备注", c):
+                cols.append((i, phase, c))
+        if len(cols) >= 2:
+            above = " ".join(doc.lines[j].text for j in range(max(0, k - 2), k + 1))
+            unit = "万元" if re.search(r"单位\s*[:：]?\s*万元|[（(]万元[)）]", nm.halfwidth(above)) else None
+            return cols, unit
+    return None
+
+
+@rule("table_row", "一、资金安排情况\n表1 资金安排情况表 单位:万元\n"
+                   "序号 | 政策任务 | 预算额度 | 调整额度 | 实际安排额度 |\n1 | 甲任务 | 100.00 | 10.00 | 110.00 |\n"
+                   "2 | 乙任务 | 50.00 | 50.00 |\n合计 | 150.00 | 10.00 | 160.00 |")
+def table_row(ctx: Context) -> Iterable[Hit]:
+    """A row of a table written with ``|`` between its cells, under a header naming budget phases (预算额度 /
+    调整额度 / 实际安排额度 …) and a 单位：万元: a spending line named by the cell before its first amount,
+    or the stated totals of a 合计 row. A row with fewer amounts than the header (blank cells lost in the
+    text) gives its first and last amounts to the first and last columns, marked; 安排 is marked."""
+    cells = _cells(ctx.text)
+    if len(cells) < 3 or ctx.sentence.in_heading:
+        return
+    found = _table_header(ctx.doc, ctx.sentence.line)
+    if found is None:
+        return
+    cols, unit = found
+    nums = [(i, c) for i, c in enumerate(cells) if i > 0 and _TABLE_NUMBER.match(c)]  # cell 0: 序号 or 合计
+    if not nums or unit is None:
+        return
+    name = next((cells[i] for i in range(nums[0][0] - 1, -1, -1) if cells[i] and not cells[i].isdigit()), None)
+    if not name:
+        return
+    doubts: list[str] = []
+    if len(nums) == len(cols):
+        pairs = list(zip((p for _, p, _ in cols), (c for _, c in nums), strict=True))
+    elif len(nums) == 2 and len(cols) > 2:
+        pairs = [(cols[0][1], nums[0][1]), (cols[-1][1], nums[-1][1])]
+        doubts.append(DOUBT["table_gaps"].format(first=cols[0][2], last=cols[-1][2]))
+    else:
+        return
+    fields: dict[str, object] = {}
+    for phase, number in pairs:
+        fields[phase] = nm.format_amount(number.replace(",", ""), unit)
+    allocated = any(p == "executed" and "安排" in w for _, p, w in cols) and "executed" in fields
+    if re.fullmatch(r"合\s*计|总\s*计|小\s*计", name):
+        for phase, amount in fields.items():
+            more = (DOUBT["allocated"],) if allocated and phase == "executed" else ()
+            yield Hit("total", {"check": _TABLE_PHASE_LABELS[phase], "part": None, "stated": amount},
+                      tuple(doubts) + more)
+        return
+    if allocated:
+        doubts.append(DOUBT["allocated"])
+    yield Hit("line", {"part": None, "item": name, **fields}, tuple(doubts))
+
+
+#: The standard form's money block flattened one cell a line: its column headers, by field.
+_FORM_HEADERS = (("approved", re.compile(r"^年初预算(?:数)?$")),
+                 ("adjusted", re.compile(r"^(?:调整后预算数|全年预算数)$")),
+                 ("executed", re.compile(r"^(?:预算执行数|全年执行数)$")), ("rate", re.compile(r"^(?:预算)?执行率$")),
+                 ("weight", re.compile(r"^(?:权重|分值)$")), ("score", re.compile(r"^得分$")))
+#: The form's rows of money sources (总额 is the year's total).
+_FORM_ROW = re.compile(r"^(?:其中\s*[:：]\s*)?(?P<cat>总额|年度资金总额|财政资金|本年财政拨款|当年财政拨款|"
+                       r"上年结转资金|财政专户管理资金|单位资金|其他资金)$")
+_FORM_LABELS = {"项目名称": "name", "主管部门": "issuer"}
+
+
+def _form_cell(text: str) -> str | None:
+    """A cell of a form flattened one cell a line (``238.93 |``): its text, '' for a blank cell, None when the
+    line is not a single cell."""
+    t = nm.halfwidth(text).strip()
+    if not re.fullmatch(r"[^|｜]*[|｜]", t):
+        return None
+    return t[:-1].strip()
+
+
+@rule("form_money", "部门预算项目支出绩效自评表(2023年度) |\n项目名称 |\n51000021R0001-工资性支出 |\n"
+                    "主管部门 |\n某县某局 |\n年初预算 |\n调整后预算数 |\n预算执行数 |\n预算执行率 |\n权重 |\n得分 |\n"
+                    "总额 |\n238.93 |\n251.89 |\n251.89 |\n100.00% |\n10 |\n|\n"
+                    "其中:财政资金 |\n238.93 |\n251.89 |\n251.89 |\n100.00% |\n/ |\n/ |")
+def form_money(ctx: Context) -> Iterable[Hit]:
+    """The standard form (项目支出绩效自评表) written one cell a line: 项目名称 and 主管部门 from the cell after
+    their labels, and each money row (总额, 其中：财政资金 …) with its cells in the order of the headers above
+    (年初预算 / 调整后预算数 / 预算执行数 / 预算执行率 / 权重 / 得分; amounts in 万元, blank and ``/`` cells
+    empty); 总额 is also the fund's row."""
+    cell = _form_cell(ctx.text)
+    if cell is None or ctx.sentence.in_heading:
+        return
+    lines = ctx.doc.lines
+    k = ctx.sentence.line
+    if cell in _FORM_LABELS and k + 1 < len(lines):
+        value = _form_cell(lines[k + 1].text)
+        if value:
+            if _FORM_LABELS[cell] == "name":
+                value = re.sub(r"^[0-9A-Za-z]{6,}\s*[-－—]\s*", "", value)
+            yield Hit("fund", {_FORM_LABELS[cell]: value})
+        return
+    row = _FORM_ROW.match(cell)
+    if not row:
+        return
+    headers: list[str] = []
+    for j in range(k - 1, max(-1, k - 40), -1):  # the nearest run of header cells above the first row
+        h = _form_cell(lines[j].text)
+        field = next((f for f, rx in _FORM_HEADERS if h is not None and rx.match(h)), None)
+        if field:
+            headers.insert(0, field)
+        elif headers and h is not None and _FORM_ROW.match(h) is None and h:
+            break
+    if len(headers) < 3:
+        return
+    cells: list[str] = []
+    for j in range(k + 1, min(len(lines), k + 1 + len(headers) + 3)):
+        c = _form_cell(lines[j].text)
+        if c is None:
+            continue  # a note written across the block
+        if _FORM_ROW.match(c):
+            break
+        cells.append(c)
+        if len(cells) == len(headers):
+            break
+    fields: dict[str, object] = {}
+    for field, c in zip(headers, cells, strict=False):
+        if not c or c in ("/", "-", "—"):
+            continue
+        if field in ("approved", "adjusted", "executed"):
+            if not _TABLE_NUMBER.match(c):
+                return
+            fields[field] = nm.format_amount(c.replace(",", ""), "万元")
+        else:
+            fields[field] = c
+    if not fields:
+        return
+    from fundanalysis.ingest.targets import TargetError, fund_category
+
+    try:
+        fund_category(row["cat"])
+        doubts: tuple[str, ...] = ()
+    except TargetError:
+        doubts = (DOUBT["form_row"].format(row=row["cat"]),)
+    yield Hit("money_source", {"category": row["cat"], **fields}, doubts)
+    if row["cat"] in ("总额", "年度资金总额"):
+        yield Hit("fund", {f: v for f, v in fields.items() if f in ("approved", "adjusted", "executed")})
 
 
 _STATUS_RE = re.compile(r"(?P<no>未实施|未启动|未开展|暂缓实施|取消实施|未执行)"
@@ -1348,6 +1714,29 @@ def outcome_count(ctx: Context) -> Iterable[Hit]:
         ctx.claim(start, end)
         extra, doubts = _scope_fields(ctx, start, end, None)
         yield Hit("outcome", {**fields, **extra, "indicator": _indicator(ctx, start)}, doubts)
+
+
+#: A paragraph saying what the year achieved, outside a results section: ``全年完成…175次、…44次``.
+_DONE_RE = re.compile(r"全年(?:共|累计)?完成|(?:共|累计|已)完成|完成了")
+
+
+@rule("done_counts", "一、基本情况\n（一）项目概况\n上级补助经费80万元。全年完成理论学习中心组175次、宣讲743场次。"
+                     "推送中央级稿件39篇。")
+def done_counts(ctx: Context) -> Iterable[Hit]:
+    """Counts of a paragraph that says what the year completed (全年完成…), from that sentence to the
+    paragraph's end, where no results section holds them: results, marked (read from the wording)."""
+    if is_outcome_section(ctx.section):
+        return
+    line = ctx.doc.lines[ctx.sentence.line]
+    start = line.offsets[0] if line.offsets else ctx.sentence.start
+    before = nm.halfwidth(ctx.doc.text[start:ctx.sentence.start] + ctx.text)
+    if not _DONE_RE.search(before):
+        return
+    for c in ctx.counts():
+        if not ctx.free(c.start, c.end) or c.unit in ("元", "万元") or _is_target_value(ctx, c.start):
+            continue
+        ctx.claim(c.start, c.end)
+        yield Hit("outcome", {**_count_fields(c), "indicator": _indicator(ctx, c.start)}, (DOUBT["done_wording"],))
 
 
 _PUBLISHED_RE = re.compile(r"(?:刊发|刊登|发表|转载|播出)")

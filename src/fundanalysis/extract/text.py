@@ -236,7 +236,7 @@ def _physical_lines(text: str) -> Iterator[tuple[str, int]]:
 def _is_running(text: str) -> bool:
     """True if a line is running text that stops mid-sentence (a page break follows)."""
     t = text.rstrip()
-    if not t or t[-1] in _LINE_ENDS:
+    if not t or t[-1] in _LINE_ENDS or t[-1] in "|｜":  # a table row written with | ends with its cell
         return False
     heading = parse_heading(t) is not None
     if heading and t[-1] in "）)":  # a heading with its tally, ``1、常州日报 (2 项, 71.9 万元)``
@@ -374,11 +374,37 @@ def split_clauses(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if text[a:b].strip()]
 
 
+#: A report's name at the end of a title line (before a file extension).
+_REPORT_END = re.compile(r"(?:报告|自评表)(?:\s*[.．](?:pdf|docx?|wps))?\s*$", re.IGNORECASE)
+#: The second half of a title broken over two lines (``…整体支出`` / ``绩效自评报告``).
+_TITLE_TAIL = re.compile(r"^(?:绩效)?(?:单位)?(?:自我评价|自评价|自评|评价)?(?:工作)?(?:情况)?的?报告$")
+#: How many opening lines may precede the title (a web page's index, date and source lines).
+_TITLE_WINDOW = 15
+
+
 def report_title(lines: list[str]) -> str:
-    """The report's title line: the first of the opening lines that names a report (or the first line)."""
-    for line in lines[:6]:
-        if "报告" in line and not line.upper().startswith("SYNTHETIC") and parse_heading(line) is None:
-            return line.strip()
+    """The report's title line: the first of the opening lines that ends by naming a report (without a
+    file extension; a title broken before 绩效自评报告 is joined), else the first opening line naming a
+    report, else the first line.
+
+    >>> report_title(["预算绩效管理", "- 发布日期: 2025-04-29", "某州数据中心2024年度项目支出绩效单位自评报告"])
+    '某州数据中心2024年度项目支出绩效单位自评报告'
+    >>> report_title(["2021年某市发展和改革局部门整体支出绩效自评报告.pdf", "正文"])
+    '2021年某市发展和改革局部门整体支出绩效自评报告'
+    >>> report_title(["发布时间:2023-07-27", "2022年度某市工业和信息化局整体支出", "绩效自评报告"])
+    '2022年度某市工业和信息化局整体支出绩效自评报告'
+    """
+    opening = [ln.strip() for ln in lines[:_TITLE_WINDOW] if not ln.upper().startswith("SYNTHETIC")]
+    for i, line in enumerate(opening):
+        if parse_heading(line) is not None:
+            continue
+        if _TITLE_TAIL.match(line) and i > 0 and re.search(r"\d{4}\s*年", opening[i - 1]):
+            return opening[i - 1] + line
+        if _REPORT_END.search(line) and len(line) <= 200:
+            return re.sub(r"\s*[.．](?:pdf|docx?|wps)\s*$", "", line, flags=re.IGNORECASE)
+    for line in opening:
+        if "报告" in line and parse_heading(line) is None:
+            return line
     return next((ln.strip() for ln in lines if not ln.upper().startswith("SYNTHETIC")), "")
 
 
