@@ -9,6 +9,7 @@ need several forms (the same text in the forms of different units) are added by
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -42,7 +43,7 @@ from fundanalysis.ingest.targets import (
     parse_points,
     parse_rate,
 )
-from fundanalysis.review.reader import DEVIATION, Cell, FiledForm, norm
+from fundanalysis.review.reader import DEVIATION, EVIDENCE, Cell, FiledForm, norm
 
 
 class FindingKind(StrEnum):
@@ -104,7 +105,7 @@ KIND_LABELS: dict[FindingKind, str] = {
 #: Blocks of the form other than the 一级指标 blocks, as a missing-block finding names them.
 MONEY_BLOCK, GOALS_BLOCK, INDICATORS_BLOCK = "项目资金", "年度总体目标", "绩效指标"
 #: Columns a qualitative indicator's evidence may stand in (besides 偏差原因分析及改进措施).
-EVIDENCE_HEADERS = (DEVIATION, "佐证材料")
+EVIDENCE_HEADERS = (DEVIATION, EVIDENCE)
 #: Texts shorter than this (after NFKC, without spaces) are not compared across units.
 BOILERPLATE_MIN_CHARS = 20
 
@@ -154,11 +155,20 @@ def _money_rows(form: FiledForm) -> tuple[MoneyRow, ...]:
                  for m in form.money)
 
 
-def _indicators(form: FiledForm, policy: Policy) -> tuple[list[ScoredIndicator], list[Finding]]:
-    """Score each indicator row on its own, so that one unreadable row is a finding, not a stop."""
+_BLOCK_POINTS = re.compile(r"[(（]\s*\d+(?:\.\d+)?\s*分\s*[)）]$")
+
+
+def _indicators(form: FiledForm, policy: Policy) -> tuple[list[ScoredIndicator], list[Finding], dict[str, Decimal]]:
+    """Score each indicator row on its own, so that one unreadable row is a finding, not a stop.
+
+    Also gives the 分值 of the unreadable rows per 一级指标, so that they do not count as weights
+    missing from their block as well.
+    """
     scored: list[ScoredIndicator] = []
     findings: list[Finding] = []
+    unread: dict[str, Decimal] = {}
     for row, cells in form.indicators:
+        before = len(findings)
         try:
             parsed = parse_indicator_rows([(row, cells)], form.file, form.sheet)
             scored.extend(score_indicators(parsed, policy))
@@ -170,7 +180,14 @@ def _indicators(form: FiledForm, policy: Policy) -> tuple[list[ScoredIndicator],
         except (TargetError, ValueError) as exc:
             findings.append(Finding(FindingKind.UNREADABLE, _cells(form.at(row, ACTUAL)), cells.get(ACTUAL), None,
                                     f"第{row}行无法评分：{exc}"))
-    return scored, findings
+        if len(findings) > before:
+            try:
+                weight = parse_points(cells.get(WEIGHT), required=False) or Decimal(0)
+            except TargetError:
+                weight = Decimal(0)
+            level1 = _BLOCK_POINTS.sub("", norm(cells.get(LEVEL1)))
+            unread[level1] = unread.get(level1, Decimal(0)) + weight
+    return scored, findings, unread
 
 
 def _has_text(value: Any) -> bool:
@@ -252,7 +269,7 @@ def _wan(fen: Any) -> str:
 
 
 def _structure_findings(form: FiledForm, scored: Sequence[ScoredIndicator], checks: Sequence[Check],
-                        policy: Policy) -> list[Finding]:
+                        policy: Policy, unread: dict[str, Decimal]) -> list[Finding]:
     out: list[Finding] = []
     present = {s.indicator.level1 for s in scored} | {
         norm(c.get(LEVEL1)) for _, c in form.indicators if c.get(LEVEL1)}
@@ -278,13 +295,13 @@ def _structure_findings(form: FiledForm, scored: Sequence[ScoredIndicator], chec
     for c in checks:
         if c.ok is not False:
             continue
-        if c.code is CheckCode.BLOCK_WEIGHT and c.stated != 0:
+        if c.code is CheckCode.BLOCK_WEIGHT and c.stated != 0 and c.stated + unread.get(c.subject, 0) != c.computed:
             cells = tuple(x for r in rows_of.get(c.subject, []) if (x := form.at(r, WEIGHT)) is not None) \
                 if c.subject != "budget" else _cells(_money_weight_cell(form))
             name = "预算执行" if c.subject == "budget" else c.subject
             out.append(Finding(FindingKind.WEIGHTS, cells, c.stated, c.computed,
                                f"{name}分值合计 {_plain(c.stated)}，按规则应为 {_plain(c.computed)}"))
-        elif c.code is CheckCode.TOTAL_WEIGHT and c.stated + missing_weight != c.computed:
+        elif c.code is CheckCode.TOTAL_WEIGHT and c.stated + missing_weight + sum(unread.values()) != c.computed:
             out.append(Finding(FindingKind.WEIGHTS, _cells(form.at(form.total_row, WEIGHT)), c.stated, c.computed,
                                f"全部分值合计 {_plain(c.stated)}，应为 {_plain(c.computed)}"))
         elif c.code is CheckCode.DUPLICATE_INDICATOR:
@@ -319,7 +336,7 @@ def review_form(form: FiledForm, policy: Policy = DEFAULT_POLICY) -> dict[str, A
     if money_rows:
         money = money_block(money_rows)
         budget = score_money_block(money, policy)
-    scored, unreadable = _indicators(form, policy)
+    scored, unreadable, unread = _indicators(form, policy)
     findings += unreadable
     stated_total = None
     try:
@@ -342,17 +359,18 @@ def review_form(form: FiledForm, policy: Policy = DEFAULT_POLICY) -> dict[str, A
                                     f"预算执行：填报得分 {budget_check.stated}，执行率 {_pct(money.rate)} × 分值 "
                                     f"{budget.weight if budget else '—'} 应得 {budget_check.computed} 分"))
     findings += _indicator_findings(form, scored, card.checks, policy)
-    findings += _structure_findings(form, scored, card.checks, policy)
+    findings += _structure_findings(form, scored, card.checks, policy, unread)
     total_check = next((c for c in checks if c.code is CheckCode.STATED_TOTAL), None)
-    if total_check is not None and total_check.ok is False:
+    partial = bool(unreadable) or not card.complete  # the computed total lacks a score
+    if total_check is not None and total_check.ok is False and not partial:
         findings.append(Finding(FindingKind.STATED_TOTAL, _cells(form.at(form.total_row, SCORE)), stated_total,
                                 card.total, f"填报总分 {stated_total}，各项得分按规则合计 {card.total}"))
-    inflation = stated_total - card.total if stated_total is not None and card.complete else None
+    inflation = stated_total - card.total if stated_total is not None and not partial else None
     texts = [(norm(t), c.as_dict()) for t, c in _long_texts(form) if len(norm(t)) >= BOILERPLATE_MIN_CHARS]
     return {
         "file": form.file, "sheet": form.sheet, "year": form.year, "project": form.project, "unit": form.unit,
         "department": form.department, "money_unit": form.money_unit, "money_unit_stated": form.money_unit_stated,
-        "stated_total": _plain(stated_total), "total": _plain(card.total) if card.complete else None,
+        "stated_total": _plain(stated_total), "total": _plain(card.total), "total_partial": partial,
         "max_total": _plain(card.max_total), "stated_grade": form.stated_grade, "grade": card.grade,
         "rate": _plain(money.rate) if money is not None and money.rate is not None else None,
         "indicators": len(scored), "inflation": _plain(inflation),

@@ -52,6 +52,8 @@ from fundanalysis.ingest.targets import (
 #: File suffixes a review reads (lower case); Office lock files (``~$…``) are skipped.
 FORM_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".docx")
 DEVIATION = "偏差原因分析及改进措施"
+#: A column some local forms add for what shows a result was reached.
+EVIDENCE = "佐证材料"
 
 #: Column names of the 绩效指标 block (the suite's header) → the words forms use for them, in order
 #: of preference. A header matches a word exactly (after NFKC and without spaces) or, for the
@@ -67,6 +69,7 @@ INDICATOR_HEADERS: dict[str, tuple[str, ...]] = {
     WEIGHT: ("分值", "权重", "权重分"),
     SCORE: ("得分", "自评得分", "评分"),
     DEVIATION: ("偏差原因", "原因分析"),
+    EVIDENCE: ("佐证材料", "证明材料", "佐证资料"),
 }
 _PREFIX_HEADERS = {DEVIATION}
 
