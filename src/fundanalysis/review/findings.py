@@ -129,7 +129,8 @@ class Finding:
 def _plain(value: Any) -> Any:
     """A value for JSON: Decimal as its text, a rate (Fraction) to six decimals, tuples as lists."""
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
+        text = format(value, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
     if isinstance(value, Fraction):
         return format(Decimal(value.numerator) / Decimal(value.denominator), ".6f")
     if isinstance(value, tuple | list):
@@ -210,15 +211,15 @@ def _indicator_findings(form: FiledForm, scored: Sequence[ScoredIndicator], chec
             if met and stated < r.weight:
                 out.append(Finding(FindingKind.MET_BUT_DEDUCTED, _cells(score_cell, form.at(row, ACTUAL)),
                                    stated, r.score, f"{i.name}：已达到指标值 {i.target.text}（实际 {i.actual.text}），"
-                                   f"却只得 {stated} 分（分值 {r.weight}）"))
+                                   f"却只得 {_plain(stated)} 分（分值 {_plain(r.weight)}）"))
             elif not met and stated >= r.weight and not _has_text(raw.get(DEVIATION)):
                 out.append(Finding(FindingKind.MISSED_FULL_POINTS,
                                    _cells(score_cell, form.at(row, ACTUAL), form.at(row, DEVIATION)), stated, r.score,
                                    f"{i.name}：未达到指标值 {i.target.text}（实际 {i.actual.text}），"
-                                   f"仍得满分 {stated}，未说明偏差原因；按规则应得 {r.score} 分"))
+                                   f"仍得满分 {_plain(stated)}，未说明偏差原因；按规则应得 {_plain(r.score)} 分"))
             else:
                 out.append(Finding(FindingKind.STATED_SCORE, _cells(score_cell), stated, r.score,
-                                   f"{i.name}：填报得分 {stated}，按规则应得 {r.score} 分"))
+                                   f"{i.name}：填报得分 {_plain(stated)}，按规则应得 {_plain(r.score)} 分"))
         if (i.target.kind is Kind.QUALITATIVE and met and stated is not None and stated >= r.weight
                 and (i.actual.matches_target or norm(i.actual.text) in QUALITATIVE_WORDS) and not evidence):
             out.append(Finding(FindingKind.QUALITATIVE_NO_EVIDENCE, _cells(form.at(row, ACTUAL), score_cell),
@@ -353,18 +354,20 @@ def review_form(form: FiledForm, policy: Policy = DEFAULT_POLICY) -> dict[str, A
                             None)
         if budget_check is not None and budget_check.ok is False:
             total_line = next((m for m in form.money if m.category is Fund.TOTAL), None)
-            findings.append(Finding(FindingKind.STATED_SCORE, _cells(total_line.cells.get("score") if total_line
-                                                                     else None),
-                                    budget_check.stated, budget_check.computed,
-                                    f"预算执行：填报得分 {budget_check.stated}，执行率 {_pct(money.rate)} × 分值 "
-                                    f"{budget.weight if budget else '—'} 应得 {budget_check.computed} 分"))
+            weight = _plain(budget.weight) if budget else "—"
+            message = (f"预算执行：填报得分 {_plain(budget_check.stated)}，执行率 {_pct(money.rate)} × 分值 {weight} "
+                       f"应得 {_plain(budget_check.computed)} 分")
+            findings.append(Finding(FindingKind.STATED_SCORE,
+                                    _cells(total_line.cells.get("score") if total_line else None),
+                                    budget_check.stated, budget_check.computed, message))
     findings += _indicator_findings(form, scored, card.checks, policy)
     findings += _structure_findings(form, scored, card.checks, policy, unread)
     total_check = next((c for c in checks if c.code is CheckCode.STATED_TOTAL), None)
     partial = bool(unreadable) or not card.complete  # the computed total lacks a score
     if total_check is not None and total_check.ok is False and not partial:
         findings.append(Finding(FindingKind.STATED_TOTAL, _cells(form.at(form.total_row, SCORE)), stated_total,
-                                card.total, f"填报总分 {stated_total}，各项得分按规则合计 {card.total}"))
+                                card.total,
+                                f"填报总分 {_plain(stated_total)}，各项得分按规则合计 {_plain(card.total)}"))
     inflation = stated_total - card.total if stated_total is not None and not partial else None
     texts = [(norm(t), c.as_dict()) for t, c in _long_texts(form) if len(norm(t)) >= BOILERPLATE_MIN_CHARS]
     return {

@@ -110,10 +110,13 @@ def clean_form(index: int, year: int, rng: random.Random) -> FormSpec:
         ("产出指标", "质量指标", "验收合格率", "≥", "≥95%", f"{rng.randint(95, 99)}%", 10, Fraction(10), None),
         ("产出指标", "时效指标", "资金拨付时间", "≤", "9月前", f"{rng.randint(6, 9)}月", 5, Fraction(5), None),
         ("产出指标", "成本指标", "单个项目补助", "≤", "≤50万元", f"{rng.randint(40, 50)}万元", 10, Fraction(10), None),
-        ("效益指标", "经济效益指标", "带动企业投资", "≥", "≥2亿元", f"2.{rng.randint(0, 9)}亿元", 15, Fraction(15), None),
+        ("效益指标", "经济效益指标", "带动企业投资", "≥", "≥2亿元", f"2.{rng.randint(0, 9)}亿元",
+         15, Fraction(15), None),
         ("效益指标", "社会效益指标", "数字化水平", "定性", "明显提升", "达成预期指标", 10, Fraction(10), None),
-        ("效益指标", "可持续影响指标", "长效机制", "定性", "建立", "部分达成", 5, Fraction(3), f"第{index}号：制度待完善"),
-        ("满意度指标", "服务对象满意度指标", "企业满意度", "≥", "≥90%", f"{rng.randint(90, 99)}%", 10, Fraction(10), None),
+        ("效益指标", "可持续影响指标", "长效机制", "定性", "建立", "部分达成", 5, Fraction(3),
+         f"第{index}号：制度待完善"),
+        ("满意度指标", "服务对象满意度指标", "企业满意度", "≥", "≥90%", f"{rng.randint(90, 99)}%",
+         10, Fraction(10), None),
     ]
     indicators = [{"level1": a, "level2": b, "name": c, "nature": d, "target": e, "actual": f, "weight": Fraction(g),
                    "score": h, "deviation": i, "evidence": f"佐证：第{index}号验收报告" if c == "数字化水平" else None}
@@ -193,7 +196,8 @@ def layout(spec: FormSpec, variant: str) -> tuple[list[list[Any]], list[tuple[in
     in_yuan = variant == "title_rows"
     headers = (["一级指标", "二级指标", "三级指标", "指标性质", "年度目标值", "全年实际值", "权重", "自评得分",
                 "偏差原因及改进措施", "佐证材料"] if renamed else
-               ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"])
+               ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
+                "偏差原因分析及改进措施"])
     width = 1 + len(headers)
     rows: list[list[Any]] = []
     merges: list[tuple[int, int, int, int]] = []
