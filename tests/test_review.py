@@ -10,6 +10,7 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
+import pytest
 from openpyxl import Workbook
 
 from fundanalysis import api
@@ -120,3 +121,194 @@ def test_variant_blocks_are_found_wherever_they_stand(tmp_path: Path) -> None:
     assert se is not None
     # 9 (90% × 10) + 50 + 30 + 10 × 80 ÷ 90 = 8.89 → 97.89
     assert se.total == Decimal("97.89")
+
+
+# ------------------------------------------------------------------ generated forms: planted truth
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[tuple[str, str], frozenset[str]]]:
+    """40 SYNTHETIC forms, every one flawed: each planted kind at least twice, in every variant."""
+    from fundanalysis.review.synth import generate
+
+    root = tmp_path_factory.mktemp("forms")
+    return root, generate(root, 40, flawed_share=1.0, seed=11)
+
+
+def _found(root: Path) -> dict[tuple[str, str], frozenset[str]]:
+    from fundanalysis.review.run import boilerplate_findings, form_files, review_files
+
+    records, problems = review_files(form_files(root), root, year=2031, scheduler="inline")
+    assert problems == []
+    boilerplate_findings(records)
+    return {(r["file"], r["sheet"]): frozenset(f["kind"] for f in r["findings"]) for r in records}
+
+
+def test_generated_variants_are_all_read(generated: tuple[Path, dict[tuple[str, str], frozenset[str]]]) -> None:
+    root, truth = generated
+    suffixes = {Path(f).suffix for f, _ in truth}
+    sheets = {s for _, s in truth}
+    assert suffixes == {".xlsx", ".docx"} and {"表格1", "自评表", "自评表1", "自评表2"} <= sheets
+    assert set(_found(root)) == set(truth)
+
+
+def test_every_planted_finding_is_found_and_no_other(
+        generated: tuple[Path, dict[tuple[str, str], frozenset[str]]]) -> None:
+    from fundanalysis.review.synth import PLANTS
+
+    root, truth = generated
+    found = _found(root)
+    planted = {(form, kind) for form, kinds in truth.items() for kind in kinds}
+    flagged = {(form, kind) for form, kinds in found.items() for kind in kinds}
+    assert planted - flagged == set()  # recall 1
+    assert flagged - planted == set()  # precision 1
+    assert {k for _, kinds in truth.items() for k in kinds} == set(PLANTS)  # every kind was planted
+
+
+def test_clean_generated_forms_raise_nothing(tmp_path: Path) -> None:
+    from fundanalysis.review.synth import generate
+
+    truth = generate(tmp_path, 8, flawed_share=0.0, seed=5)
+    assert set(truth.values()) == {frozenset()}
+    assert set(_found(tmp_path).values()) == {frozenset()}
+
+
+def test_findings_name_their_cells(tmp_path: Path) -> None:
+    import random
+
+    from fundanalysis.review.findings import review_form
+    from fundanalysis.review.synth import clean_form, plant, write_xlsx
+
+    spec = plant(clean_form(1, 2031, random.Random(1)), "met_but_deducted", random.Random(2))
+    write_xlsx([spec], "standard", tmp_path / "f.xlsx")
+    forms, _ = read_forms(tmp_path / "f.xlsx")
+    record = review_form(forms[0])
+    met = next(f for f in record["findings"] if f["kind"] == "met_but_deducted")
+    # layout: title, year, 项目名称, 主管部门, money header + 4 rows (5-9), goals (10-11), header 12,
+    # indicators from row 13: 验收合格率 is the third → row 15; 得分 in column H, 实际完成值 in F
+    assert [(c["row"], c["column"]) for c in met["cells"]] == [(15, "H"), (15, "F")]
+    assert (met["stated"], met["computed"]) == ("8", "10")
+    total = next(f for f in record["findings"] if f["kind"] == "stated_total")
+    assert Decimal(total["stated"]) - Decimal(total["computed"]) == -2
+
+
+def test_priority_puts_inflation_first() -> None:
+    from fundanalysis.review.run import prioritize
+
+    def rec(file: str, inflation: str | None, kinds: list[str]) -> dict[str, object]:
+        return {"file": file, "sheet": "s", "inflation": inflation,
+                "findings": [{"kind": k} for k in kinds]}
+
+    records = [rec("a", "0", ["weights", "money_total", "stated_rate"]), rec("b", "3.5", []),
+               rec("c", "-2", ["missed_full_points"]), rec("d", "1", ["boilerplate"]), rec("e", None, [])]
+    prioritize(records)  # type: ignore[arg-type]
+    assert [r["file"] for r in sorted(records, key=lambda r: r["priority"])] == ["b", "d", "a", "c", "e"]
+
+
+# ------------------------------------------------------------------ the command
+
+
+def _cli(*args: str) -> tuple[int, str]:
+    from click.testing import CliRunner
+
+    from fundanalysis.cli import main
+
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+def test_command_lists_a_bad_file_and_goes_on(tmp_path: Path,
+                                              generated: tuple[Path, dict[tuple[str, str], frozenset[str]]]) -> None:
+    import json
+    import shutil
+
+    from openpyxl import load_workbook
+
+    root, truth = generated
+    folder = tmp_path / "in"
+    shutil.copytree(root, folder)
+    (folder / "broken.xlsx").write_bytes(b"not a workbook")
+    (folder / "notes.docx").write_bytes(b"PK\x03\x04 damaged")
+    code, output = _cli("review", str(folder), "--year", "2031", "--name", "t", "--scheduler", "inline",
+                        "--out-dir", str(tmp_path / "out"), "--no-overview")
+    assert code == 0, output
+    out = tmp_path / "out" / "review" / "t" / "2031"
+    doc = json.loads((out / "review.json").read_text(encoding="utf-8"))
+    assert {p["file"] for p in doc["problems"]} == {"broken.xlsx", "notes.docx"}
+    assert len(doc["forms"]) == len(truth)
+    first = doc["forms"][0]
+    assert {"file", "sheet", "project", "unit", "department", "stated_total", "total", "stated_grade", "grade",
+            "findings", "priority"} <= set(first)
+    assert sorted(f["priority"] for f in doc["forms"]) == list(range(1, len(truth) + 1))
+    assert {"kind", "cells", "stated", "computed", "message"} == set(first["findings"][0])
+    pages = {p.name for p in (out / "forms").iterdir()}
+    assert pages == {f"{f['priority']:05d}.html" for f in doc["forms"] if f["findings"]}
+    ws = load_workbook(out / "review-list.xlsx")["复核清单"]
+    assert ws.auto_filter.ref == f"A1:N{len(truth) + 1}"
+    assert [c.value for c in ws[1]][:3] == ["复核优先级", "文件", "工作表/表格"]
+    assert [ws.cell(row=r, column=1).value for r in range(2, len(truth) + 2)] == list(range(1, len(truth) + 1))
+
+
+def test_command_exits_1_when_no_form_is_read(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "broken.xlsx").write_bytes(b"not a workbook")
+    code, output = _cli("review", str(tmp_path / "in"), "--year", "2031", "--scheduler", "inline",
+                        "--out-dir", str(tmp_path / "out"))
+    assert code == 1
+    assert "broken.xlsx" in output and not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_command_overview_on_a_local_cluster(tmp_path: Path,
+                                             generated: tuple[Path, dict[tuple[str, str], frozenset[str]]]) -> None:
+    root, truth = generated
+    code, output = _cli("review", str(root), "--year", "2031", "--name", "t", "--out-dir", str(tmp_path / "out"))
+    assert code == 0, output
+    page = (tmp_path / "out" / "review" / "t" / "2031" / "index.html").read_text(encoding="utf-8")
+    assert "自评表复核总览" in page and "高报最多的单位" in page and "data:image/png;base64" in page
+    assert "review_dir" not in page  # code hidden
+
+
+# ------------------------------------------------------------------ a real cluster on localhost
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_review_on_a_scheduler_with_two_worker_processes(
+        generated: tuple[Path, dict[tuple[str, str], frozenset[str]]]) -> None:
+    import subprocess
+    import sys
+
+    from distributed import Client
+
+    from fundanalysis.review.run import form_files, review_files
+
+    root, _ = generated
+    dask = str(Path(sys.executable).parent / "dask")
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
+                               "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        for _ in range(2):
+            procs.append(subprocess.Popen([dask, "worker", address, "--nthreads", "1", "--no-dashboard",
+                                           "--host", "127.0.0.1"],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=60)
+            assert len(client.scheduler_info()["workers"]) == 2
+        paths = form_files(root)
+        on_cluster = review_files(paths, root, year=2031, scheduler=address)
+        inline = review_files(paths, root, year=2031, scheduler="inline")
+        assert on_cluster == inline and len(on_cluster[0]) == 40
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            p.wait(timeout=30)
