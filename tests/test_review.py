@@ -261,7 +261,7 @@ def test_command_exits_1_when_no_form_is_read(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_command_overview_on_a_local_cluster(tmp_path: Path,
                                              generated: tuple[Path, dict[tuple[str, str], frozenset[str]]]) -> None:
-    root, truth = generated
+    root, _ = generated
     code, output = _cli("review", str(root), "--year", "2031", "--name", "t", "--out-dir", str(tmp_path / "out"))
     assert code == 0, output
     page = (tmp_path / "out" / "review" / "t" / "2031" / "index.html").read_text(encoding="utf-8")

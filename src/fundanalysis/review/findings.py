@@ -207,7 +207,8 @@ def _indicator_findings(form: FiledForm, scored: Sequence[ScoredIndicator], chec
         raw = cells_of.get(row or -1, {})
         evidence = any(_has_text(raw.get(h)) for h in EVIDENCE_HEADERS)
         met = r.fraction >= 1
-        if stated is not None and ok_of.get(row) is False:
+        # a missed target at full points is named whether or not the stated precision hides the gap
+        if stated is not None:
             if met and stated < r.weight:
                 out.append(Finding(FindingKind.MET_BUT_DEDUCTED, _cells(score_cell, form.at(row, ACTUAL)),
                                    stated, r.score, f"{i.name}：已达到指标值 {i.target.text}（实际 {i.actual.text}），"
@@ -217,7 +218,7 @@ def _indicator_findings(form: FiledForm, scored: Sequence[ScoredIndicator], chec
                                    _cells(score_cell, form.at(row, ACTUAL), form.at(row, DEVIATION)), stated, r.score,
                                    f"{i.name}：未达到指标值 {i.target.text}（实际 {i.actual.text}），"
                                    f"仍得满分 {_plain(stated)}，未说明偏差原因；按规则应得 {_plain(r.score)} 分"))
-            else:
+            elif ok_of.get(row) is False:
                 out.append(Finding(FindingKind.STATED_SCORE, _cells(score_cell), stated, r.score,
                                    f"{i.name}：填报得分 {_plain(stated)}，按规则应得 {_plain(r.score)} 分"))
         if (i.target.kind is Kind.QUALITATIVE and met and stated is not None and stated >= r.weight

@@ -74,6 +74,16 @@ def _batches(paths: Sequence[Path], size: int) -> Iterator[list[str]]:
         yield [str(p) for p in paths[i: i + size]]
 
 
+def batch_size(files: int, workers: int) -> int:
+    """Files per task: at most :data:`BATCH_FILES`, and at least four tasks per worker when there
+    are enough files, so that no worker waits at the end for another's last batch.
+
+    >>> batch_size(10_000, 2), batch_size(100, 2), batch_size(3, 2)
+    (50, 13, 1)
+    """
+    return max(1, min(BATCH_FILES, -(-files // (workers * 4))))
+
+
 def review_files(paths: Sequence[Path], root: Path, *, year: int | None = None, policy_toml: str | None = None,
                  scheduler: str | None = None, workers: int = 2,
                  progress: Callable[[int], None] | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -82,11 +92,10 @@ def review_files(paths: Sequence[Path], root: Path, *, year: int | None = None, 
 
     Records come back in the order of the files, whatever order the workers finish in.
     """
-    batches = list(_batches(list(paths), BATCH_FILES))
     root_s = str(Path(root))
     results: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]] = []
     if scheduler == INLINE:
-        for batch in batches:
+        for batch in _batches(list(paths), BATCH_FILES):
             results.append(review_batch(batch, root_s, year, policy_toml))
             if progress:
                 progress(len(batch))
@@ -101,6 +110,8 @@ def review_files(paths: Sequence[Path], root: Path, *, year: int | None = None, 
                                    dashboard_address=None, silence_logs=logging.ERROR)
             client = Client(cluster)
         try:
+            n_workers = max(1, len(client.scheduler_info()["workers"]))
+            batches = list(_batches(list(paths), batch_size(len(paths), n_workers)))
             futures = client.map(review_batch, batches, root=root_s, year=year, policy_toml=policy_toml,
                                  pure=False)
             order = {f.key: i for i, f in enumerate(futures)}
