@@ -284,14 +284,14 @@ def write_docx(spec: FormSpec, path: Path) -> None:
     document = docx.Document()
     document.add_paragraph("项目支出绩效自评表（合成示例，synthetic）")
     table = document.add_table(rows=len(rows), cols=len(rows[0]))
+    cells = [r.cells for r in table.rows]  # once: table.cell() walks the whole table on every call
     for r, row in enumerate(rows):
-        cells = table.rows[r].cells
         for c, v in enumerate(row):
             if v is not None:
-                cells[c].text = v if isinstance(v, str) else _text(Fraction(str(v)))
-    for r0, c0, r1, c1 in merges:
+                cells[r][c].text = v if isinstance(v, str) else _text(Fraction(str(v)))
+    for r0, c0, r1, c1 in merges:  # the ranges do not overlap, so the cells taken above stay valid
         if (r0, c0) != (r1, c1):
-            table.cell(r0 - 1, c0 - 1).merge(table.cell(r1 - 1, c1 - 1))
+            cells[r0 - 1][c0 - 1].merge(cells[r1 - 1][c1 - 1])
     document.save(str(path))
 
 
@@ -316,30 +316,48 @@ def _specs(n: int, year: int, seed: int, flawed_share: float) -> Iterator[FormSp
         yield spec
 
 
+def _write(job: tuple[str, list[FormSpec], Path]) -> None:
+    variant, group, path = job
+    if variant == "docx":
+        write_docx(group[0], path)
+    else:
+        write_xlsx(group, variant, path)
+
+
 def generate(folder: Path, n: int, *, year: int = 2031, seed: int = 7, flawed_share: float = 0.5,
-             variants: tuple[str, ...] = VARIANTS) -> dict[tuple[str, str], frozenset[str]]:
+             variants: tuple[str, ...] = VARIANTS, processes: int = 1) -> dict[tuple[str, str], frozenset[str]]:
     """Write ``n`` synthetic forms under ``folder`` (in sub-folders of 100) and return the truth:
-    ``(file relative to folder, sheet or table) → the finding kinds planted``."""
+    ``(file relative to folder, sheet or table) → the finding kinds planted``. A variant listed
+    twice is drawn twice as often; ``processes`` > 1 writes the files in that many processes."""
     folder.mkdir(parents=True, exist_ok=True)
     truth: dict[tuple[str, str], frozenset[str]] = {}
     specs = list(_specs(n, year, seed, flawed_share))
     rng = random.Random(seed + 1)
+    jobs: list[tuple[str, list[FormSpec], Path]] = []
     i = 0
     while i < len(specs):
         variant = variants[rng.randrange(len(variants))]
         group = specs[i: i + (2 if variant == "multi" else 1)]
         sub = folder / f"{group[0].department.split('（')[0]}" / f"{(group[0].index - 1) // 100:03d}"
-        sub.mkdir(parents=True, exist_ok=True)
         stem = f"{group[0].index:05d}-自评表（合成）"
         if variant == "docx":
             path = sub / f"{stem}.docx"
-            write_docx(group[0], path)
             sheets = ["表格1"]
         else:
             path = sub / f"{stem}.xlsx"
-            write_xlsx(group, variant, path)
             sheets = ["自评表"] if len(group) == 1 else [f"自评表{k + 1}" for k in range(len(group))]
         for spec, sheet in zip(group, sheets, strict=True):
             truth[(path.relative_to(folder).as_posix(), sheet)] = spec.truth
+        jobs.append((variant, group, path))
         i += len(group)
+    for sub in {p.parent for _, _, p in jobs}:
+        sub.mkdir(parents=True, exist_ok=True)
+    if processes > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(processes) as pool:
+            list(pool.map(_write, jobs, chunksize=50))
+    else:
+        for job in jobs:
+            _write(job)
     return truth
