@@ -312,3 +312,21 @@ def test_review_on_a_scheduler_with_two_worker_processes(
             p.terminate()
         for p in procs:
             p.wait(timeout=30)
+
+
+def test_one_flaw_one_finding(tmp_path: Path) -> None:
+    import random
+
+    from fundanalysis.review.findings import review_form
+    from fundanalysis.review.synth import clean_form, plant, write_xlsx
+
+    kinds = {}
+    for kind in ("weights", "missing_block", "unreadable"):
+        spec = plant(clean_form(3, 2031, random.Random(3)), kind, random.Random(4))
+        write_xlsx([spec], "standard", tmp_path / f"{kind}.xlsx")
+        forms, _ = read_forms(tmp_path / f"{kind}.xlsx")
+        kinds[kind] = [f["kind"] for f in review_form(forms[0])["findings"]]
+    # 满意度 weighted 15 (policy 10): the block says it; the total of 105 is the same flaw
+    # 满意度 block absent: missing, not also 90 of 100 weights; a blank actual: unreadable, and the
+    # stated total is not compared with a partial computed one
+    assert kinds == {"weights": ["weights"], "missing_block": ["missing_block"], "unreadable": ["unreadable"]}

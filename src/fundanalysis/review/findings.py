@@ -294,16 +294,19 @@ def _structure_findings(form: FiledForm, scored: Sequence[ScoredIndicator], chec
     rows_of: dict[str, list[int | None]] = {}
     for s in scored:
         rows_of.setdefault(s.indicator.level1, []).append(s.indicator.row)
-    for c in checks:
+    explained = Decimal(0)  # what the blocks' own weight findings already account for in the total
+    for c in sorted(checks, key=lambda c: c.code is CheckCode.TOTAL_WEIGHT):
         if c.ok is not False:
             continue
         if c.code is CheckCode.BLOCK_WEIGHT and c.stated != 0 and c.stated + unread.get(c.subject, 0) != c.computed:
+            explained += c.stated + unread.get(c.subject, 0) - c.computed
             cells = tuple(x for r in rows_of.get(c.subject, []) if (x := form.at(r, WEIGHT)) is not None) \
                 if c.subject != "budget" else _cells(_money_weight_cell(form))
             name = "预算执行" if c.subject == "budget" else c.subject
             out.append(Finding(FindingKind.WEIGHTS, cells, c.stated, c.computed,
                                f"{name}分值合计 {_plain(c.stated)}，按规则应为 {_plain(c.computed)}"))
-        elif c.code is CheckCode.TOTAL_WEIGHT and c.stated + missing_weight + sum(unread.values()) != c.computed:
+        elif (c.code is CheckCode.TOTAL_WEIGHT
+              and c.stated + missing_weight + sum(unread.values()) - explained != c.computed):
             out.append(Finding(FindingKind.WEIGHTS, _cells(form.at(form.total_row, WEIGHT)), c.stated, c.computed,
                                f"全部分值合计 {_plain(c.stated)}，应为 {_plain(c.computed)}"))
         elif c.code is CheckCode.DUPLICATE_INDICATOR:

@@ -106,7 +106,9 @@ def score_chart(review: Review) -> Figure:
     f = review.forms
     fig = ChartFigure(figsize=(10, 3.6), facecolor="white")  # shows as a PNG in the notebook
     left, right = fig.subplots(1, 2)
-    bins = list(range(0, 105, 5))
+    both = pd.concat([f["stated_total"], f["total"]]).dropna()
+    low = max(0, int(both.min()) - 1) if len(both) else 0
+    bins = list(range(low, 102))  # one point a bin, from just below the lowest total
     left.hist([f["stated_total"].dropna(), f["total"].dropna()], bins=bins, label=["填报总分", "计算总分"])
     left.set_xlabel("总分（分）")
     left.set_ylabel("自评表数")
