@@ -64,6 +64,7 @@ def write_review_list(table: pd.DataFrame, problems: list[dict[str, Any]], path:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.properties import PageSetupProperties
 
     wb = Workbook()
     ws = wb.active
@@ -74,7 +75,7 @@ def write_review_list(table: pd.DataFrame, problems: list[dict[str, Any]], path:
     for c in ws[1]:
         c.font = Font(bold=True)
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    widths = {"priority": 10, "file": 36, "sheet": 12, "project": 30, "unit": 24, "department": 22,
+    widths = {"priority": 10, "file": 52, "sheet": 12, "project": 30, "unit": 24, "department": 22,
               "stated_total": 10, "total": 10, "inflation": 10, "stated_grade": 9, "grade": 9, "count": 8,
               "kinds": 48, "page": 16}
     for i, key in enumerate(LIST_COLUMNS, start=1):
@@ -88,6 +89,11 @@ def write_review_list(table: pd.DataFrame, problems: list[dict[str, Any]], path:
             cell.hyperlink = str(cell.value)
     ws.auto_filter.ref = f"A1:{get_column_letter(len(LIST_COLUMNS))}{max(ws.max_row, 1)}"
     ws.freeze_panes = "B2"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_title_rows = "1:1"
     bad = wb.create_sheet("无法读取")
     bad.append(["文件", "工作表/表格", "行", "列", "内容", "原因"])
     for p in problems:
