@@ -51,7 +51,7 @@ def review_command(folder: Path, year: int, name: str | None, scheduler: str | N
     if not name or "/" in name or "\\" in name or name.startswith("."):
         click.echo(f"Bad input: --name {printable(repr(name))} is not a folder name.", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    policy_toml = policy_file.read_text(encoding="utf-8") if policy_file else None
+    policy_toml = files.read_text(policy_file) if policy_file else None
     if policy_toml is not None:
         from fundanalysis.ingest.policy import policy_from_toml
 
@@ -75,8 +75,7 @@ def review_command(folder: Path, year: int, name: str | None, scheduler: str | N
         outputs.write_json(staged / outputs.REVIEW_JSON, {"name": name, "year": year, "forms": records,
                                                           "problems": problems})
         outputs.write_review_list(outputs.review_table(records), problems, staged / outputs.REVIEW_LIST)
-        pages = staged / outputs.FORMS_DIR
-        pages.mkdir()
+        pages = files.ensure_dir(staged / outputs.FORMS_DIR)
         for r in records:
             if r["findings"]:
                 files.write_text(pages / outputs.page_name(r), outputs.form_page(r))

@@ -155,15 +155,12 @@ def write_json(path: Path, document: dict[str, Any]) -> None:
 
 def run_overview(folder: Path, name: str, year: int) -> None:
     """Execute the overview notebook on ``folder``'s review.json and write ``index.html`` (code hidden)."""
-    import nbformat
     import papermill as pm
     from nbconvert import HTMLExporter
 
-    executed = folder / ".10-review-overview.ipynb"
-    pm.execute_notebook(str(OVERVIEW_NOTEBOOK), str(executed),
-                        parameters={"review_dir": str(folder), "name": name, "year": year},
-                        kernel_name="python3", progress_bar=False, log_output=False, cwd=str(folder))
+    executed = pm.execute_notebook(str(OVERVIEW_NOTEBOOK), None,
+                                   parameters={"review_dir": str(folder), "name": name, "year": year},
+                                   kernel_name="python3", progress_bar=False, log_output=False, cwd=str(folder))
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nbformat.read(str(executed), as_version=4))
+    body, _ = exporter.from_notebook_node(executed)
     files.write_text(folder / OVERVIEW_HTML, body)
-    executed.unlink()

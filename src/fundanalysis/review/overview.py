@@ -4,7 +4,6 @@ its review.json. Each function returns a DataFrame or a Figure; the notebook sho
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from matplotlib.figure import Figure
 
 from fundanalysis.present.charts.draw import ChartFigure
 from fundanalysis.review.findings import KIND_LABELS, FindingKind
+from fundanalysis.storage import files
 
 NOT_STATED = "未注明"
 NO_GRADE = "无等级"
@@ -29,7 +29,7 @@ class Review:
 
 def load(folder: str | Path) -> Review:
     """Read ``folder/review.json`` into frames (totals as floats for the charts; the JSON keeps them exact)."""
-    doc = json.loads((Path(folder) / "review.json").read_text(encoding="utf-8"))
+    doc = files.read_json(Path(folder) / "review.json")
     forms = pd.DataFrame(doc["forms"])
     if forms.empty:
         forms = pd.DataFrame(columns=["file", "sheet", "project", "unit", "department", "stated_total", "total",

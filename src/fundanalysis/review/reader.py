@@ -48,6 +48,7 @@ from fundanalysis.ingest.targets import (
     fund_category,
     is_total_row,
 )
+from fundanalysis.storage.forms import form_grids
 
 #: File suffixes a review reads (lower case); Office lock files (``~$…``) are skipped.
 FORM_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".docx")
@@ -248,26 +249,11 @@ class FormError(ValueError):
 
 def grids_of(path: Path, name: str) -> list[Grid]:
     """The sheets (or .docx tables) of a file as grids; ``name`` is how messages call the file."""
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        from fundanalysis.storage.xlsx import read_workbook
-
-        return [Grid(name, s.name, s.rows) for s in read_workbook(path).values() if not s.hidden]
-    if suffix == ".xls":
-        from python_calamine import CalamineWorkbook
-
-        wb = CalamineWorkbook.from_path(str(path))
-        return [Grid(name, sheet, wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False))
-                for sheet in wb.sheet_names]
-    if suffix == ".docx":
-        import docx
-
-        document = docx.Document(str(path))
-        return [Grid(name, f"表格{i}", [[c.text for c in row.cells] for row in table.rows])
-                for i, table in enumerate(document.tables, start=1)]
-    raise FormError([Problem(name, None, None, None, None,
-                             f"{path.suffix or 'a file without suffix'} is not a form file "
-                             f"({', '.join(FORM_SUFFIXES)}); save it as .xlsx")])
+    if path.suffix.lower() not in FORM_SUFFIXES:
+        raise FormError([Problem(name, None, None, None, None,
+                                 f"{path.suffix or 'a file without suffix'} is not a form file "
+                                 f"({', '.join(FORM_SUFFIXES)}); save it as .xlsx")])
+    return [Grid(name, sheet, rows) for sheet, rows in form_grids(path)]
 
 
 def read_forms(path: Path, name: str | None = None) -> tuple[list[FiledForm], list[Problem]]:

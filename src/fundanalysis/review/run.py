@@ -22,6 +22,7 @@ from fundanalysis.errors import Problem
 from fundanalysis.ingest.policy import DEFAULT_POLICY, Policy, policy_from_toml
 from fundanalysis.review.findings import KIND_LABELS, KIND_WEIGHTS, FindingKind, review_form
 from fundanalysis.review.reader import FORM_SUFFIXES, read_forms
+from fundanalysis.storage.forms import form_files as stored_form_files
 
 #: ``--scheduler`` value that runs the batches in this process (no cluster; the benchmark's baseline).
 INLINE = "inline"
@@ -32,8 +33,7 @@ BATCH_FILES = 50
 
 def form_files(folder: Path) -> list[Path]:
     """Every form file under ``folder`` (recursively), sorted; Office lock files (``~$…``) left out."""
-    return sorted(p for p in Path(folder).rglob("*")
-                  if p.suffix.lower() in FORM_SUFFIXES and not p.name.startswith("~$") and p.is_file())
+    return stored_form_files(folder, FORM_SUFFIXES)
 
 
 def problem_record(p: Problem) -> dict[str, Any]:

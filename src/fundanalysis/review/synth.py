@@ -19,6 +19,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from fundanalysis.storage import files
+
 #: The kinds a plant raises (keys) and the planting order.
 PLANTS: dict[str, frozenset[str]] = {
     "stated_total": frozenset({"stated_total"}),
@@ -329,7 +331,7 @@ def generate(folder: Path, n: int, *, year: int = 2031, seed: int = 7, flawed_sh
     """Write ``n`` synthetic forms under ``folder`` (in sub-folders of 100) and return the truth:
     ``(file relative to folder, sheet or table) → the finding kinds planted``. A variant listed
     twice is drawn twice as often; ``processes`` > 1 writes the files in that many processes."""
-    folder.mkdir(parents=True, exist_ok=True)
+    files.ensure_dir(folder)
     truth: dict[tuple[str, str], frozenset[str]] = {}
     specs = list(_specs(n, year, seed, flawed_share))
     rng = random.Random(seed + 1)
@@ -351,7 +353,7 @@ def generate(folder: Path, n: int, *, year: int = 2031, seed: int = 7, flawed_sh
         jobs.append((variant, group, path))
         i += len(group)
     for sub in {p.parent for _, _, p in jobs}:
-        sub.mkdir(parents=True, exist_ok=True)
+        files.ensure_dir(sub)
     if processes > 1:
         from concurrent.futures import ProcessPoolExecutor
 
