@@ -245,7 +245,7 @@ def _money_findings(form: FiledForm, checks: Sequence[Check], executed: int | No
             out.append(Finding(FindingKind.MONEY_TOTAL, cells, c.stated, c.computed,
                                f"年度资金总额（{_phase_word(key)}）{_wan(c.stated)} "
                                f"不等于各来源之和 {_wan(c.computed)}"))
-        elif c.code is CheckCode.STATED_RATE:
+        elif c.code is CheckCode.STATED_RATE and not _halfway(c.stated, c.computed):
             line = lines.get(Fund(c.subject))
             label = line.label if line else c.subject
             out.append(Finding(FindingKind.STATED_RATE, _cells(line.cells.get("rate") if line else None),
@@ -258,6 +258,20 @@ def _money_findings(form: FiledForm, checks: Sequence[Check], executed: int | No
                            executed, budget, f"全年执行数 {_wan(executed)} 超过全年预算数 {_wan(budget)}"
                            f"（执行率 {_pct(Fraction(executed, budget))}）"))
     return out
+
+
+def _halfway(stated: Any, exact: Any) -> bool:
+    """True when ``exact`` lies exactly halfway between ``stated`` and its neighbour at the stated
+    precision (95.625% written 95.62%): rounded down rather than up, which is no misstatement.
+
+    >>> _halfway(Decimal("0.9562"), Fraction(95625, 100000)), _halfway(Decimal("0.9561"), Fraction(95625, 100000))
+    (True, False)
+    """
+    if not isinstance(stated, Decimal) or exact is None:
+        return False
+    exponent = stated.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) else 0
+    return abs(Fraction(stated) - Fraction(exact)) == Fraction(1, 2 * 10**places)
 
 
 def _phase_word(key: str) -> str:

@@ -12,6 +12,7 @@ cent, the policy DOMAIN.md gives as default (partial 达成 earns 0.6).
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -140,7 +141,8 @@ def plant(spec: FormSpec, kind: str, rng: random.Random) -> FormSpec:
     elif kind == "missed_full_points":
         i = ind["支持企业数"]
         target = int(i["target"].removeprefix("≥").removesuffix("家"))
-        i["actual"] = f"{target - rng.randint(1, 20)}家"
+        short = math.ceil(target * Fraction(5, 100))  # ≥ 5 % short: ≥ 0.75 of 15 points, so the stated
+        i["actual"] = f"{target - rng.randint(short, short + 10)}家"  # total differs even in whole points
     elif kind == "met_but_deducted":
         ind["验收合格率"]["score"] = Fraction(8)
     elif kind == "stated_rate":
