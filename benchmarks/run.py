@@ -1,4 +1,4 @@
-"""Benchmarks B1–B5 of fundanalysis: medians and ratios, measured side by side in one run.
+"""Benchmarks B1–B6 of fundanalysis: medians and ratios, measured side by side in one run.
 
     .venv/bin/python benchmarks/run.py [--quick] [--only B1,B3] [--json PATH] [--keep]
 
@@ -15,6 +15,8 @@ B5  edit–see: a SYNTHETIC fund with two years; one cell of the first year's wo
     and ``fundanalysis report`` rebuilds what depends on it, against a full build of that year
     (``report --year Y --force``), alternating; then the same edit under ``--watch`` (the watch's
     own rebuild, in a warm process), alternating with full builds of that year.
+B6  a year's self-evaluation forms: 10,000 SYNTHETIC 自评表 reviewed on a 2-worker LocalCluster
+    against one process, with the planted findings' recall and precision (benchmarks/b6_review.py).
 
 Benchmarks are not tests: nothing here asserts on time; targets are printed beside results.
 Every input and output lives in one temporary folder (removed at the end unless --keep);
@@ -476,6 +478,18 @@ class Bench:
 
     # ------------------------------------------------------------------ summary
 
+    def b6(self) -> None:
+        """B6 (benchmarks/b6_review.py, its own process): 10,000 SYNTHETIC 自评表 reviewed; the process
+        tree's peak memory (client and Dask workers together) is sampled here."""
+        out = self.work / "b6.json"
+        run = bl.run([sys.executable, Path(__file__).resolve().parent / "b6_review.py", "--json", out],
+                     cwd=self.work, log=self.work / "b6.log", timeout=7200)
+        result = json.loads(out.read_text(encoding="utf-8"))
+        result["tree_peak_mb"] = run.peak_total_kb / 1024 if run.peak_total_kb else None
+        self.emit(bl.tail(self.work / "b6.log", 7))
+        self.emit(f"  B6 process tree peak (client + workers, sampled): {result['tree_peak_mb'] or 0:.0f} MB")
+        self.results["B6"] = result
+
     def summary(self, elapsed: dict[str, float]) -> None:
         r = {k: v for k, v in self.results.items() if "failed" not in v}
         self.emit("Summary")
@@ -540,10 +554,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder and print its path")
     args = ap.parse_args(argv)
     wanted = {s.strip().upper().lstrip("B") for s in args.only.split(",") if s.strip()}
-    bad = wanted - {"1", "2", "3", "4", "5"}
+    bad = wanted - {"1", "2", "3", "4", "5", "6"}
     if bad:
-        ap.error(f"--only: unknown benchmark(s) {sorted(bad)}; use B1, B2, B3, B4, B5")
-    args.selected = [f"B{i}" for i in "12345" if not wanted or i in wanted]
+        ap.error(f"--only: unknown benchmark(s) {sorted(bad)}; use B1, B2, B3, B4, B5, B6")
+    args.selected = [f"B{i}" for i in "123456" if not wanted or i in wanted]
     if args.repeats < 1 or args.large_repeats < 1 or args.b2_repeats < 1:
         ap.error("repeat counts must be at least 1")
     return args

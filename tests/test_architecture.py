@@ -113,6 +113,7 @@ LAYERS = {
     "export": {"analysis", "ingest", "present", "storage"},
     "build": {"analysis", "ingest", "present", "storage", "export"},
     "extract": {"ingest", "storage"},
+    "review": {"analysis", "ingest", "present", "storage"},
 }
 SHARED = {"vocab", "config", "errors", "optional", "__init__"}
 

@@ -58,7 +58,8 @@ class GuardedGroup(click.Group):
     """
 
     #: Commands whose code loads only when they are used: name → (module, attribute).
-    LAZY: ClassVar[dict[str, tuple[str, str]]] = {"extract": ("fundanalysis.extract.command", "extract_command")}
+    LAZY: ClassVar[dict[str, tuple[str, str]]] = {"extract": ("fundanalysis.extract.command", "extract_command"),
+                                                  "review": ("fundanalysis.review.command", "review_command")}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.LAZY})
