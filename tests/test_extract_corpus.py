@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from fundanalysis.analysis.doubts import open_doubts
 from fundanalysis.cli import main
 from fundanalysis.config import EXIT_OK
 from fundanalysis.extract import extract
 from fundanalysis.extract.compare import _column, found_in_text, text_sentences
-from fundanalysis.extract.draft import TO_CHECK, build_draft, draft_workbook, open_doubts
+from fundanalysis.extract.draft import TO_CHECK, build_draft, draft_workbook
 from fundanalysis.extract.numerals import amount_fen
 from fundanalysis.ingest.load import process_year
 

@@ -170,7 +170,8 @@ def check(fund: str | None, year: int, data_dir: Path, as_json: bool) -> None:
         sys.exit(EXIT_BUILD_FAILED)
     for note in parsed.notes:
         _note(note)
-    from fundanalysis.extract.draft import doubts_warning, open_doubts
+    from fundanalysis.analysis.doubts import open_doubts
+    from fundanalysis.present.words import doubts_warning
 
     doubts = open_doubts(parsed.tables)
     if doubts:  # a warning, not a failure: the input is valid, its figures not yet confirmed

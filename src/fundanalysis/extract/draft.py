@@ -436,28 +436,6 @@ def draft_sheets(draft: Draft, file: str = "draft.xlsx") -> dict[str, RawSheet]:
     return out
 
 
-def open_doubts(tables: Mapping[str, object]) -> int:
-    """How many 待核对 cells a year's processed tables still hold (a draft not yet confirmed): each is a
-    row whose figures ``fundanalysis extract`` marked and a person has not cleared.
-
-    >>> import pandas as pd
-    >>> open_doubts({"fund": pd.DataFrame({"to_check": ["金额未注明单位", None]}), "lines": pd.DataFrame({"x": [1]})})
-    1
-    """
-    n = 0
-    for df in tables.values():
-        col = getattr(df, "columns", ())
-        if TO_CHECK_FIELD in col:
-            n += sum(1 for v in df[TO_CHECK_FIELD] if isinstance(v, str) and v.strip())  # type: ignore[index]
-    return n
-
-
-def doubts_warning(n: int) -> str:
-    """The warning for a year whose input still holds ``n`` cells marked 待核对."""
-    return (f"仍有 {n} 个单元格标记为“{TO_CHECK}”（fundanalysis extract 所标）：这些数字尚未经人核对，"
-            "核对、改正并清空后此提示消失")
-
-
 def check_draft(draft: Draft, file: str = "draft.xlsx") -> list[Problem]:
     """The problems ``fundanalysis check`` would find in the draft (empty: it passes as it stands)."""
     from fundanalysis.ingest.tables import build_tables

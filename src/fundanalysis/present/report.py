@@ -203,12 +203,12 @@ class Report:
     def key_figures(self) -> None:
         """Budget, executed amount, rate, balance, receipts and projects as tiles (and, while the year's
         input still holds cells marked 待核对, how many)."""
-        from fundanalysis.extract.draft import doubts_warning, open_doubts
+        from fundanalysis.analysis.doubts import open_doubts
 
         self._data(pd.DataFrame([{k: v for k, v in self.summary.items() if not isinstance(v, list | dict)}]))
         doubts = open_doubts(self.tables)
         if doubts:
-            self._show(f'<p class="fnd-say"><strong>{html.escape(doubts_warning(doubts))}</strong></p>')
+            self._show(f'<p class="fnd-say"><strong>{html.escape(words.doubts_warning(doubts))}</strong></p>')
         self._show(key_figure_tiles(self.summary))
 
     def utilisation(self) -> None:

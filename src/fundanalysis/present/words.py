@@ -367,3 +367,9 @@ def budget_phase(phase: Any, basis: Any) -> str:
     if phase is not None and not (not isinstance(phase, str) and pd.isna(phase)) and str(phase):
         return str(phase)
     return BUDGET_BASIS_NOTE.get(basis, NOT_STATED) if basis is not None else NOT_STATED
+
+
+def doubts_warning(n: int) -> str:
+    """The warning for a year whose input still holds ``n`` cells marked 待核对."""
+    return (f"仍有 {n} 个单元格标记为“待核对”（fundanalysis extract 所标）：这些数字尚未经人核对，"
+            "核对、改正并清空后此提示消失")
