@@ -107,12 +107,12 @@ def disk_calls_of(path: Path) -> list[str]:
 #: ``optional`` are shared by all.
 LAYERS = {
     "storage": {"export.formulas"},
-    "ingest": {"storage"},
+    "ingest": {"storage", "export.formulas"},  # the one helper every workbook writer stores text with
     "analysis": {"ingest", "storage"},
     "present": {"analysis", "ingest", "storage"},
     "export": {"analysis", "ingest", "present", "storage"},
     "build": {"analysis", "ingest", "present", "storage", "export"},
-    "extract": {"ingest", "storage"},
+    "extract": {"ingest", "storage", "export.formulas"},
 }
 SHARED = {"vocab", "config", "errors", "optional", "__init__"}
 

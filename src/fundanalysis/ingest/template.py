@@ -11,6 +11,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from fundanalysis.export.formulas import write_text_cell
 from fundanalysis.ingest.specs import (
     LEVELS,
     PROCUREMENT_METHODS,
@@ -68,7 +69,8 @@ def build_template(year: int, categories: Sequence[str] = ()) -> Workbook:
     for spec in SHEETS:
         ws = wb.create_sheet(spec.name)
         for i, col in enumerate(spec.columns, start=1):
-            cell = ws.cell(row=1, column=i, value=col.header)
+            cell = ws.cell(row=1, column=i)
+            write_text_cell(cell, col.header)
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="DDEBF7" if col.required else "F2F2F2")
             note = ("必填" if col.required else "选填") + (f"。{col.note}" if col.note else "")
