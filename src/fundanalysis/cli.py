@@ -379,7 +379,7 @@ def _writable_outputs(out_dir: Path, data_dir: Path) -> Path | None:
     except StorageError:
         return None
     out = out_dir.resolve()
-    return out if out.is_dir() or out.parent.is_dir() else None
+    return out if catalog.is_dir(out) or catalog.is_dir(out.parent) else None
 
 
 def _current(data_dir: Path, out_dir: Path, notebooks_dir: Path | None,

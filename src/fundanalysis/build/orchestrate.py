@@ -203,10 +203,10 @@ def _listing(out_dir: Path, fund: str | None = None) -> str:
     for f in [fund] if fund is not None else catalog.published_funds(out_dir):
         for name, path in catalog.published_summaries(out_dir, f):
             try:
-                data = path.read_bytes()
+                sha = digests.file_digest(path)
             except OSError:
-                data = b""
-            h.update(f"{f}\0{name}\0".encode() + hashlib.sha256(data).digest())
+                sha = ""
+            h.update(f"{f}\0{name}\0{sha}\0".encode())
     return h.hexdigest()
 
 
@@ -645,13 +645,12 @@ def _make_year_extras(plan: _Plan, st: Path) -> _Extras:
     summary = dict(plan.summary)
     summary["source_report"] = _source_report(tables)
     summary["fund"] = fund
-    summary.update(_provenance(plan))
+    summary.update(_provenance(plan))  # a summary.json reused below keeps those of the build that made it
     counts = check_counts(reconcile_totals(tables))
     published, reuse = plan.published, plan.extras_reuse
     if published is not None and reuse and all(digests.copy_if_same(published / name, st / name, sha)
                                                for name, sha in reuse.items()):
         form, book = catalog.form_name(fund, year), catalog.tables_name(fund, year)
-        files.write_text(st / "summary.json", summary_json(summary))  # this build's time
         return _Extras(summary, form if form in reuse else None, (book,) if book in reuse else (), counts,
                        reused=True)
     files.write_text(st / "summary.json", summary_json(summary))
