@@ -526,12 +526,17 @@ def test_a_refused_output_folder_gets_no_status_but_the_hook_runs(project: dict[
 
 
 def test_a_missing_data_folder_is_logged_and_reported(tmp_path: Path) -> None:
+    """A scheduled run whose data folder has gone: its output folder (there from earlier runs)
+    gets the log and the status; a mistyped output folder is not created."""
     out = tmp_path / "outputs"
+    out.mkdir()
     proc = cli("report", "--data-dir", tmp_path / "nowhere", "--out-dir", out)
     assert proc.returncode == EXIT_BAD_INPUT
     assert "data folder does not exist" in proc.stderr
     assert json.loads((out / "status.json").read_text(encoding="utf-8"))["last_run"]["exit_code"] == 2
     assert list((out / "logs").glob("run-*.log"))
+    proc = cli("report", "--data-dir", tmp_path / "nowhere", "--out-dir", tmp_path / "typo")
+    assert proc.returncode == EXIT_BAD_INPUT and not (tmp_path / "typo").exists()
 
 
 def test_check_json_with_a_missing_data_folder_prints_json(tmp_path: Path) -> None:

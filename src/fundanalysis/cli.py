@@ -372,14 +372,17 @@ def _failure_text(exc: BaseException) -> str:
 
 
 def _writable_outputs(out_dir: Path, data_dir: Path) -> Path | None:
-    """The output folder the run's status may be written to: not a refused place, and there or creatable
-    beside an existing folder (a mistyped path does not make folders)."""
+    """The output folder the run's status may be written to: not a refused place; one that exists, or
+    one to create beside an existing folder when the data folder exists (a mistyped --data-dir
+    makes no new folder: a scheduled run's output folder exists from its earlier runs)."""
     try:
         catalog.check_output_place(out_dir, data_dir)
     except StorageError:
         return None
     out = out_dir.resolve()
-    return out if catalog.is_dir(out) or catalog.is_dir(out.parent) else None
+    if catalog.is_dir(out) or (catalog.is_dir(data_dir) and catalog.is_dir(out.parent)):
+        return out
+    return None
 
 
 def _current(data_dir: Path, out_dir: Path, notebooks_dir: Path | None,
