@@ -427,8 +427,6 @@ def _tell_failure(exc: BaseException, code: int, command: str, data_dir: Path, o
     log = status.write_failure_log(out, command, code, message) if out is not None else None
     with contextlib.suppress(Exception):
         _record(command, code, message, data_dir, out_dir, notebooks_dir, planned, log)
-    if log is not None:
-        click.echo(f"log: {log}", err=True)
     if on_failure:
         status.run_hook(on_failure, code, status.failure_summary(command, code, message, log), _note)
 
