@@ -106,7 +106,7 @@ def disk_calls_of(path: Path) -> list[str]:
 #: Each layer and the layers it may import (lower ones). ``vocab``, ``config``, ``errors`` and
 #: ``optional`` are shared by all.
 LAYERS = {
-    "storage": {"export.formulas"},
+    "storage": set(),
     "ingest": {"storage"},
     "analysis": {"ingest", "storage"},
     "present": {"analysis", "ingest", "storage"},

@@ -82,7 +82,14 @@ class Case:
         return workbook_path(self.data)
 
     def written(self) -> tuple[Any, Any]:
-        return state(self.data / "processed"), state(self.out)
+        """What a refused run must not change: processed tables and outputs, less the run's own
+        record of itself (its log, status.json and the lock that guards it: see docs/operations.md)."""
+        out = state(self.out)
+        if out is not None:
+            out = {k: v for k, v in out.items()
+                   if not (k in ("logs", "status.json", ".locks", ".locks/status.lock") or k.startswith("logs/"))
+                   } or None  # an output folder holding only that record
+        return state(self.data / "processed"), out
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from fundanalysis.cli import main
 from fundanalysis.config import EXIT_OK
-from fundanalysis.export.formulas import FORMULA_PREFIXES, neutralise_formulas, neutralise_text
+from fundanalysis.storage.formulas import FORMULA_PREFIXES, neutralise_formulas, neutralise_text
 from fundanalysis.storage.processed import write_tables
 
 HYPERLINK = '=HYPERLINK("http://x","点我")'

@@ -173,8 +173,10 @@ def test_build_never_replaces_what_it_did_not_create(project: Path, tmp_path: Pa
     assert "Cannot write" in done.stderr and words in done.stderr and "refusing" in done.stderr
     assert "Traceback" not in done.output
     after_project = tree(project)
-    # the build may write its log; nothing else changes, and nothing outside at all
-    assert without(after_project, "./outputs/logs") == without(before[0], "./outputs/logs")
+    # the build may write its log and its status (status.json, under its lock); nothing else
+    # changes, and nothing outside at all
+    own = ("./outputs/logs", "./outputs/status.json", "./outputs/.locks/status.lock")
+    assert without(after_project, *own) == without(before[0], *own)
     assert tree(outside.parent) == before[1]
 
 

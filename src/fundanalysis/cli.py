@@ -1,6 +1,8 @@
 """The ``fundanalysis`` command line.
 
-Exit codes: 0 ok, 1 build failed, 2 bad input, 3 another build of the year is running.
+Exit codes: 0 ok, 1 build failed, 2 bad input, 3 another build of the year is running, 4 cannot
+write (disk full, read-only, or an output folder the tool refuses: inside data/raw, or around the
+data folder); see docs/operations.md.
 """
 
 from __future__ import annotations
@@ -108,6 +110,12 @@ class GuardedGroup(click.Group):
             sys.exit(EXIT_BUILD_FAILED)
 
 
+def _output_dir(out_dir: Path, data_dir: Path) -> Path:
+    """The output folder resolved; refused (exit 4) inside the data folder's raw/ or around the data folder."""
+    catalog.check_output_place(out_dir, data_dir)
+    return out_dir.resolve()
+
+
 def _require_data_dir(data_dir: Path) -> Path:
     if not catalog.is_dir(data_dir):
         _fail_input(InputError([Problem(str(data_dir), None, None, None, None,
@@ -150,6 +158,10 @@ def check(fund: str | None, year: int, data_dir: Path, as_json: bool) -> None:
     """Validate the raw input and report every problem at once (exit 2 if any)."""
     from fundanalysis.ingest.load import process_year
 
+    if as_json and not catalog.is_dir(data_dir):  # a program reading --json always gets JSON
+        click.echo(json.dumps([Problem(str(data_dir), None, None, None, None, "data folder does not exist"
+                                       ).as_dict()], ensure_ascii=False, indent=2))
+        sys.exit(EXIT_BAD_INPUT)
     data_dir = _require_data_dir(data_dir)
     try:
         key = _fund(data_dir, fund)
@@ -217,7 +229,7 @@ def template(fund: str | None, year: int, out_dir: Path, data_dir: Path, force: 
     from fundanalysis.ingest.template import build_template, previous_categories
 
     key = _fund(data_dir, fund, new=True)
-    dest = catalog.template_path(out_dir, key, year)
+    dest = catalog.template_path(_output_dir(out_dir, data_dir), key, year)
     if catalog.exists(dest) and not force:
         raise StorageError(f"{dest} already exists and may be filled in; it was left as it is. "
                            "Pass --force to overwrite it, or move it away first")
@@ -248,6 +260,8 @@ def scorecard(fund: str | None, year: int, data_dir: Path, out_dir: Path, xlsx: 
     from fundanalysis.present.words import score_rule
 
     data_dir = _require_data_dir(data_dir)
+    if xlsx:
+        out_dir = _output_dir(out_dir, data_dir)
     key = _fund(data_dir, fund)
     tables = load_tables(data_dir, year, key)
     se = selfeval.self_evaluation(tables)
@@ -292,6 +306,7 @@ def export(fund: str | None, year: int, data_dir: Path, out_dir: Path, xlsx: boo
     from fundanalysis.build.orchestrate import build_reports
 
     data_dir = _require_data_dir(data_dir)
+    out_dir = _output_dir(out_dir, data_dir)
     key = _fund(data_dir, fund)
     build_reports([(key, year)], data_dir=data_dir, out_dir=out_dir.resolve(),
                   echo=lambda m: click.echo(m, err=True))
@@ -319,16 +334,125 @@ def export(fund: str | None, year: int, data_dir: Path, out_dir: Path, xlsx: boo
 @click.option("--watch", is_flag=True,
               help="Build, then rebuild what changed each time an input workbook or notebook is saved "
                    "(Ctrl-C stops).")
+@click.option("--on-failure", "on_failure", metavar="CMD", default=None,
+              help="Run CMD (no shell) when the run fails: the failure's summary on its stdin and in "
+                   "FUNDANALYSIS_SUMMARY, the exit code in FUNDANALYSIS_EXIT.")
 def report(fund: str | None, years: tuple[int, ...], data_dir: Path, out_dir: Path, jobs: int | None,
            timeout: int, force: bool, wait: bool, engine: str, notebooks_dir: Path | None,
-           watch: bool) -> None:
+           watch: bool, on_failure: str | None) -> None:
     """Build the charted HTML reports into <out-dir>/<FUND>/<YEAR>/ (every fund and year by default).
 
     Only what changed since the published report is rebuilt: a section whose tables, notebook and
-    code are unchanged is reused (--force runs everything)."""
+    code are unchanged is reused (--force runs everything). Every run (but --watch) records its
+    result in <out-dir>/status.json; a failed run leaves a log in <out-dir>/logs/."""
+    import shlex
+
+    if watch:
+        _report(fund, years, data_dir, out_dir, jobs, timeout, force, wait, engine, notebooks_dir, True, [])
+        return
+    command = shlex.join(["report", *(["--fund", fund] if fund else []), *[f"--year={y}" for y in years],
+                          *(["--force"] if force else [])])
+    planned: list[tuple[str, int]] = []
+    try:
+        _report(fund, years, data_dir, out_dir, jobs, timeout, force, wait, engine, notebooks_dir, False, planned)
+    except BaseException as exc:
+        code = _exit_code(exc)
+        if code is not None:
+            _tell_failure(exc, code, command, data_dir, out_dir, notebooks_dir, planned, on_failure)
+        raise
+    _record(command, 0, "", data_dir, out_dir, notebooks_dir, planned)
+
+
+def _exit_code(exc: BaseException) -> int | None:
+    """The exit code :class:`GuardedGroup` gives for ``exc`` (None for what is not a failure)."""
+    if isinstance(exc, SystemExit):
+        return exit_status(exc.code) or None
+    for kind, code in ((InputError, EXIT_BAD_INPUT), (LockedError, EXIT_LOCKED), (BuildError, EXIT_BUILD_FAILED),
+                       (StorageError, EXIT_STORAGE), (MemoryError, EXIT_STORAGE)):
+        if isinstance(exc, kind):
+            return code
+    if isinstance(exc, Interrupted):
+        return 128 + exc.signum
+    return EXIT_BUILD_FAILED if isinstance(exc, Exception) else None
+
+
+def _failure_text(exc: BaseException) -> str:
+    """What went wrong, in the words the command prints."""
+    if isinstance(exc, InputError):
+        return f"Bad input: {len(exc.problems)} problem(s)\n" + "\n".join(f"  - {p}" for p in exc.problems)
+    return f"{type(exc).__name__}: {printable(exc)}"
+
+
+def _writable_outputs(out_dir: Path, data_dir: Path) -> Path | None:
+    """The output folder the run's status may be written to: not a refused place; one that exists, or
+    one to create beside an existing folder when the data folder exists (a mistyped --data-dir
+    makes no new folder: a scheduled run's output folder exists from its earlier runs)."""
+    try:
+        catalog.check_output_place(out_dir, data_dir)
+    except StorageError:
+        return None
+    out = out_dir.resolve()
+    if catalog.is_dir(out) or (catalog.is_dir(data_dir) and catalog.is_dir(out.parent)):
+        return out
+    return None
+
+
+def _current(data_dir: Path, out_dir: Path, notebooks_dir: Path | None,
+             planned: list[tuple[str, int]]) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """The planned fund-years whose published report is current after the run, and the others."""
+    from fundanalysis.build.fingerprint import fingerprint, published_fingerprint
+    from fundanalysis.config import REPORT_NOTEBOOKS_DIR
+
+    ok, failed = [], []
+    prints: dict[str, str] = {}
+    nbs = (notebooks_dir or REPORT_NOTEBOOKS_DIR).resolve()
+    for f, y in planned:
+        try:
+            if f not in prints:
+                prints[f] = fingerprint(data_dir.resolve(), f, nbs)
+            fp = prints[f]
+            current = published_fingerprint(out_dir.resolve(), f, y) == fp
+        except Exception:
+            current = False
+        (ok if current else failed).append((f, y))
+    return ok, failed
+
+
+def _record(command: str, code: int, message: str, data_dir: Path, out_dir: Path, notebooks_dir: Path | None,
+            planned: list[tuple[str, int]], log: Path | None = None) -> None:
+    from fundanalysis.build import status
+
+    out = _writable_outputs(out_dir, data_dir)
+    if out is None:
+        return
+    ok, failed = _current(data_dir, out_dir, notebooks_dir, planned) if code else (planned, [])
+    status.record_run(out, command, code, message, ok, failed, log)
+
+
+def _tell_failure(exc: BaseException, code: int, command: str, data_dir: Path, out_dir: Path,
+                  notebooks_dir: Path | None, planned: list[tuple[str, int]], on_failure: str | None) -> None:
+    """A failed run: its log and status (where they may be written), then the --on-failure command."""
+    from fundanalysis.build import status
+
+    message = _failure_text(exc)
+    out = _writable_outputs(out_dir, data_dir)
+    log = status.write_failure_log(out, command, code, message) if out is not None else None
+    with contextlib.suppress(Exception):
+        _record(command, code, message, data_dir, out_dir, notebooks_dir, planned, log)
+    if on_failure:
+        status.run_hook(on_failure, code, status.failure_summary(command, code, message, log), _note)
+
+
+def _report(fund: str | None, years: tuple[int, ...], data_dir: Path, out_dir: Path, jobs: int | None,
+            timeout: int, force: bool, wait: bool, engine: str, notebooks_dir: Path | None, watch: bool,
+            planned: list[tuple[str, int]]) -> None:
+    """``report``'s work; ``planned`` gets the fund-years it builds, as soon as they are known."""
     from fundanalysis.build.orchestrate import build_reports
 
-    data_dir = _require_data_dir(data_dir)
+    if not catalog.is_dir(data_dir):
+        raise InputError([Problem(str(data_dir), None, None, None, None, "data folder does not exist")])
+    data_dir = data_dir.resolve()
+    out_dir = _output_dir(out_dir, data_dir)
     kwargs = {"notebooks_dir": notebooks_dir.resolve()} if notebooks_dir else {}
     if watch:
         from fundanalysis.build.watch import CodeChanged, restart, watch_reports
@@ -344,8 +468,9 @@ def report(fund: str | None, years: tuple[int, ...], data_dir: Path, out_dir: Pa
         return
     from fundanalysis.build.runners import stop_fork_server
 
+    planned += _report_targets(data_dir, fund, years)
     try:
-        build_reports(_report_targets(data_dir, fund, years), data_dir=data_dir, out_dir=out_dir.resolve(),
+        build_reports(planned, data_dir=data_dir, out_dir=out_dir.resolve(),
                       jobs=jobs, timeout=timeout, force=force, wait=wait, engine=engine, **kwargs)
     finally:
         stop_fork_server()
@@ -392,6 +517,7 @@ def charts(fund: str | None, year: int, data_dir: Path, out_dir: Path, formats: 
     from fundanalysis.export.charts import export_charts
 
     data_dir = _require_data_dir(data_dir)
+    out_dir = _output_dir(out_dir, data_dir)
     for p in export_charts(_fund(data_dir, fund), year, data_dir=data_dir, out_dir=out_dir.resolve(),
                            formats=formats, dpi=dpi):
         click.echo(str(p))

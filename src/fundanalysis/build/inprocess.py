@@ -197,6 +197,16 @@ class InProcessEngine(Engine):
 papermill_engines.register(ENGINE_NAME, InProcessEngine)
 
 
+def literal_path(path: str) -> str:
+    """``path`` as papermill must be given it to use it as it is: papermill formats its input and
+    output paths with the notebook's parameters (``str.format``), so braces are doubled.
+
+    >>> literal_path("/tmp/out{2019}/a.ipynb")
+    '/tmp/out{{2019}}/a.ipynb'
+    """
+    return path.replace("{", "{{").replace("}", "}}")
+
+
 def execute_in_child(input_path: str, output_path: str, parameters: dict[str, Any], cwd: str,
                      timeout: float | None, conn: Any) -> None:
     """Child-process entry: run one notebook with papermill and report back over ``conn``.
@@ -213,7 +223,8 @@ def execute_in_child(input_path: str, output_path: str, parameters: dict[str, An
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.chdir(cwd)
     try:
-        nb = pm.execute_notebook(input_path, output_path, parameters=parameters, engine_name=ENGINE_NAME,
+        nb = pm.execute_notebook(literal_path(input_path), literal_path(output_path), parameters=parameters,
+                                 engine_name=ENGINE_NAME,
                                  kernel_name="python3", progress_bar=False, log_output=False,
                                  execution_timeout=timeout)
         from fundanalysis.build.convert import notebook_to_html

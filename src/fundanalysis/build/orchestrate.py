@@ -89,6 +89,7 @@ def build_reports(targets: Sequence[Target], data_dir: Path, out_dir: Path, jobs
     import_nbformat()
 
     data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
+    catalog.check_output_place(out_dir, data_dir)
     targets = sorted(set((f, int(y)) for f, y in targets))
     with stop_on_signals():
         sections = discover_sections(notebooks_dir)
@@ -96,7 +97,7 @@ def build_reports(targets: Sequence[Target], data_dir: Path, out_dir: Path, jobs
             raise BuildError(f"no report notebooks in {notebooks_dir}")
         fps = {f: fingerprint(data_dir, f, notebooks_dir) for f in {f for f, _ in targets}}
         stale = [t for t in targets if force or published_fingerprint(out_dir, *t) != fps[t[0]]]
-        if not stale and catalog.exists(out_dir / "index.html"):
+        if not stale and _indexes_current(out_dir):
             for f, y in targets:
                 say(f"[{f} {y}] up to date (input, notebooks and code unchanged); --force rebuilds")
             return []  # nothing to do, so nothing is written (a read-only folder is fine)
@@ -191,23 +192,59 @@ def _read_published(path: Path, name: str, say: Callable[[str], None]) -> dict[s
     return s
 
 
+#: The last line of an index page: the digest of what it lists (see :func:`_listing`).
+_LISTING_MARK = "<!-- fundanalysis-listing {} -->\n"
+
+
+def _listing(out_dir: Path, fund: str | None = None) -> str:
+    """The digest of what is published (every fund's, or one fund's, year folders and their
+    summary.json bytes): an index page records the one it was made from."""
+    h = hashlib.sha256()
+    for f in [fund] if fund is not None else catalog.published_funds(out_dir):
+        for name, path in catalog.published_summaries(out_dir, f):
+            try:
+                sha = digests.file_digest(path)
+            except OSError:
+                sha = ""
+            h.update(f"{f}\0{name}\0{sha}\0".encode())
+    return h.hexdigest()
+
+
+def _indexes_current(out_dir: Path) -> bool:
+    """Whether the site index and every published fund's index list exactly what is published now."""
+    pages = [(out_dir / "index.html", None)] + [(catalog.fund_output(out_dir, f) / "index.html", f)
+                                                 for f in catalog.published_funds(out_dir)]
+    for path, fund in pages:
+        try:
+            text = files.read_text(path)
+        except (OSError, ValueError):
+            return False
+        if not text.endswith(_LISTING_MARK.format(_listing(out_dir, fund))):
+            return False
+    return True
+
+
 def _write_indexes(out_dir: Path, say: Callable[[str], None]) -> None:
-    """Every fund's index of its years, and the top-level index of every fund and year; a
-    broken summary is skipped with a note."""
+    """Every fund's index of its years, and the top-level index of every fund and year, listed
+    from the published folders under the index lock (never from one build's memory: builds of
+    several funds at once each list what all have published); a broken summary is skipped with a note."""
     from fundanalysis.present import page
 
-    everything = []
-    for fund in catalog.published_funds(out_dir):
-        entries = []
-        for name, path in catalog.published_summaries(out_dir, fund):
-            s = _read_published(path, f"{fund} {name}", say)
-            if s is not None:
-                entries.append((name, s))
-        if entries:
-            files.write_text(catalog.fund_output(out_dir, fund) / "index.html",
-                             _with_font({"i": page.fund_index(fund, entries)})["i"])
-            everything.append((fund, entries))
-    files.write_text(out_dir / "index.html", _with_font({"i": page.site_index(everything)})["i"])
+    with locks.index_lock(out_dir):
+        everything = []
+        for fund in catalog.published_funds(out_dir):
+            entries = []
+            for name, path in catalog.published_summaries(out_dir, fund):
+                s = _read_published(path, f"{fund} {name}", say)
+                if s is not None:
+                    entries.append((name, s))
+            if entries:
+                files.write_text(catalog.fund_output(out_dir, fund) / "index.html",
+                                 _with_font({"i": page.fund_index(fund, entries)})["i"]
+                                 + _LISTING_MARK.format(_listing(out_dir, fund)))
+                everything.append((fund, entries))
+        files.write_text(out_dir / "index.html", _with_font({"i": page.site_index(everything)})["i"]
+                         + _LISTING_MARK.format(_listing(out_dir)))
 
 
 def _with_font(pages: dict[str, str]) -> dict[str, str]:
@@ -243,6 +280,10 @@ class _Plan:
     #: (name → SHA-256) when that digest is unchanged, to be copied instead of made again
     extras_inputs: str = ""
     extras_reuse: dict[str, str] = field(default_factory=dict)
+    #: when this build planned the year, and the digest of the input it is built from: both shown
+    #: in the pages' footer and summary.json (``built_at``, ``input_digest``)
+    built_at: str = ""
+    input_digest: str = ""
 
     @property
     def to_run(self) -> list[Section]:
@@ -337,7 +378,8 @@ def _plan(targets: list[Target], loaded: dict[Target, _Loaded], sections: list[S
 
             summary = summarise(parsed.tables)
         shown = [s for s in sections if s.applies(parsed.tables)]
-        plan = _Plan(t, parsed, summary, shown)
+        plan = _Plan(t, parsed, summary, shown, built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+        plan.input_digest = (inputs or {}).get(t) or digests.input_digest(data_dir, fund, year)
         table_digests = processed.table_digests(data_dir, fund, year)
         others = {str(y): _summary_digest(s) for y, s in sorted(by_fund[fund].items()) if y != year}
         published, record = _published_record(out_dir, fund, year)
@@ -509,7 +551,7 @@ def _section_task(plan: _Plan, section: Section, job: Job, pool: Runner) -> _Don
         tables = plan.parsed.tables
         files.write_text(job.dest / f"{section.slug}.html",
                          _page().section_page(section.link(tables), [s.link(tables) for s in plan.shown],
-                                              page_info(job.year, tables), body))
+                                              page_info(job.year, tables, plan), body))
     return _Done(how, time.perf_counter() - t, made, pool.ran(job.ticket) if how == "run" else None)
 
 
@@ -603,6 +645,7 @@ def _make_year_extras(plan: _Plan, st: Path) -> _Extras:
     summary = dict(plan.summary)
     summary["source_report"] = _source_report(tables)
     summary["fund"] = fund
+    summary.update(_provenance(plan))  # a summary.json reused below keeps those of the build that made it
     counts = check_counts(reconcile_totals(tables))
     published, reuse = plan.published, plan.extras_reuse
     if published is not None and reuse and all(digests.copy_if_same(published / name, st / name, sha)
@@ -670,10 +713,17 @@ def _source_report(tables: dict[str, pd.DataFrame]) -> str:
     return "；".join(words.report_names(tables))
 
 
-def page_info(year: int, tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
-    """The few fields a section page's header and footer need."""
+def page_info(year: int, tables: dict[str, pd.DataFrame], plan: _Plan | None = None) -> dict[str, Any]:
+    """The few fields a section page's header and footer need (with the build's time and input
+    digest when a ``plan`` is given)."""
     from fundanalysis.present import words
 
     f = tables["fund"].iloc[0]
     return {"year": year, "fund_name": str(f["fund_name"]), "issuer": words.label(f["issuer"], {}),
-            "source_report": _source_report(tables)}
+            "source_report": _source_report(tables),
+            **(_provenance(plan) if plan is not None else {})}
+
+
+def _provenance(plan: _Plan) -> dict[str, str]:
+    """When the year was built and from which input (summary.json's and the footer's)."""
+    return {"built_at": plan.built_at, "input_digest": plan.input_digest}

@@ -122,8 +122,10 @@ def execute_section(section: Section, job: Job, km: KernelManager | None = None)
     extra: dict[str, Any] = {"km": km} if km is not None else {
         "cwd": str(section.path.parent), "extra_arguments": KERNEL_ARGS}
     try:
+        from fundanalysis.build.inprocess import literal_path
+
         pm.execute_notebook(
-            str(section.path), str(out_nb), parameters=job.parameters(section.parameters),
+            literal_path(str(section.path)), literal_path(str(out_nb)), parameters=job.parameters(section.parameters),
             kernel_name="python3", progress_bar=False, log_output=False,
             execution_timeout=job.timeout, start_timeout=120, **extra)
         return out_nb

@@ -62,11 +62,24 @@ def watch_reports(targets: Callable[[], Sequence[Target]], data_dir: Path, out_d
     runner: Runner = ForkRunner(size) if engine == "inprocess" else KernelRunner(size, notebooks_dir)
     code = digests.code_digest()
     seen: object = None
+    absent: str | None = None  # why the input cannot be looked at now, while it is absent
     try:
         while not stop.is_set():
-            now_targets = list(targets())
-            state = digests.files_state(watched_files(data_dir, sorted({f for f, _ in now_targets}), notebooks_dir)
-                                        + digests.code_files())
+            try:
+                now_targets = list(targets())
+                state = digests.files_state(watched_files(data_dir, sorted({f for f, _ in now_targets}),
+                                                          notebooks_dir) + digests.code_files())
+            except (InputError, OSError) as exc:
+                # a workbook briefly absent (an editor saving by writing a new file and renaming
+                # it) or a folder being replaced: say so once, and build when it is back
+                if str(exc) != absent:
+                    say(f"input not available now, waiting for it to be saved again:\n{exc}")
+                absent, seen = str(exc), object()
+                stop.wait(POLL_S)
+                continue
+            if absent is not None:
+                say("input is back; building it once it holds still")
+                absent = None
             if state != seen:
                 if seen is not None and stop.wait(POLL_S):  # let a save finish before reading it
                     break
@@ -81,8 +94,11 @@ def watch_reports(targets: Callable[[], Sequence[Target]], data_dir: Path, out_d
                 except InputError as exc:
                     say(f"input has problems (fix them and save again):\n{exc}")
                     built = []
-                except (BuildError, LockedError, StorageError) as exc:
+                except (BuildError, LockedError, StorageError, OSError) as exc:
                     say(f"build failed: {exc}")
+                    built = []
+                except Exception as exc:  # the watch never exits on a build's failure; the next save builds
+                    say(f"build failed: {type(exc).__name__}: {exc}")
                     built = []
                 seconds = time.perf_counter() - t0
                 if built:

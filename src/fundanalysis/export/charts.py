@@ -33,6 +33,7 @@ def export_charts(fund: str, year: int, data_dir: Path, out_dir: Path, formats: 
     The files are rendered into a staging folder and published in one atomic step as a new
     version of that folder (the previous export is replaced whole, never file by file).
     """
+    catalog.check_output_place(out_dir, data_dir)
     tables = load_tables(data_dir, year, fund)
     final = catalog.exports_dir(out_dir, fund, year)
     files.check_publishable(final)

@@ -24,6 +24,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from fundanalysis.storage.formulas import write_text_cell
+
 SHEET_TITLE = "自评表"
 FORM_TITLE = "项目支出绩效自评表"
 #: What a cell shows for a figure the report does not state.
@@ -169,10 +171,7 @@ class _Form:
         cell = self.ws.cell(row=row, column=col)
         text = _text(value)
         if text:
-            cell.value = text
-            cell.data_type = "s"  # a target like "=10个" is text, not a formula
-            if text.startswith(("=", "+", "-", "@")):
-                cell.quotePrefix = True
+            write_text_cell(cell, text)  # a target like "=10个" is text, not a formula
         else:
             cell.value = MISSING
             align = "center"

@@ -21,8 +21,8 @@ from openpyxl.utils import get_column_letter
 
 from fundanalysis.analysis import metrics, selfeval
 from fundanalysis.analysis.reconcile import reconcile_totals
-from fundanalysis.export.formulas import FORMULA_PREFIXES
 from fundanalysis.present import words
+from fundanalysis.storage.formulas import write_text_cell
 
 MONEY, PERCENT, COUNT, TEXT, POINTS = "money", "percent", "count", "text", "points"
 #: A column whose cells are numbers of different kinds row by row (the reconciliation's 报告数,
@@ -73,9 +73,7 @@ def _sheet(wb: Workbook, title: str, df: pd.DataFrame, spec: Spec,
             if kind in FORMATS and cell.value is not None:
                 cell.number_format = FORMATS[kind]
             if isinstance(cell.value, str):
-                cell.data_type = "s"  # text stays text: "=…" is not a formula
-                if cell.value.startswith(FORMULA_PREFIXES):
-                    cell.quotePrefix = True
+                write_text_cell(cell, cell.value)  # text stays text: "=…" is not a formula
             if flag is not None and flag(row):
                 cell.fill = bad
     for i, (_, header, kind) in enumerate(cols, start=1):
@@ -123,7 +121,7 @@ def tables_workbook(tables: dict[str, pd.DataFrame], summary: dict[str, Any]) ->
         if r["kind"] in FORMATS and c.value is not None:
             c.number_format = FORMATS[r["kind"]]
         if isinstance(c.value, str):
-            c.data_type = "s"
+            write_text_cell(c, c.value)
     ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 16, 36
     ws.column_dimensions["D"].width = 48
     ws.freeze_panes = "A2"

@@ -515,9 +515,13 @@ def draft_workbook(draft: Draft, problems: Iterable[Problem] = ()) -> bytes:
 
 def _write(cell: object, value: object) -> None:
     """Write a value; text starting with ``=`` stays text (never a formula)."""
-    cell.value = _cell(value)  # type: ignore[attr-defined]
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"  # type: ignore[attr-defined]
+    from fundanalysis.storage.formulas import write_text_cell
+
+    value = _cell(value)
+    if isinstance(value, str):
+        write_text_cell(cell, value)
+    else:
+        cell.value = value  # type: ignore[attr-defined]
 
 
 def draft_name(fund: str, year: int) -> str:

@@ -19,6 +19,7 @@ from fundanalysis.ingest.specs import (
     STATED_CHECKS,
     SUPPORT_KINDS,
 )
+from fundanalysis.storage.formulas import write_text_cell
 
 _ROWS = 500  # rows covered by the dropdowns
 
@@ -78,7 +79,8 @@ def build_template(year: int, categories: Sequence[str] = ()) -> Workbook:
     for spec in SHEETS:
         ws = wb.create_sheet(spec.name)
         for i, col in enumerate(spec.columns, start=1):
-            cell = ws.cell(row=1, column=i, value=col.header)
+            cell = ws.cell(row=1, column=i)
+            write_text_cell(cell, col.header)
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="DDEBF7" if col.required else "F2F2F2")
             need = f"{col.requirement}：{col.required_when}" if col.required_when else col.requirement

@@ -150,10 +150,14 @@ class SectionLink:
 
 
 def footer(summary: dict[str, Any]) -> str:
-    """The footer of a year's pages: the source report and the tool's version."""
+    """The footer of a year's pages: the source report, the tool's version and, when known, when
+    the page was built and the digest of the input it was built from (so a reader sees a stale report)."""
     src = summary.get("source_report") or ""
+    when = f"于 {esc(summary['built_at'])} " if summary.get("built_at") else ""
+    digest = summary.get("input_digest")
+    made = (f'；输入摘要 <span title="{esc(digest)}">{esc(str(digest)[:12])}</span>' if digest else "")
     return (f"资料来源：{esc(src)}。金额以万元显示（计算精确到分）。"
-            f"由 fundanalysis {esc(__version__)} 生成。")
+            f"由 fundanalysis {esc(__version__)} {when}生成{made}。")
 
 
 def _crumb(summary: dict[str, Any], up: str = "", here: str = "") -> str:

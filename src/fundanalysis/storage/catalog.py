@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from fundanalysis import config
-from fundanalysis.errors import InputError, Problem
+from fundanalysis.errors import InputError, Problem, StorageError
 
 _UNREAD_SPREADSHEETS = {".xls", ".xlsb", ".ods", ".et", ".numbers"}
 #: A year folder's name: four ASCII digits.
@@ -27,6 +27,10 @@ YEAR_NAME = re.compile(r"[0-9]{4}")
 #: A fund folder's name: letters (any script), digits, ``.``, ``-`` and ``_``, starting with a
 #: letter or digit, not a year.
 FUND_NAME = re.compile(r"[^\W_][\w.-]{0,79}")
+#: The longest fund folder name in bytes (UTF-8): the longest file name derived from it
+#: (``<fund>-<year>-数据表.xlsx`` written through a temporary ``.<name>.XXXXXXXX``) adds 30 bytes and
+#: must fit the 255 bytes file systems allow; about 66 Chinese characters.
+FUND_NAME_MAX_BYTES = 200
 #: Names the tool uses in outputs/ for its own folders.
 RESERVED = {"templates", "exports", "logs", "failed", "drafts", "index.html"}
 #: Names Windows keeps for devices (with any extension): such a folder cannot be copied to a
@@ -49,6 +53,11 @@ def fund_name_problem(name: str) -> str | None:
     if not FUND_NAME.fullmatch(name):
         return ("a fund folder's name has letters, digits, '.', '-' or '_' only (no spaces, no '/'), "
                 "starts with a letter or digit and has at most 80 characters")
+    size = len(name.encode("utf-8"))
+    if size > FUND_NAME_MAX_BYTES:
+        return (f"a fund folder's name has at most {FUND_NAME_MAX_BYTES} bytes in UTF-8 (about "
+                f"{FUND_NAME_MAX_BYTES // 3} Chinese characters), so that every file named after it fits the "
+                f"255-byte limit of file names; this one has {size} bytes ({len(name)} characters): shorten it")
     return None
 
 
@@ -247,6 +256,35 @@ def exists(path: Path) -> bool:
 
 
 # ------------------------------------------------------------------ outputs
+
+
+def _within(path: Path, folder: Path) -> bool:
+    """True if ``path`` is ``folder`` or lies inside it (both resolved, links followed)."""
+    return path == folder or folder in path.parents
+
+
+def check_output_place(out_dir: Path, data_dir: Path) -> None:
+    """Refuse (:class:`StorageError`, exit 4) an output folder the tool must never write into.
+
+    An output folder inside the data folder's ``raw/`` would put generated files among the
+    analysts' input; a data folder inside the output folder would mix input among what the tool
+    replaces and deletes. Links are followed, so a link cannot smuggle either case past.
+
+    >>> check_output_place(Path("/p/outputs"), Path("/p/data")) is None
+    True
+    """
+    out = Path(out_dir).expanduser().resolve()
+    data = Path(data_dir).expanduser().resolve()
+    raw = (data / "raw").resolve()
+    if _within(out, raw):
+        raise StorageError(f"the output folder {out} is inside the data folder's raw/ ({raw}), which holds the "
+                           "analysts' input and is never written by the tool; nothing was written. Choose an "
+                           "--out-dir outside it (e.g. outputs)")
+    if _within(data, out):
+        raise StorageError(f"the data folder {data} is inside the output folder {out}, where the tool replaces "
+                           "and deletes what it made; nothing was written. Choose an --out-dir beside the data "
+                           "folder (e.g. outputs)")
+
 
 
 def fund_output(out_dir: Path, fund: str) -> Path:

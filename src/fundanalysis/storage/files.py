@@ -10,6 +10,7 @@ import logging
 import os
 import re
 import shutil
+import socket
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -93,7 +94,13 @@ def _umask() -> int:
 
 
 def make_staging(parent: Path, name: str) -> Path:
-    """A fresh staging folder in ``parent``, readable as the umask allows (mkdtemp makes 0700)."""
+    """A fresh staging folder in ``parent``, readable as the umask allows (mkdtemp makes 0700).
+
+    Staging folders of ``name`` that a killed run left there are removed first (see
+    :func:`abandoned_staging`).
+    """
+    for old in abandoned_staging(parent, name):
+        remove_owned(old)
     with writing(parent, "creating a staging folder in"):
         tmp = Path(tempfile.mkdtemp(prefix=f".staging-{name}-", dir=parent))
         try:
@@ -106,8 +113,42 @@ def make_staging(parent: Path, name: str) -> Path:
 
 
 def _mark(folder: Path) -> None:
-    (folder / MARKER).write_text(f"created by fundanalysis (pid {os.getpid()}); "
+    (folder / MARKER).write_text(f"created by fundanalysis (pid {os.getpid()} on {socket.gethostname()}); "
                                  "the tool may replace or delete this folder\n", encoding="utf-8")
+
+
+#: A staging folder whose maker cannot be asked (another machine) is taken as abandoned after this long.
+ABANDONED_AFTER_S = 24 * 3600
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
+
+
+def abandoned_staging(parent: Path, name: str) -> list[Path]:
+    """Staging folders of ``name`` in ``parent`` left by a run that was killed: the tool's own only
+    (marker inside, not a link), made by a process of this machine that no longer runs, or, when
+    made elsewhere or the maker is unknown, older than :data:`ABANDONED_AFTER_S`. A folder of a
+    run still going is never among them."""
+    found = []
+    for p in stale_staging(parent, name):
+        try:
+            note = (p / MARKER).read_text(encoding="utf-8")
+            age = time.time() - (p / MARKER).stat().st_mtime
+        except OSError:
+            continue
+        m = re.search(r"\(pid (\d+)(?: on ([^)]*))?\)", note)
+        here = m is not None and (m.group(2) is None or m.group(2) == socket.gethostname())
+        if (here and m is not None and int(m.group(1)) != os.getpid() and not _pid_alive(int(m.group(1)))) \
+                or age > ABANDONED_AFTER_S:
+            found.append(p)
+    return found
 
 
 def is_owned(folder: Path) -> bool:

@@ -43,3 +43,28 @@ def year_lock(out_dir: Path, fund: str, year: int, wait: bool = False) -> Iterat
             fh.flush()
     finally:
         fh.close()
+
+
+@contextlib.contextmanager
+def _waiting_lock(out_dir: Path, name: str) -> Iterator[None]:
+    lock_dir = Path(out_dir) / ".locks"
+    with writing(lock_dir, f"creating the {name} lock in"):
+        lock_dir.mkdir(parents=True, exist_ok=True)
+        fh = open(lock_dir / f"{name}.lock", "a+")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
+    finally:
+        fh.close()  # closing releases the lock
+
+
+def index_lock(out_dir: Path) -> contextlib.AbstractContextManager[None]:
+    """The lock of the site's index pages (``index.html`` and each fund's): one writer at a time,
+    waited for (writing them takes a moment), so that builds of several funds at once never
+    write an index listed before another build's publish."""
+    return _waiting_lock(out_dir, "index")
+
+
+def status_lock(out_dir: Path) -> contextlib.AbstractContextManager[None]:
+    """The lock of ``status.json``: runs at once each keep the others' entries."""
+    return _waiting_lock(out_dir, "status")

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from fundanalysis.export.formulas import neutralise_formulas
 from fundanalysis.storage.catalog import processed_dir
 from fundanalysis.storage.digests import file_digest, input_digest
 from fundanalysis.storage.files import publish_dir, staging_dir, write_text, writing
+from fundanalysis.storage.formulas import neutralise_formulas
 
 MADE_FROM = "made-from.json"
 CHECKED = "schema-checked.json"
@@ -30,7 +30,7 @@ def write_tables(tables: Mapping[str, pd.DataFrame], dest: Path) -> None:
 
     The CSV is for people, who open it in a spreadsheet program: text cells that begin with
     ``=``, ``+``, ``-``, ``@``, a tab or a carriage return get a leading apostrophe
-    (:func:`fundanalysis.export.formulas.neutralise_formulas`), so they show as text instead of
+    (:func:`fundanalysis.storage.formulas.neutralise_formulas`), so they show as text instead of
     running as formulas; numbers, negative ones included, stay numbers. The Parquet is for
     machines and keeps every value exactly as processed.
     """

@@ -35,3 +35,15 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
             if pd.api.types.is_string_dtype(s.dtype):
                 out[col] = out[col].astype(s.dtype)
     return out
+
+
+def write_text_cell(cell: object, text: str) -> None:
+    """Store ``text`` in an openpyxl cell as text: never a formula, and with the quote prefix when a
+    spreadsheet program would read it as one (so that re-entering the cell keeps it text).
+
+    Every workbook writer of the suite puts its text cells through here.
+    """
+    cell.value = text  # type: ignore[attr-defined]
+    cell.data_type = "s"  # type: ignore[attr-defined]
+    if text.startswith(FORMULA_PREFIXES):
+        cell.quotePrefix = True  # type: ignore[attr-defined]
