@@ -27,6 +27,14 @@ MAX_PDF_PAGES = 2000
 MAX_DOCX_ENTRIES = 10_000
 #: Characters of text a PDF must give per page (on average) to count as having a text layer.
 MIN_CHARS_PER_PAGE = 20
+#: Characters of text a report may have: a long self-evaluation has a few hundred thousand; far more
+#: is not one, and extraction time grows with it.
+MAX_REPORT_CHARS = 2_000_000
+#: Seconds reading one document may take (python-docx on an absurd document can take many minutes).
+MAX_READ_SECONDS = 120
+#: Control characters a text cannot hold usefully: dropped (vertical tab and form feed break the line).
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_LINE_CONTROLS = re.compile("[\x0b\x0c]")
 #: The suffixes read, and what each is.
 KINDS = {".txt": "text", ".text": "text", ".md": "text", ".docx": "docx", ".pdf": "pdf"}
 _SAVE_AS = "save the report as .docx, text-layer .pdf or UTF-8 .txt"
@@ -78,9 +86,41 @@ def read_report(path: Path) -> ReportText:
         text, notes = docx_text(path, data)
     else:
         text, notes = pdf_text(path, data)
+    text, dropped = drop_controls(text)
+    if dropped:
+        notes = [*notes, f"{path.name}: {dropped} control character(s) (such as NUL or ESC) were dropped"]
+    _check_length(path, len(text))
     if not text.strip():
         raise _refuse(path, "the report holds no text")
     return ReportText(path, text, kind, tuple(notes))
+
+
+def drop_controls(text: str) -> tuple[str, int]:
+    r"""``text`` without control characters (a vertical tab or form feed becomes a line break), and
+    how many there were.
+
+    >>> drop_controls("常州\x00日报\x0b第二行\x1b")
+    ('常州日报\n第二行', 3)
+    """
+    text, lines = _LINE_CONTROLS.subn("\n", text)
+    text, dropped = _CONTROLS.subn("", text)
+    return text, lines + dropped
+
+
+def _check_length(path: Path, chars: int) -> None:
+    """Refuse a text beyond :data:`MAX_REPORT_CHARS` (extraction's size budget)."""
+    if chars > MAX_REPORT_CHARS:
+        raise _refuse(path, f"the report's text has more than {MAX_REPORT_CHARS:,} characters (a "
+                      "self-evaluation report has far fewer); give the report alone, or split it", chars)
+
+
+def _check_time(path: Path, started: float) -> None:
+    """Refuse a document whose reading has taken longer than :data:`MAX_READ_SECONDS`."""
+    import time
+
+    if time.monotonic() - started > MAX_READ_SECONDS:
+        raise _refuse(path, f"reading the document took more than {MAX_READ_SECONDS} seconds; it is far "
+                      "larger or more complex than a report: save the report's text alone as .txt or .docx")
 
 
 def decode_text(path: Path, data: bytes) -> tuple[str, list[str]]:
@@ -161,19 +201,29 @@ def docx_text(path: Path, data: bytes) -> tuple[str, list[str]]:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises many kinds on a damaged file
         raise _refuse(path, f"the Word document could not be read ({type(exc).__name__}: {exc})") from None
+    import time
+
+    started = time.monotonic()
     numbering = _Numbering(document)
     lines: list[str] = []
+    chars = 0
     for block in document.iter_inner_content():
+        _check_time(path, started)  # the budget: time and characters, checked as the text grows
+        _check_length(path, chars)
         if isinstance(block, Paragraph):
             lines.append(numbering.label(block) + block.text)
+            chars += len(lines[-1]) + 1
         elif isinstance(block, Table):
             for row in block.rows:
+                _check_time(path, started)
+                _check_length(path, chars)
                 cells: list[str] = []
                 for cell in row.cells:
                     text = " ".join(p.text.strip() for p in cell.paragraphs if p.text.strip())
                     if text and (not cells or cells[-1] != text):  # merged cells repeat their text
                         cells.append(text)
                 lines.append("\u3000\u3000".join(cells))
+                chars += len(lines[-1]) + 1
     notes = ([f"{path.name}: {numbering.used} list number(s) Word draws itself were written out"]
              if numbering.used else [])
     return "\n".join(lines), notes
