@@ -8,10 +8,12 @@ its text (a scanned PDF, an old .doc, an encrypted PDF, a damaged or absurd zip)
 from __future__ import annotations
 
 import codecs
+import contextlib
 import io
 import re
 import unicodedata
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,11 +29,13 @@ MAX_PDF_PAGES = 2000
 MAX_DOCX_ENTRIES = 10_000
 #: Characters of text a PDF must give per page (on average) to count as having a text layer.
 MIN_CHARS_PER_PAGE = 20
-#: Characters of text a report may have: a long self-evaluation has a few hundred thousand; far more
-#: is not one, and extraction time grows with it.
-MAX_REPORT_CHARS = 2_000_000
+#: Characters of text a report may have: a long self-evaluation has some tens of thousands; far more
+#: is not one, and extraction time grows faster than the text.
+MAX_REPORT_CHARS = 500_000
 #: Seconds reading one document may take (python-docx on an absurd document can take many minutes).
 MAX_READ_SECONDS = 120
+#: Seconds extracting the figures of one document may take (see :func:`time_budget`).
+MAX_EXTRACT_SECONDS = 300
 #: Control characters a text cannot hold usefully: dropped (vertical tab and form feed break the line).
 _CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _LINE_CONTROLS = re.compile("[\x0b\x0c]")
@@ -112,6 +116,34 @@ def _check_length(path: Path, chars: int) -> None:
     if chars > MAX_REPORT_CHARS:
         raise _refuse(path, f"the report's text has more than {MAX_REPORT_CHARS:,} characters (a "
                       "self-evaluation report has far fewer); give the report alone, or split it", chars)
+
+
+@contextlib.contextmanager
+def time_budget(path: Path, seconds: float = MAX_EXTRACT_SECONDS, what: str = "extracting the figures of"
+                ) -> Iterator[None]:
+    """Stop the work in the block with a clear InputError about ``path`` once it has taken ``seconds``.
+
+    Works in the main thread (a real-time timer interrupts the work there; the previous timer and
+    handler are put back); elsewhere the block runs without a budget.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expired(signum: int, frame: Any) -> None:
+        raise _refuse(path, f"{what} the report took more than {seconds:g} seconds; a self-evaluation "
+                      "report takes far less: give the report alone (not a compilation), or split it")
+
+    old = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
 
 
 def _check_time(path: Path, started: float) -> None:
