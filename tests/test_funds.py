@@ -297,6 +297,39 @@ def _add_parts(n: int) -> Callable[[openpyxl.Workbook], None]:
     return fn
 
 
+def _phases(sheet: str, initial: object, adjustment: object) -> Callable[[openpyxl.Workbook], None]:
+    """The first row's budget as 年初预算数 + 调整数 (columns added where missing, 预算金额 and
+    全年预算数 cleared): an adjustment may take it below zero."""
+    def fn(wb: openpyxl.Workbook) -> None:
+        if sheet not in wb.sheetnames or wb[sheet].max_row < 2:
+            return
+        ws = wb[sheet]
+        heads = [c.value for c in ws[1]]
+        for header in ("预算金额", "全年预算数"):
+            if header in heads:
+                ws.cell(2, heads.index(header) + 1).value = None
+        for header, value in (("年初预算数", initial), ("调整数", adjustment)):
+            if header not in heads:
+                heads.append(header)
+                ws.cell(1, len(heads), header)
+            ws.cell(2, heads.index(header) + 1, value)
+    return fn
+
+
+def _form_actual(value: object, fmt: str = "General") -> Callable[[openpyxl.Workbook], None]:
+    """Every 实际完成值 of the form written as ``value`` in format ``fmt`` (a bare fraction against a
+    % target is ambiguous unless the cell shows %)."""
+    def fn(wb: openpyxl.Workbook) -> None:
+        if "绩效指标" in wb.sheetnames:
+            ws = wb["绩效指标"]
+            heads = [c.value for c in ws[1]]
+            for r in range(2, ws.max_row + 1):
+                if ws.cell(r, 1).value != "总分":
+                    cell = ws.cell(r, heads.index("实际完成值") + 1, value)
+                    cell.number_format = fmt
+    return fn
+
+
 OPTIONAL_SHEETS = ["资金组成", "支出明细", "资金到位", "报告总计", "奖励类别", "媒体单位", "宣传项目",
                    "排名与成果", "分项构成", "对比基数"]
 EDITS = st.lists(st.one_of(
@@ -312,10 +345,17 @@ EDITS = st.lists(st.one_of(
     st.sampled_from([("支出明细", "数量"), ("支出明细", "全年执行数"), ("奖励类别", "获奖单位数"),
                      ("媒体单位", "项目数")]).map(lambda a: _zero_column(*a)),
     st.integers(1, 3).map(_add_parts),
+    st.sampled_from([("专项资金", "1000万元", "-2000万元"), ("专项资金", "1000万元", "-1000万元"),
+                     ("专项资金", "500万元", "20万元"), ("专项资金", "0", "-0.01元"),
+                     ("资金组成", "100万元", "-150万元"), ("资金组成", "100万元", "-50万元")]
+                    ).map(lambda a: _phases(*a)),
+    st.sampled_from([(0.97, "General"), (0.97, "0%"), ("0.97", "General"), (97, "General"), ("1", "General")]
+                    ).map(lambda a: _form_actual(*a)),
 ), max_size=4)
-#: Workbooks to vary: the e-government fund (parts, lines, instalments, 分) and Changzhou 2019
-#: (awards, media, rankings).
-BASES = [(FUNDS_DIR / "raw", EGOV, 2021), (REPO_DATA_DIR / "raw", FUND, 2019)]
+#: Workbooks to vary: the e-government fund (parts, lines, instalments, 分), Changzhou 2019
+#: (awards, media, rankings) and the self-evaluation form (targets, actuals, money block).
+BASES = [(FUNDS_DIR / "raw", EGOV, 2021), (REPO_DATA_DIR / "raw", FUND, 2019),
+         (FIXTURES_DIR / "forms" / "raw", "synthetic-self-evaluation", 2031)]
 
 
 @pytest.mark.slow

@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u061c]")
 
 
 def printable(text: Any) -> str:
@@ -25,6 +25,29 @@ def char_name(ch: str) -> str:
     """A character with its code point and Unicode name, e.g. ``'（' U+FF08 FULLWIDTH LEFT PARENTHESIS``."""
     shown = printable(ch) if _INVISIBLE.fullmatch(ch) else repr(ch)
     return f"{shown} U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')}"
+
+
+#: Characters of an input value a message quotes at most (a cell may hold a whole file's text).
+EXCERPT_CHARS = 60
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, saying how long it was.
+
+    >>> excerpt("常州" * 40)[-16:]
+    '…(80 characters)'
+    """
+    return text if len(text) <= limit else f"{text[:limit]}…({len(text)} characters)"
+
+
+def _shorten(reason: str, value: Any) -> str:
+    """A reason with any long quotation of ``value`` in it cut to an excerpt."""
+    if value is None:
+        return reason
+    for quoted in (repr(value), str(value)):
+        if len(quoted) > EXCERPT_CHARS and quoted in reason:
+            reason = reason.replace(quoted, excerpt(quoted))
+    return reason
 
 
 @dataclass(frozen=True)
@@ -50,8 +73,8 @@ class Problem:
             where.append(f"column {printable(repr(self.column))}")
         text = ", ".join(where)
         if self.value is not None:
-            text += f", value {printable(repr(self.value))}"
-        return f"{text}: {printable(self.reason)}"
+            text += f", value {printable(excerpt(repr(self.value)))}"
+        return f"{text}: {printable(_shorten(self.reason, self.value))}"
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-friendly form."""
@@ -60,8 +83,8 @@ class Problem:
             "sheet": self.sheet,
             "row": self.row,
             "column": self.column,
-            "value": None if self.value is None else str(self.value),
-            "reason": self.reason,
+            "value": None if self.value is None else excerpt(str(self.value)),
+            "reason": _shorten(self.reason, self.value),
             "row_kind": self.row_kind,
         }
 

@@ -60,12 +60,62 @@ Target = tuple[str, int]  # (fund, year)
 DIGEST_VERSION = "sections-1"
 
 
+#: Builds of one ``report`` when the input is saved while it is being built (the first, then one more).
+BUILD_ATTEMPTS = 2
+
+
 def build_reports(targets: Sequence[Target], data_dir: Path, out_dir: Path, jobs: int | None = None,
                   timeout: int = 600, force: bool = False, wait: bool = False,
                   notebooks_dir: Path = REPORT_NOTEBOOKS_DIR,
                   echo: Callable[[str], None] | None = None, engine: str = "inprocess",
                   runner: Runner | None = None) -> list[Target]:
     """Build the reports of ``targets`` (fund, year); return those built (others are up to date).
+
+    A build shows the input as it read it, and its record names what it read (the fingerprint
+    taken before the read). If the input was saved while the build ran, the fund is built again
+    (once); if it was saved again during that build too, BuildError says so: what is published
+    then is recorded as made from older input, so the next ``report`` builds it again and never
+    calls it up to date. See :func:`_build_reports_once` for the rest.
+    """
+    from fundanalysis.build.fingerprint import fingerprint
+
+    say = echo or (lambda m: print(m, file=sys.stderr, flush=True))
+    data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
+    built: list[Target] = []
+    for attempt in range(BUILD_ATTEMPTS):
+        fps: dict[str, str] = {}
+        got = _build_reports_once(targets, data_dir, out_dir, jobs, timeout, force, wait, notebooks_dir,
+                                  say, engine, runner, fps)
+        built += [t for t in got if t not in built]
+
+        def now(fund: str) -> str | None:
+            try:
+                return fingerprint(data_dir, fund, notebooks_dir)
+            except OSError:  # a file being replaced right now: not the input that was read
+                return None
+
+        changed = sorted(f for f in {f for f, _ in got} if now(f) != fps.get(f))
+        if not changed:
+            return built
+        names = "、".join(changed)
+        if attempt + 1 == BUILD_ATTEMPTS:
+            raise BuildError(f"the input of {names} was saved again while it was being built; what is "
+                             "published shows the input as it was read and is marked as made from older "
+                             "input, so the next report builds it again: run report once the workbook "
+                             "is saved")
+        say(f"note: the input of {names} was saved while it was being built; building it again")
+        log.info("input of %s changed during the build; building again", names)
+        targets = [t for t in targets if t[0] in changed]
+        force = False
+    return built
+
+
+def _build_reports_once(targets: Sequence[Target], data_dir: Path, out_dir: Path, jobs: int | None,
+                        timeout: int, force: bool, wait: bool, notebooks_dir: Path,
+                        echo: Callable[[str], None] | None, engine: str, runner: Runner | None,
+                        fps_seen: dict[str, str]) -> list[Target]:
+    """One build of ``targets`` (fund, year); return those built (others are up to date).
+    ``fps_seen`` gets the fingerprint of each fund as taken before its input was read.
 
     ``engine`` is ``inprocess`` (each notebook in a fresh process forked from a preloaded
     server; fast) or ``kernel`` (each notebook in a Jupyter kernel from a warm pool). ``runner``
@@ -96,6 +146,7 @@ def build_reports(targets: Sequence[Target], data_dir: Path, out_dir: Path, jobs
         if not sections:
             raise BuildError(f"no report notebooks in {notebooks_dir}")
         fps = {f: fingerprint(data_dir, f, notebooks_dir) for f in {f for f, _ in targets}}
+        fps_seen.update(fps)
         stale = [t for t in targets if force or published_fingerprint(out_dir, *t) != fps[t[0]]]
         if not stale and _indexes_current(out_dir):
             for f, y in targets:
@@ -321,15 +372,18 @@ def _summaries(data_dir: Path, fund: str, loaded: dict[Target, _Loaded], tables:
     for y in catalog.list_years(data_dir, fund):
         if (fund, y) in loaded:
             t = loaded[(fund, y)].parsed.tables
+            # the digest of the bytes these tables were read from, not of the file as it is now
+            digest = loaded[(fund, y)].parsed.digest or digests.input_digest(data_dir, fund, y)
         elif catalog.input_files(data_dir, fund, y):
             try:
+                digest = digests.input_digest(data_dir, fund, y)  # before the read: never newer than it
                 t = load_tables(data_dir, y, fund)
             except Exception:  # a broken other year does not stop this build; its own build says why
                 continue
         else:
             continue
         tables[(fund, y)] = t
-        inputs[(fund, y)] = digest = digests.input_digest(data_dir, fund, y)
+        inputs[(fund, y)] = digest
         # remembered by input digest: a later build in this process (--watch) works out only the
         # edited year's
         with contextlib.suppress(Exception):
@@ -430,7 +484,7 @@ def _build(targets: list[Target], loaded: dict[Target, _Loaded], sections: list[
             files.remove_owned(old)
         if not loaded[(f, y)].from_processed:
             parsed = loaded[(f, y)].parsed
-            processed.write_processed(data_dir, f, y, parsed.tables, parsed.notes)
+            processed.write_processed(data_dir, f, y, parsed.tables, parsed.notes, parsed.digest)
     tables: dict[Target, Any] = {}
     summaries: dict[Target, dict[str, Any]] = {}
     inputs: dict[Target, str] = {}

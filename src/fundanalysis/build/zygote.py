@@ -128,7 +128,7 @@ def _prime(provided: list[Provided], years: list[tuple[str, str, int, str]],
     cache.configure(*(chart_cache or (None,)))
 
     for data_dir, fund, year, digest, tables, summary in provided:
-        provide_tables(Path(data_dir), fund, year, tables, digest)
+        provide_tables(Path(data_dir), fund, year, tables, digest, pinned=True)
         if summary is not None:
             summary_of_input(Path(data_dir), fund, year, digest, known=summary)
     from fundanalysis.present.report import year_chart_specs

@@ -26,7 +26,7 @@ from fundanalysis.extract.compare import (
 from fundanalysis.extract.draft import CHECKLIST, TO_CHECK, Draft, build_draft, check_draft, draft_name, draft_workbook
 from fundanalysis.extract.engine import extract
 from fundanalysis.storage import catalog, files
-from fundanalysis.storage.reports import ReportText, read_report
+from fundanalysis.storage.reports import ReportText, read_report, time_budget
 
 #: How many rows marked 待核对 are listed on the terminal (all are in the sheet 核对清单).
 SHOWN_DOUBTS = 40
@@ -73,7 +73,8 @@ def extract_command(report: Path, fund: str | None, year: int, data_dir: Path, o
     text = read_report(report)
     for note in text.notes:
         _note(note)
-    draft = build_draft(extract(text.text), year)
+    with time_budget(report):
+        draft = build_draft(extract(text.text), year)
     if compare_:
         _compare(draft, text, data_dir, key, year)
         return

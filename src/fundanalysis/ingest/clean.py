@@ -62,10 +62,33 @@ def _is_blank(value: Any) -> bool:
     return isinstance(value, str) and value.strip() == ""
 
 
-def _normalise_money_text(text: str) -> str:
+#: Currency marks (after NFKC, which makes ￥ ¥): each says the amount is in 元 unless a unit
+#: (万元, 亿元) follows the number. Python's and Arrow's regex read this pattern alike.
+CURRENCY_MARKS = "[¥]|(?i:rmb|cny)|人民币"
+_CURRENCY_RE = re.compile(CURRENCY_MARKS)
+
+
+def _normalise_money_text(text: str) -> tuple[str, bool]:
+    """The amount's text without spaces and currency marks, and whether it had a mark."""
     text = unicodedata.normalize("NFKC", text)
-    text = text.replace("¥", "").replace("RMB", "").replace("人民币", "")
-    return re.sub(r"\s", "", text)
+    marked = _CURRENCY_RE.search(text) is not None
+    return re.sub(r"\s", "", _CURRENCY_RE.sub("", text)), marked
+
+
+def marked_without_unit(s: pd.Series) -> pd.Series:
+    """Which cells are text with a currency mark and no unit (``¥719,000``, ``RMB 719000``): read
+    as 元, which a column whose header says 万元 contradicts (booleans, by the index of ``s``).
+
+    >>> marked_without_unit(pd.Series(["¥719,000", "¥71.9万元", "719000", 5, None])).tolist()
+    [True, False, False, False, False]
+    """
+    text = (s if isinstance(s.dtype, pd.StringDtype) else s.map(lambda v: v if isinstance(v, str) else None)
+            ).astype(_FAST_STR)
+    nfkc = text.str.normalize("NFKC")
+    marked = nfkc.str.contains(CURRENCY_MARKS, regex=True)
+    rest = nfkc.str.replace(f"[\\s,]|{CURRENCY_MARKS}", "", regex=True)
+    bare = rest.str.fullmatch(r"[-+]?[0-9]+(?:\.[0-9]+)?")
+    return (marked & bare).fillna(False).astype(bool)
 
 
 def _drop_thousands(norm: str, value: Any) -> str:
@@ -84,9 +107,10 @@ def _drop_thousands(norm: str, value: Any) -> str:
 def parse_money(value: Any, default_unit: str = DEFAULT_MONEY_UNIT, signed: bool = False) -> int:
     """Parse an amount as written in a report into exact integer 分 (1 元 = 100 分).
 
-    Bare numbers are read in ``default_unit``. Full-width digits, spaces and thousands
-    separators are accepted; junk, fractions of a 分 and (unless ``signed``, as for 调整数)
-    negative amounts are not.
+    Bare numbers are read in ``default_unit``; a number with a currency mark (¥, ￥, RMB, CNY,
+    人民币) and no unit is in 元, whatever the column's unit (``¥719,000`` is 71.9万元). Full-width
+    digits, spaces and thousands separators are accepted; junk, fractions of a 分 and (unless
+    ``signed``, as for 调整数) negative amounts are not.
 
     >>> parse_money("71.9万元")
     71900000
@@ -96,6 +120,8 @@ def parse_money(value: Any, default_unit: str = DEFAULT_MONEY_UNIT, signed: bool
     15000000000
     >>> parse_money("-20万元", signed=True)
     -20000000
+    >>> parse_money("¥719,000") == parse_money("人民币719000") == parse_money("71.9万元")
+    True
     """
     if isinstance(value, np.generic):
         value = value.item()  # messages show 1e+20, not np.float64(1e+20)
@@ -115,13 +141,14 @@ def parse_money(value: Any, default_unit: str = DEFAULT_MONEY_UNIT, signed: bool
         text = value
     else:
         raise CleanError(f"amount {value!r} has unsupported type {type(value).__name__}")
-    norm = _drop_thousands(_normalise_money_text(text), value)
+    stripped, marked = _normalise_money_text(text)
+    norm = _drop_thousands(stripped, value)
     if len(re.findall(r"\d", norm)) != len(re.findall(_PLAIN_DIGITS, text)):
         raise CleanError(f"amount {value!r} has digits other than 0-9 (such as ① or ²)")
     m = _MONEY_RE.match(norm)
     if not m:
         raise CleanError(f"amount {value!r} is not a number with a unit such as 万元")
-    unit = m["unit"] or default_unit
+    unit = m["unit"] or ("元" if marked else default_unit)
     if unit not in MONEY_UNITS and _is_junk_unit(unit):
         raise CleanError(f"amount {value!r} is not a number with a unit such as 万元")
     if unit not in MONEY_UNITS:
@@ -217,12 +244,15 @@ def _parse_money_values(s: pd.Series, default_unit: str, signed: bool = False
     if s.empty:
         return out, err
     text = _as_text(s)
-    norm = text.str.normalize("NFKC").str.replace("[ \t\r\n\f\v¥]|RMB|人民币", "", regex=True)
+    nfkc = text.str.normalize("NFKC")
+    marked = nfkc.str.contains(CURRENCY_MARKS, regex=True).fillna(False).astype(bool)
+    norm = nfkc.str.replace(f"[ \t\r\n\f\v]|{CURRENCY_MARKS}", "", regex=True)
     blank = (text.isna() | (text.str.strip() == "")).fillna(True).astype(bool)
     parts = norm.str.extract(r"^(?P<sign>[-+]?)(?P<int>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)"
                              r"(?:\.(?P<frac>[0-9]+))?(?P<unit>[^0-9]*)$")
     parts["int"] = parts["int"].str.replace(",", "", regex=False)
-    unit = parts["unit"].mask(parts["unit"] == "", default_unit)
+    bare = (parts["unit"] == "").fillna(False).astype(bool)
+    unit = parts["unit"].mask(bare & marked, "元").mask(bare & ~marked, default_unit)
     frac = parts["frac"].fillna("")
     foreign = (norm.str.count(r"\d") != text.str.count(_PLAIN_DIGITS)).fillna(False)
     ok = (parts["int"].notna() & unit.isin(list(MONEY_UNITS)) & (parts["sign"] != "-")
@@ -484,22 +514,42 @@ def parse_stated(value: Any) -> tuple[int, str]:
 #: Invisible format characters (zero-width space and joiners, direction marks, BOM, soft hyphen)
 #: that copying from web pages and Word leaves in names; they are dropped from text cells.
 INVISIBLE_CHARS = ("\u00ad\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-                   "\u2060\u2061\u2062\u2063\u2064\ufeff")
+                   "\u2060\u2061\u2062\u2063\u2064\ufeff\u061c\u2066\u2067\u2068\u2069\u180e")
 #: Control characters (other than tab and line breaks, which are whitespace): refused in text.
 CONTROL_CLASS = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
 _KEY_DROP = re.compile(r"[\s" + INVISIBLE_CHARS + "]+")
 
 
+#: Letters of other scripts that look like Latin ones (after case folding): a name typed with a
+#: Cyrillic "с" or a Greek "ο" is the same name as the one typed with Latin letters. A small
+#: explicit table of the common ones (upper-case look-alikes included, as their lower case), not
+#: the whole Unicode confusables list; full-width letters are folded by NFKC already.
+CONFUSABLES = str.maketrans({
+    # Cyrillic
+    "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
+    "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ј": "j", "һ": "h", "ԁ": "d",
+    "ԛ": "q", "ԝ": "w", "ӏ": "l",
+    # Greek
+    "α": "a", "β": "b", "ε": "e", "η": "h", "ι": "i", "κ": "k", "μ": "m", "ν": "v", "ο": "o",
+    "ρ": "p", "τ": "t", "υ": "y", "χ": "x", "ζ": "z", "ϲ": "c",
+    # Latin look-alikes
+    "ı": "i", "ɡ": "g",
+})
+
+
 def name_key(name: Any) -> str:
     """The form in which two names are compared: NFKC (bracket and digit width), case folded,
-    without whitespace or invisible characters.
+    without whitespace, invisible or direction characters, look-alike letters of other scripts
+    folded to Latin (:data:`CONFUSABLES`).
 
     >>> name_key("中汽研(天津)汽车") == name_key("中汽研（天津）汽车\\u200b")
+    True
+    >>> name_key("CCTV新闻") == name_key("\\u0421\\u0421TV新闻\\u2066")  # Cyrillic С, a bidi isolate
     True
     """
     if _is_blank(name):
         return ""
-    return _KEY_DROP.sub("", unicodedata.normalize("NFKC", str(name)).casefold())
+    return _KEY_DROP.sub("", unicodedata.normalize("NFKC", str(name)).casefold().translate(CONFUSABLES))
 
 
 #: Characters whose names compare the same in Arrow as in Python: printable ASCII, CJK symbols and

@@ -13,30 +13,62 @@ from fundanalysis.storage import catalog, digests, inputs, processed
 
 #: Tables a build has validated and handed to this process, by (data folder, fund, year), with
 #: the input digest they were made from (see :func:`provide_tables`).
-_PROVIDED: dict[tuple[str, str, int], tuple[str, dict[str, pd.DataFrame]]] = {}
+_PROVIDED: dict[tuple[str, str, int], tuple[str | None, dict[str, pd.DataFrame]]] = {}
 
 
 def process_year(data_dir: Path, year: int, fund: str | None = None) -> Parsed:
     """Read and validate a fund's year of raw input (``fund`` None: the only fund there is);
-    raise InputError listing every problem."""
+    raise InputError listing every problem.
+
+    Each file is read once and parsed from those bytes; the tables carry the digest of them
+    (``Parsed.digest``). A file saved while it is read (its digest on disk afterwards is not the
+    one read) is read again, once; if it changes again the read is refused with that reason.
+    """
     fund = catalog.resolve_fund(data_dir, fund)
+    for _ in range(READ_ATTEMPTS):
+        snap = inputs.snapshot_year(data_dir, fund, year)
+        try:
+            parsed = _parse_snapshot(snap, year)
+        except InputError:
+            # a file refused unread (a link outside, too large) is not in the snapshot's digest
+            if snap.problems or snap.policy_problems or \
+                    digests.input_digest_now(data_dir, fund, year) == snap.digest:
+                raise
+            continue  # a file was saved while it was read: the problems may be of a half-saved file
+        if digests.input_digest_now(data_dir, fund, year) == snap.digest:
+            return parsed
+    raise InputError([Problem(p.name, None, None, None, None, CHANGED_WHILE_READ) for p, _ in snap.files]
+                     or [Problem(str(catalog.year_dir(data_dir, fund, year)), None, None, None, None,
+                                 CHANGED_WHILE_READ)])
+
+
+#: Times a year's input is read when it changes while being read.
+READ_ATTEMPTS = 2
+CHANGED_WHILE_READ = ("the file changed while it was being read (saved again during the read?); "
+                      "nothing was made from it: run the command again once it is saved")
+
+
+def _parse_snapshot(snap: inputs.Snapshot, year: int) -> Parsed:
+    """The validated tables of a year's input as read (a :class:`~fundanalysis.storage.inputs.Snapshot`)."""
     problems: list[Problem] = []
     try:
-        parsed = build_tables(inputs.read_year(data_dir, fund, year), year)
+        parsed = build_tables(inputs.parse_snapshot(snap), year)
     except InputError as exc:
         problems += exc.problems
-    try:
-        policy = inputs.read_policy(data_dir, fund, year)
-        if policy is not None:
+    problems += snap.policy_problems
+    policy = snap.policy
+    if policy is not None:
+        try:
             policy_from_toml(policy[1], policy[0])  # refuse a bad policy with its keys located
-    except InputError as exc:
-        problems += exc.problems
+        except InputError as exc:
+            problems += exc.problems
     if problems:
         raise InputError(problems)
     if policy is not None:
         path, text = policy
         parsed.tables["scoring_policy"] = pd.DataFrame(
             {"file": pd.array([Path(path).name], dtype="string"), "toml": pd.array([text], dtype="string")})
+    parsed.digest = snap.digest
     return parsed
 
 
@@ -44,7 +76,7 @@ def clean_year(data_dir: Path, year: int, fund: str | None = None) -> tuple[Path
     """Write a year's processed tables (CSV + Parquet), all at once or not at all."""
     fund = catalog.resolve_fund(data_dir, fund)
     parsed = process_year(data_dir, year, fund)
-    return processed.write_processed(data_dir, fund, year, parsed.tables, parsed.notes), parsed
+    return processed.write_processed(data_dir, fund, year, parsed.tables, parsed.notes, parsed.digest), parsed
 
 
 def load_year(data_dir: Path, year: int, fund: str, reuse: bool = True) -> tuple[Parsed, bool]:
@@ -55,16 +87,21 @@ def load_year(data_dir: Path, year: int, fund: str, reuse: bool = True) -> tuple
     if record is not None:
         current = processed.read_current(data_dir, fund, year)
         if current is not None and current[1]:
-            notes = record.get("notes")
-            return Parsed(current[0], list(notes) if isinstance(notes, list) else []), True
+            notes, digest = record.get("notes"), record.get("input_digest")
+            return Parsed(current[0], list(notes) if isinstance(notes, list) else [],
+                          digest if isinstance(digest, str) else None), True
     return process_year(data_dir, year, fund), False
 
 
-def provide_tables(data_dir: Path, fund: str, year: int, tables: dict[str, pd.DataFrame], digest: str) -> None:
+def provide_tables(data_dir: Path, fund: str, year: int, tables: dict[str, pd.DataFrame], digest: str,
+                   pinned: bool = False) -> None:
     """Hand this process a year's validated tables (a build does, in the process its report
     notebooks are forked from): :func:`load_tables` returns them while the year's input digest is
-    still ``digest``, instead of reading and checking them again."""
-    _PROVIDED[(str(Path(data_dir).resolve()), fund, int(year))] = (digest, tables)
+    still ``digest``, instead of reading and checking them again. ``pinned`` (a build's own
+    process, which lives for that build only): returned even if the input was saved since, so
+    that every section of the build shows the one version the build read (the build notices the
+    save afterwards and builds again)."""
+    _PROVIDED[(str(Path(data_dir).resolve()), fund, int(year))] = (None if pinned else digest, tables)
 
 
 def load_tables(data_dir: Path, year: int, fund: str | None = None) -> dict[str, pd.DataFrame]:
@@ -76,7 +113,7 @@ def load_tables(data_dir: Path, year: int, fund: str | None = None) -> dict[str,
     """
     fund = catalog.resolve_fund(data_dir, fund)
     given = _PROVIDED.get((str(Path(data_dir).resolve()), fund, int(year)))
-    if given is not None and given[0] == digests.input_digest(data_dir, fund, year):
+    if given is not None and (given[0] is None or given[0] == digests.input_digest(data_dir, fund, year)):
         return given[1]
     current = processed.read_current(data_dir, fund, year)
     if current is not None:

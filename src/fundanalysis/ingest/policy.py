@@ -26,6 +26,7 @@ Layout of the file (every key optional; absent keys keep the defaults)::
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -204,9 +205,46 @@ def policy_from_toml(text: str, file: str) -> Policy:
     >>> policy_from_toml("[budget]\\nzero_below = 0.6\\n", "policy.toml").budget_zero_below
     Fraction(3, 5)
     """
+    deep = InputError([Problem(file, None, None, None, None,
+                               f"the policy nests tables or arrays more than {MAX_NESTING} deep; a scoring "
+                               "policy is a few flat tables of numbers")])
+    depth = _nesting(text)
+    if depth > MAX_NESTING:
+        raise InputError([Problem(file, None, _nesting_line(text), None, None,
+                                  f"the policy nests tables or arrays {depth} deep (more than {MAX_NESTING}); "
+                                  "a scoring policy is a few flat tables of numbers", "line")])
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         hint = " (Chinese keys need quotes: \"产出指标\" = 50)" if "Invalid statement" in str(exc) else ""
         raise InputError([Problem(file, None, None, None, None, f"not a valid TOML file: {exc}{hint}")]) from None
-    return policy_from_mapping(data, file)
+    except RecursionError:
+        raise deep from None
+    try:
+        return policy_from_mapping(data, file)
+    except RecursionError:
+        raise deep from None
+
+
+#: How deep a policy may nest tables, arrays and dotted keys (it needs 2 or 3).
+MAX_NESTING = 16
+_OPENERS = re.compile(r"[\[{]")
+
+
+def _nesting(text: str) -> int:
+    """A cheap upper bound of how deep ``text`` nests: brackets and braces opened on any one line
+    (outside nothing: quotes are not skipped, so a bracket in a string counts, erring on the safe
+    side only for absurd strings), and the dots of the longest key path."""
+    deepest = 0
+    for line in text.splitlines():
+        head = line.split("=", 1)[0]
+        deepest = max(deepest, len(_OPENERS.findall(line)), head.count(".") + 1)
+    return deepest
+
+
+def _nesting_line(text: str) -> int | None:
+    """The first line (1-based) nesting deeper than :data:`MAX_NESTING`."""
+    for n, line in enumerate(text.splitlines(), 1):
+        if len(_OPENERS.findall(line)) > MAX_NESTING or line.split("=", 1)[0].count(".") + 1 > MAX_NESTING:
+            return n
+    return None

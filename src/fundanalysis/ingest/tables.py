@@ -44,6 +44,8 @@ class Parsed:
 
     tables: dict[str, pd.DataFrame]
     notes: list[str] = field(default_factory=list)
+    #: digest of the very input bytes the tables were made from (None: not known)
+    digest: str | None = None
 
 
 def _col_letter(i: int) -> str:
@@ -480,6 +482,12 @@ def _parse_money_column(values: pd.Series, required: bool, unit: str | None,
     percentage or an unknown unit is refused, as is a format unit that contradicts the header.
     """
     yuan, err = clean.parse_money_series(values, unit or DEFAULT_MONEY_UNIT, signed)
+    if unit is not None and unit != "元" and (values.dtype == object or isinstance(values.dtype, pd.StringDtype)):
+        # ¥719,000 is 元 by its mark; the header says otherwise: which is meant is not known
+        for i in values.index[clean.marked_without_unit(values).to_numpy()]:
+            yuan.loc[i], err.loc[i] = pd.NA, (
+                f"the amount is marked as 元 (¥, RMB or 人民币 without a unit) but the header says {unit}; "
+                f"write the unit (e.g. 71.9万元 or 719,000元) so that it is clear")
     for i, fmt in (formats or {}).items():
         if fmt.problem is not None:
             yuan.loc[i], err.loc[i] = pd.NA, (
@@ -1021,8 +1029,18 @@ def _form_problems(parsed: dict[str, pd.DataFrame], sheets: Mapping[str, RawShee
 
 
 def _phase_problems(parsed: dict[str, pd.DataFrame], table: str, add: Callable[..., None]) -> None:
-    """A budget given both as 预算金额 (no phase) and by phases is ambiguous: refuse it."""
+    """A budget given both as 预算金额 (no phase) and by phases is ambiguous: refuse it. A
+    调整数 that takes 年初预算数 below zero is refused too (a budget is never negative)."""
     df = parsed.get(table)
+    if df is not None and {"initial_fen", "adjustment_fen"} <= set(df.columns):
+        both = df["initial_fen"].notna() & df["adjustment_fen"].notna()
+        for i in df.index[both.fillna(False).astype(bool)]:
+            initial, adj = int(df.loc[i, "initial_fen"]), int(df.loc[i, "adjustment_fen"])
+            if initial + adj < 0:
+                shown = [f"{Decimal(v).scaleb(-2):f}元" for v in (initial, adj)]
+                add(table, i, "adjustment_fen", shown[1],
+                    f"年初预算数 {shown[0]} + 调整数 {shown[1]} is below zero: a budget cannot be "
+                    "negative; check the sign and unit of 调整数")
     if df is None or "budget_fen" not in df:
         return
     phased = df[["initial_fen", "annual_fen"]].notna().any(axis=1) if "annual_fen" in df else None

@@ -19,6 +19,8 @@ Decisions (documented here once):
 - A quantitative or time target needs a number or a date as its actual; the words 已完成 or
   达成预期指标 are accepted only for qualitative targets (or when the actual repeats the target).
 - Numeric cells are read like bare text: a reader passes percent-formatted cells as their text.
+- A bare actual above 0 and at most 1 against a % target (``0.97`` against ``≥95%``) is refused as
+  ambiguous (97% or 0.97%?): Excel stores 97% as 0.97, so unless the cell shows % it cannot be told.
 """
 
 from __future__ import annotations
@@ -428,6 +430,11 @@ def _read_number_actual(text: str, norm: str, target: Target, repeats: bool) -> 
     written = m["unit"]
     _check_unit(written, text)
     if written == "":
+        number = Decimal(m["num"])
+        if target.unit == "%" and 0 < number <= 1:
+            raise TargetError(f"actual {text!r} has no % and the target {target.text!r} is a percentage: "
+                              f"is it {number.scaleb(2).normalize():f}% or {number.normalize():f}%? "
+                              "Write the % (or format the cell as a percentage)")
         value, base = _scaled(m["num"], target.written_unit or "")
         return Actual(text, Kind.QUANTITATIVE, value, base)
     value, base = _scaled(m["num"], written)

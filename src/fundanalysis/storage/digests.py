@@ -9,22 +9,45 @@ from pathlib import Path
 from fundanalysis import config
 from fundanalysis.storage.catalog import input_files, list_years, policy_file
 
+#: What a digest takes instead of the bytes of a file that leads outside the data folder (such a
+#: file is never read, so no digest of what was read can equal it).
+OUTSIDE = b"\0a link leading outside the data folder\0"
 
-def content_digest(files: Sequence[Path], salt: str = "") -> str:
+
+def content_digest(files: Sequence[Path], salt: str = "", inside: Path | None = None) -> str:
     """SHA-256 of the names and bytes of ``files`` (in the order given): the one staleness rule.
 
     Processed tables, summaries and published reports are current when the digest of what
     they were made from is unchanged; file times play no part (``cp -p``, unzip and ``git
-    checkout`` set them freely).
+    checkout`` set them freely). Given ``inside`` (the data folder), a file that leads outside it
+    is not read: :data:`OUTSIDE` stands for its bytes.
     """
     import hashlib
 
+    root = None if inside is None else Path(inside).resolve()
     h = hashlib.sha256(salt.encode())
     for f in files:
         h.update(f.name.encode() + b"\0")
-        with open(f, "rb") as fh:
-            while chunk := fh.read(1 << 20):
-                h.update(chunk)
+        if root is not None and not Path(f).resolve().is_relative_to(root):
+            h.update(OUTSIDE)
+        else:
+            with open(f, "rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    h.update(chunk)
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def bytes_digest(named: Sequence[tuple[str, bytes]], salt: str = "") -> str:
+    """:func:`content_digest` of files already read: ``(name, bytes)`` in order. For the same
+    names and bytes it is the same digest, so a snapshot's digest equals the input digest of the
+    files on disk exactly while they are unchanged."""
+    import hashlib
+
+    h = hashlib.sha256(salt.encode())
+    for name, data in named:
+        h.update(name.encode() + b"\0")
+        h.update(data)
         h.update(b"\0")
     return h.hexdigest()
 
@@ -47,12 +70,26 @@ def limits() -> str:
     return ";".join(f"{k}={getattr(config, k)}" for k in sorted(vars(config)) if k.startswith("MAX_"))
 
 
+def input_salt() -> str:
+    """What an input digest is salted with: the library code and the limits in force."""
+    return code_digest() + limits()
+
+
 def input_digest(data_dir: Path, fund: str, year: int) -> str:
     """Digest of a fund's year's raw input files, the library code that reads them and the limits
     it reads them under."""
     policy = policy_file(data_dir, fund, year)
-    return content_digest(input_files(data_dir, fund, year) + ([policy] if policy else []),
-                          code_digest() + limits())
+    return content_digest(input_files(data_dir, fund, year) + ([policy] if policy else []), input_salt(),
+                          inside=data_dir)
+
+
+def input_digest_now(data_dir: Path, fund: str, year: int) -> str | None:
+    """:func:`input_digest`, or None when a file cannot be read right now (an editor saving by
+    replacing the file): the input is then not the one read before."""
+    try:
+        return input_digest(data_dir, fund, year)
+    except OSError:
+        return None
 
 
 #: Written beside processed tables: the input digest they were made from.

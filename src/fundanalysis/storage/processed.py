@@ -43,14 +43,17 @@ def write_tables(tables: Mapping[str, pd.DataFrame], dest: Path) -> None:
 
 
 def write_processed(data_dir: Path, fund: str, year: int, tables: Mapping[str, pd.DataFrame],
-                    notes: Sequence[str] = ()) -> Path:
+                    notes: Sequence[str] = (), digest: str | None = None) -> Path:
     """Publish validated tables to ``data/processed/<fund>/<year>/`` in one step (all or nothing).
 
     ``notes`` (what reading the input noted, e.g. blank rows ignored) are kept with the record of
     what the tables were made from, so a later build that reuses the tables still reports them.
+    ``digest`` is the digest of the input bytes the tables were made from (``Parsed.digest``): the
+    record is stamped with it, never with the digest of the files as they are now, which may
+    have been saved since they were read.
     """
     final = processed_dir(data_dir, fund, year)
-    digest = input_digest(data_dir, fund, year)
+    digest = input_digest(data_dir, fund, year) if digest is None else digest
     with staging_dir(final) as tmp:
         write_tables(tables, tmp)
         # these exact bytes passed the schemas: readers may skip re-checking them
@@ -91,7 +94,8 @@ def current_record(data_dir: Path, fund: str, year: int) -> dict[str, object] | 
         return None
     notes = made.get("notes")
     return {"notes": [str(n) for n in notes] if isinstance(notes, list) else [],
-            "tables": {Path(name).stem: d for name, d in digests.items()}}
+            "tables": {Path(name).stem: d for name, d in digests.items()},
+            "input_digest": made.get("input_digest")}
 
 
 def table_digests(data_dir: Path, fund: str, year: int) -> dict[str, str]:

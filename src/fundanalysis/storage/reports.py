@@ -8,10 +8,12 @@ its text (a scanned PDF, an old .doc, an encrypted PDF, a damaged or absurd zip)
 from __future__ import annotations
 
 import codecs
+import contextlib
 import io
 import re
 import unicodedata
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,16 @@ MAX_PDF_PAGES = 2000
 MAX_DOCX_ENTRIES = 10_000
 #: Characters of text a PDF must give per page (on average) to count as having a text layer.
 MIN_CHARS_PER_PAGE = 20
+#: Characters of text a report may have: a long self-evaluation has some tens of thousands; far more
+#: is not one, and extraction time grows faster than the text.
+MAX_REPORT_CHARS = 500_000
+#: Seconds reading one document may take (python-docx on an absurd document can take many minutes).
+MAX_READ_SECONDS = 120
+#: Seconds extracting the figures of one document may take (see :func:`time_budget`).
+MAX_EXTRACT_SECONDS = 300
+#: Control characters a text cannot hold usefully: dropped (vertical tab and form feed break the line).
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_LINE_CONTROLS = re.compile("[\x0b\x0c]")
 #: The suffixes read, and what each is.
 KINDS = {".txt": "text", ".text": "text", ".md": "text", ".docx": "docx", ".pdf": "pdf"}
 _SAVE_AS = "save the report as .docx, text-layer .pdf or UTF-8 .txt"
@@ -78,9 +90,69 @@ def read_report(path: Path) -> ReportText:
         text, notes = docx_text(path, data)
     else:
         text, notes = pdf_text(path, data)
+    text, dropped = drop_controls(text)
+    if dropped:
+        notes = [*notes, f"{path.name}: {dropped} control character(s) (such as NUL or ESC) were dropped"]
+    _check_length(path, len(text))
     if not text.strip():
         raise _refuse(path, "the report holds no text")
     return ReportText(path, text, kind, tuple(notes))
+
+
+def drop_controls(text: str) -> tuple[str, int]:
+    r"""``text`` without control characters (a vertical tab or form feed becomes a line break), and
+    how many there were.
+
+    >>> drop_controls("常州\x00日报\x0b第二行\x1b")
+    ('常州日报\n第二行', 3)
+    """
+    text, lines = _LINE_CONTROLS.subn("\n", text)
+    text, dropped = _CONTROLS.subn("", text)
+    return text, lines + dropped
+
+
+def _check_length(path: Path, chars: int) -> None:
+    """Refuse a text beyond :data:`MAX_REPORT_CHARS` (extraction's size budget)."""
+    if chars > MAX_REPORT_CHARS:
+        raise _refuse(path, f"the report's text has more than {MAX_REPORT_CHARS:,} characters (a "
+                      "self-evaluation report has far fewer); give the report alone, or split it", chars)
+
+
+@contextlib.contextmanager
+def time_budget(path: Path, seconds: float = MAX_EXTRACT_SECONDS, what: str = "extracting the figures of"
+                ) -> Iterator[None]:
+    """Stop the work in the block with a clear InputError about ``path`` once it has taken ``seconds``.
+
+    Works in the main thread (a real-time timer interrupts the work there; the previous timer and
+    handler are put back); elsewhere the block runs without a budget.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expired(signum: int, frame: Any) -> None:
+        raise _refuse(path, f"{what} the report took more than {seconds:g} seconds; a self-evaluation "
+                      "report takes far less: give the report alone (not a compilation), or split it")
+
+    old = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _check_time(path: Path, started: float) -> None:
+    """Refuse a document whose reading has taken longer than :data:`MAX_READ_SECONDS`."""
+    import time
+
+    if time.monotonic() - started > MAX_READ_SECONDS:
+        raise _refuse(path, f"reading the document took more than {MAX_READ_SECONDS} seconds; it is far "
+                      "larger or more complex than a report: save the report's text alone as .txt or .docx")
 
 
 def decode_text(path: Path, data: bytes) -> tuple[str, list[str]]:
@@ -161,19 +233,29 @@ def docx_text(path: Path, data: bytes) -> tuple[str, list[str]]:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises many kinds on a damaged file
         raise _refuse(path, f"the Word document could not be read ({type(exc).__name__}: {exc})") from None
+    import time
+
+    started = time.monotonic()
     numbering = _Numbering(document)
     lines: list[str] = []
+    chars = 0
     for block in document.iter_inner_content():
+        _check_time(path, started)  # the budget: time and characters, checked as the text grows
+        _check_length(path, chars)
         if isinstance(block, Paragraph):
             lines.append(numbering.label(block) + block.text)
+            chars += len(lines[-1]) + 1
         elif isinstance(block, Table):
             for row in block.rows:
+                _check_time(path, started)
+                _check_length(path, chars)
                 cells: list[str] = []
                 for cell in row.cells:
                     text = " ".join(p.text.strip() for p in cell.paragraphs if p.text.strip())
                     if text and (not cells or cells[-1] != text):  # merged cells repeat their text
                         cells.append(text)
                 lines.append("\u3000\u3000".join(cells))
+                chars += len(lines[-1]) + 1
     notes = ([f"{path.name}: {numbering.used} list number(s) Word draws itself were written out"]
              if numbering.used else [])
     return "\n".join(lines), notes

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import os
 import re
 from dataclasses import dataclass, field
 from io import StringIO
@@ -47,30 +48,27 @@ class ColumnarSheet(RawSheet):
     frame: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def read_csv_sheet(path: Path) -> RawSheet:
+def read_csv_sheet(path: Path, data: bytes | None = None) -> RawSheet:
     """Read a CSV file as one sheet named after the file; all cells stay text.
 
     The encoding is detected (UTF-8 with or without BOM, UTF-16 with BOM, GB18030 — what
     Chinese Excel writes as "CSV") and said in a note when it is not UTF-8. Parsing is strict:
     a stray quote is a located error, never rows merged into one cell. Rows keep the line
-    they start on, blank lines included, so problems name the real line.
+    they start on, blank lines included, so problems name the real line. ``data`` is the file's
+    bytes as read once (:func:`read_csv_snapshot`); without it the file is read here.
     """
     path = Path(path)
-    size = path.stat().st_size
-    if size > config.MAX_CSV_BYTES:
-        raise _refuse_sheet(path, f"the CSV file is larger than the limit of {config.MAX_CSV_BYTES} bytes",
-                            size)
+    data = read_csv_snapshot(path) if data is None else data
+    size = len(data)
     columnar = size >= COLUMNAR_MIN_BYTES
     check_memory(path.name, size * (COLUMNAR_BYTES_PER_BYTE if columnar else 12), "reading the CSV file",
                  path.stem)
     if columnar:
-        sheet = _csv_columns(path)
+        sheet = _csv_columns(path, data)
         if sheet is not None:
             return sheet
         check_memory(path.name, size * 12, "reading the CSV file", path.stem)  # line by line needs more
-    data = path.read_bytes()
     text, note = _decode_csv(path, data)
-    del data
     rows, lines = _parse_csv(path, text)
     width = max((len(r) for r in rows), default=0)
     if len(rows) > config.MAX_SHEET_ROWS or width > config.MAX_SHEET_COLUMNS:
@@ -78,6 +76,32 @@ def read_csv_sheet(path: Path) -> RawSheet:
                             f"limits ({config.MAX_SHEET_ROWS} rows, {config.MAX_SHEET_COLUMNS} columns)")
     return RawSheet(path.name, path.stem, rows, row_numbers=lines, row_kind="line",
                     notes=[note] if note else [])
+
+
+def read_csv_snapshot(path: Path) -> bytes:
+    """A CSV file's bytes, read once; a file beyond the size limit is refused before it is read."""
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        _check_csv_size(path, size)
+        data = fh.read(config.MAX_CSV_BYTES + 1)
+    _check_csv_size(path, len(data))
+    return data
+
+
+def _check_csv_size(path: Path, size: int) -> None:
+    if size > config.MAX_CSV_BYTES:
+        raise _refuse_sheet(path, f"the CSV file is larger than the limit of {config.MAX_CSV_BYTES} bytes",
+                            size)
+
+
+def read_parquet_snapshot(path: Path) -> bytes:
+    """A Parquet file's bytes, read once; a file beyond the size limit is refused before it is read."""
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size > config.MAX_PARQUET_BYTES:
+            raise _refuse_sheet(path, f"the Parquet file is larger than the limit of "
+                                f"{config.MAX_PARQUET_BYTES} bytes", size)
+        return fh.read(config.MAX_PARQUET_BYTES + 1)
 
 
 def _refuse_nul(path: Path, data: bytes) -> None:
@@ -96,21 +120,19 @@ _PLAIN_QUOTED_LINE = re.compile(rb"%s(?:,%s)*\r?" % (_FIELD, _FIELD))
 _LINE_WITH_QUOTE = re.compile(rb'^[^\n]*"[^\n]*$', re.M)
 
 
-def _csv_columns(path: Path) -> ColumnarSheet | None:
+def _csv_columns(path: Path, data: bytes | None = None) -> ColumnarSheet | None:
     """The CSV read in columns with Arrow, or None when the line-by-line reader must read it.
 
     That is: a UTF-16 file, text that is not UTF-8 (GB18030: Arrow checks every cell), a blank
     line between rows or a lone carriage return (the line numbers must count them), a line whose
     quotes are not plain CSV quoting (a stray quote, a cell running over lines: those need the
     located error), rows of different lengths. In the file read here, grid row i is line i + 1.
-    The checks scan the file mapped in memory, never a copy of it.
+    The checks scan the bytes read once (``data``; read here when not given).
     """
-    import mmap
-
-    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        _refuse_nul(path, data[:4096])
-        width = _plain_csv_width(data)
-        repeating = _repeating_csv_columns(data) if width is not None else set()
+    data = read_csv_snapshot(path) if data is None else data
+    _refuse_nul(path, data[:4096])
+    width = _plain_csv_width(data)
+    repeating = _repeating_csv_columns(data) if width is not None else set()
     if width is None:
         return None
     import pyarrow as pa
@@ -123,7 +145,7 @@ def _csv_columns(path: Path) -> ColumnarSheet | None:
 
     try:
         table = pacsv.read_csv(
-            str(path),  # a UTF-8 byte-order mark is skipped
+            pa.BufferReader(data),  # a UTF-8 byte-order mark is skipped
             read_options=pacsv.ReadOptions(autogenerate_column_names=True, use_threads=True,
                                            block_size=8 << 20),
             parse_options=pacsv.ParseOptions(delimiter=",", quote_char='"', double_quote=True, escape_char=False,
@@ -325,18 +347,22 @@ def _check_multiline(path: Path, rec: list[str], start: int, end: int, width: in
                                 f"{start}", cell[:60], start)
 
 
-def read_parquet_sheet(path: Path) -> RawSheet:
+def read_parquet_sheet(path: Path, data: bytes | None = None) -> RawSheet:
     """Read a Parquet file as one sheet named after the file (header row first).
 
     Its size is checked from the file's metadata before any data is read (a small Parquet file
-    can hold a hundred million rows); text that is not valid UTF-8 is a located error.
+    can hold a hundred million rows); text that is not valid UTF-8 is a located error. ``data``
+    is the file's bytes as read once (:func:`read_parquet_snapshot`); without it the file is read
+    here.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     path = Path(path)
+    data = read_parquet_snapshot(path) if data is None else data
+    buf = pa.py_buffer(data)
     try:
-        meta = pq.read_metadata(path)
+        meta = pq.read_metadata(pa.BufferReader(buf))
     except Exception as exc:
         raise _refuse_sheet(path, f"not a readable Parquet file ({exc})") from exc
     rows, cols = meta.num_rows, meta.num_columns
@@ -349,14 +375,14 @@ def read_parquet_sheet(path: Path) -> RawSheet:
                  "reading the Parquet file", path.stem)
     try:
         table = None
-        repeating = _repeating_parquet_columns(path)
+        repeating = _repeating_parquet_columns(buf)
         if repeating:  # read as dictionaries; text that is not UTF-8 is then read plain, to be located
             with contextlib.suppress(Exception):
-                table = pq.read_table(path, read_dictionary=repeating)
+                table = pq.read_table(pa.BufferReader(buf), read_dictionary=repeating)
                 if _utf8_broken(table):
                     table = None
         if table is None:
-            table = pq.read_table(path)
+            table = pq.read_table(pa.BufferReader(buf))
     except Exception as exc:
         raise _refuse_sheet(path, f"not a readable Parquet file ({exc})") from exc
     problems = []
@@ -380,12 +406,13 @@ def read_parquet_sheet(path: Path) -> RawSheet:
     return _columnar(path, table, list(table.column_names), header_in_data=False)
 
 
-def _repeating_parquet_columns(path: Path, sample: int = 4096) -> list[str]:
-    """The text columns whose values repeat in the Parquet file's first rows."""
+def _repeating_parquet_columns(buf: Any, sample: int = 4096) -> list[str]:
+    """The text columns whose values repeat in the Parquet file's first rows (``buf``: its bytes
+    as an Arrow buffer)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    pf = pq.ParquetFile(path)
+    pf = pq.ParquetFile(pa.BufferReader(buf))
     names = [f.name for f in pf.schema_arrow if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
     if not names or pf.metadata.num_rows < 2 * sample:
         return []

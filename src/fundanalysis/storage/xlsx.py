@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import io
+import os
 import re
 import struct
 import zipfile
@@ -61,8 +63,11 @@ class ContainerScan:
     probed: set[str] = field(default_factory=set)
 
 
-def check_workbook_container(path: Path) -> ContainerScan:
+def check_workbook_container(path: Path, data: bytes | None = None) -> ContainerScan:
     """Reject a file that is not a sane xlsx before any of its XML is parsed.
+
+    ``data`` is the file's bytes as read once (:func:`read_snapshot`); without it the file is read
+    here (within the size limit), so every check below sees one version of the file.
 
     Checks, in order: size on disk, file kind (old .xls, truncated zip, not a zip), the zip
     directory (entry count, encryption, compression method, declared sizes and ratio), then
@@ -73,18 +78,19 @@ def check_workbook_container(path: Path) -> ContainerScan:
     worksheet also says whether it needs :func:`_scan_sheet_xml` (one decompression, not two).
     """
     path = Path(path)
-    size = path.stat().st_size
-    _check_file_kind(path, size)
+    data = read_snapshot(path) if data is None else data
+    size = len(data)
+    _check_file_kind(path, data)
     scan = ContainerScan()
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
             _check_directory(path, infos, size)
             if "xl/workbook.xml" not in {i.filename for i in infos}:
                 raise _refuse(path, "not an Excel workbook (a zip file, but no xl/workbook.xml)")
             cells = 0
             markers: list[bytes] | None = None
-            with path.open("rb") as fp:
+            with io.BytesIO(data) as fp:
                 for info in sorted(infos, key=lambda i: i.filename != _STYLES):  # styles first
                     if markers is None and info.filename != _STYLES:
                         scan.styles = _parsed_styles(path, zf)
@@ -114,16 +120,31 @@ def _xml_refused(path: Path) -> Iterator[None]:
         raise _refuse(path, f"the workbook's XML was refused ({exc})") from exc
 
 
-def _check_file_kind(path: Path, size: int) -> None:
-    """Refuse empty, oversized, old-format, truncated and non-zip files by their bytes."""
+def read_snapshot(path: Path) -> bytes:
+    """A workbook's bytes, read once (the one version every parse works on); an empty or
+    oversized file is refused before anything is read."""
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        _check_size(path, size)
+        data = fh.read(config.MAX_WORKBOOK_BYTES + 1)
+    _check_size(path, len(data))
+    return data
+
+
+def _check_size(path: Path, size: int) -> None:
+    """Refuse an empty or oversized workbook by its size."""
     if size == 0:
         raise _refuse(path, "the file is empty")
     if size > config.MAX_WORKBOOK_BYTES:
         raise _refuse(path, f"the file is larger than {config.MAX_WORKBOOK_BYTES} bytes", size)
-    with path.open("rb") as fh:
-        head = fh.read(8)
-        fh.seek(max(0, size - _EOCD_SEARCH))
-        tail = fh.read()
+
+
+def _check_file_kind(path: Path, data: bytes) -> None:
+    """Refuse empty, oversized, old-format, truncated and non-zip files by their bytes."""
+    size = len(data)
+    _check_size(path, size)
+    head = data[:8]
+    tail = data[max(0, size - _EOCD_SEARCH):]
     if head.startswith(_OLE2_MAGIC):
         raise _refuse(path, "an old Excel 97-2003 (.xls) or password-protected workbook; "
                       "save it as .xlsx without a password")
@@ -580,20 +601,23 @@ def _merged_ranges(sheet: Any) -> list[tuple[int, int, int, int]]:
             for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
 
 
-def read_workbook(path: Path) -> dict[str, RawSheet]:
+def read_workbook(path: Path, data: bytes | None = None) -> dict[str, RawSheet]:
     """Read all sheets of an xlsx workbook after the container checks.
 
-    Besides the cell values, each sheet carries what a reader of values alone would miss: cells
-    read as empty although they are not, number formats that show a unit or scale, hidden rows,
-    hidden columns and whether the sheet itself is hidden.
+    ``data`` is the file's bytes as read once (else they are read here): values, number formats
+    and the extras below all come from those bytes, never from a second read of a file that may
+    have been saved in between. Besides the cell values, each sheet carries what a reader of values
+    alone would miss: cells read as empty although they are not, number formats that show a unit or
+    scale, hidden rows, hidden columns and whether the sheet itself is hidden.
     """
     path = Path(path)
-    scan = check_workbook_container(path)
-    extras = _sheet_extras(path, scan)
+    data = read_snapshot(path) if data is None else data
+    scan = check_workbook_container(path, data)
+    extras = _sheet_extras(path, scan, data)
     from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
     try:
-        wb = CalamineWorkbook.from_path(str(path))
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         visible = {m.name: m.visible == SheetVisibleEnum.Visible for m in wb.sheets_metadata}
         out = {}
         for name in wb.sheet_names:
@@ -617,13 +641,15 @@ class _SheetExtras:
     hidden_columns: list[int] = field(default_factory=list)
 
 
-def _sheet_extras(path: Path, scan: ContainerScan | None = None) -> dict[str, _SheetExtras]:
+def _sheet_extras(path: Path, scan: ContainerScan | None = None,
+                  data: bytes | None = None) -> dict[str, _SheetExtras]:
     """Per sheet: unreadable cells, unit-bearing number formats, hidden rows and columns.
 
     ``scan`` (from :func:`check_workbook_container`) gives the styles and which worksheet parts
     hold a marker; a part it did not search is searched here.
     """
-    with _xml_refused(path), zipfile.ZipFile(path) as zf:
+    data = read_snapshot(path) if data is None else data
+    with _xml_refused(path), zipfile.ZipFile(io.BytesIO(data)) as zf:
         styles = scan.styles if scan is not None else _unit_styles(zf)
         return {n: _scan_sheet_xml(zf, p, styles, scan) for n, p in _sheet_xml_paths(zf).items()}
 
