@@ -181,6 +181,13 @@ def without_output_styles(body: str) -> str:
 def key_figure_tiles(summary: dict[str, Any]) -> str:
     """Budget, executed amount, rate, balance, receipts and projects as tiles, named as the data
     names them (全年预算数 or 专项资金总额; 已使用 or 已安排)."""
+    return '<div class="fnd-tiles">' + "".join(
+        f'<div class="fnd-tile"><div class="k">{esc(k)}</div><div class="v">{esc(v)}</div></div>'
+        for k, v in key_figure_list(summary)) + "</div>"
+
+
+def key_figure_list(summary: dict[str, Any]) -> list[tuple[str, str]]:
+    """The key figures as :func:`key_figure_tiles` shows them: (label, formatted value)."""
     word = words.spent_word(summary.get("spent_word"))
     rate = fmt.pct(summary["utilisation"])
     if summary.get("over_budget"):
@@ -192,14 +199,14 @@ def key_figure_tiles(summary: dict[str, Any]) -> str:
     if summary.get("received_fen") is not None:
         tiles.append(("到位资金", fmt.wan(summary["received_fen"], " 万元")))
     tiles.append(("项目数", f"{summary['projects']} 个" if summary.get("projects") is not None else words.NOT_STATED))
-    return '<div class="fnd-tiles">' + "".join(
-        f'<div class="fnd-tile"><div class="k">{esc(k)}</div><div class="v">{esc(v)}</div></div>'
-        for k, v in tiles) + "</div>"
+    return tiles
 
 
 def year_index(summary: dict[str, Any], counts: dict[str, int], sections: Sequence[SectionLink],
-               charts: Sequence[str], form: str | None = None, data: str | None = None) -> str:
-    """The year's landing page: key figures, checks, links to sections and downloads."""
+               charts: Sequence[str], form: str | None = None, data: str | None = None,
+               brief: Sequence[str] = ()) -> str:
+    """The year's landing page: key figures, checks, links to sections and downloads (``brief``:
+    the briefing's files, when made)."""
     body = [key_figure_tiles(summary)]
     body.append(f'<p class="fnd-say">报告总计核对 {counts["checks"]} 项：{counts["ok"]} 项相符，'
                 f'{counts["failed"]} 项不符，{counts["unknown"]} 项无法核对（详见“专项资金概况”）。</p>')
@@ -211,6 +218,8 @@ def year_index(summary: dict[str, Any], counts: dict[str, int], sections: Sequen
     body.append("<h2>下载</h2><ul>"
                 '<li><a href="summary.json">summary.json</a>（关键数字，机器可读）</li>'
                 + form_item
+                + "".join(f'<li><a href="{quote(b)}">{esc(b)}</a>（简报，'
+                          f'{"Word" if b.endswith(".docx") else "PowerPoint"}）</li>' for b in brief)
                 + "".join(f'<li><a href="charts/{esc(c)}">{esc(c)}</a></li>' for c in charts)
                 + "</ul>")
     nav = [("目录", "index.html", True)] + [(s.title, f"{s.slug}.html", False) for s in sections]
