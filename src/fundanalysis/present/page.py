@@ -62,6 +62,29 @@ footer.fa { color:var(--muted); font-size:13px; padding:16px 32px; border-top:1p
   table.fnd-table td.txt { min-width:5.5em; }
   .fnd-tile { min-width:calc(50% - 6px); padding:8px 10px; } .fnd-tile .v { font-size:18px; }
 }
+@page { size:A4; margin:16mm 15mm 18mm;
+  @bottom-right { content:"第 " counter(page) " 页 / 共 " counter(pages) " 页"; font-size:8pt; color:#52606d; } }
+@media print {
+  body { font-size:10.5pt; line-height:1.55; }
+  header.fa { background:none; color:var(--ink); padding:0 0 3mm; border-bottom:1.5pt solid var(--ink); }
+  header.fa .crumb, nav.fa, .fnd-skip { display:none; }
+  header.fa h1 { font-size:17pt; } .fnd-subtitle { margin-top:2mm; }
+  main { max-width:none; padding:0; }
+  h2 { font-size:13pt; margin-top:6mm; break-after:avoid; page-break-after:avoid; }
+  .fnd-say { font-size:10.5pt; }
+  a { color:inherit; text-decoration:none; }
+  .fnd-scroll { overflow:visible; }
+  table.fnd-table, table.fnd-index { font-size:9pt; }
+  table.fnd-table th, table.fnd-index th { background:none; border-top:1pt solid var(--ink);
+    border-bottom:.75pt solid var(--ink); }
+  table.fnd-table tr:last-child td, table.fnd-index tr:last-child td { border-bottom:1pt solid var(--ink); }
+  table.fnd-table tr, .fnd-tiles, .fnd-tile, img, picture {
+    break-inside:avoid; page-break-inside:avoid; }
+  table.fnd-table thead { display:table-header-group; }
+  img.fnd-chart, picture img { max-height:90mm; width:auto; max-width:100%; }
+  td.fail, td.na { -webkit-print-color-adjust:exact; print-color-adjust:exact; }
+  footer.fa { padding:3mm 0 0; font-size:8pt; }
+}
 """
 
 
@@ -79,12 +102,33 @@ def page(title: str, body: str, crumb: str = "", nav: Sequence[tuple[str, str, b
     return (
         "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+        f"<title>{esc(title)}</title>\n<style>{CSS}{print_margin_css(title, footer)}</style>\n</head>\n<body>\n"
         f"<header class=\"fa\"><div class=\"crumb\">{crumb}</div><h1>{esc(title)}</h1></header>\n"
         + (f"<nav class=\"fa\">{links}</nav>\n" if links else "")
         + f"<main>\n{body}\n</main>\n"
         + f"<footer class=\"fa\">{footer}</footer>\n</body>\n</html>\n"
     )
+
+
+def _css_string(text: str) -> str:
+    """``text`` as a quoted CSS string that cannot end its ``<style>`` element."""
+    return '"' + text.replace("\\", "\\5c ").replace('"', "\\22 ").replace("<", "\\3c ") + '"'
+
+
+def print_margin_css(title: str, footer: str) -> str:
+    r"""An ``@page`` rule printing the page's title at the head and its footer text (HTML) at the
+    foot of every printed page (so a browser prints these instead of its own date and file path).
+
+    >>> css = print_margin_css("甲", '资料来源：<b>"乙"</b> &lt;/style&gt;')
+    >>> css.startswith('@page { @top-right { content:"甲";') and "</style>" not in css and "\\22 乙" in css
+    True
+    """
+    import re
+
+    boxes = {"top-right": title, "bottom-left": html.unescape(re.sub(r"<[^>]+>", "", footer))}
+    rules = " ".join(f"@{box} {{ content:{_css_string(' '.join(text.split()))}; font-size:7.5pt; color:#52606d; }}"
+                     for box, text in boxes.items() if text.strip())
+    return f"@page {{ {rules} }}" if rules else ""
 
 
 #: The bytes 0x00–0x7E: what a page's text is mostly made of (markup, base64 images), and which
