@@ -51,6 +51,8 @@ class Theme:
     label_size: float = 10.0
     value_size: float = 9.5
     note_size: float = 8.5
+    #: lines a bar's value label may take (2: paired bars are set a row apart so theirs can wrap)
+    value_label_lines: int = 1
 
     def families(self) -> list[str]:
         """Font families in fallback order (registers the bundled font if needed)."""
@@ -60,7 +62,7 @@ class Theme:
 THEME = Theme()
 #: The same look for phones: a narrower figure with larger type, shown up to 600 px wide.
 NARROW_THEME = Theme(width=4.8, title_size=16.0, subtitle_size=11.5, label_size=11.5, value_size=11.0,
-                     note_size=10.0)
+                     note_size=10.0, value_label_lines=2)
 
 
 def theme_rc(theme: Theme | None = None) -> dict[str, object]:
