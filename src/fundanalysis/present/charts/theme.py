@@ -32,6 +32,16 @@ def register_fonts() -> str:
     return entry.name
 
 
+def add_font_fallback() -> None:
+    """Add the bundled Chinese font as the last fallback of matplotlib's font family, so any
+    figure (plain ``df.plot()``, seaborn) shows Chinese; the fonts chosen before it still come
+    first. Done once fundanalysis's notebook API is imported (``sns.set_theme()`` resets it)."""
+    name = register_fonts()
+    family = list(mpl.rcParams["font.family"])
+    if name not in family:
+        mpl.rcParams["font.family"] = [*family, name]
+
+
 @dataclass(frozen=True)
 class Theme:
     """The one look of every chart: fonts, palette and sizes (points, inches)."""
