@@ -66,6 +66,7 @@ lint: $(STAMP) ## ruff
 
 lab: $(STAMP) ## Start JupyterLab on the project (kernel "fundanalysis"; LAB_ARGS="--no-browser --port 8890")
 	$(BIN)/python -m ipykernel install --sys-prefix --name fundanalysis --display-name "fundanalysis (Python 3.11)" >/dev/null
+	$(BIN)/python -m ipykernel install --user --name fundanalysis --display-name "fundanalysis (Python 3.11)" >/dev/null
 	@if [ -d .git ]; then $(BIN)/nbstripout --install --attributes .gitattributes && \
 	  git config filter.nbstripout.clean "'$(abspath $(BIN))/python' -m nbstripout --keep-id"; fi
 	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root,) $(LAB_ARGS)

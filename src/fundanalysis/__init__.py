@@ -9,6 +9,7 @@ For notebooks::
     report.award_categories().df            # each heading displays, and holds its numbers
     fa.style(tables["media_outlets"])       # 分 as 万元, fractions as percentages
     fa.use_theme()                          # seaborn / pyplot in the house style, Chinese included
+    fa.to_excel(df, "表.xlsx")              # any table as the analyst saw it: 万元, percentages
 
 The names are loaded on first use, so ``import fundanalysis`` stays light for the command line.
 """
@@ -25,8 +26,9 @@ _LAZY = {
     "Report": ("fundanalysis.api", "Report"),
     "style": ("fundanalysis.api", "style"),
     "use_theme": ("fundanalysis.charts", "use_theme"),
+    "to_excel": ("fundanalysis.api", "to_excel"),
 }
-__all__ = ["Report", "__version__", "load", "style", "summary", "use_theme"]
+__all__ = ["Report", "__version__", "load", "style", "summary", "to_excel", "use_theme"]
 
 
 def __getattr__(name: str) -> Any:
@@ -37,3 +39,8 @@ def __getattr__(name: str) -> Any:
         module, attr = _LAZY[name]
         return getattr(importlib.import_module(module), attr)
     raise AttributeError(f"module 'fundanalysis' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The public names (tab completion lists them although they load on first use)."""
+    return sorted({*__all__, "__version__"})

@@ -523,6 +523,35 @@ def charts(fund: str | None, year: int, data_dir: Path, out_dir: Path, formats: 
         click.echo(str(p))
 
 
+@main.command()
+@FUND_OPT
+@YEAR_OPT
+@DATA_DIR_OPT
+@OUT_DIR_OPT
+@click.option("--docx", is_flag=True, help="The Word briefing (简报).")
+@click.option("--pptx", is_flag=True, help="The PowerPoint deck (汇报).")
+@click.option("--reference-docx", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="A Word document whose styles and page setup the briefing takes (default: the shipped one).")
+def brief(fund: str | None, year: int, data_dir: Path, out_dir: Path, docx: bool, pptx: bool,
+          reference_docx: Path | None) -> None:
+    """Write YEAR's briefing (Word and PowerPoint; both unless one is asked for) into
+    <out-dir>/<FUND>/<YEAR>/, linked from the year's index page, building the year if needed."""
+    from fundanalysis.build.orchestrate import build_reports
+    from fundanalysis.export.brief import brief_name, looks_like_docx
+
+    data_dir = _require_data_dir(data_dir)
+    key = _fund(data_dir, fund)
+    if reference_docx is not None and not looks_like_docx(reference_docx):
+        raise InputError([Problem(str(reference_docx), None, None, None, None,
+                                  "not a Word document (.docx); save the reference document as .docx")])
+    kinds = [k for k, on in (("docx", docx), ("pptx", pptx)) if on] or ["docx", "pptx"]
+    build_reports([(key, year)], data_dir=data_dir, out_dir=out_dir.resolve(), brief=kinds,
+                  reference_docx=reference_docx.resolve() if reference_docx else None,
+                  echo=lambda m: click.echo(m, err=True))
+    for k in kinds:
+        click.echo(str(catalog.year_output(out_dir.resolve(), key, year) / brief_name(key, year, k)))
+
+
 def run() -> NoReturn:
     """The ``fundanalysis`` console command: :func:`main`, then a quick end of the process.
 

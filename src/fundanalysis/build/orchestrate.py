@@ -68,14 +68,17 @@ def build_reports(targets: Sequence[Target], data_dir: Path, out_dir: Path, jobs
                   timeout: int = 600, force: bool = False, wait: bool = False,
                   notebooks_dir: Path = REPORT_NOTEBOOKS_DIR,
                   echo: Callable[[str], None] | None = None, engine: str = "inprocess",
-                  runner: Runner | None = None) -> list[Target]:
+                  runner: Runner | None = None, brief: Sequence[str] = (),
+                  reference_docx: Path | None = None) -> list[Target]:
     """Build the reports of ``targets`` (fund, year); return those built (others are up to date).
 
     A build shows the input as it read it, and its record names what it read (the fingerprint
     taken before the read). If the input was saved while the build ran, the fund is built again
     (once); if it was saved again during that build too, BuildError says so: what is published
     then is recorded as made from older input, so the next ``report`` builds it again and never
-    calls it up to date. See :func:`_build_reports_once` for the rest.
+    calls it up to date. ``brief`` (``docx``, ``pptx``) adds the year's briefing to its files
+    (styled by ``reference_docx`` if given); a year that has a briefing keeps it up to date in
+    later builds. See :func:`_build_reports_once` for the rest.
     """
     from fundanalysis.build.fingerprint import fingerprint
 
@@ -85,7 +88,7 @@ def build_reports(targets: Sequence[Target], data_dir: Path, out_dir: Path, jobs
     for attempt in range(BUILD_ATTEMPTS):
         fps: dict[str, str] = {}
         got = _build_reports_once(targets, data_dir, out_dir, jobs, timeout, force, wait, notebooks_dir,
-                                  say, engine, runner, fps)
+                                  say, engine, runner, fps, brief, reference_docx)
         built += [t for t in got if t not in built]
 
         def now(fund: str) -> str | None:
@@ -113,7 +116,8 @@ def build_reports(targets: Sequence[Target], data_dir: Path, out_dir: Path, jobs
 def _build_reports_once(targets: Sequence[Target], data_dir: Path, out_dir: Path, jobs: int | None,
                         timeout: int, force: bool, wait: bool, notebooks_dir: Path,
                         echo: Callable[[str], None] | None, engine: str, runner: Runner | None,
-                        fps_seen: dict[str, str]) -> list[Target]:
+                        fps_seen: dict[str, str], brief: Sequence[str] = (),
+                        reference_docx: Path | None = None) -> list[Target]:
     """One build of ``targets`` (fund, year); return those built (others are up to date).
     ``fps_seen`` gets the fingerprint of each fund as taken before its input was read.
 
@@ -147,7 +151,8 @@ def _build_reports_once(targets: Sequence[Target], data_dir: Path, out_dir: Path
             raise BuildError(f"no report notebooks in {notebooks_dir}")
         fps = {f: fingerprint(data_dir, f, notebooks_dir) for f in {f for f, _ in targets}}
         fps_seen.update(fps)
-        stale = [t for t in targets if force or published_fingerprint(out_dir, *t) != fps[t[0]]]
+        stale = [t for t in targets if force or published_fingerprint(out_dir, *t) != fps[t[0]]
+                 or _brief_wanted(out_dir, t, brief, reference_docx)]
         if not stale and _indexes_current(out_dir):
             for f, y in targets:
                 say(f"[{f} {y}] up to date (input, notebooks and code unchanged); --force rebuilds")
@@ -173,13 +178,15 @@ def _build_reports_once(targets: Sequence[Target], data_dir: Path, out_dir: Path
                 with contextlib.ExitStack() as stack:
                     for f, y in targets:
                         stack.enter_context(locks.year_lock(out_dir, f, y, wait=wait))
-                    todo = [t for t in stale if force or published_fingerprint(out_dir, *t) != fps[t[0]]]
+                    todo = [t for t in stale if force or published_fingerprint(out_dir, *t) != fps[t[0]]
+                            or _brief_wanted(out_dir, t, brief, reference_docx)]
                     for f, y in sorted(set(targets) - set(todo)):
                         say(f"[{f} {y}] up to date (input, notebooks and code unchanged); --force rebuilds")
                         log.info("%s %s up to date", f, y)
                     if todo:
                         assert pool is not None
-                        _build(todo, loaded, sections, data_dir, out_dir, pool, timeout, fps, force, say, began)
+                        _build(todo, loaded, sections, data_dir, out_dir, pool, timeout, fps, force, say, began,
+                               brief, reference_docx)
                     _write_indexes(out_dir, say)
                     return todo
             except BaseException as exc:
@@ -194,6 +201,14 @@ def _build_reports_once(targets: Sequence[Target], data_dir: Path, out_dir: Path
                     pool.close()
                 else:
                     pool.release()
+
+
+def _brief_wanted(out_dir: Path, target: Target, kinds: Sequence[str], reference: Path | None) -> bool:
+    """Whether a briefing asked for is missing from the published year (or is to be restyled)."""
+    from fundanalysis.export.brief import brief_name
+
+    return bool(kinds) and (reference is not None or not all(
+        catalog.exists(catalog.year_output(out_dir, *target) / brief_name(*target, k)) for k in kinds))
 
 
 @dataclass
@@ -335,6 +350,10 @@ class _Plan:
     #: in the pages' footer and summary.json (``built_at``, ``input_digest``)
     built_at: str = ""
     input_digest: str = ""
+    #: the briefing's formats to make (docx, pptx) and the reference document to style it by
+    brief: tuple[str, ...] = ()
+    reference_docx: Path | None = None
+    data_dir: Path | None = None
 
     @property
     def to_run(self) -> list[Section]:
@@ -476,7 +495,9 @@ def _plan(targets: list[Target], loaded: dict[Target, _Loaded], sections: list[S
 
 def _build(targets: list[Target], loaded: dict[Target, _Loaded], sections: list[Section], data_dir: Path,
            out_dir: Path, pool: Runner, timeout: int, fps: dict[str, str], force: bool,
-           say: Callable[[str], None], t0: float) -> None:
+           say: Callable[[str], None], t0: float, brief: Sequence[str] = (),
+           reference_docx: Path | None = None) -> None:
+    from fundanalysis.export.brief import FORMATS, brief_name
     from fundanalysis.storage import blobs, processed
 
     for f, y in targets:
@@ -489,6 +510,11 @@ def _build(targets: list[Target], loaded: dict[Target, _Loaded], sections: list[
     summaries: dict[Target, dict[str, Any]] = {}
     inputs: dict[Target, str] = {}
     plans = _plan(targets, loaded, sections, data_dir, out_dir, force, tables, summaries, inputs)
+    for (f, y), plan in plans.items():  # a briefing asked for, or one the published year has
+        had = _published_record(out_dir, f, y)[1].get("extras", {})
+        had = had.get("files", {}) if isinstance(had, dict) and isinstance(had.get("files"), dict) else {}
+        plan.brief = tuple(k for k in FORMATS if k in brief or brief_name(f, y, k) in had)
+        plan.reference_docx, plan.data_dir = reference_docx, data_dir
     for t, plan in plans.items():
         run, reuse = [s.slug for s in plan.to_run], sorted(plan.reuse)
         log.info("%s %s plan: run %s; reuse %s", *t, ", ".join(run) or "nothing", ", ".join(reuse) or "nothing")
@@ -673,11 +699,13 @@ class _Extras:
     form_name: str | None
     workbooks: tuple[str, ...]
     counts: Any
+    #: the briefing's files (names), if made
+    briefs: tuple[str, ...] = ()
     #: whether the files were copied from the published version (their inputs unchanged)
     reused: bool = False
 
     def names(self) -> list[str]:
-        return ["summary.json", *([self.form_name] if self.form_name else []), *self.workbooks]
+        return ["summary.json", *([self.form_name] if self.form_name else []), *self.workbooks, *self.briefs]
 
 
 def _year_extras(plan: _Plan, st: Path) -> _Extras:
@@ -691,6 +719,7 @@ def _year_extras(plan: _Plan, st: Path) -> _Extras:
 
 def _make_year_extras(plan: _Plan, st: Path) -> _Extras:
     from fundanalysis.analysis.reconcile import check_counts, reconcile_totals
+    from fundanalysis.export.brief import brief_name
     from fundanalysis.export.scorecard import form_xlsx
     from fundanalysis.export.summary import summary_json
 
@@ -702,18 +731,26 @@ def _make_year_extras(plan: _Plan, st: Path) -> _Extras:
     summary.update(_provenance(plan))  # a summary.json reused below keeps those of the build that made it
     counts = check_counts(reconcile_totals(tables))
     published, reuse = plan.published, plan.extras_reuse
+    briefs = tuple(brief_name(fund, year, k) for k in plan.brief)
+    if plan.reference_docx is not None or not set(briefs) <= set(reuse):
+        reuse = {}  # the briefing is made with the rest
     if published is not None and reuse and all(digests.copy_if_same(published / name, st / name, sha)
                                                for name, sha in reuse.items()):
         form, book = catalog.form_name(fund, year), catalog.tables_name(fund, year)
         return _Extras(summary, form if form in reuse else None, (book,) if book in reuse else (), counts,
-                       reused=True)
+                       briefs, reused=True)
     files.write_text(st / "summary.json", summary_json(summary))
     form = form_xlsx(tables)
     form_name = catalog.form_name(fund, year) if form is not None else None
     if form is not None:
         files.write_bytes(st / form_name, form)
     workbooks = _tables_workbook(fund, year, tables, summary, st)
-    return _Extras(summary, form_name, workbooks, counts)
+    if plan.brief:
+        from fundanalysis.export.brief import brief_files
+
+        for name, data in brief_files(fund, year, plan.data_dir, plan.brief, plan.reference_docx).items():
+            files.write_bytes(st / name, data)
+    return _Extras(summary, form_name, workbooks, counts, briefs)
 
 
 def _publish_year(plan: _Plan, done: dict[str, _Done], st: Path, out_dir: Path, fp: str, seconds: float,
@@ -725,7 +762,8 @@ def _publish_year(plan: _Plan, done: dict[str, _Done], st: Path, out_dir: Path, 
     tables = plan.parsed.tables
     charts = files.list_names(st / "charts", "*.png")
     links = [s.link(tables) for s in plan.shown]
-    index = page.year_index(extras.summary, extras.counts, links, charts, extras.form_name, *extras.workbooks)
+    index = page.year_index(extras.summary, extras.counts, links, charts, extras.form_name, *extras.workbooks,
+                            brief=extras.briefs)
     files.write_text(st / "index.html", index)
     for name, text in _with_font(files.read_texts(st, "*.html")).items():
         files.write_text(st / name, text)

@@ -28,7 +28,9 @@ MONEY, PERCENT, COUNT, TEXT, POINTS = "money", "percent", "count", "text", "poin
 #: A column whose cells are numbers of different kinds row by row (the reconciliation's 报告数,
 #: 计算数 and 差额): the value is written as given, the format set per row.
 NUMBER = "number"
-FORMATS = {MONEY: "#,##0.00", PERCENT: "0.00%", COUNT: "#,##0", POINTS: "0.0#"}
+#: a year (no thousands separator) and a share (one decimal, as the pages show shares)
+YEAR, SHARE = "year", "share"
+FORMATS = {MONEY: "#,##0.00", PERCENT: "0.00%", COUNT: "#,##0", POINTS: "0.0#", YEAR: "0", SHARE: "0.0%"}
 #: (source column, Chinese header, kind); money headers get （万元） added.
 Spec = Sequence[tuple[str, str, str]]
 
@@ -44,9 +46,9 @@ def _cell_value(v: Any, kind: str) -> Any:
         return None
     if kind == MONEY:
         return float(Decimal(int(v)) / Decimal(1_000_000))
-    if kind in (PERCENT, POINTS):
+    if kind in (PERCENT, SHARE, POINTS):
         return float(v)
-    if kind == COUNT:
+    if kind in (COUNT, YEAR):
         return int(v)
     if kind == NUMBER:
         return v
@@ -85,7 +87,7 @@ def _sheet(wb: Workbook, title: str, df: pd.DataFrame, spec: Spec,
 def _key_figures(summary: dict[str, Any]) -> pd.DataFrame:
     """The year's key figures as (item, value, kind) rows."""
     word = words.amount_word(summary.get("spent_kind"), summary.get("spent_word"))
-    rows = [("专项资金", summary.get("fund_name"), TEXT), ("年度", summary.get("year"), COUNT),
+    rows = [("专项资金", summary.get("fund_name"), TEXT), ("年度", summary.get("year"), YEAR),
             (words.budget_label(summary.get("budget_basis")), summary.get("budget_fen"), MONEY),
             (f"已{word}", summary.get("allocated_fen") if summary.get("spent_kind") == "allocated"
              else summary.get("spent_fen"), MONEY), ("执行率", summary.get("utilisation"), PERCENT),
@@ -118,7 +120,7 @@ def tables_workbook(tables: dict[str, pd.DataFrame], summary: dict[str, Any]) ->
         ws.append([r["item"], words.NOT_STATED if value is None else value,
                    {MONEY: "万元", POINTS: "分"}.get(r["kind"], "") if value is not None else "", r["origin"]])
         c = ws.cell(ws.max_row, 2)
-        if r["kind"] in FORMATS and c.value is not None:
+        if r["kind"] in FORMATS and not isinstance(c.value, str | None):
             c.number_format = FORMATS[r["kind"]]
         if isinstance(c.value, str):
             write_text_cell(c, c.value)
@@ -138,7 +140,7 @@ def tables_workbook(tables: dict[str, pd.DataFrame], summary: dict[str, Any]) ->
     if len(parts) and not (len(parts) == 1 and pd.isna(parts["part"].iloc[0])):
         _sheet(wb, "分部分", parts.assign(part=parts["part"].map(words.part_name)),
                [("part", "部分", TEXT), ("department", "负责处室", TEXT), ("projects", "项目数", COUNT),
-                ("budget_fen", "预算", MONEY), (amount, f"已{word}资金", MONEY), ("share", "占比", PERCENT)])
+                ("budget_fen", "预算", MONEY), (amount, f"已{word}资金", MONEY), ("share", "占比", SHARE)])
     lines = tables.get("lines")
     if lines is not None and len(lines):
         _sheet(wb, "支出明细", lines.assign(part=lines["part"].map(words.part_name)),
@@ -151,14 +153,14 @@ def tables_workbook(tables: dict[str, pd.DataFrame], summary: dict[str, Any]) ->
         aw = words.support_words(words.support_kind(tables))  # the fund's kind of support: 奖励, 补助 …
         _sheet(wb, f"{aw['kind']}类别", metrics.category_totals(cats),
                [("category", "类别", TEXT), ("level", "级别", TEXT), ("recipients", aw["recipients"], COUNT),
-                ("amount_fen", aw["amount"], MONEY), ("share", "占比", PERCENT),
+                ("amount_fen", aw["amount"], MONEY), ("share", "占比", SHARE),
                 ("avg_per_recipient_fen", "平均每家", MONEY)])
     media = tables.get("media_outlets")
     if media is not None and len(media):
         _sheet(wb, "宣传单位", metrics.media_shares(media).assign(
             procurement=lambda d: d["procurement"].map(lambda v: words.label(v, {}))),
                [("outlet", "单位", TEXT), ("item_count", "项目数", COUNT), ("amount_fen", "金额", MONEY),
-                ("share", "占比", PERCENT), ("avg_per_item_fen", "平均每项", MONEY),
+                ("share", "占比", SHARE), ("avg_per_item_fen", "平均每项", MONEY),
                 ("procurement", "采购方式", TEXT)])
     if "rankings" in tables and len(tables["rankings"]):
         r = metrics.rankings_table(tables)
@@ -176,9 +178,34 @@ def tables_workbook(tables: dict[str, pd.DataFrame], summary: dict[str, Any]) ->
                 ("target", "年度指标值", TEXT), ("actual", "实际完成值", TEXT), ("weight", "分值", POINTS),
                 ("stated", "得分（表内）", POINTS), ("score", "得分（计算）", POINTS), ("rule", "计分规则", TEXT)],
                flag=lambda x: x["ok"] is False)
+    for sheet in wb.worksheets:
+        print_setup(sheet)
     buf = BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+#: Column width (Excel's character units) that fits across an A4 page upright at 100 %; wider
+#: sheets print across (landscape), and every sheet is scaled to its page's width.
+A4_PORTRAIT_WIDTH = 95
+
+
+def print_setup(ws: Any) -> None:
+    """A4, upright or across by the sheet's width, scaled to one page wide (as many long as
+    needed), the header row printed on every page, and an autofilter over the table."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    widths = sum((ws.column_dimensions[get_column_letter(i)].width or 13) for i in range(1, ws.max_column + 1))
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4  # 9
+    ws.page_setup.orientation = "landscape" if widths > A4_PORTRAIT_WIDTH else "portrait"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_title_rows = "1:1"
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.print_options.horizontalCentered = True
+    ws.oddFooter.center.text = "&P / &N"
+    if ws.max_row > 1:
+        ws.auto_filter.ref = f"A1:{get_column_letter(ws.max_column)}{ws.max_row}"
 
 
 def _reconciliation_sheet(wb: Workbook, tables: dict[str, pd.DataFrame]) -> None:

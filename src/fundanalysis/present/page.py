@@ -64,6 +64,29 @@ footer.fa { color:var(--muted); font-size:13px; padding:16px 32px; border-top:1p
   table.fnd-table td.txt { min-width:5.5em; }
   .fnd-tile { min-width:calc(50% - 6px); padding:8px 10px; } .fnd-tile .v { font-size:18px; }
 }
+@page { size:A4; margin:16mm 15mm 18mm;
+  @bottom-right { content:"第 " counter(page) " 页 / 共 " counter(pages) " 页"; font-size:8pt; color:#52606d; } }
+@media print {
+  body { font-size:10.5pt; line-height:1.55; }
+  header.fa { background:none; color:var(--ink); padding:0 0 3mm; border-bottom:1.5pt solid var(--ink); }
+  header.fa .crumb, nav.fa, .fnd-skip { display:none; }
+  header.fa h1 { font-size:17pt; } .fnd-subtitle { margin-top:2mm; }
+  main { max-width:none; padding:0; }
+  h2 { font-size:13pt; margin-top:6mm; break-after:avoid; page-break-after:avoid; }
+  .fnd-say { font-size:10.5pt; }
+  a { color:inherit; text-decoration:none; }
+  .fnd-scroll { overflow:visible; }
+  table.fnd-table, table.fnd-index { font-size:9pt; }
+  table.fnd-table th, table.fnd-index th { background:none; border-top:1pt solid var(--ink);
+    border-bottom:.75pt solid var(--ink); }
+  table.fnd-table tr:last-child td, table.fnd-index tr:last-child td { border-bottom:1pt solid var(--ink); }
+  table.fnd-table tr, .fnd-tiles, .fnd-tile, img, picture {
+    break-inside:avoid; page-break-inside:avoid; }
+  table.fnd-table thead { display:table-header-group; }
+  img.fnd-chart, picture img { max-height:90mm; width:auto; max-width:100%; }
+  td.fail, td.na { -webkit-print-color-adjust:exact; print-color-adjust:exact; }
+  footer.fa { padding:3mm 0 0; font-size:8pt; }
+}
 """
 
 
@@ -81,12 +104,33 @@ def page(title: str, body: str, crumb: str = "", nav: Sequence[tuple[str, str, b
     return (
         "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+        f"<title>{esc(title)}</title>\n<style>{CSS}{print_margin_css(title, footer)}</style>\n</head>\n<body>\n"
         f"<header class=\"fa\"><div class=\"crumb\">{crumb}</div><h1>{esc(title)}</h1></header>\n"
         + (f"<nav class=\"fa\">{links}</nav>\n" if links else "")
         + f"<main>\n{body}\n</main>\n"
         + f"<footer class=\"fa\">{footer}</footer>\n</body>\n</html>\n"
     )
+
+
+def _css_string(text: str) -> str:
+    """``text`` as a quoted CSS string that cannot end its ``<style>`` element."""
+    return '"' + text.replace("\\", "\\5c ").replace('"', "\\22 ").replace("<", "\\3c ") + '"'
+
+
+def print_margin_css(title: str, footer: str) -> str:
+    r"""An ``@page`` rule printing the page's title at the head and its footer text (HTML) at the
+    foot of every printed page (so a browser prints these instead of its own date and file path).
+
+    >>> css = print_margin_css("甲", '资料来源：<b>"乙"</b> &lt;/style&gt;')
+    >>> css.startswith('@page { @top-right { content:"甲";') and "</style>" not in css and "\\22 乙" in css
+    True
+    """
+    import re
+
+    boxes = {"top-right": title, "bottom-left": html.unescape(re.sub(r"<[^>]+>", "", footer))}
+    rules = " ".join(f"@{box} {{ content:{_css_string(' '.join(text.split()))}; font-size:7.5pt; color:#52606d; }}"
+                     for box, text in boxes.items() if text.strip())
+    return f"@page {{ {rules} }}" if rules else ""
 
 
 #: The bytes 0x00–0x7E: what a page's text is mostly made of (markup, base64 images), and which
@@ -188,6 +232,15 @@ def key_figure_tiles(summary: dict[str, Any]) -> str:
     """Budget, executed (or allocated) amount, rate, balance, receipts and projects as tiles, named
     as the data names them (全年预算数 or 专项资金总额; 已使用 or 已安排), each with how it was
     obtained (summary's ``provenance``). An allocation gives no rate and no balance."""
+    return '<div class="fnd-tiles">' + "".join(
+        f'<div class="fnd-tile"><div class="k">{esc(k)}</div><div class="v">{esc(v)}</div>'
+        + (f'<div class="p">{esc(p)}</div>' if p else "") + "</div>"
+        for k, v, p in key_figure_list(summary)) + "</div>"
+
+
+def key_figure_list(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The key figures as :func:`key_figure_tiles` shows them: (label, formatted value, how it was
+    obtained, "" when there is nothing to say)."""
     kind = summary.get("spent_kind")
     word = words.amount_word(kind, summary.get("spent_word"))
     prov = summary.get("provenance") or {}
@@ -217,15 +270,14 @@ def key_figure_tiles(summary: dict[str, Any]) -> str:
                       words.provenance(prov.get("received_yuan"))))
     tiles.append(("项目数", f"{summary['projects']} 个" if summary.get("projects") is not None else words.NOT_STATED,
                   ""))
-    return '<div class="fnd-tiles">' + "".join(
-        f'<div class="fnd-tile"><div class="k">{esc(k)}</div><div class="v">{esc(v)}</div>'
-        + (f'<div class="p">{esc(p)}</div>' if p else "") + "</div>"
-        for k, v, p in tiles) + "</div>"
+    return tiles
 
 
 def year_index(summary: dict[str, Any], counts: dict[str, int], sections: Sequence[SectionLink],
-               charts: Sequence[str], form: str | None = None, data: str | None = None) -> str:
-    """The year's landing page: key figures, checks, links to sections and downloads."""
+               charts: Sequence[str], form: str | None = None, data: str | None = None,
+               brief: Sequence[str] = ()) -> str:
+    """The year's landing page: key figures, checks, links to sections and downloads (``brief``:
+    the briefing's files, when made)."""
     body = [key_figure_tiles(summary)]
     body.append(f'<p class="fnd-say">报告总计核对 {counts["checks"]} 项：{counts["ok"]} 项相符，'
                 f'{counts["failed"]} 项不符，{counts["unknown"]} 项无法核对（详见“专项资金概况”）。</p>')
@@ -237,6 +289,8 @@ def year_index(summary: dict[str, Any], counts: dict[str, int], sections: Sequen
     body.append("<h2>下载</h2><ul>"
                 '<li><a href="summary.json">summary.json</a>（关键数字，机器可读）</li>'
                 + form_item
+                + "".join(f'<li><a href="{quote(b)}">{esc(b)}</a>（简报，'
+                          f'{"Word" if b.endswith(".docx") else "PowerPoint"}）</li>' for b in brief)
                 + "".join(f'<li><a href="charts/{esc(c)}">{esc(c)}</a></li>' for c in charts)
                 + "</ul>")
     nav = [("目录", "index.html", True)] + [(s.title, f"{s.slug}.html", False) for s in sections]

@@ -112,15 +112,15 @@ class Report:
 
     @classmethod
     def load(cls, year: int, data_dir: str | Path = "", charts_dir: str | Path = "", fund: str = "",
-             **_ignored: Any) -> Report:
+             out_dir: str | Path = "") -> Report:
         """Load a fund's year (validated tables) and the summaries of its other years.
 
         ``data_dir`` empty means the project's ``data/`` (found from the package, not from the
         working directory, so a notebook runs from anywhere). ``fund`` may be empty when there is
         only one fund. ``charts_dir``, if given, receives every chart shown as PNG, so a build
         renders each chart once for both the HTML and the export (SVG and other resolutions: the
-        ``fundanalysis charts`` command). Other keywords (``out_dir`` of older notebooks) are
-        ignored.
+        ``fundanalysis charts`` command). ``out_dir`` (of older notebooks) is accepted and
+        ignored; any other keyword is a mistake and raises TypeError, as pandas does.
         """
         data = catalog.existing_dir(data_dir or DATA_DIR, "data_dir")
         key = catalog.resolve_fund(data, fund or None)

@@ -73,6 +73,16 @@ class Chart:
         return self.png
 
 
+class Charts(list[Chart]):
+    """A heading's charts: a list that displays as the images in JupyterLab (not their bytes)."""
+
+    def _repr_html_(self) -> str:
+        return "".join(c.html() for c in self)
+
+    def __repr__(self) -> str:
+        return f"<Charts: {', '.join(c.slug for c in self) or 'none'}>"
+
+
 @dataclass
 class Shown:
     """One heading's output: ``html`` as displayed, ``df`` the numbers behind it (raw values),
@@ -81,7 +91,11 @@ class Shown:
     html: str = ""
     df: pd.DataFrame | None = None
     text: str | None = None
-    charts: list[Chart] = field(default_factory=list)
+    charts: Charts = field(default_factory=Charts)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.charts, Charts):
+            self.charts = Charts(self.charts)
 
     def _repr_html_(self) -> str:
         body = self.html + "".join(c.html() for c in self.charts)

@@ -198,16 +198,51 @@ def _axis_extents(ax: Axes, r: RendererAgg, dpi: float) -> tuple[float, float]:
     return left, bottom
 
 
+#: How far past the largest bar the value axis may reach for its labels (x the bars' span): a
+#: label that would need more is wrapped at a natural break, so a narrow chart keeps the data's scale.
+FIT_SPAN = 1.5
+
+
+def wrap_value_label(text: str) -> str:
+    """A value label in two lines, broken before its parenthesis or after a separator (dropped) nearest
+    the middle (unchanged if it has no such break).
+
+    >>> wrap_value_label("全省第3名（33家）"), wrap_value_label("868.7万元｜执行率86.87%"), wrap_value_label("5万元")
+    ('全省第3名\\n（33家）', '868.7万元\\n执行率86.87%', '5万元')
+    """
+    if "\n" in text:
+        return text
+    breaks = [i for i, c in enumerate(text) if c in "（("] + [i + 1 for i, c in enumerate(text) if c in "｜|，,、；"]
+    breaks = [i for i in breaks if 0 < i < len(text)]
+    if not breaks:
+        return text
+    at = min(breaks, key=lambda i: abs(i - len(text) / 2))
+    return text[:at].rstrip().rstrip("｜|") + "\n" + text[at:].lstrip()
+
+
 def _fit_right(ch: _Chart, r: RendererAgg) -> None:
-    """Widen the x range so every value label ends inside the axes."""
+    """Widen the x range so every value label ends inside the axes; a label that would stretch
+    the range past :data:`FIT_SPAN` times the bars' span is wrapped first."""
     if not ch.ends:
         return
     ax = ch.ax
     x0, x1 = ax.get_xlim()
     wa = ax.bbox.width
-    need = x1
-    for text, end in ch.ends:
+    cap = max(x1, x0 + (max(end for _, end in ch.ends) - x0) * FIT_SPAN)
+
+    def needed(text: Text, end: float) -> float:
         room = wa - text.get_window_extent(r).width - 6
-        if room > 0:
-            need = max(need, x0 + (end - x0) * wa / room)
+        return x0 + (end - x0) * wa / room if room > 0 else float("inf")
+
+    ys = [text.xy[1] for text, _ in ch.ends]
+    need = x1
+    for i, (text, end) in enumerate(ch.ends):
+        n = needed(text, end)
+        # two lines only where the next label is a row away (paired bars sit 0.4 rows apart)
+        room = min([abs(y - ys[i]) for j, y in enumerate(ys) if j != i] + [1.0]) >= 0.75
+        if n > cap and room and (wrapped := wrap_value_label(text.get_text())) != text.get_text():
+            text.set_text(wrapped)
+            text.set_linespacing(1.1)
+            n = needed(text, end)
+        need = max(need, n)
     ax.set_xlim(x0, need)

@@ -409,12 +409,13 @@ def share_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     y = 0.0
     for r in rk.itertuples():
         group = _share_bars(r, ch.theme)
-        offs = [0.0] if len(group) == 1 else [-0.2, 0.2]
+        apart = 0.2 if ch.theme.value_label_lines == 1 else 0.4  # room for two-line value labels
+        offs = [0.0] if len(group) == 1 else [-apart, apart]
         for k, (b, off) in enumerate(zip(group, offs, strict=True)):
             b.label = wrap_text(str(r.indicator), LONG_LABEL_CHARS) if k == 0 else ""
             b.y, b.height = y + off, 0.5 if len(group) == 1 else 0.36
             bars.append(b)
-        y += 1.0 if len(group) == 1 else 1.2
+        y += 1.0 if len(group) == 1 else 0.8 + 2 * apart
     _draw_bars(ch, bars)
     _center_ticks(ch, bars)
     _set_xaxis(ch, "占比（%）", _pct_ticks)

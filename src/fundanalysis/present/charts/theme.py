@@ -32,6 +32,16 @@ def register_fonts() -> str:
     return entry.name
 
 
+def add_font_fallback() -> None:
+    """Add the bundled Chinese font as the last fallback of matplotlib's font family, so any
+    figure (plain ``df.plot()``, seaborn) shows Chinese; the fonts chosen before it still come
+    first. Done once fundanalysis's notebook API is imported (``sns.set_theme()`` resets it)."""
+    name = register_fonts()
+    family = list(mpl.rcParams["font.family"])
+    if name not in family:
+        mpl.rcParams["font.family"] = [*family, name]
+
+
 @dataclass(frozen=True)
 class Theme:
     """The one look of every chart: fonts, palette and sizes (points, inches)."""
@@ -51,6 +61,8 @@ class Theme:
     label_size: float = 10.0
     value_size: float = 9.5
     note_size: float = 8.5
+    #: lines a bar's value label may take (2: paired bars are set a row apart so theirs can wrap)
+    value_label_lines: int = 1
 
     def families(self) -> list[str]:
         """Font families in fallback order (registers the bundled font if needed)."""
@@ -60,7 +72,7 @@ class Theme:
 THEME = Theme()
 #: The same look for phones: a narrower figure with larger type, shown up to 600 px wide.
 NARROW_THEME = Theme(width=4.8, title_size=16.0, subtitle_size=11.5, label_size=11.5, value_size=11.0,
-                     note_size=10.0)
+                     note_size=10.0, value_label_lines=2)
 
 
 def theme_rc(theme: Theme | None = None) -> dict[str, object]:
