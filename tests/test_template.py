@@ -254,3 +254,39 @@ def test_column_letters_are_stable(template: Path) -> None:
         ws = wb[spec.name]
         last = get_column_letter(len(spec.columns))
         assert column_index_from_string(last) == ws.max_column, spec.name
+
+
+# ------------------------------------------------------------------ dropdowns Excel cannot hold inline
+
+
+def test_categories_with_commas_and_quotes_get_a_dropdown_from_a_hidden_sheet(tmp_path: Path) -> None:
+    """A category holding a comma or a quote (or a list longer than Excel's 255 characters) cannot be an
+    inline list: a comma would split it, a quote end the list. Its values go to a hidden sheet, each
+    whole, and the filled template still passes check (the hidden sheet is not read)."""
+    from fundanalysis.ingest.template import LISTS_SHEET, build_template
+
+    cats = ["平台、载体,应用类", '“标杆”工厂"甲"', "资源池"]
+    wb = build_template(YEAR, cats)
+    assert wb.sheetnames[-1] == LISTS_SHEET and wb[LISTS_SHEET].sheet_state == "hidden"
+    ws = wb["奖励类别"]
+    formulas = [dv.formula1 for dv in ws.data_validations.dataValidation]
+    ref = [f for f in formulas if f.startswith(f"'{LISTS_SHEET}'!")]
+    assert len(ref) == 1, formulas
+    col = ref[0].split("!$")[1].split("$")[0]
+    assert [wb[LISTS_SHEET][f"{col}{r}"].value for r in (1, 2, 3)] == cats
+    assert all(f.startswith('"') and "," in f or f.startswith("'") for f in formulas)  # the others stay inline
+    path = tmp_path / "template.xlsx"
+    wb.save(path)
+    assert openpyxl.load_workbook(path)[LISTS_SHEET].sheet_state == "hidden"
+    data = fill(path, tmp_path / "data", FILL)
+    result = check(data)
+    assert result.exit_code == EXIT_OK, result.output
+
+
+def test_a_long_vocabulary_goes_to_the_hidden_sheet_too() -> None:
+    from fundanalysis.ingest.template import LISTS_SHEET, build_template
+
+    cats = [f"第{i}类工业互联网示范项目奖励" for i in range(40)]
+    wb = build_template(2031, cats)
+    assert LISTS_SHEET in wb.sheetnames
+    assert [c.value for c in wb[LISTS_SHEET]["A"]][:40] == cats

@@ -24,11 +24,30 @@ from fundanalysis.storage.formulas import write_text_cell
 _ROWS = 500  # rows covered by the dropdowns
 
 
-def _list_validation(values: Sequence[str], prompt: str) -> DataValidation:
-    dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
-                        showDropDown=False)
+#: The hidden sheet that holds the values of dropdowns an inline list cannot hold (`check` does not read it).
+LISTS_SHEET = "下拉选项"
+_INLINE_MAX = 255  # Excel's limit on an inline list's text, quotes and commas included
+
+
+def _list_validation(values: Sequence[str], prompt: str, wb: Workbook) -> DataValidation:
+    """A dropdown of ``values``: inline when Excel can hold it so, else a reference to a column of the
+    hidden sheet :data:`LISTS_SHEET` (a value with a comma or a quote cannot be written inline: a comma
+    splits it and a quote ends the list)."""
+    inline = '"' + ",".join(values) + '"'
+    if len(inline) <= _INLINE_MAX and not any("," in v or '"' in v for v in values):
+        formula = inline
+    else:
+        ws = wb[LISTS_SHEET] if LISTS_SHEET in wb.sheetnames else wb.create_sheet(LISTS_SHEET)
+        ws.sheet_state = "hidden"
+        col = ws.max_column + 1 if ws.max_row > 1 or ws.cell(1, 1).value is not None else 1
+        for r, v in enumerate(values, start=1):
+            write_text_cell(ws.cell(row=r, column=col), v)
+        letter = get_column_letter(col)
+        formula = f"'{LISTS_SHEET}'!${letter}$1:${letter}${max(len(values), 1)}"
+    dv = DataValidation(type="list", formula1=formula, allow_blank=True, showDropDown=False)
     dv.promptTitle, dv.prompt = "请选择", prompt
-    dv.errorTitle, dv.error = "不在列表中", f"请从下拉列表中选择：{'、'.join(values)}"
+    shown = "、".join(values)
+    dv.errorTitle, dv.error = "不在列表中", f"请从下拉列表中选择：{shown if len(shown) <= 200 else shown[:200] + '…'}"
     return dv
 
 
@@ -89,13 +108,15 @@ def build_template(year: int, categories: Sequence[str] = ()) -> Workbook:
             ws.column_dimensions[get_column_letter(i)].width = max(14, len(col.header) * 3)
             if (spec.table, col.field) in dropdowns:
                 values, prompt = dropdowns[(spec.table, col.field)]
-                dv = _list_validation(values, prompt)
+                dv = _list_validation(values, prompt, wb)
                 letter = get_column_letter(i)
                 dv.add(f"{letter}2:{letter}{_ROWS}")
                 ws.add_data_validation(dv)
         ws.freeze_panes = "A2"
         if spec.table == "fund":
             ws.cell(row=2, column=spec.columns.index(spec.column("year")) + 1, value=year)
+    if LISTS_SHEET in wb.sheetnames:  # keep the hidden lists last, after every input sheet
+        wb.move_sheet(LISTS_SHEET, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(LISTS_SHEET))
     return wb
 
 
