@@ -274,7 +274,7 @@ def test_categories_with_commas_and_quotes_get_a_dropdown_from_a_hidden_sheet(tm
     assert len(ref) == 1, formulas
     col = ref[0].split("!$")[1].split("$")[0]
     assert [wb[LISTS_SHEET][f"{col}{r}"].value for r in (1, 2, 3)] == cats
-    assert all(f.startswith('"') and "," in f or f.startswith("'") for f in formulas)  # the others stay inline
+    assert all((f.startswith('"') and "," in f) or f.startswith("'") for f in formulas)  # the others stay inline
     path = tmp_path / "template.xlsx"
     wb.save(path)
     assert openpyxl.load_workbook(path)[LISTS_SHEET].sheet_state == "hidden"
