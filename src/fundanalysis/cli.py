@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, ClassVar, NoReturn
 
@@ -203,11 +204,16 @@ def summary(fund: str | None, year: int, data_dir: Path) -> None:
     """Print the key figures as JSON (money in 元)."""
     from fundanalysis.analysis.summary import summarise
     from fundanalysis.export.summary import summary_json
-    from fundanalysis.ingest.load import load_tables
+    from fundanalysis.ingest.load import ProcessedTablesEdited, load_tables
 
     data_dir = _require_data_dir(data_dir)
     key = _fund(data_dir, fund)
-    summary = summarise(load_tables(data_dir, year, key))
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always", ProcessedTablesEdited)
+        tables = load_tables(data_dir, year, key)
+    for w in seen:  # said as the other notes are, not as a Python warning with a source line
+        click.echo(f"warning: {w.message}", err=True)
+    summary = summarise(tables)
     summary["fund"] = key
     click.echo(summary_json(summary))
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
 from fundanalysis.errors import InputError, Problem
 from fundanalysis.ingest.policy import policy_from_toml
-from fundanalysis.ingest.tables import Parsed, build_tables, quiet_pandera
+from fundanalysis.ingest.tables import Parsed, build_tables
 from fundanalysis.storage import catalog, digests, inputs, processed
 
 #: Tables a build has validated and handed to this process, by (data folder, fund, year), with
@@ -120,8 +121,13 @@ def load_tables(data_dir: Path, year: int, fund: str | None = None) -> dict[str,
         tables, checked = current
         if checked:
             return tables
-        from fundanalysis.ingest.schemas import validate_tables  # pandera loads only when needed
-
-        with quiet_pandera():
-            return validate_tables(tables)
+        # processed tables are made from the raw input and are not input themselves: bytes that are
+        # not those written (a hand-edited file) are never shown as the report's figures
+        warnings.warn(f"{processed.processed_dir(data_dir, fund, year)}: the processed tables were changed "
+                      "after they were written; they are set aside and the year is read from its raw input "
+                      "(run fundanalysis clean to write them again)", ProcessedTablesEdited, stacklevel=2)
     return process_year(data_dir, year, fund).tables
+
+
+class ProcessedTablesEdited(UserWarning):
+    """A year's processed tables are not the bytes the suite wrote (edited by hand): they are not used."""
