@@ -74,8 +74,9 @@ lab: $(STAMP) ## Start JupyterLab on the project (kernel "fundanalysis"; LAB_ARG
 extract-eval: $(STAMP) ## Quality of fundanalysis extract: 2019, the synthetic texts and the corpus of real reports (both sides)
 	$(BIN)/python benchmarks/extract_eval.py
 
-bench: $(STAMP) ## Benchmarks B1–B5 (medians and ratios, side by side)
-	$(BIN)/python benchmarks/run.py
+bench: $(STAMP) ## Benchmarks (medians and ratios, side by side); the figures go to benchmarks/results/latest.json
+	@mkdir -p benchmarks/results
+	$(BIN)/python benchmarks/run.py --json benchmarks/results/latest.json
 
 clean-outputs: ## Remove everything generated (data/processed, outputs)
 	rm -rf data/processed/* data/processed/.versions outputs/* outputs/.versions outputs/.locks
