@@ -248,7 +248,7 @@ def test_generated_fixture_files_say_they_are_synthetic() -> None:
 
 
 def test_no_fixture_lives_in_data_raw_and_every_one_is_labelled() -> None:
-    """DOMAIN.md: test data that is not from a real report says so in its file."""
+    """docs/domain.md: test data that is not from a real report says so in its file."""
     for path in _fixture_files(FIXTURES_DIR):
         assert config.DATA_DIR not in path.resolve().parents
         if path.suffix == ".parquet":

@@ -34,7 +34,7 @@ def test_suite_form_reads_back_to_the_same_scores(tmp_path: Path) -> None:
     read = {**form.tables(), "scoring_policy": tables["scoring_policy"]}
     before, after = selfeval.self_evaluation(tables), selfeval.self_evaluation(read)
     assert before is not None and after is not None
-    # FORM-EXAMPLE.md, worked by hand: 9.5 + 48 + 28 + 10 = 95.5, 优; 456 ÷ 480 = 95%
+    # docs/domain.md (worked example), worked by hand: 9.5 + 48 + 28 + 10 = 95.5, 优; 456 ÷ 480 = 95%
     assert after.total == before.total == Decimal("95.5")
     assert after.grade == before.grade == "优"
     assert after.budget is not None and after.budget.rate == before.budget.rate == Decimal("0.95")

@@ -1,7 +1,7 @@
 """The 项目支出绩效自评表 workbook: layout, numbers, marked disagreements and print setup.
 
 SYNTHETIC: every name and figure in these documents is invented (合成示例), after the worked example
-in ``FORM-EXAMPLE.md``; none comes from a real report.
+in ``docs/domain.md`` ("A worked example"); none comes from a real report.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def _indicator(level1: str, level2: str, name: str, target: str, actual: str, we
 
 
 def example_doc() -> dict[str, Any]:
-    """FORM-EXAMPLE.md's synthetic form, with one indicator scored differently from the form.
+    """docs/domain.md's worked synthetic form, with one indicator scored differently from the form.
 
     资金拨付时间 (target 9月前, actual 10月) is computed as 0 under a strict time rule, while the form
     states 4; so the computed total is 91.5 against the stated 95.5.

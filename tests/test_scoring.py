@@ -1,6 +1,6 @@
 """The scoring core of the self-evaluation form: targets, actuals, scores, policy files and checks.
 
-Expected values are hand calculations: the synthetic worked example of /work/shared/FORM-EXAMPLE.md
+Expected values are hand calculations: the synthetic worked example of docs/domain.md ("A worked example")
 and the 2019 Changzhou figures (1000万元 budget, 868.7万元 executed), written as literals.
 """
 
@@ -60,7 +60,7 @@ def wan(amount: str) -> int:
     return int(Decimal(amount) * FEN_PER_WAN)
 
 
-# --- the FORM-EXAMPLE worked example ------------------------------------------------------------------
+# --- the worked example of docs/domain.md ------------------------------------------------------------------
 
 EXAMPLE_ROWS: list[tuple[int, dict[str, Any]]] = [
     (12, {"一级指标": "产出指标（50分）", "二级指标": "数量指标", "三级指标": "支持企业数",

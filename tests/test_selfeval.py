@@ -1,7 +1,7 @@
 """The self-evaluation form end to end: sheets in, scores computed and reconciled, the form out.
 
 The fixture ``tests/fixtures/forms`` (made by ``make_forms.py``; every name and figure synthetic)
-is FORM-EXAMPLE.md's worked form with three deliberate inconsistencies and a policy override.
+is docs/domain.md's worked form with three deliberate inconsistencies and a policy override.
 The suite must flag those three and nothing else. 2019 has no form: its 预算执行 score alone.
 """
 

@@ -5,7 +5,7 @@ Pure functions: numbers in, records out, no disk. Money is integer 分, rates ar
 decimals. Every score carries the :class:`Rule` codes that decided it and every reconciliation is a
 :class:`Check`; words for both belong to the presentation layer.
 
-The rules come from a :class:`~fundanalysis.ingest.policy.Policy` (DOMAIN.md's defaults, or a
+The rules come from a :class:`~fundanalysis.ingest.policy.Policy` (the default rules (docs/domain.md), or a
 fund's ``scoring.toml``).
 """
 

@@ -2,7 +2,7 @@
 
 Built from the processed tables: sheet 资金来源 (the form's money block), 绩效指标 (the
 indicators, with the form's 总分 row) and 年度目标, scored under the fund's policy (table
-``scoring_policy``, from ``scoring.toml``; DOMAIN.md's defaults without one). A report without a
+``scoring_policy``, from ``scoring.toml``; the default rules (docs/domain.md) without one). A report without a
 form still has a 预算执行 score when it states a budget and what was executed: that score
 alone, with no total and no grade, since the report gives no 绩效指标.
 """

@@ -1,7 +1,8 @@
 """The 项目支出绩效自评表 (project-spending performance self-evaluation form) as an .xlsx workbook.
 
 :func:`form_workbook` lays a plain dict out the way departments print the Ministry of Finance's form
-(see ``FORM-EXAMPLE.md``): one sheet, A4 landscape, nine columns, the block labels merged on the left.
+(see ``docs/domain.md``, "A worked example"): one sheet, A4 landscape, nine columns, the block labels
+merged on the left.
 The 得分 column holds the computed scores; where the form states a different score the cell is filled
 light red and carries a comment giving both. Nothing is written to disk here: the bytes go back to
 the caller.

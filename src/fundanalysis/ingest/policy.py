@@ -1,5 +1,5 @@
-"""The scoring policy of the self-evaluation form: the rules that vary locally, with DOMAIN.md's
-defaults, read from a fund's ``scoring.toml`` (validated, every problem located by its key).
+"""The scoring policy of the self-evaluation form: the rules that vary locally, with the defaults of
+docs/domain.md, read from a fund's ``scoring.toml`` (validated, every problem located by its key).
 
 Layout of the file (every key optional; absent keys keep the defaults)::
 
@@ -53,7 +53,7 @@ DEFAULT_GRADES: tuple[tuple[str, Decimal], ...] = (
 
 @dataclass(frozen=True)
 class Policy:
-    """Scoring rules; the defaults are DOMAIN.md's. ``grades`` run from the highest threshold down to 0."""
+    """Scoring rules; the defaults are those of docs/domain.md. ``grades`` run from the highest threshold down to 0."""
 
     decimals: int = 2
     budget_weight: Decimal = Decimal(10)

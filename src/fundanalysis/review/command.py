@@ -35,7 +35,7 @@ def review_dir(out_dir: Path, name: str, year: int) -> Path:
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Worker processes of the LocalCluster (default 2).")
 @click.option("--policy", "policy_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="scoring.toml with the local scoring rules (default: DOMAIN.md's).")
+              help="scoring.toml with the local scoring rules (default: the rules in docs/domain.md).")
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs"),
               show_default=True, help="Folder the review is written under (review/<NAME>/<YEAR>/).")
 @click.option("--no-overview", is_flag=True, help="Skip the HTML overview (the notebook run).")

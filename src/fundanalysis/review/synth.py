@@ -7,7 +7,7 @@ as truth every finding the plant must raise (a score raised also raises the stat
 forms add their own stated scores). A clean form raises none.
 
 Figures are built to agree exactly: money in steps of 0.01万元, scores rounded half up to the
-cent, the policy DOMAIN.md gives as default (partial 达成 earns 0.6).
+cent, the policy docs/domain.md gives as default (partial 达成 earns 0.6).
 """
 
 from __future__ import annotations
