@@ -139,8 +139,7 @@ def utilisation_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     bars = [Bar(label, _to_wan(budget), fmt.money(budget, ''), color=t.neutral)]
     start = 0
     by_part = metrics.spending_by_part(tables)
-    if (u["spent_basis"] == SpentBasis.SUM_OF_LINES and len(by_part) > 1
-            and money_sum(by_part["spent_fen"]) == spent and by_part["spent_fen"].notna().all()):
+    if len(by_part) > 1 and by_part["spent_fen"].notna().all() and money_sum(by_part["spent_fen"]) == spent:
         for i, p in enumerate(by_part.itertuples()):
             bars.append(Bar(wrap_text(f"其中：{words.part_name(p.part)}", 11), _to_wan(p.spent_fen),
                             fmt.money(p.spent_fen, ''), start=_to_wan(start),
