@@ -239,6 +239,31 @@ def test_indexes_list_every_fund(built_funds: Path) -> None:
         assert f'href="{year}/index.html"' in own
 
 
+@pytest.mark.slow
+def test_amounts_to_the_fen_are_exact_on_tiles_and_indexes(built_funds: Path) -> None:
+    """The e-government fund states its money to the 分 (…205.40元): the key-figure tiles, the
+    fund's and the site's index show it in exact 元 (as the workbook states it), never rounded to 万元."""
+    t = process_year(FUNDS_DIR, YEARS[EGOV], EGOV).tables
+    fund = t["fund"].iloc[0]
+
+    def exact(fen: int) -> str:
+        return f"{fen // 100:,}.{fen % 100:02d} 元"
+
+    def rounded(fen: int) -> str:
+        return f"{round(fen / 1_000_000, 2):g} 万元"
+
+    received, spent = int(fund["received_fen"]), int(fund["executed_fen"])
+    assert received % 10_000 and spent % 10_000  # 万元 would round both
+    year = built_funds / EGOV / str(YEARS[EGOV])
+    for page in (year / "index.html", year / "10-fund-overview.html"):
+        text = re.sub(r"\s+", " ", page_text(page))
+        for fen in (received, spent):
+            assert exact(fen) in text and rounded(fen) not in text, (page.name, exact(fen))
+    for index in (built_funds / "index.html", built_funds / EGOV / "index.html"):
+        text = re.sub(r"\s+", " ", page_text(index))
+        assert exact(spent) in text and rounded(spent) not in text, index
+
+
 # ------------------------------------------------------------------ check ⇔ report
 
 

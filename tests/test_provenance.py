@@ -218,8 +218,9 @@ def test_check_asks_for_the_kind_of_a_line_that_does_not_say(tmp_path: Path) -> 
 
 
 def test_changzhou_figures_say_where_they_come_from() -> None:
-    """The report's 1000 万元 (its only budget figure, phase not named) is stated; its 868.7 万元 used
-    is the sum of the five award categories and seven media outlets it lists (使用)."""
+    """The report's 1000 万元 (its only budget figure, phase not named) is stated; so is its 868.7 万元
+    used (报告总计's 使用资金: stated beats summed), and the five award categories and seven media
+    outlets it lists are checked against it."""
     from conftest import FUND, REPO_DATA_DIR
 
     from fundanalysis.analysis.summary import summarise
@@ -233,8 +234,8 @@ def test_changzhou_figures_say_where_they_come_from() -> None:
     assert s["spent_kind"] == "executed" and s["over_budget"] is False
     prov = s["provenance"]
     assert prov["budget_yuan"] == {"kind": "stated", "sheet": "专项资金", "row": 2, "column": "预算金额"}
-    sources = prov["spent_yuan"]["sources"]
-    assert prov["spent_yuan"]["kind"] == "summed"
-    assert [(r["sheet"], r["row"]) for r in sources] == [("奖励类别", r) for r in range(2, 7)] + [
-        ("媒体单位", r) for r in range(2, 9)]
+    used_row = int(st[st["part"].isna() & (st["check"] == "使用资金")]["input_ref"].iloc[0].rsplit(":", 1)[1])
+    assert prov["spent_yuan"] == {"kind": "stated", "sheet": "报告总计", "row": used_row, "column": "表述值"}
+    check = next(r for r in s["reconciliation"] if r["rule"] == "spent" and r["part"] is None)
+    assert check["computed"] == used and check["ok"]  # the categories and outlets it lists add up to it
     assert prov["utilisation"] == {"kind": "computed", "from": ["spent_yuan", "budget_yuan"]}

@@ -29,6 +29,7 @@ from fundanalysis.vocab import (
     Scope,
     SpentBasis,
     SpentWord,
+    StatedCheck,
 )
 
 Tables = dict[str, pd.DataFrame]
@@ -537,9 +538,25 @@ def _money_figure(row: pd.Series | dict[str, Any], column: str, header: str) -> 
     return Figure.not_stated() if v is None or pd.isna(v) else Figure.stated(int(v), ref_of(row, header))
 
 
+def _told_execution(tables: Tables) -> tuple[Figure, str | None]:
+    """The whole fund's 全年执行数 (or 使用资金) as 报告总计 states it, with the word it implies;
+    not stated when it states neither."""
+    st = tables.get("stated_totals")
+    if st is None or not len(st):
+        return Figure.not_stated(), None
+    for check, word in ((StatedCheck.EXECUTED, None), (StatedCheck.SPENT, SpentWord.USED)):
+        rows = st[(st["check"] == check) & st["part"].isna() & (st["unit"] == "元") & st["stated"].notna()]
+        if len(rows):
+            r = rows.iloc[0]
+            return Figure.stated(int(r["stated"]), ref_of(r, "表述值")), word
+    return Figure.not_stated(), None
+
+
 def year_money(tables: Tables) -> YearMoney:
     """The fund's budget and execution with provenance: the fund sheet's (stated) first, then the
-    form's 资金来源 block where the fund sheet is silent, then the sum of the spending rows."""
+    form's 资金来源 block where the fund sheet is silent, then 报告总计's 全年执行数 or 使用资金 for
+    the whole fund (stated beats summed: the spending rows' sum is checked against it in the
+    reconciliation), then the sum of the spending rows."""
     fund = tables["fund"].iloc[0]
     b = budget_of(fund)
     bf = _budget_figure(fund, b)
@@ -553,6 +570,10 @@ def year_money(tables: Tables) -> YearMoney:
     if ex.basis is not SpentBasis.STATED and form_exec.known:
         ex = Execution(int(form_exec.value), SpentBasis.STATED, ex.word if ex.word in EXECUTED_WORDS else None,  # type: ignore[arg-type]
                        MoneyKind.EXECUTED, form_exec)
+    told, told_word = _told_execution(tables)
+    if ex.basis is not SpentBasis.STATED and ex.kind in (None, MoneyKind.EXECUTED) and told.known:
+        ex = Execution(int(told.value), SpentBasis.STATED, ex.word or told_word,  # type: ignore[arg-type]
+                       MoneyKind.EXECUTED, told)
     return YearMoney(b, bf, initial, ex)
 
 

@@ -110,7 +110,8 @@ def provenance(overall: pd.Series) -> dict[str, dict[str, Any]]:
 
     spent = fig("spent_figure")
     executed = overall["spent_kind"] == MoneyKind.EXECUTED
-    has_rate = overall["utilisation_exact"] is not None
+    has_rate = not pd.isna(overall["utilisation"])  # no rate against a budget of 0 (utilisation_exact may be NaN)
+    has_balance = not pd.isna(overall["unspent_fen"])  # a balance is there even when the rate is not
     return {
         "budget_yuan": fig("budget_figure").record(),
         "budget_initial_yuan": fig("initial_figure").record(),
@@ -118,7 +119,7 @@ def provenance(overall: pd.Series) -> dict[str, dict[str, Any]]:
         "spent_yuan": (spent if executed else Figure.not_stated()).record(),
         "allocated_yuan": (spent if overall["spent_kind"] == MoneyKind.ALLOCATED
                            else Figure.not_stated()).record(),
-        "unspent_yuan": (Figure.computed(0, "budget_yuan", "spent_yuan") if has_rate
+        "unspent_yuan": (Figure.computed(0, "budget_yuan", "spent_yuan") if has_balance
                          else Figure.not_stated()).record(),
         "utilisation": (Figure.computed(0, "spent_yuan", "budget_yuan") if has_rate
                         else Figure.not_stated()).record(),

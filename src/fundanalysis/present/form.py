@@ -64,7 +64,7 @@ def money_sentence(se: SelfEvaluation) -> str:
     b = se.budget
     if b is None:
         return "自评表未给出项目资金。"
-    text = (f"全年预算数 {fmt.wan(b.budget, ' 万元')}，全年执行数 {fmt.wan(b.executed, ' 万元')}，执行率 "
+    text = (f"全年预算数 {fmt.money(b.budget)}，全年执行数 {fmt.money(b.executed)}，执行率 "
             f"{fmt.pct(b.rate)}；预算执行得分 {points(b.score)}（满分 {points(b.weight)}，"
             f"{words.score_rule(b.rules[-1])}）。")
     if se.money is not None and se.money.from_sources:

@@ -200,7 +200,7 @@ def footer(summary: dict[str, Any]) -> str:
     when = f"于 {esc(summary['built_at'])} " if summary.get("built_at") else ""
     digest = summary.get("input_digest")
     made = (f'；输入摘要 <span title="{esc(digest)}">{esc(str(digest)[:12])}</span>' if digest else "")
-    return (f"资料来源：{esc(src)}。金额以万元显示（计算精确到分）。"
+    return (f"资料来源：{esc(src)}。金额以万元显示，万元会舍去分的以元显示（计算精确到分）。"
             f"由 fundanalysis {esc(__version__)} {when}生成{made}。")
 
 
@@ -245,17 +245,17 @@ def key_figure_list(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
     word = words.amount_word(kind, summary.get("spent_word"))
     prov = summary.get("provenance") or {}
     tiles: list[tuple[str, str, str]] = [
-        (words.budget_label(summary.get("budget_basis")), fmt.wan(summary["budget_fen"], " 万元"),
+        (words.budget_label(summary.get("budget_basis")), fmt.money(summary["budget_fen"]),
          words.provenance(prov.get("budget_yuan")))]
     if kind == MoneyKind.ALLOCATED:
-        tiles += [("已安排", fmt.wan(summary.get("allocated_fen"), " 万元"),
+        tiles += [("已安排", fmt.money(summary.get("allocated_fen")),
                    words.provenance(prov.get("allocated_yuan"))),
                   ("执行率", "不计算", "安排数不是执行数，报告未给出已执行的金额")]
     else:
         rate = fmt.pct(summary["utilisation"])
         if summary.get("over_budget"):
             rate += "（超出预算）"
-        spent = (fmt.wan(summary["spent_fen"], " 万元") if summary["spent_fen"] is not None
+        spent = (fmt.money(summary["spent_fen"]) if summary["spent_fen"] is not None
                  else "报告未注明")
         tiles += [(f"已{word}", spent, words.provenance(prov.get("spent_yuan"))
                    if summary["spent_fen"] is not None else
@@ -263,10 +263,10 @@ def key_figure_list(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
                   ("执行率", rate, words.provenance(prov.get("utilisation"))
                    if summary.get("utilisation") is not None else ""),
                   ("超出预算" if summary.get("over_budget") else "结余",
-                   fmt.wan(abs(summary["unspent_fen"]) if summary.get("unspent_fen") is not None else None, " 万元"),
+                   fmt.money(abs(summary["unspent_fen"]) if summary.get("unspent_fen") is not None else None),
                    words.provenance(prov.get("unspent_yuan")) if summary.get("unspent_fen") is not None else "")]
     if summary.get("received_fen") is not None:
-        tiles.append(("到位资金", fmt.wan(summary["received_fen"], " 万元"),
+        tiles.append(("到位资金", fmt.money(summary["received_fen"]),
                       words.provenance(prov.get("received_yuan"))))
     tiles.append(("项目数", f"{summary['projects']} 个" if summary.get("projects") is not None else words.NOT_STATED,
                   ""))
@@ -316,12 +316,12 @@ def _year_rows(entries: Sequence[tuple[str, dict[str, Any]]], href: str) -> str:
     rows = []
     for name, s in entries:
         allocated = s.get("spent_kind") == MoneyKind.ALLOCATED
-        spent = (("已安排 " + fmt.wan(_fen(s.get("allocated_yuan")), " 万元")) if allocated
-                 else fmt.wan(_fen(s["spent_yuan"]), " 万元"))
+        spent = (("已安排 " + fmt.money(_fen(s.get("allocated_yuan")))) if allocated
+                 else fmt.money(_fen(s["spent_yuan"])))
         rate = fmt.pct(s["utilisation"]) + ("（超出预算）" if s.get("over_budget") else "")
         rows.append(f'<tr><td><a href="{href}{esc(name)}/index.html">{esc(name)} 年度</a></td>'
                     f"<td>{esc(s['fund_name'])}</td>"
-                    + _index_cell(s, "budget_yuan", fmt.wan(_fen(s["budget_yuan"]), " 万元"))
+                    + _index_cell(s, "budget_yuan", fmt.money(_fen(s["budget_yuan"])))
                     + _index_cell(s, "allocated_yuan" if allocated else "spent_yuan", spent)
                     + _index_cell(s, "utilisation", rate) + "</tr>")
     return "".join(rows)

@@ -136,26 +136,25 @@ def utilisation_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     budget, spent, unspent = int(u["budget_fen"]), int(u["spent_fen"]), int(u["unspent_fen"])
     rate = fmt.pct_of(spent, budget)
     label, word = words.budget_label(u["budget_basis"]), words.amount_word(u["spent_kind"], u["spent_word"])
-    bars = [Bar(label, _to_wan(budget), fmt.wan(budget, '万元'), color=t.neutral)]
+    bars = [Bar(label, _to_wan(budget), fmt.money(budget, ''), color=t.neutral)]
     start = 0
     by_part = metrics.spending_by_part(tables)
-    if (u["spent_basis"] == SpentBasis.SUM_OF_LINES and len(by_part) > 1
-            and money_sum(by_part["spent_fen"]) == spent and by_part["spent_fen"].notna().all()):
+    if len(by_part) > 1 and by_part["spent_fen"].notna().all() and money_sum(by_part["spent_fen"]) == spent:
         for i, p in enumerate(by_part.itertuples()):
             bars.append(Bar(wrap_text(f"其中：{words.part_name(p.part)}", 11), _to_wan(p.spent_fen),
-                            fmt.wan(p.spent_fen, '万元'), start=_to_wan(start),
+                            fmt.money(p.spent_fen, ''), start=_to_wan(start),
                             color=t.series[1 + i % (len(t.series) - 1)]))
             start += int(p.spent_fen)
-    bars.append(Bar(f"已{word}合计", _to_wan(spent), f"{fmt.wan(spent, '万元')}｜执行率{rate}", color=t.primary))
+    bars.append(Bar(f"已{word}合计", _to_wan(spent), f"{fmt.money(spent, '')}｜执行率{rate}", color=t.primary))
     low, high = sorted((spent, budget))
     gap_label = "结余（未使用）" if unspent >= 0 else "超出预算"
-    gap_text = f"{fmt.wan(abs(unspent), '万元')}｜{fmt.pct_of(abs(unspent), budget)}"
+    gap_text = f"{fmt.money(abs(unspent), '')}｜{fmt.pct_of(abs(unspent), budget)}"
     bars.append(Bar(gap_label, _to_wan(high - low), gap_text, start=_to_wan(low),
                     color=t.highlight))
     _draw_bars(ch, bars)
     _draw_connectors(ch, bars)
     _set_xaxis(ch, "金额（万元）", _money_ticks)
-    sub = f"{label}{fmt.wan(budget, '万元')}，已{word}{fmt.wan(spent, '万元')}，预算执行率{rate}"
+    sub = f"{label}{fmt.money(budget, '')}，已{word}{fmt.money(spent, '')}，预算执行率{rate}"
     phase = u.get("budget_phase") or words.BUDGET_BASIS_NOTE.get(u["budget_basis"])
     notes = [f"注：预算执行率 = 已{word}资金 ÷ {label}。" + (f"预算口径：{phase}。" if phase else "")
              + ("执行数为各明细之和。" if u["spent_basis"] == SpentBasis.SUM_OF_LINES and
@@ -185,7 +184,7 @@ def utilisation_by_part_chart(tables: Tables, theme: Theme | None = None) -> Fig
         b, s = int(p.budget_fen), int(p.spent_fen)
         bars.append(Bar(wrap_text(str(p.scope_name), LABEL_CHARS), _to_wan(b), "", color=t.neutral,
                         height=0.7, y=float(i)))
-        bars.append(Bar("", _to_wan(s), f"执行率{fmt.pct_of(s, b)}（{fmt.wan(s, '万元')}/{fmt.wan(b, '万元')}）",
+        bars.append(Bar("", _to_wan(s), f"执行率{fmt.pct_of(s, b)}（{fmt.money(s, '')}/{fmt.money(b, '')}）",
                         color=t.primary, height=0.3, y=float(i), label_x=_to_wan(max(b, s))))
     _draw_bars(ch, bars)
     _set_xaxis(ch, "金额（万元）", _money_ticks)
@@ -209,14 +208,14 @@ def spending_by_part_chart(tables: Tables, theme: Theme | None = None) -> Figure
     bars = [Bar(wrap_text(words.part_name(p.part), LABEL_CHARS, 3)
                 + ("" if pd.isna(p.department) else f"\n{wrap_text(str(p.department), LABEL_CHARS, 1)}"),
                 _to_wan(p.spent_fen),
-                f"{fmt.wan(p.spent_fen, '万元')}（" + ("" if pd.isna(p.projects) else f"{p.projects}个项目，")
+                f"{fmt.money(p.spent_fen, '')}（" + ("" if pd.isna(p.projects) else f"{p.projects}个项目，")
                 + f"占{fmt.pct_of(p.spent_fen, total, 1)}）",
                 color=_lead_color(t, values, i))
             for i, p in enumerate(df.itertuples())]
     _draw_bars(ch, bars)
     _set_xaxis(ch, f"已{word}资金（万元）", _money_ticks)
     counted = df["projects"].notna().all()
-    sub = f"合计已{word}{fmt.wan(total, '万元')}" + (f"，{int(df['projects'].sum())}个项目" if counted else "")
+    sub = f"合计已{word}{fmt.money(total, '')}" + (f"，{int(df['projects'].sum())}个项目" if counted else "")
     notes = ["注：" + "、".join(words.part_name(x) for x in unknown["part"]) + f"的已{word}金额报告未注明，图中未画出。"
              ] if len(unknown) else []
     return _finish(ch, _title_parts(tables), sub, notes,
@@ -238,10 +237,10 @@ def lines_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     shown = shown[shown["value"].notna()].sort_values(["value", "item"], ascending=[False, True])
     def text(r: Any) -> str:
         if pd.isna(r.executed_fen):
-            return f"预算{fmt.wan(r.annual_fen, '万元')}（未给出执行数）"
+            return f"预算{fmt.money(r.annual_fen, '')}（未给出执行数）"
         if r.kind == MoneyKind.UNSTATED:
-            return f"{fmt.wan(r.executed_fen, '万元')}（执行口径未注明）"
-        label = f"已{'安排' if r.kind == MoneyKind.ALLOCATED else fund_word}{fmt.wan(r.executed_fen, '万元')}"
+            return f"{fmt.money(r.executed_fen, '')}（执行口径未注明）"
+        label = f"已{'安排' if r.kind == MoneyKind.ALLOCATED else fund_word}{fmt.money(r.executed_fen, '')}"
         if pd.notna(r.annual_fen):
             label += f"｜执行率{fmt.pct_of(r.executed_fen, r.annual_fen)}"
         return label
@@ -252,7 +251,7 @@ def lines_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     _draw_bars(ch, bars)
     _set_xaxis(ch, "金额（万元）", _money_ticks)
     done = shown["executed_fen"].dropna()
-    total = fmt.wan(sum(int(v) for v in done), '万元')
+    total = fmt.money(sum(int(v) for v in done), '')
     said = f"，已{word}合计{total}" if word else f"，所列金额合计{total}"
     sub = f"{len(shown)}项明细" + (said if len(done) else "")
     notes = ["注：灰色为只给出预算、未给出执行数的明细。"] if len(done) < len(shown) else []
@@ -270,7 +269,7 @@ def award_amount_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     assert df is not None
     values = [int(v) for v in df["amount_fen"]]
     bars = [Bar(wrap_text(_level_label(c.category, c.level), LABEL_CHARS), _to_wan(c.amount_fen),
-                fmt.wan(c.amount_fen, '万元') + ("" if pd.isna(c.recipients) else f"（{c.recipients}家）"),
+                fmt.money(c.amount_fen, '') + ("" if pd.isna(c.recipients) else f"（{c.recipients}家）"),
                 color=_lead_color(t, values, i))
             for i, c in enumerate(df.itertuples())]
     _draw_bars(ch, bars)
@@ -278,7 +277,7 @@ def award_amount_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     _set_xaxis(ch, f"{w['amount']}（万元）", _money_ticks)
     total = sum(int(a) for a in df["amount_fen"])
     who = f"{w['got']}{int(df['recipients'].sum())}家次，" if df["recipients"].notna().all() else ""
-    sub = f"共{len(df)}类，{who}合计{fmt.wan(total, '万元')}；按金额从高到低排列"
+    sub = f"共{len(df)}类，{who}合计{fmt.money(total, '')}；按金额从高到低排列"
     return _finish(ch, title_award_amount(tables), sub, [],
                    source_note(tables, ["award_categories", "awards"]))
 
@@ -315,14 +314,14 @@ def media_amount_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     df = metrics.media_shares(tables["media_outlets"])
     values = [int(v) for v in df["amount_fen"]]
     bars = [Bar(wrap_text(str(m.outlet), LABEL_CHARS), _to_wan(m.amount_fen),
-                fmt.wan(m.amount_fen, '万元') + ("" if pd.isna(m.item_count) else f"（{m.item_count}项）"),
+                fmt.money(m.amount_fen, '') + ("" if pd.isna(m.item_count) else f"（{m.item_count}项）"),
                 color=_lead_color(t, values, i))
             for i, m in enumerate(df.itertuples())]
     _draw_bars(ch, bars)
     _set_xaxis(ch, "宣传经费（万元）", _money_ticks)
     total = sum(int(a) for a in df["amount_fen"])
     items = f"、{int(df['item_count'].sum())}个项目" if df["item_count"].notna().all() else ""
-    sub = f"{len(df)}家单位{items}，合计{fmt.wan(total, '万元')}"
+    sub = f"{len(df)}家单位{items}，合计{fmt.money(total, '')}"
     return _finish(ch, TITLE_MEDIA_AMOUNT, sub, _procurement_notes(tables),
                    source_note(tables, ["media_outlets", "media_items"]))
 
@@ -352,7 +351,7 @@ def media_share_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     _set_xaxis(ch, "占宣传经费比例（%）", _pct_ticks)
     top2 = "、".join(str(o) for o in df["outlet"].head(2))
     sub = (f"前两家（{top2}）合计占{fmt.pct_of(conc['top2_fen'], total, 1)}"
-           f"（{fmt.wan(conc['top2_fen'], '万元')}/{fmt.wan(total, '万元')}）")
+           f"（{fmt.money(conc['top2_fen'], '')}/{fmt.money(total, '')}）")
     return _finish(ch, TITLE_MEDIA_SHARE, sub, [],
                    source_note(tables, ["media_outlets"]))
 
