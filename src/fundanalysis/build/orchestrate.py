@@ -746,9 +746,11 @@ def _make_year_extras(plan: _Plan, st: Path) -> _Extras:
         files.write_bytes(st / form_name, form)
     workbooks = _tables_workbook(fund, year, tables, summary, st)
     if plan.brief:
+        from fundanalysis.build.notebooks import discover_sections
         from fundanalysis.export.brief import brief_files
 
-        for name, data in brief_files(fund, year, plan.data_dir, plan.brief, plan.reference_docx).items():
+        sections = discover_sections()
+        for name, data in brief_files(fund, year, plan.data_dir, sections, plan.brief, plan.reference_docx).items():
             files.write_bytes(st / name, data)
     return _Extras(summary, form_name, workbooks, counts, briefs)
 

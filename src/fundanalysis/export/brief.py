@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import html.parser
 import io
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -185,9 +186,9 @@ def notebook_calls(path: Path) -> list[Call]:
     The Markdown under a heading explains the page (how a figure is worked out, what a missing
     one means); it is the page's, not the briefing's, so only the heading's first line is kept.
     """
-    import nbformat
+    from fundanalysis.storage.notebooks import read_notebook
 
-    nb = nbformat.read(str(path), as_version=4)
+    nb = read_notebook(path)
     calls: list[Call] = []
     title: str | None = None
     for cell in nb.cells:
@@ -556,10 +557,7 @@ def pptx_bytes(b: Briefing) -> bytes:
                 s = deck.slides.add_slide(blank)
                 text(s, c.title, 0.6, 0.3, 12, 0.7, 26, True, accent)
                 text(s, h.takeaway, 0.6, 1.0, 12, 0.8, 16, False, ink, font=FONTS["body"])
-                from PIL import Image
-
-                with Image.open(io.BytesIO(c.png)) as im:
-                    w_px, h_px = im.size
+                w_px, h_px = struct.unpack(">II", c.png[16:24])  # the PNG header's width and height
                 box_w, box_h = Inches(12.1), Inches(5.0)
                 scale = min(box_w / w_px, box_h / h_px)
                 w, hgt = int(w_px * scale), int(h_px * scale)
@@ -579,14 +577,14 @@ def pptx_bytes(b: Briefing) -> bytes:
 # ------------------------------------------------------------------------- files
 
 
-def brief_files(fund: str, year: int, data_dir: Path, kinds: Sequence[str] = tuple(FORMATS),
-                reference: Path | None = None) -> dict[str, bytes]:
-    """A fund's year's briefing files by name (``kinds``: docx, pptx), from its report notebooks."""
-    from fundanalysis.build.notebooks import discover_sections
+def brief_files(fund: str, year: int, data_dir: Path, sections: Sequence[Any],
+                kinds: Sequence[str] = tuple(FORMATS), reference: Path | None = None) -> dict[str, bytes]:
+    """A fund's year's briefing files by name (``kinds``: docx, pptx), from its report notebooks
+    (``sections``: the build's, in order)."""
     from fundanalysis.present.report import Report
 
     report = Report.load(year, data_dir=data_dir, fund=fund)
-    b = make_briefing(report, discover_sections())
+    b = make_briefing(report, sections)
     makers = {"docx": lambda: docx_bytes(b, reference), "pptx": lambda: pptx_bytes(b)}
     return {brief_name(fund, year, k): makers[k]() for k in kinds}
 
