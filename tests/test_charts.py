@@ -216,6 +216,14 @@ def test_every_2019_chart_has_title_units_and_source(
             assert "万元" in xlabel, spec.slug
 
 
+def test_no_chart_text_shows_a_python_value(specs_2019: list[charts.ChartSpec], rendered_2019: Rendered) -> None:
+    """Notes, labels and titles are sentences: never a list, tuple or None printed as Python writes it."""
+    for spec in specs_2019:
+        for text in all_texts(rendered_2019.figs[spec.slug][0]):
+            s = text.get_text()
+            assert not re.search(r"^\[['\"]|['\"]\]$|^\(['\"]|\bNone\b|\bnan\b", s), (spec.slug, s)
+
+
 def test_chart_uses_the_bundled_cjk_font(specs_2019: list[charts.ChartSpec]) -> None:
     fig = specs_2019[0].make()
     for t in all_texts(fig):

@@ -159,7 +159,7 @@ def utilisation_chart(tables: Tables, theme: Theme | None = None) -> Figure:
     notes = [f"注：预算执行率 = 已{word}资金 ÷ {label}。" + (f"预算口径：{phase}。" if phase else "")
              + ("执行数为各明细之和。" if u["spent_basis"] == SpentBasis.SUM_OF_LINES and
                 "lines" in metrics.spending_sources(tables) else "")
-             + f"{label}：{words.provenance(u['budget_figure'].record())}。"],
+             + f"{label}：{words.provenance(u['budget_figure'].record())}。"]
     return _finish(ch, _title_utilisation(tables), sub, notes,
                    source_note(tables, ["fund", "parts", "lines", "award_categories", "media_outlets"]))
 
