@@ -134,6 +134,9 @@ def time_budget(path: Path, seconds: float = MAX_EXTRACT_SECONDS, what: str = "e
         return
 
     def expired(signum: int, frame: Any) -> None:
+        # fire again shortly, in case this exception is swallowed where it lands (raised inside a
+        # garbage-collector callback it is unraisable); leaving the block disarms the timer
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
         raise _refuse(path, f"{what} the report took more than {seconds:g} seconds; a self-evaluation "
                       "report takes far less: give the report alone (not a compilation), or split it")
 
