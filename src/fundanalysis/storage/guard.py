@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,3 +45,13 @@ def _refuse_sheet(path: Path, reason: str, value: Any = None, line: int | None =
     """An :class:`InputError` about a one-sheet file (CSV, Parquet)."""
     kind = "line" if path.suffix.lower() == ".csv" else "row"
     return InputError([Problem(path.name, path.stem, line, None, value, reason, kind)])
+
+
+def read_bounded(path: Path, limit: int, check: Callable[[Path, int], None]) -> bytes:
+    """A file's bytes, read once and never more than ``limit`` + 1 of them: ``check`` refuses the
+    file by its size on disk before the read, and by what was read after it (it may have grown)."""
+    with open(path, "rb") as fh:
+        check(path, os.fstat(fh.fileno()).st_size)
+        data = fh.read(limit + 1)
+    check(path, len(data))
+    return data

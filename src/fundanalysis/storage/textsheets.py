@@ -23,7 +23,7 @@ import pandas as pd
 
 from fundanalysis import config
 from fundanalysis.errors import InputError, Problem
-from fundanalysis.storage.guard import _refuse_sheet, check_memory
+from fundanalysis.storage.guard import _refuse_sheet, check_memory, read_bounded
 from fundanalysis.storage.rawsheet import RawSheet
 
 _SAVE_AS_UTF8 = ("in Excel choose 文件 → 另存为 → 'CSV UTF-8（逗号分隔）(*.csv)', or save it as .xlsx")
@@ -80,12 +80,7 @@ def read_csv_sheet(path: Path, data: bytes | None = None) -> RawSheet:
 
 def read_csv_snapshot(path: Path) -> bytes:
     """A CSV file's bytes, read once; a file beyond the size limit is refused before it is read."""
-    with open(path, "rb") as fh:
-        size = os.fstat(fh.fileno()).st_size
-        _check_csv_size(path, size)
-        data = fh.read(config.MAX_CSV_BYTES + 1)
-    _check_csv_size(path, len(data))
-    return data
+    return read_bounded(path, config.MAX_CSV_BYTES, _check_csv_size)
 
 
 def _check_csv_size(path: Path, size: int) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import io
-import os
 import re
 import struct
 import zipfile
@@ -25,7 +24,7 @@ from typing import Any, BinaryIO, ClassVar
 from defusedxml import ElementTree as SafeET
 
 from fundanalysis import config
-from fundanalysis.storage.guard import _refuse, check_memory
+from fundanalysis.storage.guard import _refuse, check_memory, read_bounded
 from fundanalysis.storage.rawsheet import NumberFormat, RawSheet
 
 _NS = {
@@ -123,12 +122,7 @@ def _xml_refused(path: Path) -> Iterator[None]:
 def read_snapshot(path: Path) -> bytes:
     """A workbook's bytes, read once (the one version every parse works on); an empty or
     oversized file is refused before anything is read."""
-    with open(path, "rb") as fh:
-        size = os.fstat(fh.fileno()).st_size
-        _check_size(path, size)
-        data = fh.read(config.MAX_WORKBOOK_BYTES + 1)
-    _check_size(path, len(data))
-    return data
+    return read_bounded(path, config.MAX_WORKBOOK_BYTES, _check_size)
 
 
 def _check_size(path: Path, size: int) -> None:
