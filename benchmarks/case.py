@@ -12,7 +12,7 @@ Modes:
   pipeline DATA_DIR YEAR pipeline.process_year (read, clean, validate, pandera)
                          + metrics.category_totals
   watch DATA_DIR OUT_DIR FUND YEAR EDITS [FULL_OUT_DIR]
-                         ``fundanalysis report --watch`` in this process (build.watch.watch_reports):
+                         ``fundanalysis report --watch`` in this process (pipeline.watch.watch_reports):
                          after its first build, change one cell of the year's workbook EDITS times
                          and time each rebuild (the build itself, and from the save to the publish);
                          with FULL_OUT_DIR, a full build of the year (``fundanalysis report --year
@@ -66,7 +66,7 @@ def _watch(data: Path, out: Path, fund: str, year: int, edits: int, full_out: Pa
 
     from synth import edit_cell
 
-    from fundanalysis.build.watch import watch_reports
+    from fundanalysis.pipeline.watch import watch_reports
     from fundanalysis.storage import catalog
 
     built: queue.Queue[tuple[list[tuple[str, int]], float, float]] = queue.Queue()
@@ -108,9 +108,9 @@ def main(argv: list[str]) -> None:
     t_start = time.perf_counter()
     result: dict[str, object] = {"mode": mode}
     if mode == "floor":
-        # imported the way a build imports them (build.lean: without jsonschema's optional IRI
+        # imported the way a build imports them (pipeline.lean: without jsonschema's optional IRI
         # grammar, which costs seconds and no report uses), so the floor stays the least a report needs
-        from fundanalysis.build.lean import lean_imports
+        from fundanalysis.pipeline.lean import lean_imports
 
         with lean_imports():
             import matplotlib.pyplot  # noqa: F401
@@ -123,7 +123,7 @@ def main(argv: list[str]) -> None:
                 result["seaborn"] = True
             except ImportError:
                 result["seaborn"] = False
-        from fundanalysis.analysis.summary import summarise
+        from fundanalysis.analysis.key_figures import summarise
         from fundanalysis.ingest.load import process_year
 
         t_imports = time.perf_counter()

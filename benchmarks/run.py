@@ -71,8 +71,8 @@ def say(msg: str) -> None:
 
 def _applies(nb: Path) -> bool:
     """Whether a report notebook has a page for 2019 (a section needs tables the year has)."""
-    from fundanalysis.build.notebooks import discover_sections
     from fundanalysis.ingest.load import load_tables
+    from fundanalysis.pipeline.sections import discover_sections
 
     if "tables" not in _CACHE:
         _CACHE["tables"] = load_tables(ROOT / "data", YEAR, FUND)
@@ -181,7 +181,7 @@ class Bench:
         self.emit(f"  {'naive/floor':28s} {fx(ratio(naive.wall, floor.wall)):>9s}")
         self.emit(f"  floor = one process: imports {imports_s:.1f} s (pandas, matplotlib.pyplot, nbconvert, "
                   f"fundanalysis; seaborn {'imported' if seaborn else 'not installed, skipped'}; made lean as a "
-                  f"build makes them, see build/lean.py) + process_year and summarise {metrics_s:.2f} s")
+                  f"build makes them, see pipeline/lean.py) + process_year and summarise {metrics_s:.2f} s")
         self.emit("  ours also writes charts (PNG), summary.json, index.html with an embedded font subset, "
                   "the workbooks and processed tables;")
         self.emit(f"  naive writes only the {len(notebooks)} executed notebooks and {len(notebooks)} HTML pages. "

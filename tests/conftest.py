@@ -22,8 +22,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from fundanalysis import config
 from fundanalysis.analysis.reconcile import reconcile_totals
-from fundanalysis.build.lean import import_nbformat
 from fundanalysis.ingest.load import process_year
+from fundanalysis.pipeline.lean import import_nbformat
 
 # nbformat, as a build imports it: without the optional IRI grammar jsonschema would compile for
 # seconds in every test process (notebook validation never checks that format)

@@ -18,8 +18,8 @@ from python_calamine import CalamineWorkbook
 
 from fundanalysis import config
 from fundanalysis.analysis import metrics
+from fundanalysis.analysis.key_figures import summarise
 from fundanalysis.analysis.reconcile import reconcile_totals
-from fundanalysis.analysis.summary import summarise
 from fundanalysis.errors import InputError
 from fundanalysis.ingest.load import process_year
 

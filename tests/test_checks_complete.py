@@ -25,11 +25,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_defences import cli
 
+from fundanalysis.analysis.key_figures import summarise
 from fundanalysis.analysis.reconcile import reconcile_totals
-from fundanalysis.analysis.summary import summarise
 from fundanalysis.config import EXIT_OK
 from fundanalysis.errors import InputError
-from fundanalysis.export.summary import document
+from fundanalysis.export.summary_json import document
 from fundanalysis.export.workbook import tables_workbook
 from fundanalysis.ingest.load import process_year
 from fundanalysis.ingest.scale import column_outliers
@@ -68,8 +68,8 @@ def _sheet(fund: str, name: str) -> list[dict[str, Any]]:
 def _built_headings(tables: dict[str, pd.DataFrame]) -> tuple[str, ...]:
     """The headings a build shows for these tables: those the report notebooks call, of the
     sections that apply (the build's own discovery)."""
-    from fundanalysis.build.notebooks import discover_sections
-    from fundanalysis.storage.notebooks import read_notebook
+    from fundanalysis.pipeline.sections import discover_sections
+    from fundanalysis.storage.notebook_files import read_notebook
 
     called: list[str] = []
     for section in discover_sections():

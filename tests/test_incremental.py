@@ -196,7 +196,7 @@ def test_a_build_after_the_fork_server_ended_starts_a_new_one() -> None:
     import os
     from multiprocessing import forkserver
 
-    from fundanalysis.build.runners import _fork_context, start_fork_server, stop_fork_server
+    from fundanalysis.pipeline.runners import _fork_context, start_fork_server, stop_fork_server
 
     pids = []
     for _ in range(2):

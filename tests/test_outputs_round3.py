@@ -161,8 +161,8 @@ def test_an_output_folder_inside_data_but_outside_raw_is_allowed(project: dict[s
 
 
 def test_the_library_refuses_too(project: dict[str, Path]) -> None:
-    from fundanalysis.build.orchestrate import build_reports
     from fundanalysis.errors import StorageError
+    from fundanalysis.pipeline.orchestrate import build_reports
 
     with pytest.raises(StorageError, match="never written by the tool"):
         build_reports([(FUND, 2019)], project["data"], _inside_raw(project), notebooks_dir=project["nb"])
@@ -175,7 +175,7 @@ def test_the_library_refuses_too(project: dict[str, Path]) -> None:
 def _publish_and_index(out: Path, fund: str, year: int, start: float) -> None:
     """The end of one fund's build, in a process of its own: publish the year, then write the
     indexes (the summary is synthetic: only what the index pages show)."""
-    from fundanalysis.build.orchestrate import _write_indexes
+    from fundanalysis.pipeline.orchestrate import _write_indexes
 
     summary = {"fund_name": f"合成资金 {fund}", "issuer": "合成部门", "budget_yuan": 100, "spent_yuan": 50,
                "utilisation": 0.5}
@@ -263,7 +263,7 @@ def test_braces_in_the_output_folder_build(project: dict[str, Path]) -> None:
 
 
 def test_papermill_paths_keep_their_braces() -> None:
-    from fundanalysis.build.inprocess import literal_path
+    from fundanalysis.pipeline.inprocess import literal_path
 
     assert literal_path("/a/{x}/b{}.ipynb").format(year=2019) == "/a/{x}/b{}.ipynb"
 
@@ -380,7 +380,7 @@ def _saved(wb: openpyxl.Workbook) -> object:
 
 
 def test_the_fund_name_in_the_tables_workbook_is_never_a_formula(data_2019: Path) -> None:
-    from fundanalysis.analysis.summary import summarise
+    from fundanalysis.analysis.key_figures import summarise
     from fundanalysis.export.workbook import tables_workbook
     from fundanalysis.ingest.load import load_tables
 

@@ -223,7 +223,7 @@ def test_changzhou_figures_say_where_they_come_from() -> None:
     outlets it lists are checked against it."""
     from conftest import FUND, REPO_DATA_DIR
 
-    from fundanalysis.analysis.summary import summarise
+    from fundanalysis.analysis.key_figures import summarise
 
     t = process_year(REPO_DATA_DIR, 2019, FUND).tables
     s = summarise(t)

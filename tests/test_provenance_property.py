@@ -29,9 +29,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_funds import BASES, EDITS, _phases
 
-from fundanalysis.analysis.summary import summarise
+from fundanalysis.analysis.key_figures import summarise
 from fundanalysis.errors import InputError
-from fundanalysis.export.summary import document
+from fundanalysis.export.summary_json import document
 from fundanalysis.ingest.clean import CleanError, parse_money
 from fundanalysis.ingest.load import process_year
 

@@ -18,8 +18,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fundanalysis.analysis import metrics
-from fundanalysis.analysis.summary import summarise
-from fundanalysis.export.summary import summary_json
+from fundanalysis.analysis.key_figures import summarise
+from fundanalysis.export.summary_json import summary_json
 from fundanalysis.ingest.clean import rank_in_text
 from fundanalysis.ingest.load import process_year
 from fundanalysis.vocab import RankSource

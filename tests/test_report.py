@@ -13,7 +13,7 @@ import papermill
 import pytest
 from conftest import CLI, FUND
 
-from fundanalysis.build.notebooks import discover_sections
+from fundanalysis.pipeline.sections import discover_sections
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "notebooks" / "reports"
@@ -226,7 +226,7 @@ def test_pages_convert_as_nbconverts_own_exporter(built: dict[str, Path], monkey
     import soupsieve
     from nbconvert import HTMLExporter
 
-    from fundanalysis.build import convert
+    from fundanalysis.pipeline import convert
 
     executed = sorted((built["out"] / FUND).glob("*/notebooks/*.ipynb"))
     assert len(executed) >= 8

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from fundanalysis.build.notebooks import Section
-from fundanalysis.build.orchestrate import _expected, _Plan
-from fundanalysis.build.runners import OrderedSlots
 from fundanalysis.errors import BuildError
+from fundanalysis.pipeline.orchestrate import _expected, _Plan
+from fundanalysis.pipeline.runners import OrderedSlots
+from fundanalysis.pipeline.sections import Section
 
 
 def _take_all(slots: OrderedSlots, tickets: list[int | None], arrival: list[int]) -> list[int | None]:

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from fundanalysis import config
-from fundanalysis.analysis.summary import summarise
+from fundanalysis.analysis.key_figures import summarise
 from fundanalysis.export.workbook import tables_workbook
 from fundanalysis.ingest.load import process_year
 from fundanalysis.present import fmt

@@ -41,7 +41,7 @@ def load(year: int, fund: str | None = None, data_dir: str | Path | None = None)
 
 def summary(year: int, fund: str | None = None, data_dir: str | Path | None = None) -> dict[str, Any]:
     """The key figures of a fund's year (numbers and codes, money in 分; see README, "summary.json")."""
-    from fundanalysis.analysis.summary import summarise
+    from fundanalysis.analysis.key_figures import summarise
 
     return summarise(load(year, fund, data_dir))
 

@@ -77,7 +77,7 @@ class GuardedGroup(click.Group):
         return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
-        from fundanalysis.build.signals import stop_on_signals
+        from fundanalysis.pipeline.signals import stop_on_signals
 
         try:
             with stop_on_signals():
@@ -202,8 +202,8 @@ def check(fund: str | None, year: int, data_dir: Path, as_json: bool) -> None:
 @DATA_DIR_OPT
 def summary(fund: str | None, year: int, data_dir: Path) -> None:
     """Print the key figures as JSON (money in 元)."""
-    from fundanalysis.analysis.summary import summarise
-    from fundanalysis.export.summary import summary_json
+    from fundanalysis.analysis.key_figures import summarise
+    from fundanalysis.export.summary_json import summary_json
     from fundanalysis.ingest.load import ProcessedTablesEdited, load_tables
 
     data_dir = _require_data_dir(data_dir)
@@ -260,7 +260,7 @@ def scorecard(fund: str | None, year: int, data_dir: Path, out_dir: Path, xlsx: 
     grade, and flags every stated figure that does not follow from the form's own numbers.
     """
     from fundanalysis.analysis import selfeval
-    from fundanalysis.export.summary import scorecard_document
+    from fundanalysis.export.summary_json import scorecard_document
     from fundanalysis.ingest.load import load_tables
     from fundanalysis.present.form import brief, points
     from fundanalysis.present.words import score_rule
@@ -289,7 +289,7 @@ def scorecard(fund: str | None, year: int, data_dir: Path, out_dir: Path, xlsx: 
         click.echo(f"  自评表核对：{len(se.checks)} 项，{len(failed)} 项不符" if se.has_form else
                    "  报告未附自评表：只计算预算执行得分")
     if xlsx:
-        from fundanalysis.build.orchestrate import build_reports
+        from fundanalysis.pipeline.orchestrate import build_reports
 
         build_reports([(key, year)], data_dir=data_dir, out_dir=out_dir.resolve(),
                       echo=lambda m: click.echo(m, err=True))
@@ -309,7 +309,7 @@ def scorecard(fund: str | None, year: int, data_dir: Path, out_dir: Path, xlsx: 
 def export(fund: str | None, year: int, data_dir: Path, out_dir: Path, xlsx: bool) -> None:
     """Make sure the year's computed tables are in <out-dir>/<FUND>/<YEAR>/ as Excel (万元, Chinese
     headers; linked from the year's index page), building the year if its report is not current."""
-    from fundanalysis.build.orchestrate import build_reports
+    from fundanalysis.pipeline.orchestrate import build_reports
 
     data_dir = _require_data_dir(data_dir)
     out_dir = _output_dir(out_dir, data_dir)
@@ -406,8 +406,8 @@ def _writable_outputs(out_dir: Path, data_dir: Path) -> Path | None:
 def _current(data_dir: Path, out_dir: Path, notebooks_dir: Path | None,
              planned: list[tuple[str, int]]) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
     """The planned fund-years whose published report is current after the run, and the others."""
-    from fundanalysis.build.fingerprint import fingerprint, published_fingerprint
     from fundanalysis.config import REPORT_NOTEBOOKS_DIR
+    from fundanalysis.pipeline.fingerprint import fingerprint, published_fingerprint
 
     ok, failed = [], []
     prints: dict[str, str] = {}
@@ -426,7 +426,7 @@ def _current(data_dir: Path, out_dir: Path, notebooks_dir: Path | None,
 
 def _record(command: str, code: int, message: str, data_dir: Path, out_dir: Path, notebooks_dir: Path | None,
             planned: list[tuple[str, int]], log: Path | None = None) -> None:
-    from fundanalysis.build import status
+    from fundanalysis.pipeline import status
 
     out = _writable_outputs(out_dir, data_dir)
     if out is None:
@@ -438,7 +438,7 @@ def _record(command: str, code: int, message: str, data_dir: Path, out_dir: Path
 def _tell_failure(exc: BaseException, code: int, command: str, data_dir: Path, out_dir: Path,
                   notebooks_dir: Path | None, planned: list[tuple[str, int]], on_failure: str | None) -> None:
     """A failed run: its log and status (where they may be written), then the --on-failure command."""
-    from fundanalysis.build import status
+    from fundanalysis.pipeline import status
 
     message = _failure_text(exc)
     out = _writable_outputs(out_dir, data_dir)
@@ -453,7 +453,7 @@ def _report(fund: str | None, years: tuple[int, ...], data_dir: Path, out_dir: P
             timeout: int, force: bool, wait: bool, engine: str, notebooks_dir: Path | None, watch: bool,
             planned: list[tuple[str, int]]) -> None:
     """``report``'s work; ``planned`` gets the fund-years it builds, as soon as they are known."""
-    from fundanalysis.build.orchestrate import build_reports
+    from fundanalysis.pipeline.orchestrate import build_reports
 
     if not catalog.is_dir(data_dir):
         raise InputError([Problem(str(data_dir), None, None, None, None, "data folder does not exist")])
@@ -461,7 +461,7 @@ def _report(fund: str | None, years: tuple[int, ...], data_dir: Path, out_dir: P
     out_dir = _output_dir(out_dir, data_dir)
     kwargs = {"notebooks_dir": notebooks_dir.resolve()} if notebooks_dir else {}
     if watch:
-        from fundanalysis.build.watch import CodeChanged, restart, watch_reports
+        from fundanalysis.pipeline.watch import CodeChanged, restart, watch_reports
 
         try:
             watch_reports(lambda: _report_targets(data_dir, fund, years, quiet=True), data_dir,
@@ -472,7 +472,7 @@ def _report(fund: str | None, years: tuple[int, ...], data_dir: Path, out_dir: P
         except KeyboardInterrupt:
             _note("stopped watching")
         return
-    from fundanalysis.build.runners import stop_fork_server
+    from fundanalysis.pipeline.runners import stop_fork_server
 
     planned += _report_targets(data_dir, fund, years)
     try:
@@ -520,7 +520,7 @@ def _report_targets(data_dir: Path, fund: str | None, years: tuple[int, ...],
 def charts(fund: str | None, year: int, data_dir: Path, out_dir: Path, formats: tuple[str, ...],
            dpi: int) -> None:
     """Export every chart of YEAR to <out-dir>/<FUND>/exports/<YEAR>/charts/ for briefings."""
-    from fundanalysis.export.charts import export_charts
+    from fundanalysis.export.chart_files import export_charts
 
     data_dir = _require_data_dir(data_dir)
     out_dir = _output_dir(out_dir, data_dir)
@@ -542,8 +542,8 @@ def brief(fund: str | None, year: int, data_dir: Path, out_dir: Path, docx: bool
           reference_docx: Path | None) -> None:
     """Write YEAR's briefing (Word and PowerPoint; both unless one is asked for) into
     <out-dir>/<FUND>/<YEAR>/, linked from the year's index page, building the year if needed."""
-    from fundanalysis.build.orchestrate import build_reports
     from fundanalysis.export.brief import brief_name, looks_like_docx
+    from fundanalysis.pipeline.orchestrate import build_reports
 
     data_dir = _require_data_dir(data_dir)
     key = _fund(data_dir, fund)

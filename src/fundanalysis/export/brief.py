@@ -186,7 +186,7 @@ def notebook_calls(path: Path) -> list[Call]:
     The Markdown under a heading explains the page (how a figure is worked out, what a missing
     one means); it is the page's, not the briefing's, so only the heading's first line is kept.
     """
-    from fundanalysis.storage.notebooks import read_notebook
+    from fundanalysis.storage.notebook_files import read_notebook
 
     nb = read_notebook(path)
     calls: list[Call] = []

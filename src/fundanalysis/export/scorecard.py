@@ -9,7 +9,7 @@ import pandas as pd
 
 from fundanalysis.analysis import metrics, selfeval
 from fundanalysis.export.scorecard_xlsx import form_workbook
-from fundanalysis.export.summary import yuan
+from fundanalysis.export.summary_json import yuan
 from fundanalysis.ingest.targets import fund_category
 from fundanalysis.present import fmt, form, words
 

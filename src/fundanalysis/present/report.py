@@ -18,9 +18,9 @@ from typing import Any
 import pandas as pd
 
 from fundanalysis.analysis import metrics, selfeval
+from fundanalysis.analysis.key_figures import summarise, summary_of_input
 from fundanalysis.analysis.reconcile import check_counts, reconcile_totals
 from fundanalysis.analysis.selfeval import SelfEvaluation
-from fundanalysis.analysis.summary import summarise, summary_of_input
 from fundanalysis.config import CHART_DPI, DATA_DIR
 from fundanalysis.ingest.clean import is_text_rank
 from fundanalysis.ingest.load import load_tables

@@ -227,7 +227,7 @@ def execute_in_child(input_path: str, output_path: str, parameters: dict[str, An
                                  engine_name=ENGINE_NAME,
                                  kernel_name="python3", progress_bar=False, log_output=False,
                                  execution_timeout=timeout)
-        from fundanalysis.build.convert import notebook_to_html
+        from fundanalysis.pipeline.convert import notebook_to_html
         from fundanalysis.storage import files
 
         html = notebook_to_html(nb)
@@ -271,7 +271,7 @@ def preload() -> None:
     every notebook process forked from it starts warm. A warm-up that fails only costs time."""
     import fundanalysis.present.charts
     import fundanalysis.present.report
-    from fundanalysis.build.convert import _exporter
+    from fundanalysis.pipeline.convert import _exporter
     from fundanalysis.storage import digests
 
     fundanalysis.present.charts.register_fonts()
@@ -310,7 +310,7 @@ def _warm_conversion() -> None:
     """Convert one small executed notebook (nbconvert compiles its templates and filters once)."""
     from nbformat import v4
 
-    from fundanalysis.build.convert import notebook_to_html
+    from fundanalysis.pipeline.convert import notebook_to_html
 
     code = v4.new_code_cell("x", execution_count=1, outputs=[
         v4.new_output("display_data", data={"text/html": "<p>段落</p>", "text/plain": "x"}),

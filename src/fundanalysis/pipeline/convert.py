@@ -11,7 +11,7 @@ import functools
 import threading
 from typing import Any
 
-from fundanalysis.storage import notebooks
+from fundanalysis.storage import notebook_files
 
 _EXPORTER_LOCK = threading.Lock()
 #: The tag of a report notebook's title cell (its ``# 标题``), removed from the HTML.
@@ -109,7 +109,7 @@ def make_exporter(cls: type) -> Any:
 
 def notebook_to_html(nb_path: Any) -> str:
     """Convert an executed notebook (a path or a notebook node) to an HTML fragment."""
-    nb = nb_path if hasattr(nb_path, "cells") else notebooks.read_executed(nb_path)
+    nb = nb_path if hasattr(nb_path, "cells") else notebook_files.read_executed(nb_path)
     if nb is None:
         raise ValueError(f"{nb_path} is not a readable notebook")
     with _EXPORTER_LOCK:

@@ -18,7 +18,7 @@ runs every section.
 
 Every notebook of a build runs in a process of its own, forked from a server that has imported
 the libraries once; a fund's notebooks are forked from a zygote holding the fund's validated
-tables, with its years loaded once (:mod:`fundanalysis.build.zygote`). Notebooks of all funds
+tables, with its years loaded once (:mod:`fundanalysis.pipeline.zygote`). Notebooks of all funds
 and years share one pool, so it stays busy across them; a year is published as soon as its own
 sections are done.
 """
@@ -40,22 +40,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fundanalysis import __version__
-from fundanalysis.build.runners import ForkRunner, Job, KernelRunner, Runner, start_fork_server
-from fundanalysis.build.signals import stop_on_signals
 from fundanalysis.config import REPORT_NOTEBOOKS_DIR
 from fundanalysis.errors import BuildError, InputError
+from fundanalysis.pipeline.runners import ForkRunner, Job, KernelRunner, Runner, start_fork_server
+from fundanalysis.pipeline.signals import stop_on_signals
 from fundanalysis.storage import catalog, digests, files, locks
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from fundanalysis.build.notebooks import Section
     from fundanalysis.ingest.tables import Parsed
+    from fundanalysis.pipeline.sections import Section
 
-log = logging.getLogger("fundanalysis.build")
+log = logging.getLogger("fundanalysis.pipeline")
 
 
-Target = tuple[str, int]  # (fund, year)
+FundYear = tuple[str, int]  # (fund, year)
 #: Bump when what a section digest covers changes, so that older records are not trusted.
 DIGEST_VERSION = "sections-1"
 
@@ -64,12 +64,12 @@ DIGEST_VERSION = "sections-1"
 BUILD_ATTEMPTS = 2
 
 
-def build_reports(targets: Sequence[Target], data_dir: Path, out_dir: Path, jobs: int | None = None,
+def build_reports(targets: Sequence[FundYear], data_dir: Path, out_dir: Path, jobs: int | None = None,
                   timeout: int = 600, force: bool = False, wait: bool = False,
                   notebooks_dir: Path = REPORT_NOTEBOOKS_DIR,
                   echo: Callable[[str], None] | None = None, engine: str = "inprocess",
                   runner: Runner | None = None, brief: Sequence[str] = (),
-                  reference_docx: Path | None = None) -> list[Target]:
+                  reference_docx: Path | None = None) -> list[FundYear]:
     """Build the reports of ``targets`` (fund, year); return those built (others are up to date).
 
     A build shows the input as it read it, and its record names what it read (the fingerprint
@@ -80,11 +80,11 @@ def build_reports(targets: Sequence[Target], data_dir: Path, out_dir: Path, jobs
     (styled by ``reference_docx`` if given); a year that has a briefing keeps it up to date in
     later builds. See :func:`_build_reports_once` for the rest.
     """
-    from fundanalysis.build.fingerprint import fingerprint
+    from fundanalysis.pipeline.fingerprint import fingerprint
 
     say = echo or (lambda m: print(m, file=sys.stderr, flush=True))
     data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
-    built: list[Target] = []
+    built: list[FundYear] = []
     for attempt in range(BUILD_ATTEMPTS):
         fps: dict[str, str] = {}
         got = _build_reports_once(targets, data_dir, out_dir, jobs, timeout, force, wait, notebooks_dir,
@@ -113,11 +113,11 @@ def build_reports(targets: Sequence[Target], data_dir: Path, out_dir: Path, jobs
     return built
 
 
-def _build_reports_once(targets: Sequence[Target], data_dir: Path, out_dir: Path, jobs: int | None,
+def _build_reports_once(targets: Sequence[FundYear], data_dir: Path, out_dir: Path, jobs: int | None,
                         timeout: int, force: bool, wait: bool, notebooks_dir: Path,
                         echo: Callable[[str], None] | None, engine: str, runner: Runner | None,
                         fps_seen: dict[str, str], brief: Sequence[str] = (),
-                        reference_docx: Path | None = None) -> list[Target]:
+                        reference_docx: Path | None = None) -> list[FundYear]:
     """One build of ``targets`` (fund, year); return those built (others are up to date).
     ``fps_seen`` gets the fingerprint of each fund as taken before its input was read.
 
@@ -136,9 +136,9 @@ def _build_reports_once(targets: Sequence[Target], data_dir: Path, out_dir: Path
     if engine == "inprocess" and runner is None:
         # the fork server imports for a second or two: start it before this process imports
         threading.Thread(target=start_fork_server, daemon=True).start()
-    from fundanalysis.build.fingerprint import fingerprint, published_fingerprint
-    from fundanalysis.build.lean import import_nbformat
-    from fundanalysis.build.notebooks import discover_sections
+    from fundanalysis.pipeline.fingerprint import fingerprint, published_fingerprint
+    from fundanalysis.pipeline.lean import import_nbformat
+    from fundanalysis.pipeline.sections import discover_sections
 
     import_nbformat()
 
@@ -203,7 +203,7 @@ def _build_reports_once(targets: Sequence[Target], data_dir: Path, out_dir: Path
                     pool.release()
 
 
-def _brief_wanted(out_dir: Path, target: Target, kinds: Sequence[str], reference: Path | None) -> bool:
+def _brief_wanted(out_dir: Path, target: FundYear, kinds: Sequence[str], reference: Path | None) -> bool:
     """Whether a briefing asked for is missing from the published year (or is to be restyled)."""
     from fundanalysis.export.brief import brief_name
 
@@ -219,7 +219,7 @@ class _Loaded:
     from_processed: bool
 
 
-def _validate(data_dir: Path, targets: Sequence[Target], force: bool) -> dict[Target, _Loaded]:
+def _validate(data_dir: Path, targets: Sequence[FundYear], force: bool) -> dict[FundYear, _Loaded]:
     """Parse and validate every year before anything is written; all problems in one error.
 
     A year whose processed tables were made from this very input and code (and are unchanged
@@ -330,7 +330,7 @@ def _with_font(pages: dict[str, str]) -> dict[str, str]:
 class _Plan:
     """One year of a build: its tables, key figures, sections, and which of them run or are reused."""
 
-    target: Target
+    target: FundYear
     parsed: Parsed
     summary: dict[str, Any]
     shown: list[Section]
@@ -378,13 +378,13 @@ def _expected(shown: list[Section], record: dict[str, Any]) -> dict[str, float]:
     return seconds
 
 
-def _summaries(data_dir: Path, fund: str, loaded: dict[Target, _Loaded], tables: dict[Target, Any],
-               inputs: dict[Target, str]) -> dict[int, dict[str, Any]]:
+def _summaries(data_dir: Path, fund: str, loaded: dict[FundYear, _Loaded], tables: dict[FundYear, Any],
+               inputs: dict[FundYear, str]) -> dict[int, dict[str, Any]]:
     """The key figures of each of a fund's years with input, computed once for the whole build
     (for summary.json and for the overview's year-over-year digest); years whose input is broken
     are left out, as the overview leaves them out. ``tables`` gets every year's tables loaded,
     ``inputs`` their input digests."""
-    from fundanalysis.analysis.summary import summary_of_input
+    from fundanalysis.analysis.key_figures import summary_of_input
     from fundanalysis.ingest.load import load_tables
 
     out = {}
@@ -427,10 +427,10 @@ def _published_record(out_dir: Path, fund: str, year: int) -> tuple[Path | None,
     return final, record
 
 
-def _plan(targets: list[Target], loaded: dict[Target, _Loaded], sections: list[Section], data_dir: Path,
-          out_dir: Path, force: bool, tables: dict[Target, Any],
-          summaries: dict[Target, dict[str, Any]] | None = None,
-          inputs: dict[Target, str] | None = None) -> dict[Target, _Plan]:
+def _plan(targets: list[FundYear], loaded: dict[FundYear, _Loaded], sections: list[Section], data_dir: Path,
+          out_dir: Path, force: bool, tables: dict[FundYear, Any],
+          summaries: dict[FundYear, dict[str, Any]] | None = None,
+          inputs: dict[FundYear, str] | None = None) -> dict[FundYear, _Plan]:
     """Decide, per year and section, what runs and what is reused (``tables``, ``summaries`` and
     ``inputs`` get every year's tables, key figures and input digest, as loaded for the plan)."""
     from fundanalysis.storage import processed
@@ -447,7 +447,7 @@ def _plan(targets: list[Target], loaded: dict[Target, _Loaded], sections: list[S
         parsed = loaded[t].parsed
         summary = by_fund[fund].get(year)
         if summary is None:  # summarise raised above: let it raise here, with its own message
-            from fundanalysis.analysis.summary import summarise
+            from fundanalysis.analysis.key_figures import summarise
 
             summary = summarise(parsed.tables)
         shown = [s for s in sections if s.applies(parsed.tables)]
@@ -493,7 +493,7 @@ def _plan(targets: list[Target], loaded: dict[Target, _Loaded], sections: list[S
 # ---------------------------------------------------------------------------------- building
 
 
-def _build(targets: list[Target], loaded: dict[Target, _Loaded], sections: list[Section], data_dir: Path,
+def _build(targets: list[FundYear], loaded: dict[FundYear, _Loaded], sections: list[Section], data_dir: Path,
            out_dir: Path, pool: Runner, timeout: int, fps: dict[str, str], force: bool,
            say: Callable[[str], None], t0: float, brief: Sequence[str] = (),
            reference_docx: Path | None = None) -> None:
@@ -506,9 +506,9 @@ def _build(targets: list[Target], loaded: dict[Target, _Loaded], sections: list[
         if not loaded[(f, y)].from_processed:
             parsed = loaded[(f, y)].parsed
             processed.write_processed(data_dir, f, y, parsed.tables, parsed.notes, parsed.digest)
-    tables: dict[Target, Any] = {}
-    summaries: dict[Target, dict[str, Any]] = {}
-    inputs: dict[Target, str] = {}
+    tables: dict[FundYear, Any] = {}
+    summaries: dict[FundYear, dict[str, Any]] = {}
+    inputs: dict[FundYear, str] = {}
     plans = _plan(targets, loaded, sections, data_dir, out_dir, force, tables, summaries, inputs)
     for (f, y), plan in plans.items():  # a briefing asked for, or one the published year has
         had = _published_record(out_dir, f, y)[1].get("extras", {})
@@ -528,7 +528,7 @@ def _build(targets: list[Target], loaded: dict[Target, _Loaded], sections: list[
                         for (f, y), tb in sorted(tables.items()) if f == fund]
             pool.prepare(fund, provided, [(str(data_dir), fund, y, str(out_dir)) for y in years],
                          chart_cache=(str(chart_cache), not force))
-    staging: dict[Target, Path] = {}
+    staging: dict[FundYear, Path] = {}
     try:
         for f, y in targets:
             staging[(f, y)] = files.make_staging(files.ensure_dir(catalog.fund_output(out_dir, f)), str(y))
@@ -549,11 +549,11 @@ class _Done:
     ran: float | None = None
 
 
-def _run_all(plans: dict[Target, _Plan], data_dir: Path, out_dir: Path, pool: Runner, timeout: int,
-             fps: dict[str, str], say: Callable[[str], None], staging: dict[Target, Path], t0: float) -> None:
+def _run_all(plans: dict[FundYear, _Plan], data_dir: Path, out_dir: Path, pool: Runner, timeout: int,
+             fps: dict[str, str], say: Callable[[str], None], staging: dict[FundYear, Path], t0: float) -> None:
     tasks = [(t, s) for t, plan in plans.items() for s in plan.in_order()]
-    failures: dict[Target, list[str]] = {}
-    done: dict[Target, dict[str, _Done]] = {t: {} for t in plans}
+    failures: dict[FundYear, list[str]] = {}
+    done: dict[FundYear, dict[str, _Done]] = {t: {} for t in plans}
     left = {t: len(plan.shown) for t, plan in plans.items()}
     n = 0
     # twice as many threads as notebook processes: one converts or copies while the next runs
@@ -654,7 +654,7 @@ def _run(section: Section, job: Job, pool: Runner) -> tuple[str, dict[str, str]]
         fragment = job.dest / _fragment(section)
         body = files.read_text(fragment) if catalog.exists(fragment) else None
         if body is None:  # a kernel ran it: convert here
-            from fundanalysis.build.convert import notebook_to_html
+            from fundanalysis.pipeline.convert import notebook_to_html
 
             body = notebook_to_html(nb)
             files.write_text(fragment, body)
@@ -721,7 +721,7 @@ def _make_year_extras(plan: _Plan, st: Path) -> _Extras:
     from fundanalysis.analysis.reconcile import check_counts, reconcile_totals
     from fundanalysis.export.brief import brief_name
     from fundanalysis.export.scorecard import form_xlsx
-    from fundanalysis.export.summary import summary_json
+    from fundanalysis.export.summary_json import summary_json
 
     fund, year = plan.target
     tables = plan.parsed.tables
@@ -746,8 +746,8 @@ def _make_year_extras(plan: _Plan, st: Path) -> _Extras:
         files.write_bytes(st / form_name, form)
     workbooks = _tables_workbook(fund, year, tables, summary, st)
     if plan.brief:
-        from fundanalysis.build.notebooks import discover_sections
         from fundanalysis.export.brief import brief_files
+        from fundanalysis.pipeline.sections import discover_sections
 
         sections = discover_sections()
         for name, data in brief_files(fund, year, plan.data_dir, sections, plan.brief, plan.reference_docx).items():

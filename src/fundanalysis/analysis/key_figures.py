@@ -34,7 +34,7 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 def summarise(tables: Tables) -> dict[str, Any]:
     """The key figures of a year as a dict of plain values, money in 分 (see
-    :mod:`fundanalysis.export.summary` for the JSON document, in 元).
+    :mod:`fundanalysis.export.summary_json` for the JSON document, in 元).
 
     Codes (:mod:`fundanalysis.vocab`) stay codes here; the JSON document puts them in words.
     A figure the report does not give is None (an execution rate without an executed amount).

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from jupyter_client.manager import KernelManager
 
-log = logging.getLogger("fundanalysis.build")
+log = logging.getLogger("fundanalysis.pipeline")
 
 WARM_UP = (
     "import fundanalysis.present.charts, fundanalysis.present.report\n"

@@ -7,12 +7,12 @@ one fresh child per notebook. Each notebook still runs in a process of its own, 
 state, but starts with its year already loaded: a year's data and the fund's other years are
 computed once per build, not once per notebook.
 
-Protocol (the build's side is :class:`~fundanalysis.build.runners.ForkRunner`), over one pipe:
+Protocol (the build's side is :class:`~fundanalysis.pipeline.runners.ForkRunner`), over one pipe:
 
     build → zygote   ("prime", provided, years, chart_cache) · ("run", task, args) · ("kill", pid) · ("stop",)
     zygote → build   ("ready",) · ("started", task, pid) · ("done", task, message, exit code)
 
-``message`` is what :func:`~fundanalysis.build.inprocess.execute_in_child` told, or None when the
+``message`` is what :func:`~fundanalysis.pipeline.inprocess.execute_in_child` told, or None when the
 child died without a word. The zygote ends, and kills its children, when the build's end of the
 pipe closes (the build ended or was killed) or on ("stop",) or SIGTERM.
 """
@@ -90,7 +90,7 @@ def _child(conn: Connection, reader: Connection, children: dict[int, tuple[int, 
         reader.close()
         for _, other in children.values():
             other.close()
-        from fundanalysis.build.inprocess import execute_in_child
+        from fundanalysis.pipeline.inprocess import execute_in_child
 
         execute_in_child(*args, writer)
     except BaseException:  # execute_in_child reports every error itself; this is a last resort
@@ -120,7 +120,7 @@ def _prime(provided: list[Provided], years: list[tuple[str, str, int, str]],
     """Take the validated tables, turn the rendered-chart cache on (folder, whether to read it),
     then load each year as its notebooks will (errors are left for the notebooks themselves to
     report)."""
-    from fundanalysis.analysis.summary import summary_of_input
+    from fundanalysis.analysis.key_figures import summary_of_input
     from fundanalysis.ingest.load import provide_tables
     from fundanalysis.present.charts import cache
     from fundanalysis.present.report import Report

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fundanalysis.config import REPORT_NOTEBOOKS_DIR
-from fundanalysis.storage import notebooks
+from fundanalysis.storage import notebook_files
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -127,8 +127,8 @@ def discover_sections(notebooks_dir: Path = REPORT_NOTEBOOKS_DIR) -> list[Sectio
     before anything runs.
     """
     out = []
-    for p in notebooks.report_notebooks(notebooks_dir):
-        nb = notebooks.read_notebook(p)
+    for p in notebook_files.report_notebooks(notebooks_dir):
+        nb = notebook_files.read_notebook(p)
         meta = nb.metadata.get("fundanalysis", {})
         needs = tuple(meta.get("needs", ()))
         # the notebook as JSON, without outputs or ids that opening it in Jupyter may change

@@ -13,10 +13,10 @@ gc.disable()
 try:
     import pandas  # noqa: F401  # whole, with pyarrow, before anything is kept out
 
-    from fundanalysis.build.lean import lean_imports, lean_papermill
+    from fundanalysis.pipeline.lean import lean_imports, lean_papermill
 
     with lean_imports(), lean_papermill():
-        from fundanalysis.build.inprocess import preload
+        from fundanalysis.pipeline.inprocess import preload
 
     preload()
     gc.freeze()

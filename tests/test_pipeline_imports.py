@@ -14,7 +14,7 @@ from pathlib import Path
 BUILD = textwrap.dedent("""
     import json, sys
     from pathlib import Path
-    from fundanalysis.build.orchestrate import build_reports
+    from fundanalysis.pipeline.orchestrate import build_reports
     data, out = Path(sys.argv[1]), Path(sys.argv[2])
     built = build_reports([("changzhou-industrial-internet", 2019)], data, out, echo=lambda m: None)
     print(json.dumps({"built": [list(t) for t in built],
@@ -39,7 +39,7 @@ def test_the_main_process_of_a_build_leaves_notebook_machinery_to_the_fork_serve
 
 
 def test_the_notebook_schemas_check_no_string_format() -> None:
-    """Why a build may import jsonschema without its format checkers (build/lean.py): no schema
+    """Why a build may import jsonschema without its format checkers (pipeline/lean.py): no schema
     nbformat validates notebooks with uses the "format" keyword."""
     import nbformat
 
@@ -64,7 +64,7 @@ def test_the_fork_server_imports_papermill_without_pyarrows_file_systems(tmp_pat
     notebooks, and a process forked from it that reads Parquet imports it then."""
     code = textwrap.dedent("""
         import json, sys
-        import fundanalysis.build._forkserver_preload
+        import fundanalysis.pipeline._forkserver_preload
         before = "pyarrow.fs" in sys.modules
         import nbformat, papermill.iorw as iorw
         from nbformat import v4
@@ -91,7 +91,7 @@ def test_the_fork_server_freezes_what_it_preloaded_and_collects_again(tmp_path: 
     collection (frozen), and the zygote freezes the years it loaded before forking notebooks."""
     code = textwrap.dedent("""
         import gc, json, sys
-        import fundanalysis.build._forkserver_preload
+        import fundanalysis.pipeline._forkserver_preload
         enabled, frozen = gc.isenabled(), gc.get_freeze_count()
         class Cycle:
             pass
@@ -99,7 +99,7 @@ def test_the_fork_server_freezes_what_it_preloaded_and_collects_again(tmp_path: 
         import weakref
         gone = weakref.ref(c); del c
         gc.collect()
-        from fundanalysis.build.zygote import _prime
+        from fundanalysis.pipeline.zygote import _prime
         before = gc.get_freeze_count()
         kept = [[i] for i in range(1000)]  # what a zygote loads (tracked containers)
         _prime([], [])

@@ -40,7 +40,7 @@ def _money_in_yuan(v: Any) -> Any:
 
 
 def document(summary: dict[str, Any]) -> dict[str, Any]:
-    """The summary in its documented JSON form (from :func:`fundanalysis.analysis.summary.summarise`):
+    """The summary in its documented JSON form (from :func:`fundanalysis.analysis.key_figures.summarise`):
     money in 元, the keys and words summary.json has always had."""
     doc = dict(summary)
     # spending not assigned to a named part has "part": null (pages call it 未注明部分)

@@ -18,10 +18,10 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from fundanalysis.build.orchestrate import Target, build_reports
-from fundanalysis.build.runners import ForkRunner, KernelRunner, Runner
 from fundanalysis.config import REPORT_NOTEBOOKS_DIR
 from fundanalysis.errors import BuildError, InputError, LockedError, StorageError
+from fundanalysis.pipeline.orchestrate import FundYear, build_reports
+from fundanalysis.pipeline.runners import ForkRunner, KernelRunner, Runner
 from fundanalysis.storage import catalog, digests
 
 #: Seconds between two looks at the files; a change must then hold still this long before a build.
@@ -34,7 +34,7 @@ class CodeChanged(Exception):
 
 def watched_files(data_dir: Path, funds: Sequence[str], notebooks_dir: Path) -> list[Path]:
     """The files whose saving triggers a look: every fund's raw input and policy, the notebooks."""
-    from fundanalysis.storage import notebooks
+    from fundanalysis.storage import notebook_files
 
     paths: list[Path] = []
     for fund in funds:
@@ -43,14 +43,14 @@ def watched_files(data_dir: Path, funds: Sequence[str], notebooks_dir: Path) -> 
             policy = catalog.policy_file(data_dir, fund, y)
             if policy is not None:
                 paths.append(policy)
-    return paths + notebooks.report_notebooks(notebooks_dir)
+    return paths + notebook_files.report_notebooks(notebooks_dir)
 
 
-def watch_reports(targets: Callable[[], Sequence[Target]], data_dir: Path, out_dir: Path,
+def watch_reports(targets: Callable[[], Sequence[FundYear]], data_dir: Path, out_dir: Path,
                   jobs: int | None = None, timeout: int = 600, engine: str = "inprocess",
                   notebooks_dir: Path = REPORT_NOTEBOOKS_DIR, echo: Callable[[str], None] | None = None,
                   stop: threading.Event | None = None,
-                  on_build: Callable[[list[Target], float], None] | None = None) -> None:
+                  on_build: Callable[[list[FundYear], float], None] | None = None) -> None:
     """Build ``targets()`` now and again after every save, until ``stop`` is set (or Ctrl-C).
 
     ``on_build`` is told what each build built and how long it took. Raises :class:`CodeChanged`

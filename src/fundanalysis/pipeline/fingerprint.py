@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fundanalysis.storage import catalog, digests, files, notebooks
+from fundanalysis.storage import catalog, digests, files, notebook_files
 
 
 def fingerprint(data_dir: Path, fund: str, notebooks_dir: Path) -> str:
@@ -16,7 +16,7 @@ def fingerprint(data_dir: Path, fund: str, notebooks_dir: Path) -> str:
         policy = catalog.policy_file(data_dir, fund, y)
         if policy is not None and policy not in paths:
             paths.append(policy)
-    paths += notebooks.report_notebooks(notebooks_dir)
+    paths += notebook_files.report_notebooks(notebooks_dir)
     return digests.content_digest(paths, digests.code_digest())
 
 

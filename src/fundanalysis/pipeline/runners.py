@@ -19,14 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fundanalysis.build.notebooks import Section
 from fundanalysis.errors import BuildError, StorageError
-from fundanalysis.storage import files, notebooks
+from fundanalysis.pipeline.sections import Section
+from fundanalysis.storage import files, notebook_files
 
 if TYPE_CHECKING:
     from jupyter_client.manager import KernelManager
 
-log = logging.getLogger("fundanalysis.build")
+log = logging.getLogger("fundanalysis.pipeline")
 
 
 def _failed_cell(nb_path: Path) -> str:
@@ -34,9 +34,9 @@ def _failed_cell(nb_path: Path) -> str:
 
     The executed notebook records a cell that raised or timed out; a process that died mid-cell
     leaves the index of the cell it was running beside the notebook (the in-process engine writes
-    it as each cell starts, see :func:`~fundanalysis.build.inprocess.running_marker`).
+    it as each cell starts, see :func:`~fundanalysis.pipeline.inprocess.running_marker`).
     """
-    nb = notebooks.read_executed(nb_path)
+    nb = notebook_files.read_executed(nb_path)
     if nb is None:
         return "cell unknown"
     skip = {"injected-parameters", "papermill-error-cell-tag"}
@@ -65,7 +65,7 @@ def _failed_cell(nb_path: Path) -> str:
 
 def _running_cell(nb_path: Path) -> int | None:
     """The index (among the executed notebook's cells) of the cell its process was running."""
-    from fundanalysis.build.inprocess import running_marker
+    from fundanalysis.pipeline.inprocess import running_marker
 
     try:
         return int(files.read_text(running_marker(nb_path)).strip())
@@ -117,12 +117,12 @@ def execute_section(section: Section, job: Job, km: KernelManager | None = None)
     from papermill.exceptions import PapermillExecutionError
 
     out_nb = files.ensure_dir(job.dest / "notebooks") / section.path.name
-    from fundanalysis.build.kernels import KERNEL_ARGS
+    from fundanalysis.pipeline.kernels import KERNEL_ARGS
 
     extra: dict[str, Any] = {"km": km} if km is not None else {
         "cwd": str(section.path.parent), "extra_arguments": KERNEL_ARGS}
     try:
-        from fundanalysis.build.inprocess import literal_path
+        from fundanalysis.pipeline.inprocess import literal_path
 
         pm.execute_notebook(
             literal_path(str(section.path)), literal_path(str(out_nb)), parameters=job.parameters(section.parameters),
@@ -130,14 +130,14 @@ def execute_section(section: Section, job: Job, km: KernelManager | None = None)
             execution_timeout=job.timeout, start_timeout=120, **extra)
         return out_nb
     except PapermillExecutionError as exc:
-        from fundanalysis.build.inprocess import _status
+        from fundanalysis.pipeline.inprocess import _status
 
         if _status(exc.ename, exc.evalue) == "storage":
             raise StorageError(f"cannot finish writing the report of {job.name} into {job.dest}: "
                                f"{files.plain_cause(exc.evalue)}") from exc
         raise _section_error(section, job, out_nb, "raised", exc.ename, exc.evalue) from exc
     except Exception as exc:
-        from fundanalysis.build.inprocess import STORAGE_ERRNOS
+        from fundanalysis.pipeline.inprocess import STORAGE_ERRNOS
 
         if isinstance(exc, OSError) and exc.errno in STORAGE_ERRNOS:
             raise files.storage_error(out_nb, exc) from exc
@@ -189,7 +189,7 @@ class KernelRunner(Runner):
     """Jupyter kernels from a warm pool (started early, reset between notebooks)."""
 
     def __init__(self, size: int, cwd: Path):
-        from fundanalysis.build.kernels import KernelPool
+        from fundanalysis.pipeline.kernels import KernelPool
 
         self.size = size
         self.pool = KernelPool(size, cwd=cwd)
@@ -212,7 +212,7 @@ class ForkRunner(Runner):
     """A fresh process per notebook, forked from a server that preloaded the imports.
 
     With :meth:`prepare`, a fund's notebooks are forked from a zygote that holds the fund's
-    tables and has loaded the years being built (:mod:`fundanalysis.build.zygote`); without, or
+    tables and has loaded the years being built (:mod:`fundanalysis.pipeline.zygote`); without, or
     if that zygote is gone, straight from the fork server.
     """
 
@@ -345,7 +345,7 @@ class _Zygote:
     """The build's side of one zygote: sends it work, hands each result to the thread waiting for it."""
 
     def __init__(self) -> None:
-        from fundanalysis.build.zygote import zygote_main
+        from fundanalysis.pipeline.zygote import zygote_main
 
         ctx = _fork_context()
         self.conn, theirs = ctx.Pipe()
@@ -412,7 +412,7 @@ class _Zygote:
     def execute(self, section: Section, job: Job) -> Path | None:
         """Run one notebook in a child of this zygote; None if the zygote is gone before it starts.
 
-        The child runs :func:`~fundanalysis.build.inprocess.execute_in_child`, imported in the
+        The child runs :func:`~fundanalysis.pipeline.inprocess.execute_in_child`, imported in the
         zygote; this process does not import it (IPython and papermill: a CPU-second taken from
         the notebooks as they start)."""
         out_nb = files.ensure_dir(job.dest / "notebooks") / section.path.name
@@ -461,7 +461,7 @@ def _fork_context() -> Any:
     import multiprocessing as mp
 
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["fundanalysis.build._forkserver_preload"])
+    ctx.set_forkserver_preload(["fundanalysis.pipeline._forkserver_preload"])
     return ctx
 
 
@@ -518,7 +518,7 @@ def execute_section_forked(section: Section, job: Job) -> Path:
     """Execute one report notebook with papermill's Python API and the in-process engine, in a
     fresh child of the preloaded fork server. A crash of the child is reported as a dead kernel.
     """
-    from fundanalysis.build.inprocess import execute_in_child
+    from fundanalysis.pipeline.inprocess import execute_in_child
 
     out_nb = files.ensure_dir(job.dest / "notebooks") / section.path.name
     ctx = _fork_context()
