@@ -38,6 +38,7 @@ import argparse
 import json
 import re
 import sys
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,6 +193,20 @@ def evaluate_corpus_text(stem: str, root: Path = CORPUS) -> CorpusScore:
     return out
 
 
+def blind_details(total: CorpusScore) -> list[str]:
+    """The measuring side's errors and misses by kind of figure only (sheet and column, counted): no
+    text, row or value, so that no rule is written because of a measuring text.
+
+    >>> blind_details(CorpusScore(wrong=["004｜支出明细｜甲｜全年执行数 提取 1万元，应为 2万元"],
+    ...                           missed=["007｜专项资金｜｜到位资金 = 3万元", "008｜专项资金｜｜到位资金 = 4万元"]))
+    ['  错提（未标记，按种类）: 支出明细｜全年执行数 ×1', '  漏提（按种类）: 专项资金｜到位资金 ×2']
+    """
+    def kinds(items: list[str]) -> Counter[str]:
+        return Counter("｜".join((parts[1], parts[3].split(" ")[0])) for parts in (i.split("｜") for i in items))
+    return ([f"  错提（未标记，按种类）: {k} ×{n}" for k, n in kinds(total.wrong).most_common()]
+            + [f"  漏提（按种类）: {k} ×{n}" for k, n in kinds(total.missed).most_common()])
+
+
 def corpus_split(root: Path = CORPUS) -> dict[str, list[str]]:
     """The corpus' split: side → text stems."""
     split = json.loads((root / "split.json").read_text(encoding="utf-8"))
@@ -336,7 +351,9 @@ def main_corpus(quiet: bool, out: Callable[[str], None] = print) -> dict[str, Co
         out(table_text)
         if side == "measuring":
             out(corpus_verdict(total))
-        if not quiet:
+        if not quiet and side == "measuring":
+            out("\n".join(blind_details(total)))
+        elif not quiet:
             out("\n".join([f"  错提（未标记）: {w}" for w in total.wrong[:20]]
                           + [f"  漏提: {m}" for m in total.missed[:40]]))
         totals[side] = total
