@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from fundanalysis.extract.rules import OUTPUTS, RULES, Context, Hit, Rule
+from fundanalysis.extract.rules import OUTPUTS, RULES, Context, Hit, Rule, general_doubts
 from fundanalysis.extract.text import Document, Sentence, parse_document
 
 #: The target sheets, in workbook order.
@@ -156,6 +156,7 @@ def extract(text: str, report_name: str | None = None, rules: tuple[Rule, ...] |
             for hit in _merge(list(rule.func(ctx))):
                 if hit.output == "outcome" and not is_result(hit, sentence):
                     continue
+                hit = general_doubts(ctx, hit)
                 finding = _finding(hit, rule, sentence, report)
                 ident = (finding.sheet, tuple(sorted(finding.filled().items(), key=lambda kv: kv[0])))
                 if ident in seen:

@@ -111,6 +111,12 @@ DOUBT = {
     "form_row": "资金类别“{row}”不是标准自评表的行名（本地表式）：请改为标准行名或删去此行",
     "done_wording": "成果取自“完成”一段（不在绩效章节）",
     "table_gaps": "表中空格在文本里已合并：两个金额按首末两列（{first}、{last}）读",
+    "part_subheading": "部分取自编号小标题“{title}”（原文未说明它是资金的组成部分）",
+    "part_of_row": "所属部分“{title}”取自编号小标题（原文未说明它是资金的组成部分）",
+    "person_unit": "“{unit}”可能是人数或名次，不一定是成果",
+    "count_contradicted": "所述总数{n}与同段所列分项之和{total}不一致",
+    "title_attachment": "标题取自附件列表（可能是所附报告的标题，而非本文的）",
+    "form_issuer": "主管部门写作“{value}”，不只是单位名称",
 }
 
 _AMOUNT_HEADERS = ("预算金额", "年初预算数", "调整数", "全年预算数", "到位资金", "全年执行数", "奖励金额", "金额",
@@ -123,6 +129,8 @@ DOUBT_COLUMNS: dict[str, tuple[str, ...]] = {
     "titles_mismatch": ("项目数",), "part_by_order": ("部分", "负责处室"), "part_unnamed": ("部分", "负责处室"),
     "single": ("数值", "本市"), "item_unit": ("项目数",), "city_far": ("本市",),
     "category_desc": ("类别",),
+    "person_unit": ("数值", "单位"), "part_of_row": ("部分", "所属部分"),
+    "count_contradicted": ("表述值",),
 }
 _DOUBT_PATTERNS = tuple((re.compile(re.sub(r"\\\{\w+\\\}", ".+?", re.escape(text)) + "$"), key)
                         for key, text in DOUBT.items())
@@ -194,7 +202,8 @@ _NAME_START = re.compile(r"委托|由|在|通过|向|对|与|分别为|分别|�
 _MARKER_AT_START = re.compile(
     r"^\s*(?:\d{1,2}\s*[、.．]|[（(]\s*[一二三四五六七八九十\d]{1,3}\s*[）)]|[一二三四五六七八九十]{1,3}、)\s*")
 _DEPT_SUFFIX = re.compile(r"(?:处|科|室|局|中心|办|股|部|所|站|队|委|厅|公司)$")
-_DATE = r"(?:\d{4}\s*年\s*)?\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{4}[-./]\d{1,2}[-./]\d{1,2}"
+_DATE = (r"(?:(?:\d{4}|20[xX×]{2}|[xX]{2,4})\s*年\s*)?\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?"
+         r"|\d{4}[-./]\d{1,2}[-./]\d{1,2}")
 
 
 def _word(text: str, pattern: str) -> str | None:
@@ -224,23 +233,40 @@ def _block(section: Section) -> Heading | None:
 @lru_cache(maxsize=16)
 def _part_statements(text: str) -> tuple[str, ...]:
     """The sentences of a report that speak of its parts (分为两部分，一部分由…)."""
-    return tuple(re.sub(r"\s+", "", s) for s in re.split(r"[。！？]", text) if "部分" in s)
+    return tuple(re.sub(r"\s+", "", s) for s in re.split(r"[。！？]", text)
+                 if re.search(r"(?:分为|分成|包括)[^，。；]{0,4}部分|[一二两三四五六七八九十\d]大?部分", s))
 
 
 def part_heading(doc: Document, section: Section) -> Heading | None:
     """The part of the fund a section belongs to: a 2nd-level block under a usage section that the
     report shows to be a part, by a tally (72个项目…), by items listed under it, or by naming it in a
     sentence about the parts (一部分由…负责…). Other blocks are spending lines (:func:`spending_line`)."""
+    found = part_evidence(doc, section)
+    return found[0] if found else None
+
+
+def part_evidence(doc: Document, section: Section) -> tuple[Heading, str] | None:
+    """The part heading of a section and what shows it to be a part: ``"tally"`` (its bracketed tally),
+    ``"statement"`` (a sentence about the parts names it) or ``"items"`` (only numbered items under it:
+    the weakest, since any numbered sub-heading has items).
+
+    >>> from fundanalysis.extract.text import parse_document
+    >>> doc = parse_document("三、资金使用情况\n（一）宣传推介（2个项目，80万元）\n1、甲\n（二）基本情况\n1、乙")
+    >>> [(h.title, why) for h, why in (part_evidence(doc, s.section) for s in doc.sentences if s.line in (2, 4))]
+    [('宣传推介', 'tally'), ('基本情况', 'items')]
+    """
     block = _block(section)
     if block is None:
         return None
     tally = _tally(block.line)
     if tally is not None and tally["n"]:
-        return block
-    if any(ln.heading is not None and ln.heading.level > block.level for ln in doc.lines_in(block)):
-        return block
+        return block, "tally"
     title = re.sub(r"\s+", "", block.title)
-    return block if any(title in s for s in _part_statements(doc.text)) else None
+    if any(title in s for s in _part_statements(doc.text)):
+        return block, "statement"
+    if any(ln.heading is not None and ln.heading.level > block.level for ln in doc.lines_in(block)):
+        return block, "items"
+    return None
 
 
 def spending_line(doc: Document, section: Section) -> tuple[str | None, str] | None:
@@ -384,6 +410,42 @@ def rule(name: str, example: str) -> Callable[[Callable[[Context], Iterable[Hit]
         RULES.append(Rule(name, example, func))
         return func
     return register
+
+
+#: Words of a heading about a topic of the report (项目基本情况简介, 实施内容), not a component of the fund.
+_REPORT_TOPIC = re.compile(r"情况|简介|概况|概述|说明|背景|内容|措施|做法")
+
+
+def general_doubts(ctx: Context, hit: Hit) -> Hit:
+    """A rule's hit with the reasons for doubt that hold whatever rule read it: a part known only from
+    a numbered sub-heading with items under it (any numbered heading has items) or whose heading names a
+    topic of the report (…情况, …简介), and a count in 名 read as a result (名 counts people, or is a
+    rank). A part in doubt puts its own row (资金组成, or a total of the part) in doubt as a whole: the
+    row may not be a part at all; in another row it puts only the part's cell in doubt.
+
+    >>> from fundanalysis.extract.text import parse_document
+    >>> doc = parse_document("三、资金使用情况\\n（一）其他工作\\n1、甲\\n安排经费5万元。")
+    >>> general_doubts(Context(doc, doc.sentences[-1]), Hit("part", {"part": "（一）其他工作"})).uncertain
+    ('部分取自编号小标题“其他工作”（原文未说明它是资金的组成部分）',)
+    >>> general_doubts(Context(doc, doc.sentences[-1]), Hit("outcome", {"value": 1, "unit": "名"})).uncertain
+    ('“名”可能是人数或名次，不一定是成果',)
+    """
+    doubts: list[str] = []
+    part = hit.fields.get("part")
+    if part is not None:
+        found = part_evidence(ctx.doc, ctx.section)
+        # a part's own row (资金组成, 报告总计) is in doubt as a whole; another row only for its part
+        key = "part_subheading" if hit.output in ("part", "total") else "part_of_row"
+        if found is not None and found[1] == "items" and part in (found[0].label, found[0].title):
+            doubts.append(DOUBT[key].format(title=found[0].title))
+        elif _REPORT_TOPIC.search(str(part)):
+            doubts.append(DOUBT[key].format(title=part))
+    issuer = hit.fields.get("issuer")
+    if issuer is not None and not re.fullmatch(r"[\u4e00-\u9fff（）()]{2,40}", str(issuer)):
+        doubts.append(DOUBT["form_issuer"].format(value=issuer))
+    if hit.output == "outcome" and hit.fields.get("unit") == "名" and hit.fields.get("rank") is None:
+        doubts.append(DOUBT["person_unit"].format(unit="名"))
+    return Hit(hit.output, hit.fields, hit.uncertain + tuple(doubts)) if doubts else hit
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -604,6 +666,10 @@ def report_title(ctx: Context) -> Iterable[Hit]:
     if not m:
         return
     name, doubts = fund_name(ctx.doc, m["fund"], ctx.sentence.line)
+    idx = ctx.sentence.line
+    listed = re.match(r"\s*(?:附件\s*[:：]?\s*)?\d{1,2}\s*[.、．]", nm.halfwidth(ctx.doc.title))
+    if listed or any("附件" in ln.text for ln in ctx.doc.lines[max(0, idx - 8):idx + 1]):
+        doubts.append(DOUBT["title_attachment"])  # 附件：1.…报告 lists a report, it may not be this one
     fields: dict[str, object] = {"name": name, "year": int(m["year"])}
     issuer = m["issuer"]
     if not issuer:
@@ -1144,14 +1210,17 @@ def stated_total(ctx: Context) -> Iterable[Hit]:
         return
     part = part_heading(ctx.doc, ctx.section)
     part_name = part.title if part else None
+    doubts: tuple[str, ...] = ()
     if part is None and ctx.section.at_level(2) is not None and _TOPIC_RE.search(ctx.section.at_level(2).title) is None:
-        part_name = ctx.section.at_level(2).title
+        part_name = ctx.section.at_level(2).title  # a numbered heading nothing shows to be a part: marked
+        doubts = (DOUBT["part_subheading"].format(title=part_name),)
     for check, pattern in _TOTAL_RES:
         for m in pattern.finditer(ctx.norm):
             if ctx.free(*m.span("n")):
                 n = nm.count_value(nm.parse_number(m["n"]))
                 ctx.claim(*m.span("n"))
-                yield Hit("total", {"check": TOTAL_CHECKS[check], "part": part_name, "stated": f"{n}{m['unit']}"})
+                yield Hit("total", {"check": TOTAL_CHECKS[check], "part": part_name, "stated": f"{n}{m['unit']}"},
+                          doubts)
     if not _TOTAL_WORD.search(ctx.text):
         return
     inside = [(a, b) for a, b in bracket_pairs(ctx.text).items()]
@@ -1170,11 +1239,29 @@ def stated_total(ctx: Context) -> Iterable[Hit]:
         else:
             continue
         ctx.claim(c.start, c.end)
-        yield Hit("total", {"check": TOTAL_CHECKS[check], "part": part_name, "stated": f"{c.value}{c.unit}"})
+        yield Hit("total", {"check": TOTAL_CHECKS[check], "part": part_name, "stated": f"{c.value}{c.unit}"},
+                  doubts + _contradicted(ctx, c, inside))
     for m in _TOTAL_SPENT.finditer(ctx.norm):
         if ctx.free(*m.span("amt")):
             amount = nm.find_amounts(ctx.text[m.start("amt"):m.end("amt")])[0].amount
-            yield Hit("total", {"check": TOTAL_CHECKS["spent"], "part": part_name, "stated": amount})
+            yield Hit("total", {"check": TOTAL_CHECKS["spent"], "part": part_name, "stated": amount}, doubts)
+
+
+def _contradicted(ctx: Context, total: nm.CountMatch, inside: list[tuple[int, int]]) -> tuple[str, ...]:
+    """A reason for doubt when a stated total of projects is contradicted by the counts of projects the
+    same paragraph lists after it outside brackets (``共15个…年初8个项目…年中增加8个项目``: 16, not 15)."""
+    line = ctx.doc.lines[ctx.sentence.line].text
+    offset = line.find(ctx.text)
+    if offset < 0:
+        return ()
+    norm = nm.halfwidth(line)
+    parts = [c.value for c in nm.find_counts(line)
+             if c.start >= offset + total.end and c.unit == total.unit and norm[c.end:c.end + 2] == "项目"
+             and not any(a < c.start - offset < b for a, b in inside)
+             and not any(a < c.start < b for a, b in bracket_pairs(line).items())]
+    if len(parts) >= 2 and sum(parts) != total.value:
+        return (DOUBT["count_contradicted"].format(n=f"{total.value}{total.unit}", total=sum(parts)),)
+    return ()
 
 
 _PHASE_RE = re.compile(
