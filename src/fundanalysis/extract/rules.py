@@ -117,6 +117,9 @@ DOUBT = {
     "count_contradicted": "所述总数{n}与同段所列分项之和{total}不一致",
     "title_attachment": "标题取自附件列表（可能是所附报告的标题，而非本文的）",
     "form_issuer": "主管部门写作“{value}”，不只是单位名称",
+    "allotted": "“{verb}”数，未注明预算阶段",
+    "line_phase": "明细的金额口径据“其中”前的总数推断",
+    "named_subject": "句子的主语是“{name}”：可能是其中一个项目的数，不是整个资金的",
 }
 
 _AMOUNT_HEADERS = ("预算金额", "年初预算数", "调整数", "全年预算数", "到位资金", "全年执行数", "奖励金额", "金额",
@@ -130,7 +133,8 @@ DOUBT_COLUMNS: dict[str, tuple[str, ...]] = {
     "single": ("数值", "本市"), "item_unit": ("项目数",), "city_far": ("本市",),
     "category_desc": ("类别",),
     "person_unit": ("数值", "单位"), "part_of_row": ("部分", "所属部分"),
-    "count_contradicted": ("表述值",),
+    "count_contradicted": ("表述值",), "allotted": ("预算金额",),
+    "line_phase": ("年初预算数", "全年预算数", "全年执行数"),
 }
 _DOUBT_PATTERNS = tuple((re.compile(re.sub(r"\\\{\w+\\\}", ".+?", re.escape(text)) + "$"), key)
                         for key, text in DOUBT.items())
@@ -643,6 +647,10 @@ _GENERIC_NAME = re.compile(r"^(?:省级|市级|县级|区级|中央|上级)?(?:�
 _TEXT_FUND_RE = re.compile(
     r"对\s*(?:(?:\d{4}|[XxＸｘ]{2}|20[XxＸｘ]{2})\s*年度?)?(?P<name>[^，。；,;：:、《》]{2,30}?(?:专项资金|专项费|资金))"
     r"(?:项目)?(?:的)?(?:管理)?(?:使用|支出)?(?:情况)?(?:进行|开展)")
+#: The text naming the fund whose report it is: ``现将我镇20xx年度衔接资金项目绩效自评报告如下``.
+_TEXT_REPORT_FUND_RE = re.compile(
+    r"现将\s*(?:我|本)?[镇乡县区市州局厅委]?\s*(?:(?:\d{4}|20[xX]{2}|[xX]{2})\s*年度?)?"
+    r"(?P<name>[^，。；,;：:、《》\d]{2,30}?(?:专项资金|资金))(?:项目)?(?:支出)?的?(?:绩效)?(?:自评|评价)")
 #: A place written anonymised in a published copy (``xx省``, ``XX市``).
 _ANON_PLACE = re.compile(r"^[XxＸｘ]{2,}[省市县区]")
 #: The year the text gives for the money (not the year of a notice it cites): ``2021年度财政衔接资金``.
@@ -731,12 +739,14 @@ def fund_name(doc: Document, name: str, line: int) -> tuple[str, list[str]]:
 
 @rule("text_fund", "根据有关要求，我厅对2023年度某省中小企业发展专项资金管理使用情况开展了绩效评价。")
 def text_fund(ctx: Context) -> Iterable[Hit]:
-    """The fund the text says it evaluates, when the title names none (marked: not from a title); its year
-    when the text gives one (``对2023年度…``)."""
+    """The fund the text says it evaluates (``对…专项资金…开展评价``) or reports on (``现将…资金项目绩效自评
+    报告如下``), when the title names none (marked: not from a title); its year when the text gives one
+    (``对2023年度…``)."""
     title = re.sub(r"\s+", "", nm.halfwidth(ctx.doc.title))
     if ctx.sentence.line > 12 or _TITLE_RE.match(title) or _TITLE_YEAR_FIRST_RE.match(title):
         return
-    m = _TEXT_FUND_RE.search(re.sub(r"《[^》]*》", lambda x: "《" + "＿" * (len(x.group()) - 2) + "》", ctx.norm))
+    unquoted = re.sub(r"《[^》]*》", lambda x: "《" + "＿" * (len(x.group()) - 2) + "》", ctx.norm)
+    m = _TEXT_FUND_RE.search(unquoted) or _TEXT_REPORT_FUND_RE.search(unquoted)
     if not m:
         return
     name = _ANON_PLACE.sub("", m["name"])
@@ -771,24 +781,28 @@ def _title_index(doc: Document) -> int:
 
 _FUND_TOTAL_RE = re.compile(
     rf"(?:专项资金|资金)?(?:预算)?(?:总额|总规模|规模|总量)\s*(?:为|是|达|共|共计)?\s*(?P<amt>{_AMT})"
-    rf"|(?P<issued>下达)(?:专项)?(?:资金|经费)?\s*(?:共计|合计|总计|共)?\s*(?:为)?\s*(?P<amt2>{_AMT})")
+    rf"|(?P<issued>下达)(?:专项)?(?:资金|经费)?\s*(?:共计|合计|总计|共)?\s*(?:为)?\s*(?P<amt2>{_AMT})"
+    rf"|(?:我|本)(?:镇|乡|县|区|市|州|局|厅|委|办|单位|部门|中心)[^，。；,;\d]{{0,6}}?(?P<got>获得|争取到?|收到)"
+    rf"[^，。；,;\d]{{0,12}}?(?:资金|经费)\s*(?:共计|合计|总计|共)?\s*(?:为)?\s*(?P<amt3>{_AMT})")
 
 
 @rule("fund_total", "2019 年度工业互联网专项资金总额 1000 万元。")
 def fund_total(ctx: Context) -> Iterable[Hit]:
     """The fund's total with no budget phase stated (专项资金总额…万元), and the report's words for it as
-    预算口径; a 下达 amount is marked."""
+    预算口径; a 下达 amount, or what the unit says it got (我镇获得…资金共N万元), is marked."""
     if part_heading(ctx.doc, ctx.section) is not None:
         return
     for m in _FUND_TOTAL_RE.finditer(ctx.norm):
-        a, b = m.span("amt") if m["amt"] else m.span("amt2")
+        a, b = m.span("amt") if m["amt"] else m.span("amt2") if m["amt2"] else m.span("amt3")
         if not ctx.free(a, b) or ctx.shielded(a):
             continue
         amount, doubts = _amount_of(ctx.text[a:b])
         if m["issued"]:
             doubts += (DOUBT["issued"],)
+        if m["got"]:
+            doubts += (DOUBT["allotted"].format(verb=m["got"]),)
         ctx.claim(a, b)
-        words = re.sub(r"\s+", "", ctx.text[m.start():a])
+        words = re.sub(r"\s+", "", ctx.text[m.start("got") if m["got"] else m.start():a])
         words = re.sub(r"(?:为|是|达|共计|合计|总计|共)+$", "", words)
         yield Hit("fund", {"budget": amount, "budget_phase": words or None}, doubts)
 
@@ -1040,6 +1054,11 @@ def partners(ctx: Context) -> Iterable[Hit]:
 #: How many kinds of support a text says there are: ``主要包括三大类``.
 _KINDS_RE = re.compile(rf"(?P<n>{_COUNT_NUM})\s*大?类")
 #: Words before an item's amount that say what was done with it (``…服务支出4万元``): not part of the name.
+#: The total before 其中 is money received or raised, not spent or budgeted (收入, 到位, 获得, 收到).
+_SOURCE_HEAD = re.compile(r"收入|到位|到账|获得|收到|筹集|争取")
+#: A part named by where the money came from (中央…, 省级…, 自筹…, 一般公共预算…): a source, not a use.
+_SOURCE_ITEM = re.compile(r"^(?:中央|省级|省|市级|市|县级|县|区级|区|乡级|镇级|本级|上级|财政|自筹|社会|银行|预拨|"
+                          r"一般公共预算|政府性基金|国有资本|其他|单位|事业|经营|央省)")
 _ITEM_VERB_TAIL = re.compile(r"(?:支出|使用|拨付|安排|资金|经费|共计|合计|为|共)+$")
 
 
@@ -1073,7 +1092,11 @@ def among(ctx: Context) -> Iterable[Hit]:
     line = ctx.doc.lines[ctx.sentence.line]
     before = ctx.doc.text[line.offsets[0]:ctx.sentence.start] if line.offsets else ""
     kinds = _KINDS_RE.search(nm.halfwidth(before[-80:] + ctx.text[:at]))
-    spent = re.search(r"支出|使用|拨付|执行", ctx.norm[:at]) is not None
+    head = ctx.norm[:at]
+    if _SOURCE_HEAD.search(head) or all(_SOURCE_ITEM.match(name) for name, _ in items):
+        return  # a total received or raised, told by where it came from (其中：中央…、省级…): not spending
+    spent = re.search(r"支出|使用|拨付|执行", head) is not None
+    stated = spent or re.search(r"调整后|全年预算", head) is not None
     units = Counter(m.unit for _, m in items)
     for name, m in items:
         ctx.claim(m.start, m.end)
@@ -1083,7 +1106,8 @@ def among(ctx: Context) -> Iterable[Hit]:
         if kinds:
             yield Hit("award", {"category": name, "amount": amount}, doubts)
         else:
-            yield Hit("line", {"part": None, "item": name, "executed" if spent else "adjusted": amount}, doubts)
+            yield Hit("line", {"part": None, "item": name, "executed" if spent else "adjusted": amount},
+                      doubts if stated else (*doubts, DOUBT["line_phase"]))
     if kinds:
         yield Hit("total", {"check": TOTAL_CHECKS["categories"], "part": None,
                             "stated": f"{nm.count_value(nm.parse_number(kinds['n']))}类"})
@@ -1271,6 +1295,9 @@ _PHASE_RE = re.compile(
     r"|(?P<received>(?:实际)?到位(?:资金)?|(?:实际)?到账(?:资金)?)"
     r"|(?:全年|实际|累计|已)*(?P<executed>执行|使用|支出|拨付|安排|兑付|兑现|发放|完成投资)(?:了)?(?:专项)?(?:资金|经费|金额)?"
 )
+#: A clause whose subject is one named project (``某某建设项目到位资金…``), not the fund (本项目, 该项目).
+_NAMED_SUBJECT = re.compile(
+    r"(?:^|[，。；,;：:])[^，。；,;：:]*?(?<![本该此各全所有])[\u4e00-\u9fff]{4,}(?:建设)?项目$")
 _PHASE_FILLER = r"(?:[^，。；,;0-9０-９%]|\d{1,3}个项目){0,12}?"
 _PHASE_AMT = re.compile(rf"{_PHASE_FILLER}(?:为|是|达|共计|合计|总计|共)?\s*(?P<sign>[-−])?\s*(?P<amt>{_AMT})")
 
@@ -1289,6 +1316,9 @@ def budget_phase(ctx: Context) -> Iterable[Hit]:
             continue  # the amount belongs to a later phase word (预算安排：年初预算500万元)
         amount = nm.find_amounts(ctx.text[n.start("amt"):n.end("amt")])[0].amount
         kind = m.lastgroup
+        named = _NAMED_SUBJECT.search(ctx.norm[:m.start()])
+        if named and kind not in fields:  # 某某建设项目到位资金629.5万元: may be one project's, not the fund's
+            doubts.append(DOUBT["named_subject"].format(name=named.group(0).lstrip("，。；,;：:")))
         if kind in ("received", "executed") and _PLANNED_RE.search(ctx.norm[max(0, m.start() - 4):m.start()]):
             ctx.claim(*n.span("amt"))
             continue  # 计划到位 / 预计支出: a plan, not a receipt or a spending
