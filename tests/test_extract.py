@@ -606,11 +606,13 @@ def test_a_total_told_by_its_sources_gives_no_spending_lines() -> None:
     assert ({"到位资金": "110万元"}, ()) in fund
 
 
+AMONG_DOUBT = "“其中”所列各项的口径与归属据其前的总数推断（可能是组成部分、明细或资金来源）"
+
+
 def test_lines_after_a_total_of_unstated_phase_are_marked() -> None:
     lines = _found("一、资金情况\n项目经费共计100万元，其中设备购置60万元，运行维护40万元。", "支出明细")
     assert [(row["明细"], row["全年预算数"], doubts) for row, doubts in lines] == [
-        ("设备购置", "60万元", ("明细的金额口径据“其中”前的总数推断",)),
-        ("运行维护", "40万元", ("明细的金额口径据“其中”前的总数推断",))]
+        ("设备购置", "60万元", (AMONG_DOUBT,)), ("运行维护", "40万元", (AMONG_DOUBT,))]
     spent = _found("一、资金情况\n全年实际支出共计100万元，其中设备购置60万元，运行维护40万元。", "支出明细")
     assert [doubts for _, doubts in spent] == [(), ()]
 

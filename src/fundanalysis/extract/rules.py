@@ -118,7 +118,7 @@ DOUBT = {
     "title_attachment": "标题取自附件列表（可能是所附报告的标题，而非本文的）",
     "form_issuer": "主管部门写作“{value}”，不只是单位名称",
     "allotted": "“{verb}”数，未注明预算阶段",
-    "line_phase": "明细的金额口径据“其中”前的总数推断",
+    "line_phase": "“其中”所列各项的口径与归属据其前的总数推断（可能是组成部分、明细或资金来源）",
     "named_subject": "句子的主语是“{name}”：可能是其中一个项目的数，不是整个资金的",
 }
 
@@ -134,7 +134,6 @@ DOUBT_COLUMNS: dict[str, tuple[str, ...]] = {
     "category_desc": ("类别",),
     "person_unit": ("数值", "单位"), "part_of_row": ("部分", "所属部分"),
     "count_contradicted": ("表述值",), "allotted": ("预算金额",),
-    "line_phase": ("年初预算数", "全年预算数", "全年执行数"),
 }
 _DOUBT_PATTERNS = tuple((re.compile(re.sub(r"\\\{\w+\\\}", ".+?", re.escape(text)) + "$"), key)
                         for key, text in DOUBT.items())
