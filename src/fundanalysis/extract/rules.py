@@ -1053,6 +1053,8 @@ def partners(ctx: Context) -> Iterable[Hit]:
 #: How many kinds of support a text says there are: ``主要包括三大类``.
 _KINDS_RE = re.compile(rf"(?P<n>{_COUNT_NUM})\s*大?类")
 #: Words before an item's amount that say what was done with it (``…服务支出4万元``): not part of the name.
+#: Where a list of parts begins: 其中, or 包括 after the name of a kind of spending (``项目支出包括…``).
+_AMONG_HEAD = re.compile(r"其中\s*[:：]?|(?P<owner>[\u4e00-\u9fff]{0,6}支出)(?:主要)?(?:包括|包含)\s*[:：]?")
 #: The total before 其中 is money received or raised, not spent or budgeted (收入, 到位, 获得, 收到).
 _SOURCE_HEAD = re.compile(r"收入|到位|到账|获得|收到|筹集|争取")
 #: A part named by where the money came from (中央…, 省级…, 自筹…, 一般公共预算…): a source, not a use.
@@ -1069,19 +1071,22 @@ def among(ctx: Context) -> Iterable[Hit]:
     as executed when the total before 其中 is spent). An amount in another unit than its neighbours'
     (元 among 万元) is marked."""
     pairs = bracket_pairs(ctx.text)
-    heads = [m.start() for m in re.finditer("其中", ctx.norm)
+    heads = [m for m in _AMONG_HEAD.finditer(ctx.norm)
              if not any(a < m.start() < b for a, b in pairs.items())]  # （其中…）: a share of one amount
     if not heads:
         return
-    at = heads[0]
+    at = heads[0].end()
     items = []
-    for a, b in split_clauses(ctx.text[at + 2:]):
-        a, b = a + at + 2, b + at + 2
+    for a, b in split_clauses(ctx.text[at:]):
+        a, b = a + at, b + at
         amts = [m for m in ctx.amounts() if a <= m.start < b]
         for k, m in enumerate(amts):
             start = a if k == 0 else amts[k - 1].end
-            chunk = re.sub(r"[(（][^)）]*[)）]", "", ctx.text[start:m.start]).strip(" 、，,；;")
-            chunk = _ITEM_VERB_TAIL.sub("", chunk).strip()
+            chunk = re.sub(r"[(（][^)）]*[)）]", "", ctx.text[start:m.start]).strip(" 、，,；;:：")
+            if re.search(r"增加|减少|增长|下降|同比|比上年", chunk):
+                items = []  # 同比上年度增加…: a change, not a part
+                break
+            chunk = _item_name(chunk)
             if not (2 <= len(chunk) <= 30) or re.search(r"\d", chunk) or not ctx.free(m.start, m.end):
                 items = []
                 break
@@ -1091,11 +1096,13 @@ def among(ctx: Context) -> Iterable[Hit]:
     line = ctx.doc.lines[ctx.sentence.line]
     before = ctx.doc.text[line.offsets[0]:ctx.sentence.start] if line.offsets else ""
     kinds = _KINDS_RE.search(nm.halfwidth(before[-80:] + ctx.text[:at]))
-    head = ctx.norm[:at]
-    if _SOURCE_HEAD.search(head) or all(_SOURCE_ITEM.match(name) for name, _ in items):
+    head = ctx.norm[:heads[0].start()] or _previous_sentence(ctx)  # 支出:N万元。其中:…
+    if _SOURCE_HEAD.search(head) or all(_SOURCE_ITEM.match(name) or name.endswith("收入") for name, _ in items):
         return  # a total received or raised, told by where it came from (其中：中央…、省级…): not spending
-    spent = re.search(r"支出|使用|拨付|执行", head) is not None
+    owner = heads[0]["owner"]  # 项目支出包括A…、B…: the lines of the part named before 包括
+    spent = re.search(r"支出|使用|拨付|执行", head + (owner or "")) is not None
     stated = spent or re.search(r"调整后|全年预算", head) is not None
+    whole = "整体支出" in ctx.doc.title and owner is None and spent
     units = Counter(m.unit for _, m in items)
     for name, m in items:
         ctx.claim(m.start, m.end)
@@ -1104,8 +1111,10 @@ def among(ctx: Context) -> Iterable[Hit]:
             doubts += (DOUBT["odd_unit"].format(unit=m.unit),)
         if kinds:
             yield Hit("award", {"category": name, "amount": amount}, doubts)
+        elif whole:  # a department's spending by kind (人员经费, 公用经费, 项目支出): its parts
+            yield Hit("part", {"part": name, "executed": amount}, doubts)
         else:
-            yield Hit("line", {"part": None, "item": name, "executed" if spent else "adjusted": amount},
+            yield Hit("line", {"part": owner, "item": name, "executed" if spent else "adjusted": amount},
                       doubts if stated else (*doubts, DOUBT["line_phase"]))
     if kinds:
         yield Hit("total", {"check": TOTAL_CHECKS["categories"], "part": None,
@@ -1113,6 +1122,27 @@ def among(ctx: Context) -> Iterable[Hit]:
 
 
 _PURPOSE_RE = re.compile(r"分别用于(?P<what>[^，。；]+)")
+
+
+def _item_name(chunk: str) -> str:
+    """The name of an item listed with its amount: without the verbs after it (``设备购置支出`` →
+    ``设备购置``), keeping a name's own 经费 or 资金 (``人员经费支出`` → ``人员经费``, ``委员活动经费``), and
+    a name that would be left with two characters as written (``项目支出``).
+
+    >>> _item_name("设备购置支出"), _item_name("人员经费支出"), _item_name("委员活动经费"), _item_name("项目支出")
+    ('设备购置', '人员经费', '委员活动经费', '项目支出')
+    """
+    name = _ITEM_VERB_TAIL.sub("", chunk).strip()
+    kept = re.sub(r"(?:支出|使用|拨付|安排|共计|合计|为|共)+$", "", chunk).strip()
+    if len(name) > 2 and not re.search(r"(?:经费|资金)$", kept):
+        return name
+    return kept if len(kept) > 2 and re.search(r"(?:经费|资金)$", kept) else chunk
+
+
+def _previous_sentence(ctx: Context) -> str:
+    """The sentence before this one on the same line (ASCII digits), or ''."""
+    earlier = [s for s in ctx.doc.sentences if s.line == ctx.sentence.line and s.end <= ctx.sentence.start]
+    return nm.halfwidth(earlier[-1].text) if earlier else ""
 
 
 @rule("respective_amounts", "二、资金使用情况\n（二）宣传推介（2个项目，55万元）\n"
@@ -1311,8 +1341,11 @@ def budget_phase(ctx: Context) -> Iterable[Hit]:
         n = _PHASE_AMT.match(ctx.norm, m.end())
         if not n or not ctx.free(*n.span("amt")) or ctx.shielded(n.start()):
             continue
-        if _PHASE_RE.search(ctx.norm, m.end(), n.start("amt")) or re.search("[：:]", ctx.norm[m.end():n.start("amt")]):
+        between = ctx.norm[m.end():n.start("amt")]
+        if _PHASE_RE.search(ctx.norm, m.end(), n.start("amt")) or re.search("[：:]", between.lstrip(" ：:")):
             continue  # the amount belongs to a later phase word (预算安排：年初预算500万元)
+        if re.search(r"包括|包含|用于", between):
+            continue  # 项目支出包括委员活动经费36.3万元: a list of lines, not the phase's amount
         amount = nm.find_amounts(ctx.text[n.start("amt"):n.end("amt")])[0].amount
         kind = m.lastgroup
         named = _NAMED_SUBJECT.search(ctx.norm[:m.start()])
