@@ -52,8 +52,8 @@ OUTPUTS: dict[str, Output] = {
         "basis": "执行口径",
         **_PROVENANCE}, key=()),
     "part": Output("资金组成", {
-        "part": "部分", "department": "负责处室", **_PHASES, "received": "到位资金", "executed": "全年执行数",
-        "basis": "执行口径", **_PROVENANCE}, key=("part",)),
+        "part": "部分", "department": "负责处室", "budget": "预算金额", **_PHASES, "received": "到位资金",
+        "executed": "全年执行数", "basis": "执行口径", **_PROVENANCE}, key=("part",)),
     "line": Output("支出明细", {
         "part": "部分", "item": "明细", "quantity": "数量", "quantity_unit": "数量单位", **_PHASES,
         "executed": "全年执行数", "status": "状态", **_PROVENANCE}, key=("part", "item")),
@@ -776,6 +776,46 @@ def _title_index(doc: Document) -> int:
         if text and (text == squeeze or text.startswith(squeeze) or (squeeze.startswith(text) and len(text) >= 6)):
             return ln.index
     return -1
+
+
+#: One batch or project of the fund with the money approved or allotted to it:
+#: ``一批项目县级批复总投资3374.3万元``, ``合计批复总投资6222.4万元``.
+_BATCH_BUDGET_RE = re.compile(
+    rf"(?:(?P<total>合计|总计|共计)|(?P<part>(?:[一二三四五六七八九十]|\d{{1,2}})批项目|第[一二三四五六七八九十\d]{{1,3}}批))"
+    rf"[^，。；,;\d]{{0,6}}?(?:批复|下达|安排)(?:总)?(?:投资|资金|经费)?\s*(?:为|共)?\s*(?P<amt>{_AMT})")
+#: Money given to the project a numbered heading names (``（一）项目1：`` … ``上级补助经费80万元``).
+_PROJECT_MONEY_RE = re.compile(
+    rf"(?:上级|中央|省级|市级|县级)?(?P<verb>补助|安排|下达|批复)(?:项目)?(?:经费|资金)\s*(?:为|共)?\s*(?P<amt>{_AMT})")
+
+
+@rule("project_budget", "一、县级批复资金情况\n该项目分两批实施，一批项目县级批复总投资300万元(其中建筑工程290万元)，"
+                        "二批项目县级批复投资200万元，合计批复总投资500万元。")
+def project_budget(ctx: Context) -> Iterable[Hit]:
+    """The money approved or allotted to each batch of a fund's projects (``一批项目…批复总投资N万元``) and
+    their sum (``合计批复总投资N万元``, the fund's 预算金额), and the money given to the project a numbered
+    heading names (``（一）项目1`` … ``补助经费80万元``, marked: its phase is not stated)."""
+    for m in _BATCH_BUDGET_RE.finditer(ctx.norm):
+        if not ctx.free(*m.span("amt")) or any(a < m.start() < b for a, b in bracket_pairs(ctx.text).items()):
+            continue
+        ctx.claim(*m.span("amt"))
+        amount = nm.find_amounts(ctx.text[m.start("amt"):m.end("amt")])[0].amount
+        verb = re.search(r"批复|下达|安排", m.group(0)).group(0)  # type: ignore[union-attr]
+        doubts = () if verb == "批复" else (DOUBT["allotted"].format(verb=verb),)
+        if m["total"]:
+            yield Hit("fund", {"budget": amount}, doubts)
+        else:
+            yield Hit("part", {"part": m["part"], "budget": amount}, doubts)
+    named = [h for h in reversed(ctx.section.headings)
+             if re.fullmatch(r"项目\s*\d{1,2}|[\u4e00-\u9fff]{2,20}项目", h.title.rstrip("：: "))]
+    if not named:
+        return
+    heading = named[0]
+    for m in _PROJECT_MONEY_RE.finditer(ctx.norm):
+        if ctx.free(*m.span("amt")) and not ctx.shielded(m.start("amt")):
+            ctx.claim(*m.span("amt"))
+            amount = nm.find_amounts(ctx.text[m.start("amt"):m.end("amt")])[0].amount
+            yield Hit("part", {"part": heading.title.rstrip("：: "), "budget": amount},
+                      (DOUBT["allotted"].format(verb=m["verb"]),))
 
 
 _FUND_TOTAL_RE = re.compile(
