@@ -76,6 +76,9 @@ OUTPUTS: dict[str, Output] = {
         "stated_share": "表述占全省比例", **_PROVENANCE}),
     "total": Output("报告总计", {
         "check": "核对项", "part": "所属部分", "stated": "表述值", "text": "原文", "source": "来源"}),
+    "indicator": Output("绩效指标", {
+        "level1": "一级指标", "level2": "二级指标", "name": "三级指标", "nature": "指标性质", "target": "年度指标值",
+        "unit": "度量单位", "actual": "实际完成值", "weight": "分值", "score": "得分", **_PROVENANCE}),
     "money_source": Output("资金来源", {
         "category": "资金类别", "approved": "年初预算数", "adjusted": "全年预算数", "executed": "全年执行数",
         "weight": "分值", "rate": "执行率", "score": "得分", **_PROVENANCE}, key=("category",)),
@@ -118,6 +121,7 @@ DOUBT = {
     "title_attachment": "标题取自附件列表（可能是所附报告的标题，而非本文的）",
     "form_issuer": "主管部门写作“{value}”，不只是单位名称",
     "allotted": "“{verb}”数，未注明预算阶段",
+    "form_merged": "表中合并的单元格在文本里只写了一次：本行的上级指标同上一行",
     "line_phase": "“其中”所列各项的口径与归属据其前的总数推断（可能是组成部分、明细或资金来源）",
     "named_subject": "句子的主语是“{name}”：可能是其中一个项目的数，不是整个资金的",
 }
@@ -133,7 +137,7 @@ DOUBT_COLUMNS: dict[str, tuple[str, ...]] = {
     "single": ("数值", "本市"), "item_unit": ("项目数",), "city_far": ("本市",),
     "category_desc": ("类别",),
     "person_unit": ("数值", "单位"), "part_of_row": ("部分", "所属部分"),
-    "count_contradicted": ("表述值",), "allotted": ("预算金额",),
+    "count_contradicted": ("表述值",), "allotted": ("预算金额",), "form_merged": ("一级指标", "二级指标"),
 }
 _DOUBT_PATTERNS = tuple((re.compile(re.sub(r"\\\{\w+\\\}", ".+?", re.escape(text)) + "$"), key)
                         for key, text in DOUBT.items())
@@ -1588,6 +1592,57 @@ def form_money(ctx: Context) -> Iterable[Hit]:
     yield Hit("money_source", {"category": row["cat"], **fields}, doubts)
     if row["cat"] in ("总额", "年度资金总额"):
         yield Hit("fund", {f: v for f, v in fields.items() if f in ("approved", "adjusted", "executed")})
+
+
+#: The standard form's 绩效指标 block flattened one cell a line: its column headers, by field.
+_INDICATOR_HEADERS = (("level1", re.compile(r"^一级指标$")), ("level2", re.compile(r"^二级指标$")),
+                      ("name", re.compile(r"^三级指标$")), ("nature", re.compile(r"^指标性质$")),
+                      ("target", re.compile(r"^(?:年度)?指标值$")), ("unit", re.compile(r"^(?:度量|计量)单位$")),
+                      ("actual", re.compile(r"^(?:实际)?完成值$")), ("weight", re.compile(r"^(?:权重|分值)$")),
+                      ("score", re.compile(r"^得分$")), ("note", re.compile(r"原因|措施")))
+_LEVEL1 = re.compile(r"^(?:产出|效益|满意度|成本)指标$")
+_LEVEL2 = re.compile(r"^(?:数量|质量|时效|成本|经济效益|社会效益|生态效益|可持续影响|服务对象满意度|满意度)指标$")
+
+
+@rule("form_indicators", "绩效指标(90分) |\n一级指标 |\n二级指标 |\n三级指标 |\n指标性质 |\n指标值 |\n"
+                         "度量单位 |\n完成值 |\n权重 |\n得分 |\n未完成原因分析 |\n产出指标 |\n数量指标 |\n"
+                         "发放覆盖率 |\n= |\n100 |\n% |\n|\n60 |\n|\n|\n合计 |\n100 |")
+def form_indicators(ctx: Context) -> Iterable[Hit]:
+    """The standard form's 绩效指标 block written one cell a line: the headers (一级指标 … 得分 …) and then
+    each indicator's cells in their order, until 合计 or the end of the cells. A row whose first cell is a
+    二级指标 or a 三级指标 (merged cells lost in the text: the level above is the same as the row before's)
+    is read from that column and marked."""
+    if _form_cell(ctx.text) != "一级指标" or ctx.sentence.in_heading:
+        return
+    lines, k = ctx.doc.lines, ctx.sentence.line
+    headers: list[str] = []
+    j = k
+    while j < len(lines):
+        h = _form_cell(lines[j].text)
+        field = next((f for f, rx in _INDICATOR_HEADERS if h is not None and rx.search(h)), None)
+        if field is None:
+            break
+        headers.append(field)
+        j += 1
+    if len(headers) < 5 or "name" not in headers:
+        return
+    cells: list[str] = []
+    while j < len(lines):
+        c = _form_cell(lines[j].text)
+        if c is None or c in ("合计", "总分") or c.startswith(("评价结论", "绩效指标")):
+            break
+        cells.append(c)
+        j += 1
+    i = 0
+    while i < len(cells):
+        start = 0 if _LEVEL1.match(cells[i]) else 1 if _LEVEL2.match(cells[i]) else 2
+        width = len(headers) - start
+        row = dict(zip(headers[start:], cells[i:i + width], strict=False))
+        i += width
+        if not row.get("name"):
+            continue
+        fields = {f: v for f, v in row.items() if v and f != "note" and v not in ("/", "-", "—")}
+        yield Hit("indicator", fields, (DOUBT["form_merged"],) if start else ())
 
 
 _STATUS_RE = re.compile(r"(?P<no>未实施|未启动|未开展|暂缓实施|取消实施|未执行)"
