@@ -258,9 +258,9 @@ def part_evidence(doc: Document, section: Section) -> tuple[Heading, str] | None
     the weakest, since any numbered sub-heading has items).
 
     >>> from fundanalysis.extract.text import parse_document
-    >>> doc = parse_document("三、资金使用情况\n（一）宣传推介（2个项目，80万元）\n1、甲\n（二）基本情况\n1、乙")
+    >>> doc = parse_document("三、资金使用情况\\n（一）宣传推介（2个项目，80万元）\\n1、甲\\n（二）其他工作\\n1、乙")
     >>> [(h.title, why) for h, why in (part_evidence(doc, s.section) for s in doc.sentences if s.line in (2, 4))]
-    [('宣传推介', 'tally'), ('基本情况', 'items')]
+    [('宣传推介', 'tally'), ('其他工作', 'items')]
     """
     block = _block(section)
     if block is None:
