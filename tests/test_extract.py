@@ -174,6 +174,8 @@ PATTERN_SENTENCES: dict[str, tuple[str, str]] = {
     "_REPORT_TOPIC": ("（一）项目基本情况简介", "情况"),
     "_AMONG_HEAD": ("项目支出包括委员活动经费36.3万元", "项目支出包括"),
     "_LEVEL1": ("产出指标", "产出指标"),
+    "_BUILT_RE": ("完成年度建设项目1个,主要建设内容为新建机井1座", "主要建设内容为"),
+    "_RECEIVED_AFTER": ("2022年衔接资金105万元已全部到位。", "105万元已全部到位"),
     "_LEVEL2": ("社会效益指标", "社会效益指标"),
     "_BATCH_BUDGET_RE": ("二批项目县级批复总投资2069.51万元", "二批项目县级批复总投资2069.51万元"),
     "_PROJECT_MONEY_RE": ("上级补助经费80万元", "上级补助经费80万元"),
@@ -685,3 +687,13 @@ def test_the_forms_indicator_block_with_a_merged_first_cell_is_read_and_marked()
         ({"二级指标": "质量指标", "三级指标": "合格率", "指标性质": "≥", "年度指标值": "95", "度量单位": "%",
           "实际完成值": "98", "分值": "10", "得分": "10"},
          ("表中合并的单元格在文本里只写了一次：本行的上级指标同上一行",))]
+
+
+def test_what_a_project_built_is_not_a_result_and_an_amount_before_its_arrival_is_received() -> None:
+    text = ("某区水务局2022年衔接资金项目绩效自评报告\n一、资金投入情况分析\n"
+            "某区水务局2022年衔接资金105万元已全部到位。\n"
+            "二、产出指标完成情况分析\n完成年度建设项目1个,主要建设内容为新建机井1座,潜水泵2台。")
+    assert [(row["数值"], row["单位"]) for row, _ in _found(text, "排名与成果")] == [(1, "个")]
+    fund = _found(text, "专项资金")
+    assert ({"资金名称": "衔接资金", "主管部门": "某区水务局", "年度": 2022}, ()) in fund
+    assert ({"到位资金": "105万元"}, ()) in fund

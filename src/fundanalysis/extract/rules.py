@@ -728,7 +728,7 @@ def fund_name(doc: Document, name: str, line: int) -> tuple[str, list[str]]:
     bracket = re.fullmatch(r"[（(](?P<name>[^（()）]{2,30})[)）]", nxt)
     if bracket and name in ("项目", "专项资金", "资金", "项目资金"):
         name = bracket["name"]
-    name = re.sub(r"(?<=资金)支出$", "", name)
+    name = re.sub(r"(?<=资金)(?:支出|项目)$", "", name)
     if _GENERIC_NAME.match(name):
         m = re.search(r"的\s*(?P<name>(?:省级|市级|县级|区级|中央)[\u4e00-\u9fff]{2,24}?专项资金)",
                       " ".join(ln.text for ln in doc.lines[line + 1:line + 8]))
@@ -846,7 +846,7 @@ def fund_total(ctx: Context) -> Iterable[Hit]:
             doubts += (DOUBT["allotted"].format(verb=m["got"]),)
         ctx.claim(a, b)
         words = re.sub(r"\s+", "", ctx.text[m.start("got") if m["got"] else m.start():a])
-        words = re.sub(r"(?:为|是|达|共计|合计|总计|共)+$", "", words)
+        words = re.sub(r"(?<!下)(?:为|是|达|共计|合计|总计|共)+$", "", words)
         yield Hit("fund", {"budget": amount, "budget_phase": words or None}, doubts)
 
 
@@ -1368,6 +1368,8 @@ _PHASE_RE = re.compile(
     r"|(?P<received>(?:实际)?到位(?:资金)?|(?:实际)?到账(?:资金)?)"
     r"|(?:全年|实际|累计|已)*(?P<executed>执行|使用|支出|拨付|安排|兑付|兑现|发放|完成投资)(?:了)?(?:专项)?(?:资金|经费|金额)?"
 )
+#: An amount followed by the word that it arrived: ``衔接资金105万元已全部到位``.
+_RECEIVED_AFTER = re.compile(rf"(?P<amt>{_AMT})\s*(?:资金|经费)?\s*(?:已)?(?:全部|全额|足额)?(?:到位|到账)")
 #: A clause whose subject is one named project (``某某建设项目到位资金…``), not the fund (本项目, 该项目).
 _NAMED_SUBJECT = re.compile(
     r"(?:^|[，。；,;：:])[^，。；,;：:]*?(?<![本该此各全所有])[\u4e00-\u9fff]{4,}(?:建设)?项目$")
@@ -1410,6 +1412,11 @@ def budget_phase(ctx: Context) -> Iterable[Hit]:
             if m["executed"] == "安排":
                 doubts.append(DOUBT["allocated"])
         ctx.claim(*n.span("amt"))
+    for m in _RECEIVED_AFTER.finditer(ctx.norm):  # 资金105万元已全部到位: the amount before its verb
+        if "received" not in fields and ctx.free(*m.span("amt")) and not ctx.shielded(m.start("amt")) \
+                and not _PLANNED_RE.search(ctx.norm[max(0, m.start("amt") - 12):m.start("amt")]):
+            fields["received"] = nm.find_amounts(ctx.text[m.start("amt"):m.end("amt")])[0].amount
+            ctx.claim(*m.span("amt"))
     if not fields:
         return
     part = part_heading(ctx.doc, ctx.section)
@@ -1940,10 +1947,15 @@ def _is_target_value(ctx: Context, start: int) -> bool:
     return bool(_TARGET_VALUE.search(ctx.text[a:start]))
 
 
+#: Where a sentence starts describing what a project builds or built (its quantities are not results).
+_BUILT_RE = re.compile(r"(?:主要)?建设内容(?:为|是|包括|有)")
+
+
 @rule("outcome_count", "四、绩效情况\n5、通过国家两化融合管理体系贯标评定企业数量63家。")
 def outcome_count(ctx: Context) -> Iterable[Hit]:
     """Any other count (and percentage or amount) in a results section: an outcome with its scope
-    guessed from words such as 工信部 or 江苏省 (marked)."""
+    guessed from words such as 工信部 or 江苏省 (marked). The quantities after 建设内容为 describe what a
+    project built (机井1座, 水泵2台), not the year's results: left out."""
     if not is_outcome_section(ctx.section):
         return
     figures: list[tuple[int, int, dict[str, object]]] = [(c.start, c.end, _count_fields(c)) for c in ctx.counts()
@@ -1954,8 +1966,11 @@ def outcome_count(ctx: Context) -> Iterable[Hit]:
         num = re.sub(r"(亿元|万元|元)$", "", a.amount)
         figures.append((a.start, a.end, {"value": nm.count_value(Decimal(num)) if re.fullmatch(r"-?\d+(?:\.\d+)?", num)
                                          else num, "unit": a.unit}))
+    built = _BUILT_RE.search(ctx.norm)
     for start, end, fields in sorted(figures, key=lambda f: f[0]):
         ctx.claim(start, end)
+        if built and start > built.start():
+            continue  # 主要建设内容为新建机井1座…: what the project built, not the year's results
         extra, doubts = _scope_fields(ctx, start, end, None)
         yield Hit("outcome", {**fields, **extra, "indicator": _indicator(ctx, start)}, doubts)
 
