@@ -141,19 +141,31 @@ def _unit_key(record: dict[str, Any]) -> str:
 
 def boilerplate_findings(records: list[dict[str, Any]]) -> None:
     """Add a ``boilerplate`` finding to every form whose long text (年度总体目标, 偏差原因) appears
-    word for word in the form of another unit; drops the records' ``texts``."""
-    rows = [(i, text, cell, _unit_key(r)) for i, r in enumerate(records) for text, cell in r.pop("texts", [])]
+    word for word in the form of another unit; drops the records' ``texts``.
+
+    One pass of grouped pandas operations over all texts (no comparison of each form with every
+    other): the time grows with the number of texts, however many forms share one.
+    """
+    rows = [(i, r["file"], text, cell, _unit_key(r)) for i, r in enumerate(records)
+            for text, cell in r.pop("texts", [])]
     if not rows:
         return
-    df = pd.DataFrame(rows, columns=["form", "text", "cell", "unit"])
-    units = df.groupby("text")["unit"].nunique()
-    shared = df[df["text"].isin(units[units > 1].index)]
+    df = pd.DataFrame(rows, columns=["form", "file", "text", "cell", "unit"])
+    units = df.groupby("text")["unit"].transform("nunique")
+    shared = df[units > 1].assign(units=units[units > 1]).sort_values(["text", "file", "form"], kind="stable")
+    if shared.empty:
+        return
+    # per text: the first file of its first unit, and the first file of any other unit
+    first = shared.groupby("text").first()[["unit", "file"]]
+    shared = shared.join(first, on="text", rsuffix="_first")
+    other = shared[shared["unit"] != shared["unit_first"]].groupby("text")["file"].first()
+    shared["example"] = shared["file_first"].where(shared["unit"] != shared["unit_first"],
+                                                   shared["text"].map(other))
     for (form, text), group in shared.groupby(["form", "text"], sort=False):
-        others = shared[(shared["text"] == text) & (shared["unit"] != group["unit"].iloc[0])]
-        files = sorted(set(records[int(f)]["file"] for f in others["form"]))
         records[int(form)]["findings"].append({
             "kind": str(FindingKind.BOILERPLATE), "cells": list(group["cell"]), "stated": text, "computed": None,
-            "message": f"“{text[:30]}…”与另外 {others['unit'].nunique()} 个单位的自评表一字不差（如 {files[0]}）"})
+            "message": f"“{text[:30]}…”与另外 {int(group['units'].iloc[0]) - 1} 个单位的自评表一字不差"
+                       f"（如 {group['example'].iloc[0]}）"})
 
 
 def _weight(findings: list[dict[str, Any]]) -> int:

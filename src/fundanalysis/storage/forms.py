@@ -59,7 +59,10 @@ def relative_name(location: Location, root: Location) -> str:
     ('a/b.xlsx', 'a.docx')
     """
     if is_url(location):
-        return str(location)[len(str(root).rstrip("/")):].lstrip("/")
+        from fsspec.core import url_to_fs
+
+        path, top = url_to_fs(str(location))[1], url_to_fs(str(root))[1].rstrip("/")
+        return path[len(top):].lstrip("/") if path.startswith(top + "/") else path
     return Path(location).relative_to(root).as_posix()
 
 
