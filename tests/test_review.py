@@ -355,3 +355,28 @@ def test_boilerplate_names_the_other_units_and_an_example() -> None:
                         [f"“{text[:30]}…”与另外 1 个单位的自评表一字不差（如 b.xlsx）"],
                         [f"“{text[:30]}…”与另外 1 个单位的自评表一字不差（如 c.xlsx）"]]
     assert all("texts" not in r for r in records)
+
+
+def test_command_reads_a_url_and_refuses_a_missing_folder(tmp_path: Path,
+                                                          generated: tuple[Path, dict[tuple[str, str], frozenset[str]]]
+                                                          ) -> None:
+    import json
+
+    import fsspec
+
+    from fundanalysis.review.run import form_files
+
+    root, _ = generated
+    fs = fsspec.filesystem("memory")
+    for path in form_files(root)[:6]:
+        fs.pipe(f"/h5-cli-forms/2031/{path.relative_to(root).as_posix()}", path.read_bytes())
+    try:
+        code, output = _cli("review", "memory://h5-cli-forms/2031/", "--year", "2031", "--scheduler", "inline",
+                            "--out-dir", str(tmp_path / "out"), "--no-overview")
+    finally:
+        fs.rm("/h5-cli-forms", recursive=True)
+    assert code == 0, output
+    doc = json.loads((tmp_path / "out" / "review" / "2031" / "2031" / "review.json").read_text(encoding="utf-8"))
+    assert {f["file"] for f in doc["forms"]} == {p.relative_to(root).as_posix() for p in form_files(root)[:6]}
+    code, output = _cli("review", str(tmp_path / "nowhere"), "--year", "2031", "--scheduler", "inline")
+    assert code == 2 and "is not a folder" in output
