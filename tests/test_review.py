@@ -380,3 +380,32 @@ def test_command_reads_a_url_and_refuses_a_missing_folder(tmp_path: Path,
     assert {f["file"] for f in doc["forms"]} == {p.relative_to(root).as_posix() for p in form_files(root)[:6]}
     code, output = _cli("review", str(tmp_path / "nowhere"), "--year", "2031", "--scheduler", "inline")
     assert code == 2 and "is not a folder" in output
+
+
+def test_form_values_are_read_after_the_same_container_checks(tmp_path: Path) -> None:
+    """The review's values-only read gives the visible sheets' values as the full reader does, and
+    refuses what it refuses (here a DTD in a worksheet: an XML entity attack)."""
+    import zipfile
+
+    from fundanalysis.errors import InputError
+    from fundanalysis.storage.xlsx import read_workbook, read_workbook_values
+
+    wb = Workbook()
+    wb.active.title = "自评表"
+    wb.active.append(["项目名称", "合成项目（synthetic）", 12.5])
+    wb.create_sheet("隐藏").sheet_state = "hidden"
+    wb.create_sheet("备注").append([None, "合成备注"])
+    path = tmp_path / "form.xlsx"
+    wb.save(path)
+    full = {name: sheet.rows for name, sheet in read_workbook(path).items() if not sheet.hidden}
+    assert read_workbook_values(path) == list(full.items())
+    assert [name for name, _ in read_workbook_values(path)] == ["自评表", "备注"]
+    attacked = tmp_path / "attacked.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(attacked, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<worksheet", b'<!DOCTYPE x [<!ENTITY a "b">]><worksheet', 1)
+            dst.writestr(item, data)
+    with pytest.raises(InputError, match="DTD"):
+        read_workbook_values(attacked)
