@@ -157,7 +157,7 @@ def boilerplate_findings(records: list[dict[str, Any]]) -> None:
         return
     # per text: the first file of its first unit, and the first file of any other unit
     first = shared.groupby("text").first()[["unit", "file"]]
-    shared = shared.join(first, on="text", rsuffix="_first")
+    shared = shared.join(first.add_suffix("_first"), on="text")
     other = shared[shared["unit"] != shared["unit_first"]].groupby("text")["file"].first()
     shared["example"] = shared["file_first"].where(shared["unit"] != shared["unit_first"],
                                                    shared["text"].map(other))
