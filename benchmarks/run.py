@@ -486,7 +486,7 @@ class Bench:
                      cwd=self.work, log=self.work / "b6.log", timeout=7200)
         result = json.loads(out.read_text(encoding="utf-8"))
         result["tree_peak_mb"] = run.peak_total_kb / 1024 if run.peak_total_kb else None
-        self.emit(bl.tail(self.work / "b6.log", 7))
+        self.emit(bl.tail(self.work / "b6.log", 8))
         self.emit(f"  B6 process tree peak (client + workers, sampled): {result['tree_peak_mb'] or 0:.0f} MB")
         self.results["B6"] = result
 

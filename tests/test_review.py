@@ -263,46 +263,16 @@ def test_command_overview_on_a_local_cluster(tmp_path: Path,
 # ------------------------------------------------------------------ a real cluster on localhost
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_review_on_a_scheduler_with_two_worker_processes(
-        generated: tuple[Path, dict[tuple[str, str], frozenset[str]]]) -> None:
-    import subprocess
-    import sys
-
-    from distributed import Client
-
+        generated: tuple[Path, dict[tuple[str, str], frozenset[str]]], localhost_cluster: str) -> None:
     from fundanalysis.review.run import form_files, review_files
 
     root, _ = generated
-    dask = str(Path(sys.executable).parent / "dask")
-    address = f"tcp://127.0.0.1:{_free_port()}"
-    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
-                               "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
-    try:
-        for _ in range(2):
-            procs.append(subprocess.Popen([dask, "worker", address, "--nthreads", "1", "--no-dashboard",
-                                           "--host", "127.0.0.1"],
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        with Client(address, timeout=60) as client:
-            client.wait_for_workers(2, timeout=60)
-            assert len(client.scheduler_info()["workers"]) == 2
-        paths = form_files(root)
-        on_cluster = review_files(paths, root, year=2031, scheduler=address)
-        inline = review_files(paths, root, year=2031, scheduler="inline")
-        assert on_cluster == inline and len(on_cluster[0]) == 40
-    finally:
-        for p in reversed(procs):
-            p.terminate()
-        for p in procs:
-            p.wait(timeout=30)
+    paths = form_files(root)
+    on_cluster = review_files(paths, root, year=2031, scheduler=localhost_cluster)
+    inline = review_files(paths, root, year=2031, scheduler="inline")
+    assert on_cluster == inline and len(on_cluster[0]) == 40
 
 
 def test_one_flaw_one_finding(tmp_path: Path) -> None:
@@ -321,3 +291,121 @@ def test_one_flaw_one_finding(tmp_path: Path) -> None:
     # 满意度 block absent: missing, not also 90 of 100 weights; a blank actual: unreadable, and the
     # stated total is not compared with a partial computed one
     assert kinds == {"weights": ["weights"], "missing_block": ["missing_block"], "unreadable": ["unreadable"]}
+
+
+# ------------------------------------------------------------------ fsspec URLs
+
+
+def test_forms_are_read_from_an_fsspec_url(generated: tuple[Path, dict[tuple[str, str], frozenset[str]]]) -> None:
+    """The same forms under memory:// (as under s3://: what the workers reach by URL) review to the
+    same records, named by their path below the URL, as on the local disk."""
+    import fsspec
+
+    from fundanalysis.review.run import form_files, review_files
+
+    root, truth = generated
+    fs = fsspec.filesystem("memory")
+    for path in form_files(root):
+        fs.pipe(f"/h5-review-forms/{path.relative_to(root).as_posix()}", path.read_bytes())
+    fs.pipe("/h5-review-forms/sub/broken.xlsx", b"not a workbook")
+    fs.pipe("/h5-review-forms/sub/~$lock.xlsx", b"an Office lock file")
+    try:
+        urls = form_files("memory://h5-review-forms")
+        assert len(urls) == len(form_files(root)) + 1 and all(str(u).startswith("memory://") for u in urls)
+        records, problems = review_files(urls, "memory://h5-review-forms", year=2031, scheduler="inline")
+        local, _ = review_files(form_files(root), root, year=2031, scheduler="inline")
+        assert records == local and {(r["file"], r["sheet"]) for r in records} == set(truth)
+        assert [(p["file"], p["reason"]) for p in problems] == \
+            [("sub/broken.xlsx", "not an Excel workbook (.xlsx is a zip file; this is not)")]
+    finally:
+        fs.rm("/h5-review-forms", recursive=True)
+
+
+def test_a_form_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    import fsspec
+
+    from fundanalysis import config
+    from fundanalysis.review.run import review_files
+
+    fs = fsspec.filesystem("memory")
+    fs.pipe("/h5-big/huge.xlsx", b"PK\x03\x04" + b"\0" * config.MAX_WORKBOOK_BYTES)
+    try:
+        _, problems = review_files(["memory://h5-big/huge.xlsx"], "memory://h5-big", scheduler="inline")
+    finally:
+        fs.rm("/h5-big", recursive=True)
+    assert [(p["file"], p["value"]) for p in problems] == [("huge.xlsx", str(config.MAX_WORKBOOK_BYTES + 4))]
+    assert "larger than" in problems[0]["reason"]
+
+
+def test_boilerplate_names_the_other_units_and_an_example() -> None:
+    from fundanalysis.review.run import boilerplate_findings
+
+    text = "围绕年度重点任务加强项目管理提升资金使用效益（合成模板文字）"
+    cell = {"file": "x", "sheet": "s", "row": 10, "column": "C"}
+
+    def rec(file: str, unit: str, texts: list[str]) -> dict[str, object]:
+        return {"file": file, "unit": unit, "findings": [], "texts": [(t, cell) for t in texts]}
+
+    # b.xlsx and d.xlsx are one unit (甲), c.xlsx another (乙), a.xlsx a third (丙) with its own text
+    records = [rec("a.xlsx", "丙", ["只有丙单位写的这段文字，足够长可以比较（合成）"]), rec("b.xlsx", "甲", [text]),
+               rec("c.xlsx", "乙", [text]), rec("d.xlsx", "甲", [text])]
+    boilerplate_findings(records)  # type: ignore[arg-type]
+    messages = [[f["message"] for f in r["findings"]] for r in records]  # type: ignore[index, union-attr]
+    assert messages == [[], [f"“{text[:30]}…”与另外 1 个单位的自评表一字不差（如 c.xlsx）"],
+                        [f"“{text[:30]}…”与另外 1 个单位的自评表一字不差（如 b.xlsx）"],
+                        [f"“{text[:30]}…”与另外 1 个单位的自评表一字不差（如 c.xlsx）"]]
+    assert all("texts" not in r for r in records)
+
+
+def test_command_reads_a_url_and_refuses_a_missing_folder(tmp_path: Path,
+                                                          generated: tuple[Path, dict[tuple[str, str], frozenset[str]]]
+                                                          ) -> None:
+    import json
+
+    import fsspec
+
+    from fundanalysis.review.run import form_files
+
+    root, _ = generated
+    fs = fsspec.filesystem("memory")
+    for path in form_files(root)[:6]:
+        fs.pipe(f"/h5-cli-forms/2031/{path.relative_to(root).as_posix()}", path.read_bytes())
+    try:
+        code, output = _cli("review", "memory://h5-cli-forms/2031/", "--year", "2031", "--scheduler", "inline",
+                            "--out-dir", str(tmp_path / "out"), "--no-overview")
+    finally:
+        fs.rm("/h5-cli-forms", recursive=True)
+    assert code == 0, output
+    doc = json.loads((tmp_path / "out" / "review" / "2031" / "2031" / "review.json").read_text(encoding="utf-8"))
+    assert {f["file"] for f in doc["forms"]} == {p.relative_to(root).as_posix() for p in form_files(root)[:6]}
+    code, output = _cli("review", str(tmp_path / "nowhere"), "--year", "2031", "--scheduler", "inline")
+    assert code == 2 and "is not a folder" in output
+
+
+def test_form_values_are_read_after_the_same_container_checks(tmp_path: Path) -> None:
+    """The review's values-only read gives the visible sheets' values as the full reader does, and
+    refuses what it refuses (here a DTD in a worksheet: an XML entity attack)."""
+    import zipfile
+
+    from fundanalysis.errors import InputError
+    from fundanalysis.storage.xlsx import read_workbook, read_workbook_values
+
+    wb = Workbook()
+    wb.active.title = "自评表"
+    wb.active.append(["项目名称", "合成项目（synthetic）", 12.5])
+    wb.create_sheet("隐藏").sheet_state = "hidden"
+    wb.create_sheet("备注").append([None, "合成备注"])
+    path = tmp_path / "form.xlsx"
+    wb.save(path)
+    full = {name: sheet.rows for name, sheet in read_workbook(path).items() if not sheet.hidden}
+    assert read_workbook_values(path) == list(full.items())
+    assert [name for name, _ in read_workbook_values(path)] == ["自评表", "备注"]
+    attacked = tmp_path / "attacked.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(attacked, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<worksheet", b'<!DOCTYPE x [<!ENTITY a "b">]><worksheet', 1)
+            dst.writestr(item, data)
+    with pytest.raises(InputError, match="DTD"):
+        read_workbook_values(attacked)

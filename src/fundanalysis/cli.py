@@ -343,9 +343,12 @@ def export(fund: str | None, year: int, data_dir: Path, out_dir: Path, xlsx: boo
 @click.option("--on-failure", "on_failure", metavar="CMD", default=None,
               help="Run CMD (no shell) when the run fails: the failure's summary on its stdin and in "
                    "FUNDANALYSIS_SUMMARY, the exit code in FUNDANALYSIS_EXIT.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Build each fund-year as a task on the Dask scheduler at ADDRESS (tcp://host:8786); the "
+                   "workers must see --data-dir and --out-dir at the same paths.")
 def report(fund: str | None, years: tuple[int, ...], data_dir: Path, out_dir: Path, jobs: int | None,
            timeout: int, force: bool, wait: bool, engine: str, notebooks_dir: Path | None,
-           watch: bool, on_failure: str | None) -> None:
+           watch: bool, on_failure: str | None, scheduler: str | None = None) -> None:
     """Build the charted HTML reports into <out-dir>/<FUND>/<YEAR>/ (every fund and year by default).
 
     Only what changed since the published report is rebuilt: a section whose tables, notebook and
@@ -353,6 +356,8 @@ def report(fund: str | None, years: tuple[int, ...], data_dir: Path, out_dir: Pa
     result in <out-dir>/status.json; a failed run leaves a log in <out-dir>/logs/."""
     import shlex
 
+    if watch and scheduler:
+        raise click.UsageError("--watch builds on this machine; it cannot be combined with --scheduler")
     if watch:
         _report(fund, years, data_dir, out_dir, jobs, timeout, force, wait, engine, notebooks_dir, True, [])
         return
@@ -360,7 +365,8 @@ def report(fund: str | None, years: tuple[int, ...], data_dir: Path, out_dir: Pa
                           *(["--force"] if force else [])])
     planned: list[tuple[str, int]] = []
     try:
-        _report(fund, years, data_dir, out_dir, jobs, timeout, force, wait, engine, notebooks_dir, False, planned)
+        _report(fund, years, data_dir, out_dir, jobs, timeout, force, wait, engine, notebooks_dir, False, planned,
+                scheduler)
     except BaseException as exc:
         code = _exit_code(exc)
         if code is not None:
@@ -451,8 +457,9 @@ def _tell_failure(exc: BaseException, code: int, command: str, data_dir: Path, o
 
 def _report(fund: str | None, years: tuple[int, ...], data_dir: Path, out_dir: Path, jobs: int | None,
             timeout: int, force: bool, wait: bool, engine: str, notebooks_dir: Path | None, watch: bool,
-            planned: list[tuple[str, int]]) -> None:
-    """``report``'s work; ``planned`` gets the fund-years it builds, as soon as they are known."""
+            planned: list[tuple[str, int]], scheduler: str | None = None) -> None:
+    """``report``'s work; ``planned`` gets the fund-years it builds, as soon as they are known.
+    With ``scheduler``, each fund-year is a task on that Dask cluster (:mod:`fundanalysis.pipeline.distributed`)."""
     from fundanalysis.pipeline.orchestrate import build_reports
 
     if not catalog.is_dir(data_dir):
@@ -475,6 +482,12 @@ def _report(fund: str | None, years: tuple[int, ...], data_dir: Path, out_dir: P
     from fundanalysis.pipeline.runners import stop_fork_server
 
     planned += _report_targets(data_dir, fund, years)
+    if scheduler:
+        from fundanalysis.pipeline.distributed import build_on_cluster
+
+        build_on_cluster(planned, data_dir, out_dir.resolve(), scheduler, echo=_note, jobs=jobs, timeout=timeout,
+                         force=force, engine=engine, **kwargs)
+        return
     try:
         build_reports(planned, data_dir=data_dir, out_dir=out_dir.resolve(),
                       jobs=jobs, timeout=timeout, force=force, wait=wait, engine=engine, **kwargs)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import click
 
@@ -16,7 +16,8 @@ from fundanalysis.config import EXIT_BAD_INPUT, EXIT_BUILD_FAILED, MAX_YEAR, MIN
 from fundanalysis.errors import printable
 from fundanalysis.review import outputs
 from fundanalysis.review.run import INLINE, boilerplate_findings, default_workers, form_files, prioritize, review_files
-from fundanalysis.storage import files
+from fundanalysis.storage import catalog, files
+from fundanalysis.storage.forms import Location, is_url
 
 
 def review_dir(out_dir: Path, name: str, year: int) -> Path:
@@ -25,7 +26,7 @@ def review_dir(out_dir: Path, name: str, year: int) -> Path:
 
 
 @click.command("review")
-@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("folder")
 @click.option("--year", type=click.IntRange(MIN_YEAR, MAX_YEAR), required=True,
               help="Year of the forms; a form stating another year is listed as a problem.")
 @click.option("--name", default=None, help="Name of the review (default: FOLDER's name).")
@@ -39,15 +40,25 @@ def review_dir(out_dir: Path, name: str, year: int) -> Path:
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs"),
               show_default=True, help="Folder the review is written under (review/<NAME>/<YEAR>/).")
 @click.option("--no-overview", is_flag=True, help="Skip the HTML overview (the notebook run).")
-def review_command(folder: Path, year: int, name: str | None, scheduler: str | None, workers: int | None,
+def review_command(folder: str, year: int, name: str | None, scheduler: str | None, workers: int | None,
                    policy_file: Path | None, out_dir: Path, no_overview: bool) -> None:
     """Read every 项目支出绩效自评表 under FOLDER (.xlsx, .xls, .docx, recursively), re-score each under
     the scoring policy, list what does not hold with its cells, and rank the forms for review.
 
     Writes <out-dir>/review/<NAME>/<YEAR>/: review.json, review-list.xlsx, index.html (overview) and
-    forms/<priority>.html for each form with findings.
+    forms/<priority>.html for each form with findings. FOLDER is a local folder or an fsspec URL
+    (file:///shared/forms, s3://bucket/forms with s3fs installed), read where the workers run.
     """
-    name = name or folder.resolve().name
+    if is_url(folder):
+        where: Location = folder.rstrip("/")
+        name = name or PurePosixPath(folder.split("://", 1)[1].rstrip("/")).name
+    elif catalog.is_dir(Path(folder)):
+        where = Path(folder)
+        name = name or where.resolve().name
+    else:
+        click.echo(f"Bad input: {printable(folder)} is not a folder (nor an fsspec URL such as s3://bucket/forms).",
+                   err=True)
+        sys.exit(EXIT_BAD_INPUT)
     if not name or "/" in name or "\\" in name or name.startswith("."):
         click.echo(f"Bad input: --name {printable(repr(name))} is not a folder name.", err=True)
         sys.exit(EXIT_BAD_INPUT)
@@ -56,9 +67,13 @@ def review_command(folder: Path, year: int, name: str | None, scheduler: str | N
         from fundanalysis.ingest.policy import policy_from_toml
 
         policy_from_toml(policy_toml, str(policy_file))  # a bad policy is exit 2 before any work
-    paths = form_files(folder)
+    try:
+        paths = form_files(where)
+    except (OSError, ValueError, ImportError) as exc:  # an unknown protocol, a missing backend, no such bucket
+        click.echo(f"Bad input: the forms under {printable(folder)} cannot be listed ({printable(exc)}).", err=True)
+        sys.exit(EXIT_BAD_INPUT)
     started = time.monotonic()
-    records, problems = review_files(paths, folder, year=year, policy_toml=policy_toml, scheduler=scheduler,
+    records, problems = review_files(paths, where, year=year, policy_toml=policy_toml, scheduler=scheduler,
                                      workers=workers or default_workers())
     for p in problems:
         where = ", ".join(str(x) for x in (p["file"], p["sheet"], p["row"] and f"row {p['row']}", p["column"]) if x)

@@ -8,7 +8,7 @@ out is the same tables the analysts' workbook sheets 资金来源, 年度目标 
 
 Decisions (documented here once):
 
-- .xlsx is read with the suite's own workbook reader (container checks first), .xls with
+- .xlsx is read with the suite's own workbook reader (container checks first, values only), .xls with
   python-calamine; .docx with python-docx, each table a grid whose merged cells repeat their text
   (so the first occurrence of a label counts).
 - Money is in the unit the form states (``单位：万元``, ``金额单位：元`` or ``项目资金（万元）``);
@@ -24,9 +24,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation, localcontext
-from pathlib import Path
+from functools import lru_cache
+from pathlib import PurePosixPath
 from typing import Any
 
 import pandas as pd
@@ -48,7 +49,7 @@ from fundanalysis.ingest.targets import (
     fund_category,
     is_total_row,
 )
-from fundanalysis.storage.forms import form_grids
+from fundanalysis.storage.forms import Location, form_grids
 
 #: File suffixes a review reads (lower case); Office lock files (``~$…``) are skipped.
 FORM_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".docx")
@@ -105,7 +106,13 @@ def norm(value: Any) -> str:
     """
     if value is None:
         return ""
-    return "".join(unicodedata.normalize("NFKC", str(value)).split())
+    return _norm_text(value if isinstance(value, str) else str(value))
+
+
+@lru_cache(maxsize=65_536)
+def _norm_text(text: str) -> str:
+    """:func:`norm` of a text, remembered: a year's forms repeat their labels and headers."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
 
 
 @dataclass(frozen=True)
@@ -247,37 +254,41 @@ class FormError(ValueError):
 # ------------------------------------------------------------------ grids from files
 
 
-def grids_of(path: Path, name: str) -> list[Grid]:
-    """The sheets (or .docx tables) of a file as grids; ``name`` is how messages call the file."""
-    if path.suffix.lower() not in FORM_SUFFIXES:
+def grids_of(path: Location, name: str) -> list[Grid]:
+    """The sheets (or .docx tables) of a file (a path or an fsspec URL) as grids; ``name`` is how
+    messages call the file."""
+    suffix = PurePosixPath(str(path)).suffix
+    if suffix.lower() not in FORM_SUFFIXES:
         raise FormError([Problem(name, None, None, None, None,
-                                 f"{path.suffix or 'a file without suffix'} is not a form file "
+                                 f"{suffix or 'a file without suffix'} is not a form file "
                                  f"({', '.join(FORM_SUFFIXES)}); save it as .xlsx")])
-    return [Grid(name, sheet, rows) for sheet, rows in form_grids(path)]
+    return [Grid(name, sheet, rows) for sheet, rows in form_grids(path, name)]
 
 
-def read_forms(path: Path, name: str | None = None) -> tuple[list[FiledForm], list[Problem]]:
-    """Every form in one file, and the located problems of the sheets that could not be read.
+def read_forms(path: Location, name: str | None = None) -> tuple[list[FiledForm], list[Problem]]:
+    """Every form in one file (a path or an fsspec URL), and the located problems of the sheets
+    that could not be read.
 
     A sheet without the form's labels is not a form and is passed over; a file with no form at
     all is one problem.
     """
-    name = name or path.name
+    name = name or PurePosixPath(str(path)).name
     try:
         grids = grids_of(path, name)
     except FormError as exc:
         return [], exc.problems
-    except InputError as exc:
-        return [], list(exc.problems)
+    except InputError as exc:  # a refused file: named as the review names it (its path below the folder)
+        return [], [replace(p, file=name) for p in exc.problems]
     except Exception as exc:  # a damaged file: each library raises its own types
         return [], [Problem(name, None, None, None, None, f"the file could not be read ({exc})")]
     forms: list[FiledForm] = []
     problems: list[Problem] = []
     for grid in grids:
-        if not looks_like_form(grid):
+        texts = _texts(grid)
+        if not looks_like_form(grid, texts):
             continue
         try:
-            forms.append(parse_grid(grid))
+            forms.append(parse_grid(grid, texts))
         except FormError as exc:
             problems.extend(exc.problems)
     if not forms and not problems:
@@ -294,9 +305,10 @@ def _texts(grid: Grid) -> list[list[str]]:
     return [[norm(v) for v in row] for row in grid.rows]
 
 
-def looks_like_form(grid: Grid) -> bool:
-    """True when the grid has a 项目名称 label or the 绩效指标 header row."""
-    texts = _texts(grid)
+def looks_like_form(grid: Grid, texts: list[list[str]] | None = None) -> bool:
+    """True when the grid has a 项目名称 label or the 绩效指标 header row (``texts``: the grid's
+    cells through :func:`norm`, when already made)."""
+    texts = _texts(grid) if texts is None else texts
     return any(t in PROJECT_LABELS for row in texts for t in row) or _indicator_header(texts) is not None
 
 
@@ -478,9 +490,10 @@ def _goals(grid: Grid, texts: list[list[str]], stop: int,
     return (((text, None),), (where.row,)) if text and where else ((), ())
 
 
-def parse_grid(grid: Grid) -> FiledForm:
-    """Read one form from a grid; raises FormError (located) when a money figure cannot be read."""
-    texts = _texts(grid)
+def parse_grid(grid: Grid, texts: list[list[str]] | None = None) -> FiledForm:
+    """Read one form from a grid; raises FormError (located) when a money figure cannot be read.
+    ``texts``: the grid's cells through :func:`norm`, when already made."""
+    texts = _texts(grid) if texts is None else texts
     found = _indicator_header(texts)
     stop = found[0] if found else len(texts)
     project, project_cell = _label_value(texts, grid, PROJECT_LABELS)

@@ -22,6 +22,7 @@ from fundanalysis.errors import Problem
 from fundanalysis.ingest.policy import DEFAULT_POLICY, Policy, policy_from_toml
 from fundanalysis.review.findings import KIND_LABELS, KIND_WEIGHTS, FindingKind, review_form
 from fundanalysis.review.reader import FORM_SUFFIXES, read_forms
+from fundanalysis.storage.forms import Location, is_url, relative_name
 from fundanalysis.storage.forms import form_files as stored_form_files
 
 #: ``--scheduler`` value that runs the batches in this process (no cluster; the benchmark's baseline).
@@ -31,8 +32,9 @@ INLINE = "inline"
 BATCH_FILES = 50
 
 
-def form_files(folder: Path) -> list[Path]:
-    """Every form file under ``folder`` (recursively), sorted; Office lock files (``~$…``) left out."""
+def form_files(folder: Location) -> list[Location]:
+    """Every form file under ``folder`` (a path or an fsspec URL, recursively), sorted; Office lock
+    files (``~$…``) left out."""
     return stored_form_files(folder, FORM_SUFFIXES)
 
 
@@ -45,6 +47,7 @@ def problem_record(p: Problem) -> dict[str, Any]:
 def review_batch(paths: Sequence[str], root: str, year: int | None = None,
                  policy_toml: str | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Read and review files (run where a worker runs): the records of their forms and the problems.
+    ``paths`` are local paths or fsspec URLs under ``root``; they are read here.
 
     One file that cannot be read, or one form that cannot be reviewed, is a located problem; the
     others go on. A form stating another year than ``year`` is a problem too (it belongs elsewhere).
@@ -53,8 +56,8 @@ def review_batch(paths: Sequence[str], root: str, year: int | None = None,
     records: list[dict[str, Any]] = []
     problems: list[Problem] = []
     for path in paths:
-        name = Path(path).relative_to(root).as_posix()
-        forms, found = read_forms(Path(path), name)
+        name = relative_name(path, root)
+        forms, found = read_forms(path, name)
         problems.extend(found)
         for form in forms:
             if year is not None and form.year is not None and form.year != year:
@@ -69,7 +72,7 @@ def review_batch(paths: Sequence[str], root: str, year: int | None = None,
     return records, [problem_record(p) for p in problems]
 
 
-def _batches(paths: Sequence[Path], size: int) -> Iterator[list[str]]:
+def _batches(paths: Sequence[Location], size: int) -> Iterator[list[str]]:
     for i in range(0, len(paths), size):
         yield [str(p) for p in paths[i: i + size]]
 
@@ -84,7 +87,7 @@ def batch_size(files: int, workers: int) -> int:
     return max(1, min(BATCH_FILES, -(-files // (workers * 4))))
 
 
-def review_files(paths: Sequence[Path], root: Path, *, year: int | None = None, policy_toml: str | None = None,
+def review_files(paths: Sequence[Location], root: Location, *, year: int | None = None, policy_toml: str | None = None,
                  scheduler: str | None = None, workers: int = 2,
                  progress: Callable[[int], None] | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Review ``paths`` (files under ``root``): on a new LocalCluster of ``workers`` processes, on the
@@ -92,7 +95,7 @@ def review_files(paths: Sequence[Path], root: Path, *, year: int | None = None, 
 
     Records come back in the order of the files, whatever order the workers finish in.
     """
-    root_s = str(Path(root))
+    root_s = str(root) if is_url(root) else str(Path(root))
     results: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]] = []
     if scheduler == INLINE:
         for batch in _batches(list(paths), BATCH_FILES):
@@ -138,19 +141,31 @@ def _unit_key(record: dict[str, Any]) -> str:
 
 def boilerplate_findings(records: list[dict[str, Any]]) -> None:
     """Add a ``boilerplate`` finding to every form whose long text (年度总体目标, 偏差原因) appears
-    word for word in the form of another unit; drops the records' ``texts``."""
-    rows = [(i, text, cell, _unit_key(r)) for i, r in enumerate(records) for text, cell in r.pop("texts", [])]
+    word for word in the form of another unit; drops the records' ``texts``.
+
+    One pass of grouped pandas operations over all texts (no comparison of each form with every
+    other): the time grows with the number of texts, however many forms share one.
+    """
+    rows = [(i, r["file"], text, cell, _unit_key(r)) for i, r in enumerate(records)
+            for text, cell in r.pop("texts", [])]
     if not rows:
         return
-    df = pd.DataFrame(rows, columns=["form", "text", "cell", "unit"])
-    units = df.groupby("text")["unit"].nunique()
-    shared = df[df["text"].isin(units[units > 1].index)]
+    df = pd.DataFrame(rows, columns=["form", "file", "text", "cell", "unit"])
+    units = df.groupby("text")["unit"].transform("nunique")
+    shared = df[units > 1].assign(units=units[units > 1]).sort_values(["text", "file", "form"], kind="stable")
+    if shared.empty:
+        return
+    # per text: the first file of its first unit, and the first file of any other unit
+    first = shared.groupby("text").first()[["unit", "file"]]
+    shared = shared.join(first.add_suffix("_first"), on="text")
+    other = shared[shared["unit"] != shared["unit_first"]].groupby("text")["file"].first()
+    shared["example"] = shared["file_first"].where(shared["unit"] != shared["unit_first"],
+                                                   shared["text"].map(other))
     for (form, text), group in shared.groupby(["form", "text"], sort=False):
-        others = shared[(shared["text"] == text) & (shared["unit"] != group["unit"].iloc[0])]
-        files = sorted(set(records[int(f)]["file"] for f in others["form"]))
         records[int(form)]["findings"].append({
             "kind": str(FindingKind.BOILERPLATE), "cells": list(group["cell"]), "stated": text, "computed": None,
-            "message": f"“{text[:30]}…”与另外 {others['unit'].nunique()} 个单位的自评表一字不差（如 {files[0]}）"})
+            "message": f"“{text[:30]}…”与另外 {int(group['units'].iloc[0]) - 1} 个单位的自评表一字不差"
+                       f"（如 {group['example'].iloc[0]}）"})
 
 
 def _weight(findings: list[dict[str, Any]]) -> int:

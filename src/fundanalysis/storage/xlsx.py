@@ -62,7 +62,7 @@ class ContainerScan:
     probed: set[str] = field(default_factory=set)
 
 
-def check_workbook_container(path: Path, data: bytes | None = None) -> ContainerScan:
+def check_workbook_container(path: Path, data: bytes | None = None, styles: bool = True) -> ContainerScan:
     """Reject a file that is not a sane xlsx before any of its XML is parsed.
 
     ``data`` is the file's bytes as read once (:func:`read_snapshot`); without it the file is read
@@ -75,6 +75,8 @@ def check_workbook_container(path: Path, data: bytes | None = None) -> Container
     Memory stays at about one chunk whatever the file claims. The styles part is checked first
     and then parsed (defusedxml, bounded by its checked size), so that the same pass over each
     worksheet also says whether it needs :func:`_scan_sheet_xml` (one decompression, not two).
+    ``styles=False`` leaves the styles unparsed and the worksheets unsearched (every check above is
+    still made): for a reader of values alone (:func:`read_workbook_values`).
     """
     path = Path(path)
     data = read_snapshot(path) if data is None else data
@@ -91,7 +93,7 @@ def check_workbook_container(path: Path, data: bytes | None = None) -> Container
             markers: list[bytes] | None = None
             with io.BytesIO(data) as fp:
                 for info in sorted(infos, key=lambda i: i.filename != _STYLES):  # styles first
-                    if markers is None and info.filename != _STYLES:
+                    if styles and markers is None and info.filename != _STYLES:
                         scan.styles = _parsed_styles(path, zf)
                         markers = _extras_markers(scan.styles)
                     cells += _scan_part(path, zf, fp, info, markers, scan)
@@ -623,6 +625,27 @@ def read_workbook(path: Path, data: bytes | None = None) -> dict[str, RawSheet]:
                                  hidden_columns=ex.hidden_columns,
                                  hidden=not visible.get(name, True))
         return out
+    except Exception as exc:  # calamine raises its own error types
+        raise _refuse(path, f"the workbook could not be read ({exc})") from exc
+
+
+def read_workbook_values(path: Path, data: bytes | None = None) -> list[tuple[str, list[list[Any]]]]:
+    """The cell values of a workbook's visible sheets, as ``(name, rows)``, after the container checks.
+
+    For a reader that needs what the cells hold and nothing else (the filed forms of a review):
+    the container is checked as :func:`read_workbook` checks it, but number formats, hidden rows
+    and columns and the cells read as empty are not looked for, which halves the time of a small
+    workbook.
+    """
+    path = Path(path)
+    data = read_snapshot(path) if data is None else data
+    check_workbook_container(path, data, styles=False)
+    from python_calamine import CalamineWorkbook, SheetVisibleEnum
+
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return [(m.name, wb.get_sheet_by_name(m.name).to_python(skip_empty_area=False))
+                for m in wb.sheets_metadata if m.visible == SheetVisibleEnum.Visible]
     except Exception as exc:  # calamine raises its own error types
         raise _refuse(path, f"the workbook could not be read ({exc})") from exc
 
