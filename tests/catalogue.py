@@ -30,15 +30,17 @@ PACKAGE = LOCALE_DIR.parent
 CLICK_COMPUTED = ("required",)
 
 Message = str | tuple[str, str]
+HEADER = ("# Chinese (zh_CN) messages of the fundanalysis command line: its help, messages and progress\n"
+          "# lines, and click's own words. Update with python -m tests.catalogue update (see docs/cli.md).")
 
 
 def _extract(folder: Path, keywords: dict[str, object], skip_private: bool = False) -> dict[Message, str]:
     found: dict[Message, str] = {}
-    for name, line, message, _comments, _context in extract_from_dir(
+    for name, _line, message, _comments, _context in extract_from_dir(
             str(folder), method_map=[("**.py", "python")], keywords=keywords):
         if skip_private and Path(name).name.startswith("_"):
             continue  # click's editor and Windows-console internals
-        found.setdefault(message, f"{name}:{line}")
+        found.setdefault(message, name)  # the file, not the line: lines move with every edit
     return found
 
 
@@ -84,7 +86,8 @@ def compiled(catalogue: Catalog) -> bytes:
 def update() -> None:
     """Bring the ``.po`` up to date with :func:`wanted` (translations kept), then compile it."""
     old = read_catalogue() if PO.exists() else Catalog(locale="zh_CN", domain=DOMAIN)
-    new = Catalog(locale="zh_CN", domain=DOMAIN, project="fundanalysis", fuzzy=False)
+    new = Catalog(locale="zh_CN", domain=DOMAIN, project="fundanalysis", fuzzy=False, header_comment=HEADER,
+                  creation_date=old.creation_date, revision_date=old.revision_date)
     for message, where in sorted(wanted().items(), key=lambda kv: kv[1]):
         kept = old.get(message)
         new.add(message, kept.string if kept is not None else ("", "") if isinstance(message, tuple) else "",

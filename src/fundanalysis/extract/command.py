@@ -97,23 +97,27 @@ def _report_draft(draft: Draft, dest: Path, problems: list[Problem], text: Repor
                   fund: str, echo: Callable[[str], None] = click.echo) -> None:
     rows = len(draft.rows)
     marked = draft.uncertain
-    echo(f"wrote {dest}: {rows} rows, {draft.figures} figures read from {text.path.name} ({text.kind}), "
-         f"{len(marked)} row(s) marked {TO_CHECK} (listed in sheet {CHECKLIST})")
+    echo(_("wrote {dest}: {rows} rows, {figures} figures read from {report} ({kind}), "
+           "{marked} row(s) marked {to_check} (listed in sheet {checklist})").format(
+        dest=dest, rows=rows, figures=draft.figures, report=text.path.name, kind=text.kind, marked=len(marked),
+        to_check=TO_CHECK, checklist=CHECKLIST))
     for sheet, row, r in marked[:SHOWN_DOUBTS]:
         echo(printable(f"  {TO_CHECK} {sheet} 第{row}行：{'；'.join(r.doubts)}"))
     if len(marked) > SHOWN_DOUBTS:
-        echo(f"  … and {len(marked) - SHOWN_DOUBTS} more in sheet {CHECKLIST}")
+        echo(_("  … and {count} more in sheet {checklist}").format(count=len(marked) - SHOWN_DOUBTS,
+                                                                     checklist=CHECKLIST))
     if problems:
-        echo(f"check: the draft fails on {len(problems)} point(s) that need a person (also in sheet {CHECKLIST}):")
+        echo(_("check: the draft fails on {count} point(s) that need a person (also in sheet {checklist}):").format(
+            count=len(problems), checklist=CHECKLIST))
         for p in problems:
             echo(f"  - {p}")
     elif marked:
-        echo(f"check: the draft passes the input checks, but {len(marked)} row(s) are still marked {TO_CHECK}: "
-             "confirm or correct them, then clear the cells")
+        echo(_("check: the draft passes the input checks, but {count} row(s) are still marked {to_check}: "
+               "confirm or correct them, then clear the cells").format(count=len(marked), to_check=TO_CHECK))
     else:
-        echo("check: the draft passes as it stands")
-    echo(f"next: correct it against the report in Excel, copy it to {year_dir}/, then run "
-         f"fundanalysis check --fund {fund} --year {draft.year}")
+        echo(_("check: the draft passes as it stands"))
+    echo(_("next: correct it against the report in Excel, copy it to {folder}/, then run "
+           "fundanalysis check --fund {fund} --year {year}").format(folder=year_dir, fund=fund, year=draft.year))
 
 
 # ---------------------------------------------------------------------------------------------------------
