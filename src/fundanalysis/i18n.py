@@ -52,11 +52,6 @@ def N_(message: str) -> str:
     return message
 
 
-def is_chinese() -> bool:
-    """Whether messages are shown in Chinese now."""
-    return _("Bad input") != "Bad input"
-
-
 def use_for_click() -> None:
     """Let click's own words (Usage:, Options:, Error: …) come from the catalogue too.
 
