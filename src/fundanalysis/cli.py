@@ -8,6 +8,7 @@ data folder); see docs/operations.md.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import os
 import sys
@@ -26,22 +27,25 @@ from fundanalysis.config import (
     MIN_YEAR,
 )
 from fundanalysis.errors import BuildError, InputError, Interrupted, LockedError, Problem, StorageError, printable
+from fundanalysis.i18n import N_, _, use_for_click
 from fundanalysis.storage import catalog, files
+
+use_for_click()  # click's own words (Usage:, Options:, Error: …) in the same language as ours
 
 DATA_DIR_OPT = click.option(
     "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data"),
-    show_default=True, help="Folder holding raw/ and processed/.")
+    show_default=True, help=_("Folder holding raw/ and processed/."))
 OUT_DIR_OPT = click.option(
     "--out-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs"),
-    show_default=True, help="Folder the reports and exports are written to.")
+    show_default=True, help=_("Folder the reports and exports are written to."))
 YEAR_OPT = click.option("--year", type=click.IntRange(MIN_YEAR, MAX_YEAR), required=True,
-                        help="Report year.")
+                        help=_("Report year."))
 FUND_OPT = click.option("--fund", default=None,
-                        help="Fund folder under data/raw/ (may be left out when there is only one).")
+                        help=_("Fund folder under data/raw/ (may be left out when there is only one)."))
 
 
 def _fail_input(exc: InputError) -> NoReturn:
-    click.echo(f"Bad input: {len(exc.problems)} problem(s); nothing was written.", err=True)
+    click.echo(_("Bad input: {count} problem(s); nothing was written.").format(count=len(exc.problems)), err=True)
     for p in exc.problems:
         click.echo(f"  - {p}", err=True)
     sys.exit(EXIT_BAD_INPUT)
@@ -49,7 +53,21 @@ def _fail_input(exc: InputError) -> NoReturn:
 
 def _note(text: str) -> None:
     """A note on stderr (a located ``warning:`` keeps its own prefix)."""
-    click.echo(printable(text) if text.startswith("warning: ") else f"note: {printable(text)}", err=True)
+    click.echo(printable(text) if text.startswith("warning: ") else _("note: {text}").format(text=printable(text)),
+               err=True)
+
+
+def command_help(text: str | None) -> str | None:
+    """A command's help (its docstring) in the current language; the catalogue's entry is the
+    docstring as click shows it (:func:`inspect.cleandoc`)."""
+    return _(inspect.cleandoc(text)) if text else text
+
+
+class TranslatedCommand(click.Command):
+    """A command whose help is said in the current language (see :func:`command_help`)."""
+
+    def __init__(self, *args: Any, help: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, help=command_help(help), **kwargs)
 
 
 class GuardedGroup(click.Group):
@@ -59,6 +77,11 @@ class GuardedGroup(click.Group):
     and SIGHUP clean up (staging folders, child processes) and exit 128 + the signal; an
     unexpected error prints one line (``FUNDANALYSIS_DEBUG=1`` shows the traceback) and exits 1.
     """
+
+    command_class = TranslatedCommand
+
+    def __init__(self, *args: Any, help: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, help=command_help(help), **kwargs)
 
     #: Commands whose code loads only when they are used: name → (module, attribute).
     LAZY: ClassVar[dict[str, tuple[str, str]]] = {"extract": ("fundanalysis.extract.command", "extract_command"),
@@ -85,20 +108,20 @@ class GuardedGroup(click.Group):
         except InputError as exc:
             _fail_input(exc)
         except LockedError as exc:
-            click.echo(f"Locked: {printable(exc)}", err=True)
+            click.echo(_("Locked: {message}").format(message=printable(exc)), err=True)
             sys.exit(EXIT_LOCKED)
         except BuildError as exc:
-            click.echo(f"Build failed: {printable(exc)}", err=True)
+            click.echo(_("Build failed: {message}").format(message=printable(exc)), err=True)
             sys.exit(EXIT_BUILD_FAILED)
         except StorageError as exc:
-            click.echo(f"Cannot write: {printable(exc)}", err=True)
+            click.echo(_("Cannot write: {message}").format(message=printable(exc)), err=True)
             sys.exit(EXIT_STORAGE)
         except Interrupted as exc:
-            click.echo(f"Stopped: {exc}; unfinished work was removed, published reports are unchanged.",
-                       err=True)
+            click.echo(_("Stopped: {message}; unfinished work was removed, published reports are unchanged."
+                         ).format(message=exc), err=True)
             sys.exit(128 + exc.signum)
         except MemoryError:
-            click.echo("Out of memory: the input is too large for this machine's free memory.", err=True)
+            click.echo(_("Out of memory: the input is too large for this machine's free memory."), err=True)
             sys.exit(EXIT_STORAGE)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort,
                 SystemExit):
@@ -106,8 +129,9 @@ class GuardedGroup(click.Group):
         except Exception as exc:
             if os.environ.get("FUNDANALYSIS_DEBUG"):
                 raise
-            click.echo(f"Internal error: {type(exc).__name__}: {printable(exc)} "
-                       "(FUNDANALYSIS_DEBUG=1 shows the traceback; please report it)", err=True)
+            click.echo(_("Internal error: {kind}: {message} "
+                         "(FUNDANALYSIS_DEBUG=1 shows the traceback; please report it)").format(
+                           kind=type(exc).__name__, message=printable(exc)), err=True)
             sys.exit(EXIT_BUILD_FAILED)
 
 
@@ -120,7 +144,7 @@ def _output_dir(out_dir: Path, data_dir: Path) -> Path:
 def _require_data_dir(data_dir: Path) -> Path:
     if not catalog.is_dir(data_dir):
         _fail_input(InputError([Problem(str(data_dir), None, None, None, None,
-                                        "data folder does not exist")]))
+                                        N_("data folder does not exist"))]))
     return data_dir.resolve()
 
 
@@ -147,14 +171,14 @@ def clean(fund: str | None, year: int, data_dir: Path) -> None:
     dest, parsed = clean_year(data_dir, year, _fund(data_dir, fund))
     for note in parsed.notes:
         _note(note)
-    click.echo(f"wrote {len(parsed.tables)} tables to {dest}")
+    click.echo(_("wrote {count} tables to {dest}").format(count=len(parsed.tables), dest=dest))
 
 
 @main.command()
 @FUND_OPT
 @YEAR_OPT
 @DATA_DIR_OPT
-@click.option("--json", "as_json", is_flag=True, help="Print problems as JSON.")
+@click.option("--json", "as_json", is_flag=True, help=_("Print problems as JSON."))
 def check(fund: str | None, year: int, data_dir: Path, as_json: bool) -> None:
     """Validate the raw input and report every problem at once (exit 2 if any)."""
     from fundanalysis.ingest.load import process_year
@@ -188,12 +212,12 @@ def check(fund: str | None, year: int, data_dir: Path, as_json: bool) -> None:
 
     doubts = open_doubts(parsed.tables)
     if doubts:  # a warning, not a failure: the input is valid, its figures not yet confirmed
-        click.echo(f"warning: {doubts_warning(doubts)}", err=True)
+        click.echo(_("warning: {text}").format(text=doubts_warning(doubts)), err=True)
     if as_json:
         click.echo("[]")
     else:
-        click.echo(f"{key} {year}: input OK ({len(parsed.tables)} tables)"
-                   + (f", {doubts} cell(s) still marked 待核对" if doubts else ""))
+        click.echo(_("{fund} {year}: input OK ({count} tables)").format(fund=key, year=year, count=len(parsed.tables))
+                   + (_(", {count} cell(s) still marked 待核对").format(count=doubts) if doubts else ""))
 
 
 @main.command()
@@ -212,7 +236,7 @@ def summary(fund: str | None, year: int, data_dir: Path) -> None:
         warnings.simplefilter("always", ProcessedTablesEdited)
         tables = load_tables(data_dir, year, key)
     for w in seen:  # said as the other notes are, not as a Python warning with a source line
-        click.echo(f"warning: {w.message}", err=True)
+        click.echo(_("warning: {text}").format(text=w.message), err=True)
     summary = summarise(tables)
     summary["fund"] = key
     click.echo(summary_json(summary))
@@ -223,7 +247,7 @@ def summary(fund: str | None, year: int, data_dir: Path) -> None:
 @YEAR_OPT
 @OUT_DIR_OPT
 @DATA_DIR_OPT
-@click.option("--force", is_flag=True, help="Overwrite an existing template (it may be filled in).")
+@click.option("--force", is_flag=True, help=_("Overwrite an existing template (it may be filled in)."))
 def template(fund: str | None, year: int, out_dir: Path, data_dir: Path, force: bool) -> None:
     """Write a blank input workbook for FUND's YEAR to <out-dir>/templates/<FUND>/.
 
@@ -237,12 +261,13 @@ def template(fund: str | None, year: int, out_dir: Path, data_dir: Path, force: 
     key = _fund(data_dir, fund, new=True)
     dest = catalog.template_path(_output_dir(out_dir, data_dir), key, year)
     if catalog.exists(dest) and not force:
-        raise StorageError(f"{dest} already exists and may be filled in; it was left as it is. "
-                           "Pass --force to overwrite it, or move it away first")
+        raise StorageError(_("{dest} already exists and may be filled in; it was left as it is. "
+                             "Pass --force to overwrite it, or move it away first").format(dest=dest))
     buf = BytesIO()
     build_template(year, previous_categories(data_dir, key, year)).save(buf)
     files.write_bytes(dest, buf.getvalue())
-    click.echo(f"wrote {dest}; fill it in and copy it to {catalog.year_dir(data_dir, key, year)}/")
+    click.echo(_("wrote {dest}; fill it in and copy it to {folder}/").format(
+        dest=dest, folder=catalog.year_dir(data_dir, key, year)))
 
 
 @main.command()
@@ -251,8 +276,9 @@ def template(fund: str | None, year: int, out_dir: Path, data_dir: Path, force: 
 @DATA_DIR_OPT
 @OUT_DIR_OPT
 @click.option("--xlsx", is_flag=True,
-              help="Also make sure the filled form (Excel) is in <out-dir>/<FUND>/<YEAR>/ (builds the year if needed).")
-@click.option("--json", "as_json", is_flag=True, help="Print the scorecard as JSON (summary.json's 'scorecard').")
+              help=_("Also make sure the filled form (Excel) is in <out-dir>/<FUND>/<YEAR>/ "
+                     "(builds the year if needed)."))
+@click.option("--json", "as_json", is_flag=True, help=_("Print the scorecard as JSON (summary.json's 'scorecard')."))
 def scorecard(fund: str | None, year: int, data_dir: Path, out_dir: Path, xlsx: bool, as_json: bool) -> None:
     """Score the year's self-evaluation form (项目支出绩效自评表) under the fund's policy.
 
@@ -273,8 +299,8 @@ def scorecard(fund: str | None, year: int, data_dir: Path, out_dir: Path, xlsx: 
     se = selfeval.self_evaluation(tables)
     if se is None:
         raise InputError([Problem(str(catalog.year_dir(data_dir, key, year)), None, None, None, None,
-                                  "nothing to score: the input states no budget and executed amount and has "
-                                  "no 资金来源 or 绩效指标 sheet")])
+                                  N_("nothing to score: the input states no budget and executed amount and has "
+                                     "no 资金来源 or 绩效指标 sheet"))])
     if as_json:
         click.echo(json.dumps(scorecard_document(selfeval.record(se)), ensure_ascii=False, indent=2))
     else:
@@ -305,7 +331,7 @@ def scorecard(fund: str | None, year: int, data_dir: Path, out_dir: Path, xlsx: 
 @DATA_DIR_OPT
 @OUT_DIR_OPT
 @click.option("--xlsx", is_flag=True, required=True,
-              help="Write the computed tables as one Excel workbook (the only format for now).")
+              help=_("Write the computed tables as one Excel workbook (the only format for now)."))
 def export(fund: str | None, year: int, data_dir: Path, out_dir: Path, xlsx: bool) -> None:
     """Make sure the year's computed tables are in <out-dir>/<FUND>/<YEAR>/ as Excel (万元, Chinese
     headers; linked from the year's index page), building the year if its report is not current."""
@@ -320,32 +346,32 @@ def export(fund: str | None, year: int, data_dir: Path, out_dir: Path, xlsx: boo
 
 
 @main.command()
-@click.option("--fund", "fund", default=None, help="Fund to build. Default: every fund under data/raw/.")
+@click.option("--fund", "fund", default=None, help=_("Fund to build. Default: every fund under data/raw/."))
 @click.option("--year", "years", type=click.IntRange(MIN_YEAR, MAX_YEAR), multiple=True,
-              help="Year to build (repeatable). Default: every year of the fund(s).")
+              help=_("Year to build (repeatable). Default: every year of the fund(s)."))
 @DATA_DIR_OPT
 @OUT_DIR_OPT
 @click.option("--jobs", type=click.IntRange(1, 32), default=None,
-              help="Notebooks run in parallel (default: number of cores).")
+              help=_("Notebooks run in parallel (default: number of cores)."))
 @click.option("--timeout", type=click.IntRange(1, 86400), default=600, show_default=True,
-              help="Per-cell timeout in seconds.")
+              help=_("Per-cell timeout in seconds."))
 @click.option("--force", is_flag=True,
-              help="Rebuild even if the input and code are unchanged since the last build.")
-@click.option("--wait", is_flag=True, help="Wait for a running build of the same year.")
+              help=_("Rebuild even if the input and code are unchanged since the last build."))
+@click.option("--wait", is_flag=True, help=_("Wait for a running build of the same year."))
 @click.option("--engine", type=click.Choice(["inprocess", "kernel"]), default="inprocess",
               show_default=True,
-              help="inprocess: each notebook in a fresh preloaded process (fast); kernel: Jupyter kernels.")
+              help=_("inprocess: each notebook in a fresh preloaded process (fast); kernel: Jupyter kernels."))
 @click.option("--notebooks-dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              default=None, help="Report notebooks to run (default: the project's).")
+              default=None, help=_("Report notebooks to run (default: the project's)."))
 @click.option("--watch", is_flag=True,
-              help="Build, then rebuild what changed each time an input workbook or notebook is saved "
-                   "(Ctrl-C stops).")
+              help=_("Build, then rebuild what changed each time an input workbook or notebook is saved "
+                     "(Ctrl-C stops)."))
 @click.option("--on-failure", "on_failure", metavar="CMD", default=None,
-              help="Run CMD (no shell) when the run fails: the failure's summary on its stdin and in "
-                   "FUNDANALYSIS_SUMMARY, the exit code in FUNDANALYSIS_EXIT.")
+              help=_("Run CMD (no shell) when the run fails: the failure's summary on its stdin and in "
+                     "FUNDANALYSIS_SUMMARY, the exit code in FUNDANALYSIS_EXIT."))
 @click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Build each fund-year as a task on the Dask scheduler at ADDRESS (tcp://host:8786); the "
-                   "workers must see --data-dir and --out-dir at the same paths.")
+              help=_("Build each fund-year as a task on the Dask scheduler at ADDRESS (tcp://host:8786); the "
+                     "workers must see --data-dir and --out-dir at the same paths."))
 def report(fund: str | None, years: tuple[int, ...], data_dir: Path, out_dir: Path, jobs: int | None,
            timeout: int, force: bool, wait: bool, engine: str, notebooks_dir: Path | None,
            watch: bool, on_failure: str | None, scheduler: str | None = None) -> None:
@@ -463,7 +489,7 @@ def _report(fund: str | None, years: tuple[int, ...], data_dir: Path, out_dir: P
     from fundanalysis.pipeline.orchestrate import build_reports
 
     if not catalog.is_dir(data_dir):
-        raise InputError([Problem(str(data_dir), None, None, None, None, "data folder does not exist")])
+        raise InputError([Problem(str(data_dir), None, None, None, None, N_("data folder does not exist"))])
     data_dir = data_dir.resolve()
     out_dir = _output_dir(out_dir, data_dir)
     kwargs = {"notebooks_dir": notebooks_dir.resolve()} if notebooks_dir else {}
@@ -477,7 +503,7 @@ def _report(fund: str | None, years: tuple[int, ...], data_dir: Path, out_dir: P
             _note(str(exc))
             restart()
         except KeyboardInterrupt:
-            _note("stopped watching")
+            _note(_("stopped watching"))
         return
     from fundanalysis.pipeline.runners import stop_fork_server
 
@@ -513,12 +539,12 @@ def _report_targets(data_dir: Path, fund: str | None, years: tuple[int, ...],
         _note(note)
     if not targets and years:
         raise InputError([Problem(str(data_dir / "raw"), None, None, None, None,
-                                  f"no fund has a folder for {'、'.join(map(str, years))} under raw/ "
-                                  f"(funds: {'、'.join(funds) or 'none yet'})")])
+                                  _("no fund has a folder for {years} under raw/ (funds: {funds})").format(
+                                      years="、".join(map(str, years)), funds="、".join(funds) or _("none yet")))])
     if not targets:
         raise InputError([Problem(str(data_dir / "raw"), None, None, None, None,
-                                  "no fund year with input under raw/ (input lives in raw/<fund>/<year>/ with "
-                                  "a workbook); fundanalysis template --fund NAME --year Y writes a blank one")])
+                                  N_("no fund year with input under raw/ (input lives in raw/<fund>/<year>/ with "
+                                     "a workbook); fundanalysis template --fund NAME --year Y writes a blank one"))])
     return targets
 
 
@@ -528,8 +554,9 @@ def _report_targets(data_dir: Path, fund: str | None, years: tuple[int, ...],
 @DATA_DIR_OPT
 @OUT_DIR_OPT
 @click.option("--format", "formats", type=click.Choice(["png", "svg"]), multiple=True,
-              default=("png", "svg"), show_default=True, help="File formats (repeatable).")
-@click.option("--dpi", type=click.IntRange(50, 1200), default=200, show_default=True)
+              default=("png", "svg"), show_default=True, help=_("File formats (repeatable)."))
+@click.option("--dpi", type=click.IntRange(50, 1200), default=200, show_default=True,
+              help=_("Resolution of the PNG files (dots per inch)."))
 def charts(fund: str | None, year: int, data_dir: Path, out_dir: Path, formats: tuple[str, ...],
            dpi: int) -> None:
     """Export every chart of YEAR to <out-dir>/<FUND>/exports/<YEAR>/charts/ for briefings."""
@@ -547,10 +574,10 @@ def charts(fund: str | None, year: int, data_dir: Path, out_dir: Path, formats: 
 @YEAR_OPT
 @DATA_DIR_OPT
 @OUT_DIR_OPT
-@click.option("--docx", is_flag=True, help="The Word briefing (简报).")
-@click.option("--pptx", is_flag=True, help="The PowerPoint deck (汇报).")
+@click.option("--docx", is_flag=True, help=_("The Word briefing (简报)."))
+@click.option("--pptx", is_flag=True, help=_("The PowerPoint deck (汇报)."))
 @click.option("--reference-docx", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
-              help="A Word document whose styles and page setup the briefing takes (default: the shipped one).")
+              help=_("A Word document whose styles and page setup the briefing takes (default: the shipped one)."))
 def brief(fund: str | None, year: int, data_dir: Path, out_dir: Path, docx: bool, pptx: bool,
           reference_docx: Path | None) -> None:
     """Write YEAR's briefing (Word and PowerPoint; both unless one is asked for) into
@@ -562,7 +589,7 @@ def brief(fund: str | None, year: int, data_dir: Path, out_dir: Path, docx: bool
     key = _fund(data_dir, fund)
     if reference_docx is not None and not looks_like_docx(reference_docx):
         raise InputError([Problem(str(reference_docx), None, None, None, None,
-                                  "not a Word document (.docx); save the reference document as .docx")])
+                                  N_("not a Word document (.docx); save the reference document as .docx"))])
     kinds = [k for k, on in (("docx", docx), ("pptx", pptx)) if on] or ["docx", "pptx"]
     build_reports([(key, year)], data_dir=data_dir, out_dir=out_dir.resolve(), brief=kinds,
                   reference_docx=reference_docx.resolve() if reference_docx else None,

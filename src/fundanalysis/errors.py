@@ -7,6 +7,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from fundanalysis.i18n import _
+
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u061c]")
 
 
@@ -64,17 +66,20 @@ class Problem:
     row_kind: str = "row"
 
     def __str__(self) -> str:
-        where = [printable(self.file)]
+        """``file, sheet 'S', row 5, column 'C', value 'v': reason``, its frame words in the current
+        language (文件 …，工作表 …，第 5 行 … in Chinese); a reason marked for the catalogue is
+        translated too."""
+        where = [_("{file}").format(file=printable(self.file))]
         if self.sheet is not None:
-            where.append(f"sheet {printable(repr(self.sheet))}")
+            where.append(_("sheet {sheet}").format(sheet=printable(repr(self.sheet))))
         if self.row is not None:
-            where.append(f"{self.row_kind} {self.row}")
+            where.append((_("line {row}") if self.row_kind == "line" else _("row {row}")).format(row=self.row))
         if self.column is not None:
-            where.append(f"column {printable(repr(self.column))}")
-        text = ", ".join(where)
+            where.append(_("column {column}").format(column=printable(repr(self.column))))
         if self.value is not None:
-            text += f", value {printable(excerpt(repr(self.value)))}"
-        return f"{text}: {printable(_shorten(self.reason, self.value))}"
+            where.append(_("value {value}").format(value=printable(excerpt(repr(self.value)))))
+        return _("{where}: {reason}").format(where=_(", ").join(where),
+                                              reason=printable(_shorten(_(self.reason), self.value)))
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-friendly form."""

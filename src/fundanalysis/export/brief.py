@@ -3,8 +3,9 @@
 The content is what the pages show, taken from the same :class:`~fundanalysis.present.report.Report`
 headings (their sentences, their tables as formatted for the page, their charts), in the order of
 the report notebooks. What a page says about itself (the Markdown paragraph under each heading of
-a notebook, which explains how the page works) is not for readers of a briefing and is left out;
-so are the headings that show nothing but that explanation.
+a notebook, and every sentence the library tags as a method note, ``<span class="fnd-method">``:
+what the page computes, leaves blank or points to) is not for readers of a briefing and is left
+out; so are the headings that show nothing but that explanation.
 
 The Word document follows the house style of official documents (GB/T 9704: A4, top margin
 37 mm, left 28 mm, text block 156 × 225 mm; 黑体 headings, 仿宋 body; tables as 三线表 numbered
@@ -26,7 +27,7 @@ from typing import Any
 
 from fundanalysis.config import PACKAGE_DIR
 from fundanalysis.present import words
-from fundanalysis.present.shown import Chart
+from fundanalysis.present.shown import METHOD_CLASS, Chart
 
 #: The reference document shipped with the package: styles, fonts and page setup of the briefing.
 REFERENCE_DOCX = PACKAGE_DIR / "templates" / "reference.docx"
@@ -92,7 +93,8 @@ class Briefing:
 
 
 class _Parts(html.parser.HTMLParser):
-    """The paragraphs and tables of a heading's HTML, in order (the page's own words and cells)."""
+    """The paragraphs and tables of a heading's HTML, in order (the page's own words and cells),
+    without the sentences that explain the page (``class="fnd-method"``)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -104,10 +106,13 @@ class _Parts(html.parser.HTMLParser):
         self._cell: list[str] | None = None
         self._num = False
         self._in_head = False
+        self._method: list[str] = []  # the open elements of a method note (their tags)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         cls = dict(attrs).get("class") or ""
-        if tag in ("style", "script"):
+        if self._method or METHOD_CLASS in cls.split():
+            self._method.append(tag)  # a method note, and whatever it holds, is not for the briefing
+        elif tag in ("style", "script"):
             self._skip += 1
         elif tag == "table":
             self._table = Table([], [], [])
@@ -121,7 +126,10 @@ class _Parts(html.parser.HTMLParser):
             self._text = []
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("style", "script"):
+        if self._method:
+            if tag == self._method[-1]:
+                self._method.pop()
+        elif tag in ("style", "script"):
             self._skip = max(0, self._skip - 1)
         elif tag == "table" and self._table is not None:
             if self._table.header or self._table.rows:
@@ -147,7 +155,7 @@ class _Parts(html.parser.HTMLParser):
             self._text = None
 
     def handle_data(self, data: str) -> None:
-        if self._skip:
+        if self._skip or self._method:
             return
         if self._cell is not None:
             self._cell.append(data)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from fundanalysis.cli import TranslatedCommand
 from fundanalysis.config import DATA_DIR, MAX_YEAR, MIN_YEAR
 from fundanalysis.errors import InputError, Problem, StorageError, printable
 from fundanalysis.extract.compare import (
@@ -25,6 +26,7 @@ from fundanalysis.extract.compare import (
 )
 from fundanalysis.extract.draft import CHECKLIST, TO_CHECK, Draft, build_draft, check_draft, draft_name, draft_workbook
 from fundanalysis.extract.engine import extract
+from fundanalysis.i18n import _
 from fundanalysis.storage import catalog, files
 from fundanalysis.storage.reports import ReportText, read_report, time_budget
 
@@ -45,21 +47,21 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def _note(text: str) -> None:
-    click.echo(f"note: {printable(text)}", err=True)
+    click.echo(_("note: {text}").format(text=printable(text)), err=True)
 
 
-@click.command("extract")
+@click.command("extract", cls=TranslatedCommand)
 @click.argument("report", type=click.Path(dir_okay=True, path_type=Path))
 @click.option("--fund", default=None,
-              help="Fund folder name (may be a fund that does not exist yet: a draft is how one starts).")
-@click.option("--year", type=click.IntRange(MIN_YEAR, MAX_YEAR), required=True, help="Report year.")
+              help=_("Fund folder name (may be a fund that does not exist yet: a draft is how one starts)."))
+@click.option("--year", type=click.IntRange(MIN_YEAR, MAX_YEAR), required=True, help=_("Report year."))
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data"),
-              show_default=True, help="Folder holding raw/ (read by --compare; never written).")
+              show_default=True, help=_("Folder holding raw/ (read by --compare; never written)."))
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs"),
-              show_default=True, help="The draft goes to <out-dir>/<FUND>/drafts/.")
+              show_default=True, help=_("The draft goes to <out-dir>/<FUND>/drafts/."))
 @click.option("--compare", "compare_", is_flag=True,
-              help="Write no draft: compare the text with the fund's existing workbook of YEAR, figure by figure.")
-@click.option("--force", is_flag=True, help="Overwrite an existing draft (it may have been corrected by hand).")
+              help=_("Write no draft: compare the text with the fund's existing workbook of YEAR, figure by figure."))
+@click.option("--force", is_flag=True, help=_("Overwrite an existing draft (it may have been corrected by hand)."))
 def extract_command(report: Path, fund: str | None, year: int, data_dir: Path, out_dir: Path, compare_: bool,
                     force: bool) -> None:
     """Read REPORT (.txt, .docx or text-layer .pdf) and write a draft input workbook for FUND's YEAR to
@@ -81,10 +83,11 @@ def extract_command(report: Path, fund: str | None, year: int, data_dir: Path, o
     dest = draft_path(out_dir, key, year)
     for raw in (catalog.fund_dir(data_dir, key).parent, catalog.fund_dir(DATA_DIR, key).parent):
         if _inside(dest, raw):
-            raise StorageError(f"{dest} is inside {raw}, which the tool never writes into; choose another --out-dir")
+            raise StorageError(_("{dest} is inside {raw}, which the tool never writes into; choose another --out-dir"
+                                 ).format(dest=dest, raw=raw))
     if catalog.exists(dest) and not force:
-        raise StorageError(f"{dest} already exists and may have been corrected by hand; it was left as it is. "
-                           "Pass --force to overwrite it, or move it away first")
+        raise StorageError(_("{dest} already exists and may have been corrected by hand; it was left as it is. "
+                             "Pass --force to overwrite it, or move it away first").format(dest=dest))
     problems = check_draft(draft, dest.name)
     files.write_bytes(dest, draft_workbook(draft, problems))
     _report_draft(draft, dest, problems, text, catalog.year_dir(data_dir, key, year), key)
@@ -94,23 +97,27 @@ def _report_draft(draft: Draft, dest: Path, problems: list[Problem], text: Repor
                   fund: str, echo: Callable[[str], None] = click.echo) -> None:
     rows = len(draft.rows)
     marked = draft.uncertain
-    echo(f"wrote {dest}: {rows} rows, {draft.figures} figures read from {text.path.name} ({text.kind}), "
-         f"{len(marked)} row(s) marked {TO_CHECK} (listed in sheet {CHECKLIST})")
+    echo(_("wrote {dest}: {rows} rows, {figures} figures read from {report} ({kind}), "
+           "{marked} row(s) marked {to_check} (listed in sheet {checklist})").format(
+        dest=dest, rows=rows, figures=draft.figures, report=text.path.name, kind=text.kind, marked=len(marked),
+        to_check=TO_CHECK, checklist=CHECKLIST))
     for sheet, row, r in marked[:SHOWN_DOUBTS]:
         echo(printable(f"  {TO_CHECK} {sheet} 第{row}行：{'；'.join(r.doubts)}"))
     if len(marked) > SHOWN_DOUBTS:
-        echo(f"  … and {len(marked) - SHOWN_DOUBTS} more in sheet {CHECKLIST}")
+        echo(_("  … and {count} more in sheet {checklist}").format(count=len(marked) - SHOWN_DOUBTS,
+                                                                     checklist=CHECKLIST))
     if problems:
-        echo(f"check: the draft fails on {len(problems)} point(s) that need a person (also in sheet {CHECKLIST}):")
+        echo(_("check: the draft fails on {count} point(s) that need a person (also in sheet {checklist}):").format(
+            count=len(problems), checklist=CHECKLIST))
         for p in problems:
             echo(f"  - {p}")
     elif marked:
-        echo(f"check: the draft passes the input checks, but {len(marked)} row(s) are still marked {TO_CHECK}: "
-             "confirm or correct them, then clear the cells")
+        echo(_("check: the draft passes the input checks, but {count} row(s) are still marked {to_check}: "
+               "confirm or correct them, then clear the cells").format(count=len(marked), to_check=TO_CHECK))
     else:
-        echo("check: the draft passes as it stands")
-    echo(f"next: correct it against the report in Excel, copy it to {year_dir}/, then run "
-         f"fundanalysis check --fund {fund} --year {draft.year}")
+        echo(_("check: the draft passes as it stands"))
+    echo(_("next: correct it against the report in Excel, copy it to {folder}/, then run "
+           "fundanalysis check --fund {fund} --year {year}").format(folder=year_dir, fund=fund, year=draft.year))
 
 
 # ---------------------------------------------------------------------------------------------------------

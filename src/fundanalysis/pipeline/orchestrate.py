@@ -39,7 +39,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fundanalysis import __version__
+from fundanalysis import __version__, i18n
 from fundanalysis.config import REPORT_NOTEBOOKS_DIR
 from fundanalysis.errors import BuildError, InputError
 from fundanalysis.pipeline.runners import ForkRunner, Job, KernelRunner, Runner, start_fork_server
@@ -106,7 +106,8 @@ def build_reports(targets: Sequence[FundYear], data_dir: Path, out_dir: Path, jo
                              "published shows the input as it was read and is marked as made from older "
                              "input, so the next report builds it again: run report once the workbook "
                              "is saved")
-        say(f"note: the input of {names} was saved while it was being built; building it again")
+        say(i18n._("note: the input of {funds} was saved while it was being built; building it again"
+                   ).format(funds=names))
         log.info("input of %s changed during the build; building again", names)
         targets = [t for t in targets if t[0] in changed]
         force = False
@@ -155,7 +156,8 @@ def _build_reports_once(targets: Sequence[FundYear], data_dir: Path, out_dir: Pa
                  or _brief_wanted(out_dir, t, brief, reference_docx)]
         if not stale and _indexes_current(out_dir):
             for f, y in targets:
-                say(f"[{f} {y}] up to date (input, notebooks and code unchanged); --force rebuilds")
+                say(i18n._("[{fund} {year}] up to date (input, notebooks and code unchanged); --force rebuilds"
+                            ).format(fund=f, year=y))
             return []  # nothing to do, so nothing is written (a read-only folder is fine)
         for f, y in stale:
             files.check_publishable(catalog.year_output(out_dir, f, y))
@@ -171,7 +173,7 @@ def _build_reports_once(targets: Sequence[FundYear], data_dir: Path, out_dir: Pa
             log_path, handler = files.open_log(out_dir / "logs", "build")
             log.addHandler(handler)
             log.setLevel(logging.INFO)
-            say(f"log: {log_path}")
+            say(i18n._("log: {path}").format(path=log_path))
             log.info("validated %d year(s) (%d from current processed tables) by %.2fs", len(loaded),
                      sum(v.from_processed for v in loaded.values()), validated - began)
             try:
@@ -181,7 +183,8 @@ def _build_reports_once(targets: Sequence[FundYear], data_dir: Path, out_dir: Pa
                     todo = [t for t in stale if force or published_fingerprint(out_dir, *t) != fps[t[0]]
                             or _brief_wanted(out_dir, t, brief, reference_docx)]
                     for f, y in sorted(set(targets) - set(todo)):
-                        say(f"[{f} {y}] up to date (input, notebooks and code unchanged); --force rebuilds")
+                        say(i18n._("[{fund} {year}] up to date (input, notebooks and code unchanged); --force rebuilds"
+                            ).format(fund=f, year=y))
                         log.info("%s %s up to date", f, y)
                     if todo:
                         assert pool is not None
@@ -252,7 +255,7 @@ def _read_published(path: Path, name: str, say: Callable[[str], None]) -> dict[s
     except (OSError, ValueError, TypeError) as exc:
         note = (f"{path} is not a readable summary ({exc}); {name} is left out of the index "
                 "(rebuild that year with --force)")
-        say(f"note: {note}")
+        say(i18n._("note: {text}").format(text=note))
         log.warning("%s", note)
         return None
     return s
@@ -579,11 +582,13 @@ def _run_all(plans: dict[FundYear, _Plan], data_dir: Path, out_dir: Path, pool: 
                 d = fut.result()
                 done[t][s.slug] = d
                 if d.how == "run":
-                    say(f"[{f} {y}] {s.slug} ✓ {d.seconds:.1f}s ({n}/{len(tasks)})")
+                    say(i18n._("[{fund} {year}] {section} ✓ {seconds:.1f}s ({n}/{total})").format(
+                        fund=f, year=y, section=s.slug, seconds=d.seconds, n=n, total=len(tasks)))
                     log.info("%s %s %s ok in %.1fs (done by %.2fs)", f, y, s.slug, d.seconds,
                              time.perf_counter() - t0)
                 else:
-                    say(f"[{f} {y}] {s.slug} reused: its inputs are unchanged ({n}/{len(tasks)})")
+                    say(i18n._("[{fund} {year}] {section} reused: its inputs are unchanged ({n}/{total})").format(
+                        fund=f, year=y, section=s.slug, n=n, total=len(tasks)))
                     log.info("%s %s %s reused (inputs unchanged)", f, y, s.slug)
             except BuildError as exc:
                 failures.setdefault(t, []).append(str(exc))
@@ -596,7 +601,8 @@ def _run_all(plans: dict[FundYear, _Plan], data_dir: Path, out_dir: Path, pool: 
                         extras[t].result()
                     kept = files.move(staging[t], catalog.failed_dir(out_dir, f, y))
                     log.error("%s %s failed; executed notebooks kept in %s", f, y, kept)
-                    say(f"[{f} {y}] failed; the published report is unchanged; executed notebooks kept in {kept}")
+                    say(i18n._("[{fund} {year}] failed; the published report is unchanged; executed notebooks "
+                               "kept in {folder}").format(fund=f, year=y, folder=kept))
                 else:
                     _publish_year(plans[t], done[t], staging[t], out_dir, fps[f], time.perf_counter() - t0, say,
                                   extras[t].result())
@@ -785,8 +791,9 @@ def _publish_year(plan: _Plan, done: dict[str, _Done], st: Path, out_dir: Path, 
     files.publish_dir(st, catalog.year_output(out_dir, fund, year))
     log.info("%s %s published by %.2fs (rebuilt: %s; reused: %s)", fund, year, seconds,
              ", ".join(rebuilt) or "none", ", ".join(reused) or "none")
-    say(f"[{fund} {year}] published {catalog.year_output(out_dir, fund, year) / 'index.html'}"
-        + (f" (reused unchanged: {', '.join(reused)})" if reused else ""))
+    say(i18n._("[{fund} {year}] published {page}").format(
+        fund=fund, year=year, page=catalog.year_output(out_dir, fund, year) / "index.html")
+        + (i18n._(" (reused unchanged: {sections})").format(sections=", ".join(reused)) if reused else ""))
 
 
 def _tables_workbook(fund: str, year: int, tables: dict[str, pd.DataFrame], summary: dict[str, Any],

@@ -6,7 +6,6 @@ shown beside it and flagged, with the rule that decided the computed one.
 
 from __future__ import annotations
 
-import html
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -16,6 +15,7 @@ import pandas as pd
 from fundanalysis.analysis.reconcile import FORM_FUNDS
 from fundanalysis.analysis.selfeval import SelfEvaluation
 from fundanalysis.present import fmt, words
+from fundanalysis.present.shown import say_html
 from fundanalysis.present.styled import styled_table
 
 
@@ -32,7 +32,7 @@ def points(v: Any) -> str:
 
 
 def _say(text: str) -> str:
-    return f'<p class="fnd-say">{html.escape(text)}</p>'
+    return say_html(text)
 
 
 def brief(se: SelfEvaluation | None) -> str:
@@ -47,10 +47,10 @@ def brief(se: SelfEvaluation | None) -> str:
     elif b is not None:
         text = f"预算执行无法计分：{words.score_rule(b.rules[-1])}。"
     if not se.indicators:
-        return text + "报告未给出绩效指标（自评表），因此不计算总分和等级。"
+        return words.Sentences(text, "报告未给出绩效指标（自评表）", words.MethodNote("，因此不计算总分和等级"), "。")
     grade = f"，等级“{se.grade}”" if se.grade else f"；{incomplete(se)}"
-    return text + (f"自评表总分按评分规则计算为 {points(se.total)}（满分 {points(se.max_total)}）{grade}；"
-                   "详见“绩效自评”。")
+    return words.Sentences(text, f"自评表总分按评分规则计算为 {points(se.total)}（满分 {points(se.max_total)}）{grade}",
+                           words.MethodNote("；详见“绩效自评”"), "。")
 
 
 def incomplete(se: SelfEvaluation) -> str:

@@ -12,7 +12,11 @@ from typing import Any
 import pandas as pd
 
 from fundanalysis.present import fmt, words
+from fundanalysis.present.words import MethodNote, Sentences
 from fundanalysis.vocab import BudgetBasis, MoneyKind, Rule
+
+#: What the page does not compute when the report gives no executed amount (a method note).
+NO_RATE = "，因此不计算执行率和结余"
 
 
 def _from(figure: Any) -> str:
@@ -20,10 +24,11 @@ def _from(figure: Any) -> str:
     return words.provenance(figure.record() if hasattr(figure, "record") else None)
 
 
-def utilisation(year: int, u: pd.DataFrame) -> str:
+def utilisation(year: int, u: pd.DataFrame) -> Sentences:
     """Budget, executed (or allocated) amount, rate and balance of the fund, naming which figures
     they are and how each was obtained, and whether parts have budgets. An allocation (安排) is
-    said as 已安排 and gives no rate and no balance."""
+    said as 已安排 and gives no rate and no balance. Where to look on the page and what the page
+    computes are method notes."""
     o = u.iloc[0]
     budget = words.budget_label(o["budget_basis"])
     kind = o.get("spent_kind")
@@ -33,33 +38,38 @@ def utilisation(year: int, u: pd.DataFrame) -> str:
     else:
         text = f"{year} 年{budget} {fmt.money(o['budget_fen'])}（{_from(o.get('budget_figure'))}）"
     if kind == MoneyKind.ALLOCATED:
-        text += (f"，已安排 {fmt.money(o['allocated_fen'])}（{_from(o.get('spent_figure'))}）；"
-                 "安排数不是执行数，报告未给出已执行的金额，因此不计算执行率和结余。")
+        text = Sentences(text, f"，已安排 {fmt.money(o['allocated_fen'])}（{_from(o.get('spent_figure'))}）；"
+                         "安排数不是执行数，报告未给出已执行的金额", MethodNote(NO_RATE), "。")
     elif pd.isna(o["spent_fen"]) and kind == MoneyKind.UNSTATED:
-        text += "；报告所列金额未注明是已执行还是已安排（执行口径未注明），因此不计算执行率和结余。"
+        text = Sentences(text, "；报告所列金额未注明是已执行还是已安排（执行口径未注明）", MethodNote(NO_RATE), "。")
     elif pd.isna(o["spent_fen"]):
-        text += f"；报告未给出已{word}的金额，因此不计算执行率和结余。"
+        text = Sentences(text, f"；报告未给出已{word}的金额", MethodNote(NO_RATE), "。")
     else:
         text += f"，已{word} {fmt.money(o['spent_fen'])}（{_from(o.get('spent_figure'))}）"
         if not pd.isna(o["budget_fen"]):
             text += f"，执行率 {fmt.pct(o['utilisation'])}"
-            text += (f"，超出预算 {fmt.money(-int(o['unspent_fen']))}（超预算执行，见核对表）"
-                     if o["over_budget"] else f"，结余 {fmt.money(o['unspent_fen'])}")
-        text += "。"
+            if o["over_budget"]:
+                text = Sentences(text, f"，超出预算 {fmt.money(-int(o['unspent_fen']))}（超预算执行",
+                                 MethodNote("，见核对表"), "）")
+            else:
+                text += f"，结余 {fmt.money(o['unspent_fen'])}"
+        text = Sentences(text, "。")
+    more = ""
     if not pd.isna(o["budget_fen"]):
-        text += f"预算口径：{words.budget_phase(o['budget_phase'], o['budget_basis'])}。"
+        more += f"预算口径：{words.budget_phase(o['budget_phase'], o['budget_basis'])}。"
     if not pd.isna(o["utilisation_initial"]):
-        text += (f"按年初预算数 {fmt.money(o['initial_fen'])} 计，执行率 "
+        more += (f"按年初预算数 {fmt.money(o['initial_fen'])} 计，执行率 "
                  f"{fmt.pct(o['utilisation_initial'])}。")
     elif not pd.isna(o["initial_fen"]) and o["budget_basis"] != BudgetBasis.INITIAL:
-        text += f"年初预算数 {fmt.money(o['initial_fen'])}。"
+        more += f"年初预算数 {fmt.money(o['initial_fen'])}。"
     if not pd.isna(o["received_fen"]):
-        text += f"到位资金 {fmt.money(o['received_fen'])}"
-        text += (f"，到位率 {fmt.pct(o['receipt_rate'])}（到位资金 ÷ {budget}）。"
+        more += f"到位资金 {fmt.money(o['received_fen'])}"
+        more += (f"，到位率 {fmt.pct(o['receipt_rate'])}（到位资金 ÷ {budget}）。"
                  if not pd.isna(o["receipt_rate"]) else "。")
+    note = ""
     if len(u) == 1 and not pd.isna(o["spent_fen"]) and not pd.isna(o["budget_fen"]):
-        text += "报告未给出各部分单独的预算，因此只计算整体执行率。"
-    return text
+        note = MethodNote("报告未给出各部分单独的预算，因此只计算整体执行率。")
+    return Sentences(text, more, note)
 
 
 def spending_by_part(p: pd.DataFrame, word: str) -> str:
@@ -127,7 +137,8 @@ def award_average(c: pd.DataFrame, kind: str = "奖励") -> str:
     """The highest and lowest average award per recipient."""
     c = c[c["avg_per_recipient_fen"].notna()]
     if c.empty:
-        return f"报告未注明{words.support_words(kind)['recipients']}，无法计算平均每家{kind}金额。"
+        return Sentences(f"报告未注明{words.support_words(kind)['recipients']}",
+                         MethodNote(f"，无法计算平均每家{kind}金额"), "。")
     hi = c.sort_values("avg_per_recipient_fen", ascending=False).iloc[0]
     lo = c.sort_values("avg_per_recipient_fen").iloc[0]
     return (f"平均每家{kind}最高的是“{hi['category']}”（{fmt.money(hi['avg_per_recipient_fen'])}），"
@@ -152,22 +163,25 @@ def media_outlets(s: pd.DataFrame) -> str:
             f"“{top['outlet']}”金额最大（{fmt.money(top['amount_fen'])}，{fmt.pct(top['share'], 1)}）。")
 
 
-def media_concentration(c: dict[str, Any]) -> str:
-    """Top-2 share and HHI with its band."""
+def media_concentration(c: dict[str, Any]) -> Sentences:
+    """Top-2 share and HHI with its band (the band's threshold is a method note)."""
     level = words.CONCENTRATION.get(c["level"], words.NOT_STATED)
-    return (f"前两家单位合计 {fmt.money(c['top2_fen'])}，占宣传经费的 {fmt.pct(c['top2_share'], 1)}；"
-            f"赫芬达尔指数（HHI）为 {c['hhi']:,.0f}，按常用标准属{level}（>2500 为高度集中）。")
+    return Sentences(f"前两家单位合计 {fmt.money(c['top2_fen'])}，占宣传经费的 {fmt.pct(c['top2_share'], 1)}；"
+                     f"赫芬达尔指数（HHI）为 {c['hhi']:,.0f}，按常用标准属{level}",
+                     MethodNote("（>2500 为高度集中）"), "。")
 
 
-def procurement(p: pd.DataFrame) -> str:
-    """The procurement counts the report states, and how many outlets it leaves unmarked."""
+def procurement(p: pd.DataFrame) -> Sentences:
+    """The procurement counts the report states, and how many outlets it leaves unmarked (that the
+    table leaves them blank is a method note)."""
     stated = p[p["outlets_stated"].notna()]
     text = "；".join(f"{r['method']} {int(r['outlets_stated'])} 家" for _, r in stated.iterrows())
     unknown = int(p.loc[p["method"].isna(), "outlets_known"].iloc[0])
     msg = f"报告所述：{text}。" if text else "报告未给出采购方式的家数。"
     if unknown:
-        msg += f"其中 {unknown} 家单位的采购方式报告未逐一注明，表中如实留空，不作推断。"
-    return msg
+        return Sentences(msg, f"其中 {unknown} 家单位的采购方式报告未逐一注明。",
+                         MethodNote("表中如实留空，不作推断。"))
+    return Sentences(msg)
 
 
 def spending_lines(lines: pd.DataFrame, word: str | None) -> str:
@@ -186,22 +200,24 @@ def spending_lines(lines: pd.DataFrame, word: str | None) -> str:
     return text + "。"
 
 
-def instalments(inst: pd.DataFrame, received: Any) -> str:
+def instalments(inst: pd.DataFrame, received: Any) -> Sentences:
     """How many instalments and their total, against 到位资金."""
     total = sum(int(v) for v in inst["amount_fen"])
     text = f"资金分 {len(inst)} 批到位，合计 {fmt.money(total)}"
     if received is not None and not pd.isna(received):
-        text += "，与报告所述到位资金一致" if int(received) == total else (
-            f"，而报告所述到位资金为 {fmt.money(received)}；差异见核对表")
-    return text + "。"
+        if int(received) == total:
+            text += "，与报告所述到位资金一致"
+        else:
+            return Sentences(text, f"，而报告所述到位资金为 {fmt.money(received)}", MethodNote("；差异见核对表"), "。")
+    return Sentences(text, "。")
 
 
-def media_items(listed: int, stated: int | None) -> str:
+def media_items(listed: int, stated: int | None) -> Sentences:
     """How many titles the report lists, against the outlets' item counts."""
     text = f"报告列出 {listed} 个项目名称"
     if stated is not None and stated != listed:
-        text += f"，而各单位项目数合计为 {stated} 个；差异见核对表"
-    return text + "。"
+        return Sentences(text, f"，而各单位项目数合计为 {stated} 个", MethodNote("；差异见核对表"), "。")
+    return Sentences(text, "。")
 
 
 def rankings(r: pd.DataFrame) -> str:
@@ -237,9 +253,9 @@ def shares(s: pd.DataFrame) -> str:
         for _, x in s.iterrows()) + "。"
 
 
-def text_ranks(n: int) -> str:
-    """How many ranks are given only in words."""
-    return f"{n} 项只有文字表述、没有具体名次；如实保留原话，不推断名次。"
+def text_ranks(n: int) -> Sentences:
+    """How many ranks are given only in words (that the page keeps the words is a method note)."""
+    return Sentences(f"{n} 项只有文字表述、没有具体名次。", MethodNote("表中如实保留原话，不推断名次。"))
 
 
 def award_distribution(awards: pd.DataFrame, kind: str = "奖励") -> str:

@@ -27,7 +27,7 @@ from fundanalysis.ingest.load import load_tables
 from fundanalysis.present import fmt, form, narrative, words
 from fundanalysis.present.memo import ObjectMemo
 from fundanalysis.present.page import key_figure_tiles
-from fundanalysis.present.shown import Chart, Shown
+from fundanalysis.present.shown import Chart, Shown, say_html
 from fundanalysis.present.styled import styled_table
 from fundanalysis.storage import catalog, digests, files
 from fundanalysis.vocab import MoneyKind
@@ -142,7 +142,7 @@ class Report:
     def _say(self, text: str) -> str:
         if self._out is not None:
             self._out.text = text if self._out.text is None else f"{self._out.text}{text}"
-        return f'<p class="fnd-say">{html.escape(text)}</p>'
+        return say_html(text)
 
     def _data(self, df: pd.DataFrame | None) -> None:
         """The numbers behind the heading being produced (its ``.df``)."""
@@ -297,7 +297,7 @@ class Report:
     def year_over_year(self) -> None:
         """Key figures against other years, when there are any."""
         if not self.other_years:
-            self._show(self._say("数据目录中只有本年度的数据，暂无年度对比。"))
+            self._show(self._say(words.MethodNote("数据目录中只有本年度的数据，暂无年度对比。")))
             return
         yoy = metrics.year_over_year([self.summary, *self.other_years])
         self._data(yoy)
@@ -409,7 +409,8 @@ class Report:
         """How the amounts per recipient spread within each category (when recipients are listed)."""
         awards = self.tables.get("awards")
         if awards is None or awards.empty:
-            self._show(self._say(f"报告未逐家列出{self.support['got']}单位，无法看各家金额的分布。"))
+            self._show(self._say(words.Sentences(f"报告未逐家列出{self.support['got']}单位",
+                                                 words.MethodNote("，无法看各家金额的分布"), "。")))
             return
         self._data(awards)
         self._show(self._say(narrative.award_distribution(awards, self.support["kind"])))
@@ -550,9 +551,10 @@ class Report:
         if p is None:
             r = metrics.rankings_table(self.tables) if "rankings" in self.tables else None
             ranked = r is not None and bool(r["rank_number"].notna().any() or r["rank_text"].map(is_text_rank).any())
-            self._show(self._say("报告未给出各地的对比数值" + ("；名次以报告所述为准。" if ranked else "。")))
+            self._show(self._say(words.Sentences("报告未给出各地的对比数值",
+                                                 words.MethodNote("；名次以报告所述为准") if ranked else "", "。")))
             return
-        self._show(self._say("按全省各市数值计算名次，并列按同一名次计（如两市并列第二，下一名为第四）。"),
+        self._show(self._say(words.MethodNote("按全省各市数值计算名次，并列按同一名次计（如两市并列第二，下一名为第四）。")),
                    styled_table(p, {"indicator": ("指标", None), "city": ("城市", None),
                                     "value": ("数值", fmt.count), "rank_number": ("名次", fmt.count),
                                     "share_of_province": ("占全省", _pct1)}))

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from fundanalysis.present.words import MethodNote
+
 #: Styles of the library's outputs (tables, sentences, key-figure tiles, flagged rows), scoped by
 #: their ``fa-`` classes. They travel with each output, so JupyterLab shows what the report
 #: shows; the report pages drop the copies (their stylesheet has the same rules).
@@ -46,6 +48,25 @@ OUTPUT_CSS = """
   .fnd-out .fnd-tile .v { font-size:18px; }
 }
 """
+#: The class of a sentence that explains how the page works (a ``words.MethodNote``): shown on the
+#: page, left out of a briefing.
+METHOD_CLASS = "fnd-method"
+
+
+def say_html(text: str) -> str:
+    """A heading's sentences as a ``<p class="fnd-say">``, each method note in a
+    ``<span class="fnd-method">`` (text escaped).
+
+    >>> from fundanalysis.present.words import MethodNote, Sentences
+    >>> say_html(Sentences("共 3 项，", MethodNote("表中如实留空。")))
+    '<p class="fnd-say">共 3 项，<span class="fnd-method">表中如实留空。</span></p>'
+    """
+    parts = getattr(text, "parts", None) or (text,)
+    inner = "".join(f'<span class="{METHOD_CLASS}">{html.escape(p)}</span>' if isinstance(p, MethodNote)
+                    else html.escape(p) for p in parts)
+    return f'<p class="fnd-say">{inner}</p>'
+
+
 #: The marker of the style block an output carries (the report pages remove these blocks).
 STYLE_TAG = '<style class="fnd-output-style">'
 

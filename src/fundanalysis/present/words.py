@@ -18,6 +18,37 @@ from fundanalysis.vocab import (
     SupportKind,
 )
 
+
+class MethodNote(str):
+    """A sentence (or clause) that explains how the page works — what it computes or leaves out,
+    where on the page to look, what the data folder holds — not a finding about the fund.
+
+    The page shows it (``<span class="fnd-method">``); a briefing (Word, PowerPoint) leaves it out.
+    Tag every such sentence where it is produced, as a part of :class:`Sentences`.
+    """
+
+
+class Sentences(str):
+    """A heading's sentences as one string, remembering which parts are :class:`MethodNote`.
+
+    It is the plain text of all its parts, so it reads as before wherever a ``str`` is expected.
+
+    >>> s = Sentences("共 3 项。", MethodNote("表中如实留空。"))
+    >>> str(s), [type(p).__name__ for p in s.parts]
+    ('共 3 项。表中如实留空。', ['str', 'MethodNote'])
+    """
+
+    parts: tuple[str, ...]
+
+    def __new__(cls, *parts: str) -> Sentences:
+        flat: list[str] = []
+        for p in parts:
+            flat.extend(p.parts if isinstance(p, Sentences) else [p] if p else [])
+        obj = super().__new__(cls, "".join(flat))
+        obj.parts = tuple(flat)
+        return obj
+
+
 #: A part the input does not name (spending whose 所属部分 is empty).
 UNASSIGNED_PART = "未注明部分"
 #: A value the report does not give (a procurement method, a level).

@@ -12,8 +12,10 @@ from pathlib import Path, PurePosixPath
 
 import click
 
+from fundanalysis.cli import TranslatedCommand
 from fundanalysis.config import EXIT_BAD_INPUT, EXIT_BUILD_FAILED, MAX_YEAR, MIN_YEAR
 from fundanalysis.errors import printable
+from fundanalysis.i18n import _
 from fundanalysis.review import outputs
 from fundanalysis.review.run import INLINE, boilerplate_findings, default_workers, form_files, prioritize, review_files
 from fundanalysis.storage import catalog, files
@@ -25,21 +27,21 @@ def review_dir(out_dir: Path, name: str, year: int) -> Path:
     return Path(out_dir) / "review" / name / str(year)
 
 
-@click.command("review")
+@click.command("review", cls=TranslatedCommand)
 @click.argument("folder")
 @click.option("--year", type=click.IntRange(MIN_YEAR, MAX_YEAR), required=True,
-              help="Year of the forms; a form stating another year is listed as a problem.")
-@click.option("--name", default=None, help="Name of the review (default: FOLDER's name).")
+              help=_("Year of the forms; a form stating another year is listed as a problem."))
+@click.option("--name", default=None, help=_("Name of the review (default: FOLDER's name)."))
 @click.option("--scheduler", default=None,
-              help="Dask scheduler address (tcp://host:8786); default: a LocalCluster on this machine; "
-                   f"'{INLINE}': no cluster, in this process.")
+              help=_("Dask scheduler address (tcp://host:8786); default: a LocalCluster on this machine; "
+                     "'{inline}': no cluster, in this process.").format(inline=INLINE))
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
-              help="Worker processes of the LocalCluster (default 2).")
+              help=_("Worker processes of the LocalCluster (default 2)."))
 @click.option("--policy", "policy_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="scoring.toml with the local scoring rules (default: the rules in docs/domain.md).")
+              help=_("scoring.toml with the local scoring rules (default: the rules in docs/domain.md)."))
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("outputs"),
-              show_default=True, help="Folder the review is written under (review/<NAME>/<YEAR>/).")
-@click.option("--no-overview", is_flag=True, help="Skip the HTML overview (the notebook run).")
+              show_default=True, help=_("Folder the review is written under (review/<NAME>/<YEAR>/)."))
+@click.option("--no-overview", is_flag=True, help=_("Skip the HTML overview (the notebook run)."))
 def review_command(folder: str, year: int, name: str | None, scheduler: str | None, workers: int | None,
                    policy_file: Path | None, out_dir: Path, no_overview: bool) -> None:
     """Read every 项目支出绩效自评表 under FOLDER (.xlsx, .xls, .docx, recursively), re-score each under
@@ -56,11 +58,11 @@ def review_command(folder: str, year: int, name: str | None, scheduler: str | No
         where = Path(folder)
         name = name or where.resolve().name
     else:
-        click.echo(f"Bad input: {printable(folder)} is not a folder (nor an fsspec URL such as s3://bucket/forms).",
-                   err=True)
+        click.echo(_("Bad input: {folder} is not a folder (nor an fsspec URL such as s3://bucket/forms).").format(
+            folder=printable(folder)), err=True)
         sys.exit(EXIT_BAD_INPUT)
     if not name or "/" in name or "\\" in name or name.startswith("."):
-        click.echo(f"Bad input: --name {printable(repr(name))} is not a folder name.", err=True)
+        click.echo(_("Bad input: --name {name} is not a folder name.").format(name=printable(repr(name))), err=True)
         sys.exit(EXIT_BAD_INPUT)
     policy_toml = files.read_text(policy_file) if policy_file else None
     if policy_toml is not None:
@@ -79,8 +81,8 @@ def review_command(folder: str, year: int, name: str | None, scheduler: str | No
         where = ", ".join(str(x) for x in (p["file"], p["sheet"], p["row"] and f"row {p['row']}", p["column"]) if x)
         click.echo(f"problem: {printable(where)}: {printable(p['reason'])}", err=True)
     if not records:
-        click.echo(f"No form could be read under {printable(folder)} ({len(paths)} file(s)); nothing was written.",
-                   err=True)
+        click.echo(_("No form could be read under {folder} ({count} file(s)); nothing was written.").format(
+            folder=printable(folder), count=len(paths)), err=True)
         sys.exit(EXIT_BUILD_FAILED)
     boilerplate_findings(records)
     prioritize(records)
@@ -98,5 +100,6 @@ def review_command(folder: str, year: int, name: str | None, scheduler: str | No
             outputs.run_overview(staged, name, year)
         files.publish_dir(staged, final)
     flagged = sum(1 for r in records if r["findings"])
-    click.echo(f"{len(records)} form(s) reviewed in {time.monotonic() - started:.1f} s, {flagged} with findings, "
-               f"{len(problems)} problem(s): {final}")
+    click.echo(_("{count} form(s) reviewed in {seconds:.1f} s, {flagged} with findings, {problems} problem(s): "
+                 "{folder}").format(count=len(records), seconds=time.monotonic() - started, flagged=flagged,
+                                    problems=len(problems), folder=final))
