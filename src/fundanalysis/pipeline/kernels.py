@@ -19,13 +19,13 @@ import contextlib
 import logging
 import os
 import queue
-import shutil
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 from jupyter_client.manager import KernelManager
+
+from fundanalysis.storage import files
 
 log = logging.getLogger("fundanalysis.pipeline")
 
@@ -35,6 +35,8 @@ WARM_UP = "from fundanalysis.pipeline.kernels import warm_up as _fa_warm\n_fa_wa
 RESET = ("get_ipython().run_line_magic('reset', '-f')\n"
          "from fundanalysis.pipeline.kernels import reset_state as _fa_reset\n_fa_reset()\ndel _fa_reset\n")
 KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
+#: The name of each kernel's private folder begins with this.
+_PREFIX = "fundanalysis-kernel-"
 
 #: matplotlib's settings and the working folder as the warm-up left them (in a kernel's process).
 _BASELINE: dict[str, object] = {}
@@ -158,7 +160,7 @@ class KernelPool:
 
 def new_kernel_manager() -> KernelManager:
     """A manager for one ipykernel talking over IPC sockets in a private folder (mode 0700)."""
-    folder = Path(tempfile.mkdtemp(prefix="fundanalysis-kernel-"))  # created 0700
+    folder = files.private_dir(_PREFIX)
     # nbclient needs an asynchronous client (a blocking one defeats its cell timeout); the pool's
     # own warm-up and reset use a blocking client of the same kernel
     return KernelManager(kernel_name="python3", transport="ipc", ip=str(folder / "k"),
@@ -187,6 +189,4 @@ def _kill(km: KernelManager) -> None:
             km.shutdown_kernel(now=True)
     except Exception:  # the kernel may already be gone
         pass
-    folder = Path(km.connection_file).parent
-    if folder.name.startswith("fundanalysis-kernel-"):
-        shutil.rmtree(folder, ignore_errors=True)
+    files.remove_private_dir(Path(km.connection_file).parent, _PREFIX)
