@@ -282,7 +282,7 @@ def test_a_table_is_hashed_once_per_object(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_object_memo_remembers_by_the_object_itself() -> None:
-    """The memo behind the chart keys and the year's chart specs: one value per object, an equal
+    """The memo behind the chart keys (a table hashed once per object): one value per object, an equal
     but different object is worked out for itself, and at most ``size`` objects are kept (the
     oldest goes first)."""
     from fundanalysis.present.memo import ObjectMemo
