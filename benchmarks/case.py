@@ -3,9 +3,8 @@
     python benchmarks/case.py RESULT.json MODE ARG...
 
 Modes:
-  floor DATA_DIR YEAR    import pandas, matplotlib, nbconvert (and seaborn if installed; the lean
-                         way a build imports them), then process_year + summarise: the least any
-                         report needs
+  floor DATA_DIR YEAR    import pandas, matplotlib, nbconvert (and seaborn if installed), then
+                         process_year + summarise: the least any report needs
   calamine XLSX SHEET    python-calamine's bare read of one sheet to Python lists
   csv CSV                pandas.read_csv as fundanalysis.storage reads a sheet CSV (all text)
   parquet PARQUET        pandas.read_parquet
@@ -108,21 +107,16 @@ def main(argv: list[str]) -> None:
     t_start = time.perf_counter()
     result: dict[str, object] = {"mode": mode}
     if mode == "floor":
-        # imported the way a build imports them (pipeline.lean: without jsonschema's optional IRI
-        # grammar, which costs seconds and no report uses), so the floor stays the least a report needs
-        from fundanalysis.pipeline.lean import lean_imports
+        import matplotlib.pyplot  # noqa: F401
+        import nbconvert  # noqa: F401
+        import pandas  # noqa: F401
 
-        with lean_imports():
-            import matplotlib.pyplot  # noqa: F401
-            import nbconvert  # noqa: F401
-            import pandas  # noqa: F401
+        try:
+            import seaborn  # noqa: F401
 
-            try:
-                import seaborn  # noqa: F401
-
-                result["seaborn"] = True
-            except ImportError:
-                result["seaborn"] = False
+            result["seaborn"] = True
+        except ImportError:
+            result["seaborn"] = False
         from fundanalysis.analysis.key_figures import summarise
         from fundanalysis.ingest.load import process_year
 

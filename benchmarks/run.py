@@ -1,10 +1,13 @@
 """Benchmarks B1–B6 of fundanalysis: medians and ratios, measured side by side in one run.
 
-    .venv/bin/python benchmarks/run.py [--quick] [--only B1,B3] [--json PATH] [--keep]
+    .venv/bin/python benchmarks/run.py [--quick] [--only B1,B3] [--json PATH] [--keep] [--baseline-tree PATH]
 
 B1  one year (2019): ``fundanalysis report`` against the naive loop (papermill CLI, then
     ``jupyter nbconvert --to html --no-input``, per notebook) and against the floor (one
     process: imports + metrics). Alternating order, median of 3 runs each (1 with --quick).
+    With ``--baseline-tree PATH`` (another checkout of the project, e.g. a ``git worktree`` of an
+    older commit), ``fundanalysis report`` of that tree's code and notebooks is a further side
+    ("before"), run with this venv and ``PYTHONPATH=PATH/src``: before, after and naive in one run.
 B2  a department's batch: 5 SYNTHETIC funds × 4 years (20 reports, from the 2019 workbook with
     amounts perturbed) built by one ``fundanalysis report --force``, against one report of the
     same synthetic input built alone: the cost per report.
@@ -126,15 +129,27 @@ class Bench:
         jupyter = ([str(BIN / "jupyter"), "nbconvert"] if (BIN / "jupyter").exists()
                    else [sys.executable, "-m", "nbconvert"])
         ours, naive, floor = Stat("fundanalysis report"), Stat("naive papermill loop"), Stat("floor")
+        before = Stat("fundanalysis report (baseline tree)")
+        tree = self.args.baseline_tree.resolve() if self.args.baseline_tree else None
         floor_parts: list[dict[str, Any]] = []
         base = self.work / "b1"
         for r in range(self.repeats):
             order = ("ours", "naive") if r % 2 == 0 else ("naive", "ours")
+            if tree is not None:
+                order = ("before", *order) if r % 2 == 0 else (*order, "before")
             for side in order:
                 d = base / f"{side}-{r}"
                 data = copy_year(d / "data")
                 out = d / "out"
-                if side == "ours":
+                if side == "before":
+                    assert tree is not None
+                    run = before.add(bl.run(fundanalysis("report", "--year", YEAR, "--data-dir", data,
+                                                         "--out-dir", out, "--force"),
+                                            cwd=d, log=d / "log.txt",
+                                            env={**bl.child_env(), "PYTHONPATH": str(tree / "src")}))
+                    missing = [nb.stem for nb in notebooks
+                               if not (out / FUND / str(YEAR) / f"{nb.stem}.html").is_file()]
+                elif side == "ours":
                     run = ours.add(bl.run(fundanalysis("report", "--year", YEAR, "--data-dir", data,
                                                        "--out-dir", out, "--force"),
                                           cwd=d, log=d / "log.txt"))
@@ -169,9 +184,11 @@ class Bench:
         speedup = ratio(naive.wall, ours.wall)
         imports_s = bl.median([p["imports_s"] for p in floor_parts])
         metrics_s = bl.median([p["metrics_s"] for p in floor_parts])
+        sides = [("fundanalysis report", ours), ("naive papermill loop", naive), ("floor (imports+metrics)", floor)]
+        if tree is not None:
+            sides.insert(0, ("before: baseline tree", before))
         rows = [[s_label, f"{s.wall:.1f}", s.spread(), f"{s.cpu:.1f}", f"{s.tree_mb:.0f}", s.n]
-                for s_label, s in (("fundanalysis report", ours), ("naive papermill loop", naive),
-                                   ("floor (imports+metrics)", floor))]
+                for s_label, s in sides]
         self.emit(table(f"B1 one year ({YEAR})", ["median s", "min–max", "cpu s", "peak MB", "runs"],
                         rows, [28, 9, 11, 7, 8, 5]))
         over_floor = ratio(ours.wall, floor.wall)
@@ -179,9 +196,13 @@ class Bench:
                   f"{met(speedup >= B1_TARGET)})")
         self.emit(f"  {'ours/floor':28s} {fx(over_floor):>9s}   (target ≤{B1_FLOOR:g}x: {met(over_floor <= B1_FLOOR)})")
         self.emit(f"  {'naive/floor':28s} {fx(ratio(naive.wall, floor.wall)):>9s}")
+        if tree is not None:
+            self.emit(f"  {'speed-up naive/before':28s} {fx(ratio(naive.wall, before.wall)):>9s}   "
+                      f"(baseline tree {tree}, same venv, same data, alternated)")
+            self.emit(f"  {'after/before':28s} {fx(ratio(ours.wall, before.wall), 2):>9s}")
         self.emit(f"  floor = one process: imports {imports_s:.1f} s (pandas, matplotlib.pyplot, nbconvert, "
-                  f"fundanalysis; seaborn {'imported' if seaborn else 'not installed, skipped'}; made lean as a "
-                  f"build makes them, see pipeline/lean.py) + process_year and summarise {metrics_s:.2f} s")
+                  f"fundanalysis; seaborn {'imported' if seaborn else 'not installed, skipped'}) "
+                  f"+ process_year and summarise {metrics_s:.2f} s")
         self.emit("  ours also writes charts (PNG), summary.json, index.html with an embedded font subset, "
                   "the workbooks and processed tables;")
         self.emit(f"  naive writes only the {len(notebooks)} executed notebooks and {len(notebooks)} HTML pages. "
@@ -191,7 +212,10 @@ class Bench:
         self.results["B1"] = {"ours": ours.as_dict(), "naive": naive.as_dict(), "floor": floor.as_dict(),
                               "floor_imports_s": imports_s, "floor_metrics_s": metrics_s,
                               "seaborn_installed": seaborn, "speedup_naive_over_ours": speedup,
-                              "ours_over_floor": ratio(ours.wall, floor.wall)}
+                              "ours_over_floor": ratio(ours.wall, floor.wall),
+                              **({"before": before.as_dict(), "baseline_tree": str(tree),
+                                  "speedup_naive_over_before": ratio(naive.wall, before.wall),
+                                  "after_over_before": ratio(ours.wall, before.wall)} if tree is not None else {})}
 
     # ------------------------------------------------------------------ B2
 
@@ -247,10 +271,9 @@ class Bench:
             self.emit(f"  {'per report: batch / B1 ours (2019)':34s} {fx(ratio(per, b1), 2):>9s}")
         self.emit(f"  {'cores busy during the batch':34s} {busy * 100:8.0f}%   (cpu s / (wall s × {nproc} cores))")
         text = logs[-1].read_text(encoding="utf-8") if logs else ""
-        zygotes = text.count("zygote")
         validated = re.search(r"validated (\d+) year", text)
-        self.emit(f"  each fund's years loaded once, in one zygote per fund: {zygotes} zygote(s) for {B2_FUNDS} funds; "
-                  f"{validated.group(1) if validated else '?'} years validated once each (from the build log)")
+        self.emit(f"  {validated.group(1) if validated else '?'} years validated once each, in the build's process; "
+                  "every notebook in a warm kernel of one pool (from the build log)")
         self.emit(f"  inputs: the 2019 workbook per fund and year, 资金名称 合成专项资金k, amounts perturbed ±10 % "
                   f"(seeded by fund and year), 来源 labelled synthetic; generation {t_gen:.1f} s, each checked OK")
         self.emit()
@@ -470,7 +493,7 @@ class Bench:
                   "rewritten each time;")
         self.emit("  each edit writes a value not written before (60.5, 61.5 … 万元; the watch 70.5 …), so every "
                   "chart that shows it is drawn: only charts whose tables did not change come from the chart cache")
-        self.emit("  --watch keeps the fork server warm; the save-to-publish time includes noticing the save "
+        self.emit("  --watch keeps its kernel pool warm; the save-to-publish time includes noticing the save "
                   f"(polled every {0.5:g} s, then let settle {0.5:g} s)")
         self.emit()
         self.results["B5"] = {"full": full.as_dict(), "incremental": incr.as_dict(), "incremental_over_full": rel,
@@ -502,6 +525,9 @@ class Bench:
                       f"{fx(b['speedup_naive_over_ours'])} (target ≥{B1_TARGET:g}x, aim {B1_AIM:g}x: "
                       f"{met(b['speedup_naive_over_ours'] >= B1_TARGET)}); ours/floor {fx(b['ours_over_floor'])} "
                       f"(target ≤{B1_FLOOR:g}x: {met(b['ours_over_floor'] <= B1_FLOOR)})")
+            if "before" in b:
+                self.emit(f"  B1 before (baseline tree): {b['before']['median_s']:.1f} s, speed-up naive/before "
+                          f"{fx(b['speedup_naive_over_before'])}; after/before {fx(b['after_over_before'], 2)}")
         if "B2" in r:
             b = r["B2"]
             self.emit(f"  B2 {b['reports']} reports ({B2_FUNDS} funds × {len(B2_YEARS)} years) in "
@@ -552,6 +578,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--b2-repeats", type=int, default=1, help="runs of the B2 batch (default 1; the report "
                     "alone runs three times per batch run)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder and print its path")
+    ap.add_argument("--baseline-tree", type=Path, default=None, metavar="PATH",
+                    help="also time `fundanalysis report` of another checkout (its src/ and notebooks, this "
+                         "venv) as B1's \"before\" side, e.g. a git worktree of the commit before a change")
     args = ap.parse_args(argv)
     wanted = {s.strip().upper().lstrip("B") for s in args.only.split(",") if s.strip()}
     bad = wanted - {"1", "2", "3", "4", "5", "6"}

@@ -23,11 +23,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 from fundanalysis import config
 from fundanalysis.analysis.reconcile import reconcile_totals
 from fundanalysis.ingest.load import process_year
-from fundanalysis.pipeline.lean import import_nbformat
-
-# nbformat, as a build imports it: without the optional IRI grammar jsonschema would compile for
-# seconds in every test process (notebook validation never checks that format)
-import_nbformat()
 
 TESTS_DIR = Path(__file__).resolve().parent
 FIXTURES_DIR = TESTS_DIR / "fixtures"

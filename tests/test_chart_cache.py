@@ -62,59 +62,63 @@ def tables() -> dict[str, pd.DataFrame]:
             "media": pd.DataFrame({"outlet": ["报"], "fen": [5]})}
 
 
+#: the store a build hands its notebooks (here: in a test's folder)
+STORE = cache.ChartStore
+
+
 @pytest.fixture
-def on(tmp_path: Path):
+def on(tmp_path: Path) -> cache.ChartStore:
+    """The chart cache a build hands its notebooks, in the test's folder."""
     DRAWN.clear()
-    cache.configure(tmp_path / "cache")
-    yield tmp_path / "cache"
-    cache.configure(None)
+    return STORE(tmp_path / "cache")
 
 
-def test_a_chart_is_drawn_again_only_when_a_table_it_read_changes(on: Path, tables: dict) -> None:
-    first = cache.render(spec(amounts_chart, tables))
-    assert cache.render(spec(amounts_chart, tables)) == first and DRAWN == ["amounts"]
+def test_a_chart_is_drawn_again_only_when_a_table_it_read_changes(on: cache.ChartStore, tables: dict) -> None:
+    first = cache.render(spec(amounts_chart, tables), store=on)
+    assert cache.render(spec(amounts_chart, tables), store=on) == first and DRAWN == ["amounts"]
     other = {**tables, "media": pd.DataFrame({"outlet": ["报", "台"], "fen": [5, 7]})}
-    assert cache.render(spec(amounts_chart, other)) == first and DRAWN == ["amounts"]  # not read
+    assert cache.render(spec(amounts_chart, other), store=on) == first and DRAWN == ["amounts"]  # not read
     changed = {**tables, "amounts": tables["amounts"].assign(fen=[100, 251])}
-    assert cache.render(spec(amounts_chart, changed)) != first and DRAWN == ["amounts", "amounts"]
-    assert cache.render(spec(amounts_chart, tables)) == first and len(DRAWN) == 2  # both kept
+    assert cache.render(spec(amounts_chart, changed), store=on) != first and DRAWN == ["amounts", "amounts"]
+    assert cache.render(spec(amounts_chart, tables), store=on) == first and len(DRAWN) == 2  # both kept
 
 
-def test_a_table_looked_for_and_absent_is_part_of_the_key(on: Path, tables: dict) -> None:
-    without = cache.render(spec(optional_chart, tables))
-    with_extra = cache.render(spec(optional_chart, {**tables, "extra": pd.DataFrame({"a": [1]})}))
+def test_a_table_looked_for_and_absent_is_part_of_the_key(on: cache.ChartStore, tables: dict) -> None:
+    without = cache.render(spec(optional_chart, tables), store=on)
+    with_extra = cache.render(spec(optional_chart, {**tables, "extra": pd.DataFrame({"a": [1]})}), store=on)
     assert without != with_extra and DRAWN == ["optional", "optional"]
-    assert cache.render(spec(optional_chart, tables)) == without and len(DRAWN) == 2
+    assert cache.render(spec(optional_chart, tables), store=on) == without and len(DRAWN) == 2
 
 
-def test_iterating_the_tables_reads_all_of_them_and_which_exist(on: Path, tables: dict) -> None:
-    cache.render(spec(every_table_chart, tables))
-    cache.render(spec(every_table_chart, {**tables, "extra": pd.DataFrame()}))
-    cache.render(spec(every_table_chart, {**tables, "media": tables["media"].assign(fen=[6])}))
+def test_iterating_the_tables_reads_all_of_them_and_which_exist(on: cache.ChartStore, tables: dict) -> None:
+    cache.render(spec(every_table_chart, tables), store=on)
+    cache.render(spec(every_table_chart, {**tables, "extra": pd.DataFrame()}), store=on)
+    cache.render(spec(every_table_chart, {**tables, "media": tables["media"].assign(fen=[6])}), store=on)
     assert DRAWN == ["every"] * 3
-    cache.render(spec(every_table_chart, tables))
+    cache.render(spec(every_table_chart, tables), store=on)
     assert DRAWN == ["every"] * 3
 
 
-def test_theme_resolution_and_code_are_in_the_key(on: Path, tables: dict) -> None:
+def test_theme_resolution_and_code_are_in_the_key(on: cache.ChartStore, tables: dict) -> None:
     s = spec(amounts_chart, tables)
-    a = cache.render(s, dpi=72)
-    b = cache.render(s, dpi=100)
+    a = cache.render(s, dpi=72, store=on)
+    b = cache.render(s, dpi=100, store=on)
     assert a != b and len(DRAWN) == 2
-    cache.render(charts.ChartSpec("x", "图", partial(amounts_chart, tables, theme=charts.NARROW_THEME)), dpi=72)
+    cache.render(charts.ChartSpec("x", "图", partial(amounts_chart, tables, theme=charts.NARROW_THEME)), dpi=72,
+                 store=on)
     assert len(DRAWN) == 3
     import matplotlib as mpl
 
     with mpl.rc_context({"font.size": 17}):  # a notebook that changed a setting before the chart
-        cache.render(s, dpi=72)
+        cache.render(s, dpi=72, store=on)
     assert len(DRAWN) == 4
-    cache.render(s, dpi=72)
+    cache.render(s, dpi=72, store=on)
     assert len(DRAWN) == 4
     cache._fixed_parts.cache_clear()
     real = cache.digests.code_digest
     try:
         cache.digests.code_digest = lambda: "other code"  # type: ignore[assignment]
-        cache.render(s, dpi=72)
+        cache.render(s, dpi=72, store=on)
     finally:
         cache.digests.code_digest = real  # type: ignore[assignment]
         cache._fixed_parts.cache_clear()
@@ -123,16 +127,12 @@ def test_theme_resolution_and_code_are_in_the_key(on: Path, tables: dict) -> Non
 
 def test_reading_off_draws_every_chart_and_still_stores_it(tmp_path: Path, tables: dict) -> None:
     DRAWN.clear()
-    try:
-        cache.configure(tmp_path / "c", read=False)
-        cache.render(spec(amounts_chart, tables))
-        cache.render(spec(amounts_chart, tables))
-        assert DRAWN == ["amounts", "amounts"]
-        cache.configure(tmp_path / "c")
-        cache.render(spec(amounts_chart, tables))
-        assert len(DRAWN) == 2
-    finally:
-        cache.configure(None)
+    redraw = STORE(tmp_path / "c", read=False)
+    cache.render(spec(amounts_chart, tables), store=redraw)
+    cache.render(spec(amounts_chart, tables), store=redraw)
+    assert DRAWN == ["amounts", "amounts"]
+    cache.render(spec(amounts_chart, tables), store=STORE(tmp_path / "c"))
+    assert len(DRAWN) == 2
 
 
 def test_off_by_default_and_a_damaged_record_only_misses(tmp_path: Path, tables: dict) -> None:
@@ -140,14 +140,11 @@ def test_off_by_default_and_a_damaged_record_only_misses(tmp_path: Path, tables:
     cache.render(spec(amounts_chart, tables))
     cache.render(spec(amounts_chart, tables))
     assert DRAWN == ["amounts", "amounts"]  # no cache outside a build
-    try:
-        cache.configure(tmp_path / "c")
-        first = cache.render(spec(amounts_chart, tables))
-        for reads in (tmp_path / "c").glob("*.reads"):
-            reads.write_text("{not json", encoding="utf-8")
-        assert cache.render(spec(amounts_chart, tables)) == first and len(DRAWN) == 4
-    finally:
-        cache.configure(None)
+    store = STORE(tmp_path / "c")
+    first = cache.render(spec(amounts_chart, tables), store=store)
+    for reads in (tmp_path / "c").glob("*.reads"):
+        reads.write_text("{not json", encoding="utf-8")
+    assert cache.render(spec(amounts_chart, tables), store=store) == first and len(DRAWN) == 4
 
 
 def test_table_digest_is_exact_and_independent_of_how_the_frame_was_built(tmp_path: Path) -> None:
@@ -165,12 +162,12 @@ def test_table_digest_is_exact_and_independent_of_how_the_frame_was_built(tmp_pa
     assert len(digests) == 7
 
 
-def test_real_charts_from_the_cache_are_the_bytes_drawn(on: Path, tables_2019: dict) -> None:
+def test_real_charts_from_the_cache_are_the_bytes_drawn(on: cache.ChartStore, tables_2019: dict) -> None:
     for s in charts.chart_specs(tables_2019)[:3]:
         drawn = charts.render(s.make(), "png", 150)
-        assert cache.render(s, "png", 150) == drawn  # stored
-        assert cache.render(s, "png", 150) == drawn  # from the cache
-    assert len(list(on.glob("*.png"))) == 3
+        assert cache.render(s, "png", 150, store=on) == drawn  # stored
+        assert cache.render(s, "png", 150, store=on) == drawn  # from the cache
+    assert len(list(on.root.glob("*.png"))) == 3
 
 
 ASKED: list[int] = []
@@ -201,32 +198,29 @@ def test_a_charts_variants_work_out_its_metrics_once(tmp_path: Path, tables: dic
     ASKED.clear()
     wide = spec(metric_chart, tables)
     narrow = wide.with_theme(charts.NARROW_THEME)
-    try:
-        cache.configure(tmp_path / "c" if cached else None)
-        got = cache.render_variants([wide, narrow], "png", 72)
-        assert DRAWN == ["metric", "metric"] and len(ASKED) == 2  # one per metric, not per variant
-        assert got == [charts.render(wide.make(), "png", 72), charts.render(narrow.make(), "png", 72)]
-        assert len(ASKED) == 6  # outside it: every call works them out
-    finally:
-        cache.configure(None)
+    got = cache.render_variants([wide, narrow], "png", 72, store=STORE(tmp_path / "c") if cached else None)
+    assert DRAWN == ["metric", "metric"] and len(ASKED) == 2  # one per metric, not per variant
+    assert got == [charts.render(wide.make(), "png", 72), charts.render(narrow.make(), "png", 72)]
+    assert len(ASKED) == 6  # outside it: every call works them out
 
 
-def test_a_variant_whose_metrics_were_remembered_still_reads_what_they_read(on: Path, tables: dict) -> None:
+def test_a_variant_whose_metrics_were_remembered_still_reads_what_they_read(on: cache.ChartStore,
+                                                                          tables: dict) -> None:
     """The narrow variant took its metrics from the wide one's: its key still holds the table
     they read, so a change to it draws both again, and a change elsewhere draws neither."""
     wide = spec(metric_chart, tables)
     narrow = wide.with_theme(charts.NARROW_THEME)
-    first = cache.render_variants([wide, narrow])
+    first = cache.render_variants([wide, narrow], store=on)
     assert len(DRAWN) == 2
     other = {**tables, "media": tables["media"].assign(fen=[9])}
     w2 = spec(metric_chart, other)
-    assert cache.render_variants([w2, w2.with_theme(charts.NARROW_THEME)]) == first and len(DRAWN) == 2
+    assert cache.render_variants([w2, w2.with_theme(charts.NARROW_THEME)], store=on) == first and len(DRAWN) == 2
     changed = {**tables, "amounts": tables["amounts"].assign(fen=[100, 251])}
     w3 = spec(metric_chart, changed)
-    again = cache.render_variants([w3, w3.with_theme(charts.NARROW_THEME)])
+    again = cache.render_variants([w3, w3.with_theme(charts.NARROW_THEME)], store=on)
     assert len(DRAWN) == 4 and again[0] != first[0] and again[1] != first[1]
     # the narrow variant alone, from the cache, for the changed tables: found (its key was right)
-    assert cache.render(w3.with_theme(charts.NARROW_THEME)) == again[1] and len(DRAWN) == 4
+    assert cache.render(w3.with_theme(charts.NARROW_THEME), store=on) == again[1] and len(DRAWN) == 4
 
 
 def test_prune_removes_the_unused_and_keeps_the_folder_bounded(tmp_path: Path) -> None:
@@ -288,7 +282,7 @@ def test_a_table_is_hashed_once_per_object(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_object_memo_remembers_by_the_object_itself() -> None:
-    """The memo behind the chart keys and the year's chart specs: one value per object, an equal
+    """The memo behind the chart keys (a table hashed once per object): one value per object, an equal
     but different object is worked out for itself, and at most ``size`` objects are kept (the
     oldest goes first)."""
     from fundanalysis.present.memo import ObjectMemo

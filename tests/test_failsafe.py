@@ -83,24 +83,22 @@ def test_failing_notebook_keeps_published_report(env: dict[str, Path]) -> None:
     assert not list((env["out"] / FUND).glob(".staging-*"))
 
 
-@pytest.mark.parametrize("engine", ["inprocess", "kernel"])
-def test_timed_out_cell_keeps_published_report(env: dict[str, Path], engine: str) -> None:
+def test_timed_out_cell_keeps_published_report(env: dict[str, Path]) -> None:
     before = tree_hashes(env["out"] / FUND / "2019")
     slow = env["tmp"] / "nb-slow"
     write_nb(slow / "10-slow.ipynb", "import time\ntime.sleep(60)")
-    proc = build(env, slow, "--timeout", "3", "--engine", engine)
+    proc = build(env, slow, "--timeout", "3")
     assert proc.returncode == 1, proc.stderr
     assert "10-slow.ipynb" in proc.stderr and "timed out" in proc.stderr
     assert "cell 2" in proc.stderr
     assert tree_hashes(env["out"] / FUND / "2019") == before
 
 
-@pytest.mark.parametrize("engine", ["inprocess", "kernel"])
-def test_dead_kernel_keeps_published_report(env: dict[str, Path], engine: str) -> None:
+def test_dead_kernel_keeps_published_report(env: dict[str, Path]) -> None:
     before = tree_hashes(env["out"] / FUND / "2019")
     dead = env["tmp"] / "nb-dead"
     write_nb(dead / "10-dead.ipynb", "import os\nos._exit(1)")
-    proc = build(env, dead, "--engine", engine)
+    proc = build(env, dead)
     assert proc.returncode == 1, proc.stderr
     assert "10-dead.ipynb" in proc.stderr and "kernel died" in proc.stderr
     assert "cell 2" in proc.stderr

@@ -188,24 +188,3 @@ def test_watch_rebuilds_on_save_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         rest = proc.communicate(timeout=60)[0]
     assert "Traceback" not in "".join(lines) + rest
     assert not list((out / FUND).glob(".staging-*"))
-
-
-def test_a_build_after_the_fork_server_ended_starts_a_new_one() -> None:
-    """`report` ends the fork server when it is done; a later build in the same process (a
-    notebook, a test, a watch) must get a new one, not an error about a child already reaped."""
-    import os
-    from multiprocessing import forkserver
-
-    from fundanalysis.pipeline.runners import _fork_context, start_fork_server, stop_fork_server
-
-    pids = []
-    for _ in range(2):
-        start_fork_server()
-        pids.append(forkserver._forkserver._forkserver_pid)
-        child = _fork_context().Process(target=os.getpid)
-        child.start()
-        child.join(60)
-        assert child.exitcode == 0
-        stop_fork_server()
-        assert forkserver._forkserver._forkserver_pid is None
-    assert pids[0] != pids[1]

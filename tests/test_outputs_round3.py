@@ -263,7 +263,7 @@ def test_braces_in_the_output_folder_build(project: dict[str, Path]) -> None:
 
 
 def test_papermill_paths_keep_their_braces() -> None:
-    from fundanalysis.pipeline.inprocess import literal_path
+    from fundanalysis.pipeline.runners import literal_path
 
     assert literal_path("/a/{x}/b{}.ipynb").format(year=2019) == "/a/{x}/b{}.ipynb"
 

@@ -1,15 +1,23 @@
-"""What a build's main process imports: the notebooks' own machinery (IPython, papermill, matplotlib)
-is imported by the fork server its notebook processes come from, not by the process that validates,
-plans and publishes while they run."""
+"""The build engine: real Jupyter kernels over IPC, reset between notebooks by a documented mechanism;
+the build's own process draws no chart; the package reaches into no other library's private parts
+and poisons no import."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
+import stat
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+import pytest
+
+from fundanalysis.pipeline.kernels import KernelPool
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "fundanalysis"
 
 BUILD = textwrap.dedent("""
     import json, sys
@@ -18,16 +26,13 @@ BUILD = textwrap.dedent("""
     data, out = Path(sys.argv[1]), Path(sys.argv[2])
     built = build_reports([("changzhou-industrial-internet", 2019)], data, out, echo=lambda m: None)
     print(json.dumps({"built": [list(t) for t in built],
-                      "modules": sorted(m for m in ("IPython", "papermill", "matplotlib", "nbclient", "arrow",
-                                                              "isoduration", "rfc3987_syntax")
-                                        if m in sys.modules)}))
+                      "modules": sorted(m for m in ("matplotlib",) if m in sys.modules)}))
 """)
 
 
-def test_the_main_process_of_a_build_leaves_notebook_machinery_to_the_fork_server(
-        data_2019: Path, tmp_path: Path) -> None:
-    """A whole build (four notebooks run, the year published) without the main process importing
-    IPython, papermill, nbclient or matplotlib, nor jsonschema's optional format checkers."""
+def test_the_main_process_of_a_build_draws_no_chart(data_2019: Path, tmp_path: Path) -> None:
+    """A whole build (its notebooks run in kernels, the year published) without the main process
+    importing matplotlib: the charts are drawn in the kernels."""
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     proc = subprocess.run([sys.executable, "-c", BUILD, str(data_2019), str(tmp_path / "out")],
                           capture_output=True, text=True, env=env, timeout=600, check=False)
@@ -38,77 +43,99 @@ def test_the_main_process_of_a_build_leaves_notebook_machinery_to_the_fork_serve
     assert got["modules"] == []
 
 
-def test_the_notebook_schemas_check_no_string_format() -> None:
-    """Why a build may import jsonschema without its format checkers (pipeline/lean.py): no schema
-    nbformat validates notebooks with uses the "format" keyword."""
-    import nbformat
+def _execute(km: object, code: str) -> dict:
+    """Run ``code`` in a kernel; the value of its last line (a JSON text) as Python."""
+    kc = km.blocking_client()  # type: ignore[attr-defined]
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        shown: list[str] = []
 
-    schemas = sorted(Path(nbformat.__file__).parent.glob("v*/*.schema.json"))
-    assert schemas
+        def hook(msg: dict) -> None:
+            if msg["header"]["msg_type"] == "execute_result":
+                shown.append(msg["content"]["data"]["text/plain"])
 
-    def formats(node: object) -> list[str]:
-        if isinstance(node, dict):
-            here = [node["format"]] if isinstance(node.get("format"), str) else []
-            return here + [f for v in node.values() for f in formats(v)]
-        if isinstance(node, list):
-            return [f for v in node for f in formats(v)]
-        return []
-
-    for path in schemas:
-        assert formats(json.loads(path.read_text(encoding="utf-8"))) == [], path.name
-
-
-def test_the_fork_server_imports_papermill_without_pyarrows_file_systems(tmp_path: Path) -> None:
-    """papermill imports pyarrow.fs only for hdfs:// paths: the fork server's preload leaves it out
-    (a tenth of a second before any notebook can start), papermill still reads and writes local
-    notebooks, and a process forked from it that reads Parquet imports it then."""
-    code = textwrap.dedent("""
-        import json, sys
-        import fundanalysis.pipeline._forkserver_preload
-        before = "pyarrow.fs" in sys.modules
-        import nbformat, papermill.iorw as iorw
-        from nbformat import v4
-        nb = v4.new_notebook(cells=[v4.new_code_cell("1")])
-        path = sys.argv[1] + "/n.ipynb"
-        iorw.write_ipynb(nb, path)
-        back = iorw.load_notebook_node(path)
-        import pandas as pd
-        pd.DataFrame({"a": [1, 2]}).to_parquet(sys.argv[1] + "/t.parquet")
-        read = pd.read_parquet(sys.argv[1] + "/t.parquet")["a"].tolist()
-        print(json.dumps({"before": before, "cells": len(back.cells), "read": read,
-                          "after": "pyarrow.fs" in sys.modules}))
-    """)
-    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True,
-                          timeout=300, check=False)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert json.loads(proc.stdout.strip().splitlines()[-1]) == {"before": False, "cells": 1, "read": [1, 2],
-                                                               "after": True}
+        reply = kc.execute_interactive(code, timeout=60, output_hook=hook)
+    finally:
+        kc.stop_channels()
+    assert reply["content"]["status"] == "ok", reply["content"]
+    return json.loads(ast.literal_eval(shown[-1]))
 
 
-def test_the_fork_server_freezes_what_it_preloaded_and_collects_again(tmp_path: Path) -> None:
-    """The server imports without the cyclic collector, then freezes what it holds: the collector is
-    on again (a notebook's cyclic garbage is still freed), the preloaded objects are out of every
-    collection (frozen), and the zygote freezes the years it loaded before forking notebooks."""
-    code = textwrap.dedent("""
-        import gc, json, sys
-        import fundanalysis.pipeline._forkserver_preload
-        enabled, frozen = gc.isenabled(), gc.get_freeze_count()
-        class Cycle:
-            pass
-        c = Cycle(); c.me = c
-        import weakref
-        gone = weakref.ref(c); del c
-        gc.collect()
-        from fundanalysis.pipeline.zygote import _prime
-        before = gc.get_freeze_count()
-        kept = [[i] for i in range(1000)]  # what a zygote loads (tracked containers)
-        _prime([], [])
-        print(json.dumps({"enabled": enabled, "frozen": frozen, "freed": gone() is None,
-                          "zygote_froze": gc.get_freeze_count() - before >= len(kept)}))
-    """)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=300, check=False)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    got = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert got["frozen"] > 100_000, got  # pandas, matplotlib, IPython, nbconvert: ~300,000 objects
-    assert got == {**got, "enabled": True, "freed": True, "zygote_froze": True}
+STATE = ("import json, os, sys, matplotlib as mpl\n"
+         "json.dumps({'left': 'leftover' in dir(), 'size': mpl.rcParams['font.size'], 'cwd': os.getcwd(),\n"
+         "            'figures': len(sys.modules['matplotlib.pyplot'].get_fignums())\n"
+         "                       if 'matplotlib.pyplot' in sys.modules else 0,\n"
+         "            'warm': 'fundanalysis.present.report' in sys.modules})")
+
+
+@pytest.mark.slow
+def test_kernels_talk_over_ipc_in_a_private_folder_and_are_reset_between_notebooks(tmp_path: Path) -> None:
+    """A pooled kernel uses IPC sockets in a folder only the user can open (nothing listens on the
+    network), starts warm (the library imported), and after one notebook is given back with its
+    namespace empty, its figures closed, matplotlib's settings and its folder as before; closing
+    the pool removes the folder."""
+    pool = KernelPool(1, cwd=tmp_path)
+    try:
+        km = pool.acquire()
+        folder = Path(km.connection_file).parent
+        assert km.transport == "ipc"
+        assert json.loads(Path(km.connection_file).read_text())["transport"] == "ipc"
+        assert stat.S_IMODE(folder.stat().st_mode) & 0o777 == 0o700  # (jupyter_client adds the sticky bit)
+        before = _execute(km, STATE)
+        assert before["warm"] and not before["left"] and before["cwd"] == str(tmp_path)
+        changed = _execute(km, "import os, matplotlib as mpl, matplotlib.pyplot as plt\nleftover = 1\n"
+                               "mpl.rcParams['font.size'] = 31\nplt.figure()\nos.chdir('/')\n" + STATE)
+        assert changed["left"] and changed["size"] == 31 and changed["figures"] == 1
+        pool.release(km, healthy=True)
+        again = pool.acquire()
+        assert again is km  # reset, not restarted
+        assert _execute(again, STATE) == {**before, "figures": 0}
+        pool.release(again, healthy=False)  # a failed notebook's kernel is replaced, never reused
+        fresh = pool.acquire()
+        assert fresh is not km and not km.is_alive()
+        assert not folder.exists()
+    finally:
+        pool.close()
+
+
+def _private_uses(tree: ast.AST, ours: set[str]) -> list[str]:
+    """``x._name`` where ``x`` is not ``self``/``cls`` nor a name bound to a module of this package."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+            base = node.value
+            if isinstance(base, ast.Name) and (base.id in {"self", "cls"} or base.id in ours):
+                continue
+            found.append(f"{ast.unparse(node)} (line {node.lineno})")
+    return found
+
+
+ENGINE_FILES = ["pipeline/*.py", "cli.py", "present/report.py", "present/charts/cache.py", "ingest/load.py",
+                "analysis/key_figures.py", "storage/year_input.py", "storage/processed.py"]
+
+
+@pytest.mark.parametrize("path", sorted({p for g in ENGINE_FILES for p in SRC.glob(g)}),
+                         ids=lambda p: str(p.relative_to(SRC)))
+def test_the_engine_touches_no_private_part_of_another_library(path: Path) -> None:
+    """No ``._name`` of CPython, multiprocessing, threading, atexit, IPython, papermill, nbconvert,
+    matplotlib … in the build's engine and the layers it hands inputs to (names of this package's own
+    modules, ``self`` and ``cls`` are ours)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    ours = {a.asname or a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)
+            and (n.module or "").startswith("fundanalysis") for a in n.names}
+    ours |= {a.asname or a.name for n in ast.walk(tree) if isinstance(n, ast.Import)
+             for a in n.names if a.name.startswith("fundanalysis")}
+    assert _private_uses(tree, ours) == []
+
+
+def test_no_import_is_poisoned() -> None:
+    """Nothing in the package sets ``sys.modules[...]`` (the lean imports that made an optional
+    module fail to import are gone)."""
+    for path in SRC.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign | ast.Delete):
+                for t in node.targets:
+                    if isinstance(t, ast.Subscript) and "sys.modules" in ast.unparse(t.value):
+                        raise AssertionError(f"{path}: {ast.unparse(node)}")

@@ -358,9 +358,6 @@ def export(fund: str | None, year: int, data_dir: Path, out_dir: Path, xlsx: boo
 @click.option("--force", is_flag=True,
               help=_("Rebuild even if the input and code are unchanged since the last build."))
 @click.option("--wait", is_flag=True, help=_("Wait for a running build of the same year."))
-@click.option("--engine", type=click.Choice(["inprocess", "kernel"]), default="inprocess",
-              show_default=True,
-              help=_("inprocess: each notebook in a fresh preloaded process (fast); kernel: Jupyter kernels."))
 @click.option("--notebooks-dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
               default=None, help=_("Report notebooks to run (default: the project's)."))
 @click.option("--watch", is_flag=True,
@@ -373,7 +370,7 @@ def export(fund: str | None, year: int, data_dir: Path, out_dir: Path, xlsx: boo
               help=_("Build each fund-year as a task on the Dask scheduler at ADDRESS (tcp://host:8786); the "
                      "workers must see --data-dir and --out-dir at the same paths."))
 def report(fund: str | None, years: tuple[int, ...], data_dir: Path, out_dir: Path, jobs: int | None,
-           timeout: int, force: bool, wait: bool, engine: str, notebooks_dir: Path | None,
+           timeout: int, force: bool, wait: bool, notebooks_dir: Path | None,
            watch: bool, on_failure: str | None, scheduler: str | None = None) -> None:
     """Build the charted HTML reports into <out-dir>/<FUND>/<YEAR>/ (every fund and year by default).
 
@@ -385,13 +382,13 @@ def report(fund: str | None, years: tuple[int, ...], data_dir: Path, out_dir: Pa
     if watch and scheduler:
         raise click.UsageError("--watch builds on this machine; it cannot be combined with --scheduler")
     if watch:
-        _report(fund, years, data_dir, out_dir, jobs, timeout, force, wait, engine, notebooks_dir, True, [])
+        _report(fund, years, data_dir, out_dir, jobs, timeout, force, wait, notebooks_dir, True, [])
         return
     command = shlex.join(["report", *(["--fund", fund] if fund else []), *[f"--year={y}" for y in years],
                           *(["--force"] if force else [])])
     planned: list[tuple[str, int]] = []
     try:
-        _report(fund, years, data_dir, out_dir, jobs, timeout, force, wait, engine, notebooks_dir, False, planned,
+        _report(fund, years, data_dir, out_dir, jobs, timeout, force, wait, notebooks_dir, False, planned,
                 scheduler)
     except BaseException as exc:
         code = _exit_code(exc)
@@ -482,7 +479,7 @@ def _tell_failure(exc: BaseException, code: int, command: str, data_dir: Path, o
 
 
 def _report(fund: str | None, years: tuple[int, ...], data_dir: Path, out_dir: Path, jobs: int | None,
-            timeout: int, force: bool, wait: bool, engine: str, notebooks_dir: Path | None, watch: bool,
+            timeout: int, force: bool, wait: bool, notebooks_dir: Path | None, watch: bool,
             planned: list[tuple[str, int]], scheduler: str | None = None) -> None:
     """``report``'s work; ``planned`` gets the fund-years it builds, as soon as they are known.
     With ``scheduler``, each fund-year is a task on that Dask cluster (:mod:`fundanalysis.pipeline.distributed`)."""
@@ -498,27 +495,22 @@ def _report(fund: str | None, years: tuple[int, ...], data_dir: Path, out_dir: P
 
         try:
             watch_reports(lambda: _report_targets(data_dir, fund, years, quiet=True), data_dir,
-                          out_dir.resolve(), jobs=jobs, timeout=timeout, engine=engine, **kwargs)
+                          out_dir.resolve(), jobs=jobs, timeout=timeout, **kwargs)
         except CodeChanged as exc:
             _note(str(exc))
             restart()
         except KeyboardInterrupt:
             _note(_("stopped watching"))
         return
-    from fundanalysis.pipeline.runners import stop_fork_server
-
     planned += _report_targets(data_dir, fund, years)
     if scheduler:
         from fundanalysis.pipeline.distributed import build_on_cluster
 
         build_on_cluster(planned, data_dir, out_dir.resolve(), scheduler, echo=_note, jobs=jobs, timeout=timeout,
-                         force=force, engine=engine, **kwargs)
+                         force=force, **kwargs)
         return
-    try:
-        build_reports(planned, data_dir=data_dir, out_dir=out_dir.resolve(),
-                      jobs=jobs, timeout=timeout, force=force, wait=wait, engine=engine, **kwargs)
-    finally:
-        stop_fork_server()
+    build_reports(planned, data_dir=data_dir, out_dir=out_dir.resolve(),
+                  jobs=jobs, timeout=timeout, force=force, wait=wait, **kwargs)
 
 
 def _report_targets(data_dir: Path, fund: str | None, years: tuple[int, ...],
@@ -598,22 +590,9 @@ def brief(fund: str | None, year: int, data_dir: Path, out_dir: Path, docx: bool
         click.echo(str(catalog.year_output(out_dir.resolve(), key, year) / brief_name(key, year, k)))
 
 
-def run() -> NoReturn:
-    """The ``fundanalysis`` console command: :func:`main`, then a quick end of the process.
-
-    Once pandas, pyarrow and pandera are loaded, letting the interpreter free every module's
-    objects one by one takes 0.4–0.6 s after the command is done (measured: 0.02 s this way).
-    Everything the command writes is written and closed by then; what must still run does so
-    first, as the interpreter would run it: the threads' exit hooks and joins (thread pools), then
-    the exit handlers (logging's, multiprocessing's), then the standard streams are flushed.
-    An error that escapes :func:`main` (it handles its own) ends the process the usual way.
-    """
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = exit_status(exc.code)
-    _quick_exit(code)
+def run() -> None:
+    """The ``fundanalysis`` console command: :func:`main`, ending as Python ends."""
+    main()
 
 
 def exit_status(code: object) -> int:
@@ -625,24 +604,6 @@ def exit_status(code: object) -> int:
     with contextlib.suppress(Exception):
         print(code, file=sys.stderr)
     return 1
-
-
-def _quick_exit(code: int) -> NoReturn:
-    """End the process after the interpreter's own shutdown steps, without its teardown."""
-    import atexit
-    import threading
-
-    shutdown = getattr(threading, "_shutdown", None)  # joins non-daemon threads, runs their exit hooks
-    if shutdown is not None:
-        shutdown()
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except Exception:  # a closed pipe: the reader is gone, as it would be at a normal exit
-            if stream is sys.stdout and code == 0:
-                code = 120  # what Python exits with when flushing stdout at exit fails
-    os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

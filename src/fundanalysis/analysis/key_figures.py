@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -126,28 +125,3 @@ def provenance(overall: pd.Series) -> dict[str, dict[str, Any]]:
         "receipt_rate": (Figure.computed(0, "received_yuan", "budget_yuan")
                          if not pd.isna(overall["receipt_rate"]) else Figure.not_stated()).record(),
     }
-
-
-#: Key figures by the input they were worked out from: (data folder, fund, year, input digest).
-_BY_INPUT: dict[tuple[Path, str, int, str], dict[str, Any]] = {}
-
-
-def summary_of_input(data: Path, fund: str, year: int, digest: str, tables: Tables | None = None,
-                     known: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The key figures of a fund's year whose raw input has ``digest``, worked out once per process
-    (from ``tables``, loaded when not given): not again for every year that compares itself with
-    it, nor by a later build in the same process (``--watch``). ``known`` figures (a build's,
-    handed to its zygote) are remembered as they are."""
-    key = (Path(data), fund, year, digest)
-    hit = _BY_INPUT.get(key) if known is None else None
-    if hit is None:
-        if known is None and tables is None:
-            from fundanalysis.ingest.load import load_tables
-
-            tables = load_tables(data, year, fund)
-        hit = known if known is not None else summarise(tables)
-        if len(_BY_INPUT) >= 64:
-            _BY_INPUT.pop(next(iter(_BY_INPUT)))
-        _BY_INPUT[key] = hit
-    return hit
-

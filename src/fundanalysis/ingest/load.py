@@ -12,10 +12,6 @@ from fundanalysis.ingest.policy import policy_from_toml
 from fundanalysis.ingest.tables import Parsed, build_tables
 from fundanalysis.storage import catalog, digests, inputs, processed
 
-#: Tables a build has validated and handed to this process, by (data folder, fund, year), with
-#: the input digest they were made from (see :func:`provide_tables`).
-_PROVIDED: dict[tuple[str, str, int], tuple[str | None, dict[str, pd.DataFrame]]] = {}
-
 
 def process_year(data_dir: Path, year: int, fund: str | None = None) -> Parsed:
     """Read and validate a fund's year of raw input (``fund`` None: the only fund there is);
@@ -94,17 +90,6 @@ def load_year(data_dir: Path, year: int, fund: str, reuse: bool = True) -> tuple
     return process_year(data_dir, year, fund), False
 
 
-def provide_tables(data_dir: Path, fund: str, year: int, tables: dict[str, pd.DataFrame], digest: str,
-                   pinned: bool = False) -> None:
-    """Hand this process a year's validated tables (a build does, in the process its report
-    notebooks are forked from): :func:`load_tables` returns them while the year's input digest is
-    still ``digest``, instead of reading and checking them again. ``pinned`` (a build's own
-    process, which lives for that build only): returned even if the input was saved since, so
-    that every section of the build shows the one version the build read (the build notices the
-    save afterwards and builds again)."""
-    _PROVIDED[(str(Path(data_dir).resolve()), fund, int(year))] = (None if pinned else digest, tables)
-
-
 def load_tables(data_dir: Path, year: int, fund: str | None = None) -> dict[str, pd.DataFrame]:
     """Load a year's tables: processed ones if made from the current input, else from raw.
 
@@ -113,9 +98,6 @@ def load_tables(data_dir: Path, year: int, fund: str | None = None) -> dict[str,
     hand-edited file) are checked again.
     """
     fund = catalog.resolve_fund(data_dir, fund)
-    given = _PROVIDED.get((str(Path(data_dir).resolve()), fund, int(year)))
-    if given is not None and (given[0] is None or given[0] == digests.input_digest(data_dir, fund, year)):
-        return given[1]
     current = processed.read_current(data_dir, fund, year)
     if current is not None:
         tables, checked = current

@@ -5,7 +5,6 @@ Pure functions: the sheets come in already read by :mod:`fundanalysis.io`.
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import re
 import unicodedata
@@ -17,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fundanalysis import config, optional
+from fundanalysis import config
 from fundanalysis.config import DEFAULT_MONEY_UNIT
 from fundanalysis.errors import InputError, Problem, char_name
 from fundanalysis.ingest import clean, targets
@@ -856,18 +855,11 @@ def build_tables(sheets: Mapping[str, RawSheet], year: int) -> Parsed:
     notes.extend(unstated_kind_notes(tables))
     from fundanalysis.ingest.schemas import validate_tables
 
-    with quiet_pandera():
-        validate_tables(tables)
+    validate_tables(tables)
     from fundanalysis.ingest.scale import scale_outliers
 
     notes.extend(o.note() for o in scale_outliers(tables))  # located warnings, not errors
     return Parsed(tables, notes)
-
-
-def quiet_pandera() -> contextlib.AbstractContextManager[None]:
-    """While pandera loads its checks, keep it from importing ``hypothesis`` (about half a second),
-    unless this process has imported hypothesis already (a test run)."""
-    return optional.without(("hypothesis",), unless="hypothesis")
 
 
 def _loc(parsed: dict[str, pd.DataFrame], sheets: Mapping[str, RawSheet], table: str

@@ -14,7 +14,6 @@ folder at once, whichever machines they run on.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,33 +51,23 @@ def exit_status(exc: BaseException) -> int:
 
 
 def build_fund_year(fund: str, year: int, data_dir: str, out_dir: str, options: dict[str, Any]) -> TaskOutcome:
-    """One task: build one fund-year where the worker runs (never raises: the outcome says how it went).
-
-    A Dask worker under a nanny is a daemonic process, which may not start the fork server the
-    ``inprocess`` engine uses; there the notebooks run in Jupyter kernels (``engine="kernel"``).
-    """
+    """One task: build one fund-year where the worker runs (never raises: the outcome says how it went)."""
     from fundanalysis.pipeline.orchestrate import build_reports
-    from fundanalysis.pipeline.runners import stop_fork_server
 
     opts = dict(options)
-    if multiprocessing.current_process().daemon:
-        opts["engine"] = "kernel"
     messages: list[str] = []
     try:
         built = build_reports([(fund, year)], Path(data_dir), Path(out_dir), echo=messages.append, wait=True, **opts)
         return TaskOutcome(fund, year, bool(built), 0, "\n".join(messages))
     except Exception as exc:  # reported back as the outcome: one year's failure never stops the others
         return TaskOutcome(fund, year, False, exit_status(exc), f"{type(exc).__name__}: {exc}")
-    finally:
-        if opts.get("engine", "inprocess") == "inprocess":
-            stop_fork_server()
 
 
 def build_on_cluster(targets: Sequence[FundYear], data_dir: Path, out_dir: Path, scheduler: str,
                      echo: Callable[[str], None] | None = None, **options: Any) -> list[TaskOutcome]:
     """Build ``targets`` on the Dask scheduler at ``scheduler``, one task per fund-year, then write the
     site index once on the client. ``options`` go to ``build_reports`` (``timeout``, ``force``,
-    ``notebooks_dir``, ``engine``, ``jobs``).
+    ``notebooks_dir``, ``jobs``).
 
     Returns every task's outcome, in the order of ``targets``; raises :class:`BuildError` naming
     the fund-years that failed (after the index lists what was published). The workers must see
@@ -105,7 +94,7 @@ def build_on_cluster(targets: Sequence[FundYear], data_dir: Path, out_dir: Path,
     ok = [(o.fund, o.year) for o in ordered if not o.status]
     if ok:  # every year built above is current: this call writes the site index (once, here)
         final = {k: v for k, v in options.items() if k != "force"}
-        build_reports(ok, data_dir, out_dir, echo=say, **{**final, "engine": "kernel"})
+        build_reports(ok, data_dir, out_dir, echo=say, **final)
     if failed:
         raise BuildError("on the cluster, " + "; ".join(f"{o.fund} {o.year}: {o.message}" for o in failed))
     return ordered

@@ -16,11 +16,13 @@ executed notebook and charts are copied from the published version into the stag
 bytes that still match the digests recorded), so publishing stays one atomic step. ``force``
 runs every section.
 
-Every notebook of a build runs in a process of its own, forked from a server that has imported
-the libraries once; a fund's notebooks are forked from a zygote holding the fund's validated
-tables, with its years loaded once (:mod:`fundanalysis.pipeline.zygote`). Notebooks of all funds
-and years share one pool, so it stays busy across them; a year is published as soon as its own
-sections are done.
+Every notebook of a build runs in a Jupyter kernel of its own (a fresh one, or one reset between
+notebooks) from a pool of warm kernels started while the input is validated
+(:mod:`fundanalysis.pipeline.kernels`). A notebook is handed, as papermill parameters, the
+processed snapshot the build validated and wrote for its year, the key figures of the fund's years
+the build worked out, and the chart cache's folder (:class:`~fundanalysis.storage.year_input.YearInput`):
+it never reads or hashes the raw workbook. Notebooks of all funds and years share one pool, so it
+stays busy across them; a year is published as soon as its own sections are done.
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ import json
 import logging
 import os
 import sys
-import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -42,9 +43,10 @@ from typing import TYPE_CHECKING, Any
 from fundanalysis import __version__, i18n
 from fundanalysis.config import REPORT_NOTEBOOKS_DIR
 from fundanalysis.errors import BuildError, InputError
-from fundanalysis.pipeline.runners import ForkRunner, Job, KernelRunner, Runner, start_fork_server
+from fundanalysis.pipeline.runners import Job, KernelRunner
 from fundanalysis.pipeline.signals import stop_on_signals
 from fundanalysis.storage import catalog, digests, files, locks
+from fundanalysis.storage.year_input import YearInput, write_key_figures
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -67,8 +69,8 @@ BUILD_ATTEMPTS = 2
 def build_reports(targets: Sequence[FundYear], data_dir: Path, out_dir: Path, jobs: int | None = None,
                   timeout: int = 600, force: bool = False, wait: bool = False,
                   notebooks_dir: Path = REPORT_NOTEBOOKS_DIR,
-                  echo: Callable[[str], None] | None = None, engine: str = "inprocess",
-                  runner: Runner | None = None, brief: Sequence[str] = (),
+                  echo: Callable[[str], None] | None = None,
+                  runner: KernelRunner | None = None, brief: Sequence[str] = (),
                   reference_docx: Path | None = None) -> list[FundYear]:
     """Build the reports of ``targets`` (fund, year); return those built (others are up to date).
 
@@ -88,7 +90,7 @@ def build_reports(targets: Sequence[FundYear], data_dir: Path, out_dir: Path, jo
     for attempt in range(BUILD_ATTEMPTS):
         fps: dict[str, str] = {}
         got = _build_reports_once(targets, data_dir, out_dir, jobs, timeout, force, wait, notebooks_dir,
-                                  say, engine, runner, fps, brief, reference_docx)
+                                  say, runner, fps, brief, reference_docx)
         built += [t for t in got if t not in built]
 
         def now(fund: str) -> str | None:
@@ -116,16 +118,15 @@ def build_reports(targets: Sequence[FundYear], data_dir: Path, out_dir: Path, jo
 
 def _build_reports_once(targets: Sequence[FundYear], data_dir: Path, out_dir: Path, jobs: int | None,
                         timeout: int, force: bool, wait: bool, notebooks_dir: Path,
-                        echo: Callable[[str], None] | None, engine: str, runner: Runner | None,
+                        echo: Callable[[str], None] | None, runner: KernelRunner | None,
                         fps_seen: dict[str, str], brief: Sequence[str] = (),
                         reference_docx: Path | None = None) -> list[FundYear]:
     """One build of ``targets`` (fund, year); return those built (others are up to date).
     ``fps_seen`` gets the fingerprint of each fund as taken before its input was read.
 
-    ``engine`` is ``inprocess`` (each notebook in a fresh process forked from a preloaded
-    server; fast) or ``kernel`` (each notebook in a Jupyter kernel from a warm pool). ``runner``
-    is a runner to use and keep (``--watch`` keeps one across builds); by default the build
-    makes its own and closes it. Sections whose inputs are unchanged since the published
+    Each notebook runs in a Jupyter kernel from a warm pool. ``runner`` is a pool to use and keep
+    (``--watch`` keeps one across builds); by default the build makes its own and closes it.
+    Sections whose inputs are unchanged since the published
     version are reused, not run (``force`` runs them all).
 
     Raises InputError (nothing written), LockedError, StorageError (a place to write is full,
@@ -134,14 +135,8 @@ def _build_reports_once(targets: Sequence[FundYear], data_dir: Path, out_dir: Pa
     """
     say = echo or (lambda m: print(m, file=sys.stderr, flush=True))
     began = time.perf_counter()
-    if engine == "inprocess" and runner is None:
-        # the fork server imports for a second or two: start it before this process imports
-        threading.Thread(target=start_fork_server, daemon=True).start()
     from fundanalysis.pipeline.fingerprint import fingerprint, published_fingerprint
-    from fundanalysis.pipeline.lean import import_nbformat
     from fundanalysis.pipeline.sections import discover_sections
-
-    import_nbformat()
 
     data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir).resolve()
     catalog.check_output_place(out_dir, data_dir)
@@ -165,7 +160,7 @@ def _build_reports_once(targets: Sequence[FundYear], data_dir: Path, out_dir: Pa
         workers = max(1, min(jobs or os.cpu_count() or 2, len(stale) * len(sections)))
         pool = runner
         if pool is None and stale:
-            pool = ForkRunner(workers) if engine == "inprocess" else KernelRunner(workers, notebooks_dir)
+            pool = KernelRunner(workers, notebooks_dir)  # kernels start while the input is validated
         try:
             loaded = _validate(data_dir, stale, force)
             validated = time.perf_counter()
@@ -199,11 +194,8 @@ def _build_reports_once(targets: Sequence[FundYear], data_dir: Path, out_dir: Pa
                 log.removeHandler(handler)
                 handler.close()
         finally:
-            if pool is not None:
-                if runner is None:
-                    pool.close()
-                else:
-                    pool.release()
+            if pool is not None and runner is None:
+                pool.close()
 
 
 def _brief_wanted(out_dir: Path, target: FundYear, kinds: Sequence[str], reference: Path | None) -> bool:
@@ -387,7 +379,7 @@ def _summaries(data_dir: Path, fund: str, loaded: dict[FundYear, _Loaded], table
     (for summary.json and for the overview's year-over-year digest); years whose input is broken
     are left out, as the overview leaves them out. ``tables`` gets every year's tables loaded,
     ``inputs`` their input digests."""
-    from fundanalysis.analysis.key_figures import summary_of_input
+    from fundanalysis.analysis.key_figures import summarise
     from fundanalysis.ingest.load import load_tables
 
     out = {}
@@ -406,10 +398,8 @@ def _summaries(data_dir: Path, fund: str, loaded: dict[FundYear, _Loaded], table
             continue
         tables[(fund, y)] = t
         inputs[(fund, y)] = digest
-        # remembered by input digest: a later build in this process (--watch) works out only the
-        # edited year's
         with contextlib.suppress(Exception):
-            out[y] = summary_of_input(data_dir, fund, y, digest, t)
+            out[y] = summarise(t)
     return out
 
 
@@ -497,18 +487,25 @@ def _plan(targets: list[FundYear], loaded: dict[FundYear, _Loaded], sections: li
 
 
 def _build(targets: list[FundYear], loaded: dict[FundYear, _Loaded], sections: list[Section], data_dir: Path,
-           out_dir: Path, pool: Runner, timeout: int, fps: dict[str, str], force: bool,
+           out_dir: Path, pool: KernelRunner, timeout: int, fps: dict[str, str], force: bool,
            say: Callable[[str], None], t0: float, brief: Sequence[str] = (),
            reference_docx: Path | None = None) -> None:
     from fundanalysis.export.brief import FORMATS, brief_name
     from fundanalysis.storage import blobs, processed
 
+    snapshots: dict[FundYear, Path] = {}
     for f, y in targets:
         for old in files.stale_staging(catalog.fund_output(out_dir, f), str(y)):
             files.remove_owned(old)
+        parsed = loaded[(f, y)].parsed
         if not loaded[(f, y)].from_processed:
-            parsed = loaded[(f, y)].parsed
             processed.write_processed(data_dir, f, y, parsed.tables, parsed.notes, parsed.digest)
+        # the notebooks read exactly this snapshot (the tables validated here, as recorded)
+        snap = processed.snapshot_of(data_dir, f, y, parsed.digest)
+        if snap is None:
+            raise BuildError(f"the processed tables of {f} {y} were replaced while this build wrote them "
+                             "(another command at the same time?); run report again")
+        snapshots[(f, y)] = snap
     tables: dict[FundYear, Any] = {}
     summaries: dict[FundYear, dict[str, Any]] = {}
     inputs: dict[FundYear, str] = {}
@@ -524,20 +521,22 @@ def _build(targets: list[FundYear], loaded: dict[FundYear, _Loaded], sections: l
     log.info("planned by %.2fs", time.perf_counter() - t0)
     chart_cache = catalog.chart_cache_dir(out_dir)
     blobs.prune(chart_cache)
-    for fund in sorted({f for f, _ in targets}):
-        years = [y for f, y in targets if f == fund and plans[(f, y)].to_run]
-        if years:
-            provided = [(str(data_dir), f, y, inputs[(f, y)], tb, summaries.get((f, y)))
-                        for (f, y), tb in sorted(tables.items()) if f == fund]
-            pool.prepare(fund, provided, [(str(data_dir), fund, y, str(out_dir)) for y in years],
-                         chart_cache=(str(chart_cache), not force))
     staging: dict[FundYear, Path] = {}
+    given: dict[str, Path] = {}  # fund → a folder of what its notebooks are handed (key figures)
     try:
+        sources: dict[FundYear, YearInput] = {}
+        for fund in sorted({f for f, _ in targets}):
+            given[fund] = files.make_staging(files.ensure_dir(catalog.fund_output(out_dir, fund)), "given")
+            figures = write_key_figures(given[fund] / "key-figures.pickle",
+                                        {y: v for (f, y), v in sorted(summaries.items()) if f == fund})
+            for f, y in targets:
+                if f == fund:
+                    sources[(f, y)] = YearInput(data_dir, f, y, snapshots[(f, y)], figures, chart_cache, force)
         for f, y in targets:
             staging[(f, y)] = files.make_staging(files.ensure_dir(catalog.fund_output(out_dir, f)), str(y))
-        _run_all(plans, data_dir, out_dir, pool, timeout, fps, say, staging, t0)
+        _run_all(plans, sources, out_dir, pool, timeout, fps, say, staging, t0)
     finally:
-        for st in staging.values():  # published or kept as failed by now, unless interrupted
+        for st in [*staging.values(), *given.values()]:  # published or kept as failed by now, unless interrupted
             files.remove_owned(st)
 
 
@@ -552,7 +551,8 @@ class _Done:
     ran: float | None = None
 
 
-def _run_all(plans: dict[FundYear, _Plan], data_dir: Path, out_dir: Path, pool: Runner, timeout: int,
+def _run_all(plans: dict[FundYear, _Plan], sources: dict[FundYear, YearInput], out_dir: Path, pool: KernelRunner,
+             timeout: int,
              fps: dict[str, str], say: Callable[[str], None], staging: dict[FundYear, Path], t0: float) -> None:
     tasks = [(t, s) for t, plan in plans.items() for s in plan.in_order()]
     failures: dict[FundYear, list[str]] = {}
@@ -566,8 +566,8 @@ def _run_all(plans: dict[FundYear, _Plan], data_dir: Path, out_dir: Path, pool: 
     try:
         # the notebooks start in this order (tickets given in the order the threads take the tasks)
         tickets = pool.queue(len(tasks))
-        futs = {workers.submit(_section_task, plans[t], s, Job(t[0], t[1], data_dir, out_dir, staging[t], timeout,
-                                                                ticket=ticket), pool): (t, s)
+        futs = {workers.submit(_section_task, plans[t], s, _job(sources[t], out_dir, staging[t], timeout, ticket),
+                               pool): (t, s)
                 for (t, s), ticket in zip(tasks, tickets, strict=True)}
         extras = {t: extras_pool.submit(_year_extras, plans[t], staging[t]) for t in plans}
         pending_years = [t for t in plans if not plans[t].shown]
@@ -618,7 +618,14 @@ def _run_all(plans: dict[FundYear, _Plan], data_dir: Path, out_dir: Path, pool: 
         raise BuildError("; ".join(m for t in sorted(failures) for m in failures[t]))
 
 
-def _section_task(plan: _Plan, section: Section, job: Job, pool: Runner) -> _Done:
+def _job(source: YearInput, out_dir: Path, dest: Path, timeout: int, ticket: int) -> Job:
+    """One notebook's job: its fund-year as the build pinned it, where it writes, its place in the queue."""
+    return Job(source.fund, source.year, source.data_dir, out_dir, dest, timeout, ticket=ticket,
+               snapshot=source.snapshot, key_figures=source.key_figures, chart_cache=source.chart_cache,
+               redraw=source.redraw)
+
+
+def _section_task(plan: _Plan, section: Section, job: Job, pool: KernelRunner) -> _Done:
     """Make one section's page in staging: reuse the published one if its inputs are unchanged
     (and its files are intact), else run the notebook."""
     t = time.perf_counter()
@@ -652,18 +659,17 @@ def _fragment(section: Section) -> str:
     return f"notebooks/{section.path.stem}.html-fragment"
 
 
-def _run(section: Section, job: Job, pool: Runner) -> tuple[str, dict[str, str]]:
+def _run(section: Section, job: Job, pool: KernelRunner) -> tuple[str, dict[str, str]]:
     """Run the section's notebook; its charts go to a folder of its own, then to ``charts/``."""
     charts = files.make_staging(job.dest, f"charts-{section.slug}")
     try:
         nb = pool.run(section, replace(job, charts=charts))
-        fragment = job.dest / _fragment(section)
-        body = files.read_text(fragment) if catalog.exists(fragment) else None
-        if body is None:  # a kernel ran it: convert here
-            from fundanalysis.pipeline.convert import notebook_to_html
+        from fundanalysis.pipeline.convert import notebook_to_html
 
-            body = notebook_to_html(nb)
-            files.write_text(fragment, body)
+        # converted in this thread while the kernel takes its next notebook
+        fragment = job.dest / _fragment(section)
+        body = notebook_to_html(nb)
+        files.write_text(fragment, body)
         made = {f"notebooks/{section.path.name}": digests.file_digest(nb), _fragment(section): _sha(body)}
         for name in files.list_names(charts, "*.png"):
             dest = files.move(charts / name, job.dest / "charts" / name)

@@ -1,12 +1,12 @@
 """``fundanalysis report --watch``: build, then rebuild what changed each time an input is saved.
 
-The watch keeps one warm runner (the fork server with the libraries imported) across builds, so
+The watch keeps one pool of warm Jupyter kernels (the libraries imported) across builds, so
 a rebuild pays only for what changed: the year's validation, the sections whose inputs changed,
 the year's index. Saves are noticed by polling the files' sizes and times (cheap); whether
 anything is to be rebuilt is still decided by content digests, as in every build. A save that
 leaves a workbook half-written or wrong is reported (file, sheet, row, column) and the watch waits
-for the next save. A change to the library's own code restarts the process (the fork server
-holds the old code).
+for the next save. A change to the library's own code restarts the process (the kernels hold
+the old code).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 from fundanalysis.config import REPORT_NOTEBOOKS_DIR
 from fundanalysis.errors import BuildError, InputError, LockedError, StorageError
 from fundanalysis.pipeline.orchestrate import FundYear, build_reports
-from fundanalysis.pipeline.runners import ForkRunner, KernelRunner, Runner
+from fundanalysis.pipeline.runners import KernelRunner
 from fundanalysis.storage import catalog, digests
 
 #: Seconds between two looks at the files; a change must then hold still this long before a build.
@@ -47,7 +47,7 @@ def watched_files(data_dir: Path, funds: Sequence[str], notebooks_dir: Path) -> 
 
 
 def watch_reports(targets: Callable[[], Sequence[FundYear]], data_dir: Path, out_dir: Path,
-                  jobs: int | None = None, timeout: int = 600, engine: str = "inprocess",
+                  jobs: int | None = None, timeout: int = 600,
                   notebooks_dir: Path = REPORT_NOTEBOOKS_DIR, echo: Callable[[str], None] | None = None,
                   stop: threading.Event | None = None,
                   on_build: Callable[[list[FundYear], float], None] | None = None) -> None:
@@ -59,7 +59,7 @@ def watch_reports(targets: Callable[[], Sequence[FundYear]], data_dir: Path, out
     say = echo or (lambda m: print(m, file=sys.stderr, flush=True))
     stop = stop or threading.Event()
     size = max(1, jobs or os.cpu_count() or 2)
-    runner: Runner = ForkRunner(size) if engine == "inprocess" else KernelRunner(size, notebooks_dir)
+    runner = KernelRunner(size, notebooks_dir)
     code = digests.code_digest()
     seen: object = None
     absent: str | None = None  # why the input cannot be looked at now, while it is absent
@@ -90,7 +90,7 @@ def watch_reports(targets: Callable[[], Sequence[FundYear]], data_dir: Path, out
                 t0 = time.perf_counter()
                 try:
                     built = build_reports(now_targets, data_dir, out_dir, jobs=jobs, timeout=timeout,
-                                          notebooks_dir=notebooks_dir, echo=say, engine=engine, runner=runner)
+                                          notebooks_dir=notebooks_dir, echo=say, runner=runner)
                 except InputError as exc:
                     say(f"input has problems (fix them and save again):\n{exc}")
                     built = []

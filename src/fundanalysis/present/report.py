@@ -13,24 +13,28 @@ import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from fundanalysis.analysis import metrics, selfeval
-from fundanalysis.analysis.key_figures import summarise, summary_of_input
+from fundanalysis.analysis.key_figures import summarise
 from fundanalysis.analysis.reconcile import check_counts, reconcile_totals
 from fundanalysis.analysis.selfeval import SelfEvaluation
-from fundanalysis.config import CHART_DPI, DATA_DIR
+from fundanalysis.config import CHART_DPI
 from fundanalysis.ingest.clean import is_text_rank
 from fundanalysis.ingest.load import load_tables
 from fundanalysis.present import fmt, form, narrative, words
-from fundanalysis.present.memo import ObjectMemo
 from fundanalysis.present.page import key_figure_tiles
 from fundanalysis.present.shown import Chart, Shown, say_html
 from fundanalysis.present.styled import styled_table
-from fundanalysis.storage import catalog, digests, files
+from fundanalysis.storage import catalog, files
+from fundanalysis.storage.processed import read_snapshot
+from fundanalysis.storage.year_input import YearInput, read_key_figures
 from fundanalysis.vocab import MoneyKind
+
+if TYPE_CHECKING:
+    from fundanalysis.present.charts.cache import ChartStore
 
 
 def _heading(method: Callable[..., None]) -> Callable[..., Shown]:
@@ -48,34 +52,30 @@ def _heading(method: Callable[..., None]) -> Callable[..., Shown]:
     return wrapper
 
 
-@functools.lru_cache(maxsize=8)
-def _load_year(fund: str, year: int, data: Path, stamp: tuple) -> tuple[dict[str, pd.DataFrame],
-                                                                         dict[str, Any], list[dict[str, Any]]]:
-    """Tables and summary of a fund's year plus its other years' summaries (cached per input
-    state); years are compared within a fund only."""
-    tables = load_tables(data, year, fund)
+def _key_figures(source: YearInput, tables: dict[str, pd.DataFrame]
+                 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The year's key figures and its other years' (years are compared within a fund only): those
+    a build worked out (``source.key_figures``), else worked out here from each year's tables."""
+    if source.key_figures is not None:
+        figures = read_key_figures(source.key_figures)
+        own = figures.get(source.year)
+        return (summarise(tables) if own is None else own), [v for y, v in figures.items() if y != source.year]
     others = []
-    for y, digest in stamp:
-        if y == year:
+    for y in catalog.list_years(source.data_dir, source.fund):
+        if y == source.year or not catalog.input_files(source.data_dir, source.fund, y):
             continue
         try:
-            others.append(summary_of_input(data, fund, y, digest))
+            others.append(summarise(load_tables(source.data_dir, y, source.fund)))
         except Exception:  # a broken other year (bad input, damaged processed tables) does not
             continue  # stop this year's report; its own build reports it
-    digest = dict(stamp).get(year)  # a year without raw input has no digest to remember it by
-    return tables, (summarise(tables) if digest is None else summary_of_input(data, fund, year, digest, tables)), others
-
-
-#: Chart specs of the tables :func:`_load_year` returned, by those tables: a build's zygote works
-#: them out once for all the year's notebooks.
-_SPECS: ObjectMemo[dict[str, Any]] = ObjectMemo(8)
+    return summarise(tables), others
 
 
 def year_chart_specs(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
-    """The charts a year's tables support, by slug (worked out once per loaded year)."""
+    """The charts a year's tables support, by slug."""
     from fundanalysis.present import charts
 
-    return _SPECS.get(tables, lambda t: {c.slug: c for c in charts.chart_specs(t)})
+    return {c.slug: c for c in charts.chart_specs(tables)}
 
 
 #: Money columns of the tables: 万元, or 元 for a column 万元 would round (see styled_table).
@@ -107,26 +107,41 @@ class Report:
     summary: dict[str, Any]
     other_years: list[dict[str, Any]] = field(default_factory=list)
     charts_dir: Path | None = None
+    #: rendered charts kept by content (a build's); None: every chart is drawn
+    chart_store: ChartStore | None = None
     _charts: dict[str, Any] | None = None
     _out: Shown | None = None
 
     @classmethod
     def load(cls, year: int, data_dir: str | Path = "", charts_dir: str | Path = "", fund: str = "",
-             out_dir: str | Path = "") -> Report:
+             out_dir: str | Path = "", snapshot: str | Path = "", key_figures: str | Path = "",
+             chart_cache: str | Path = "", redraw: bool = False) -> Report:
         """Load a fund's year (validated tables) and the summaries of its other years.
 
         ``data_dir`` empty means the project's ``data/`` (found from the package, not from the
         working directory, so a notebook runs from anywhere). ``fund`` may be empty when there is
         only one fund. ``charts_dir``, if given, receives every chart shown as PNG, so a build
         renders each chart once for both the HTML and the export (SVG and other resolutions: the
-        ``fundanalysis charts`` command). ``out_dir`` (of older notebooks) is accepted and
-        ignored; any other keyword is a mistake and raises TypeError, as pandas does.
+        ``fundanalysis charts`` command). ``snapshot``, ``key_figures``, ``chart_cache`` and
+        ``redraw`` are what a build hands its notebooks (see
+        :class:`~fundanalysis.storage.year_input.YearInput`); left empty, the year is loaded as
+        ``fa.load`` loads it. ``out_dir`` (of older notebooks) is accepted and ignored; any other
+        keyword is a mistake and raises TypeError, as pandas does.
         """
-        data = catalog.existing_dir(data_dir or DATA_DIR, "data_dir")
-        key = catalog.resolve_fund(data, fund or None)
-        tables, summary, others = _load_year(key, int(year), data, digests.data_digest(data, key))
+        source = YearInput.resolve(year, data_dir, fund, snapshot, key_figures, chart_cache, redraw)
+        return cls.from_input(source, charts_dir)
+
+    @classmethod
+    def from_input(cls, source: YearInput, charts_dir: str | Path = "") -> Report:
+        """The report of a resolved fund-year (see :meth:`load`)."""
+        from fundanalysis.present.charts.cache import ChartStore
+
+        tables = (read_snapshot(source.snapshot) if source.snapshot is not None
+                  else load_tables(source.data_dir, source.year, source.fund))
+        summary, others = _key_figures(source, tables)
         charts = Path(charts_dir).expanduser().resolve() if str(charts_dir) else None
-        return cls(int(year), data, tables, key, summary, others, charts_dir=charts)
+        return cls(source.year, source.data_dir, tables, source.fund, summary, others, charts_dir=charts,
+                   chart_store=ChartStore.at(source.chart_cache, read=not source.redraw))
 
     # ------------------------------------------------------------ display helpers
 
@@ -160,7 +175,7 @@ class Report:
         for slug, spec in self._charts.items():
             if slug_part in slug:
                 png, narrow = cache.render_variants([spec, spec.with_theme(charts.NARROW_THEME)], "png",
-                                                    dpi=CHART_DPI)
+                                                    dpi=CHART_DPI, store=self.chart_store)
                 chart = Chart(slug, spec.title, png, narrow)
                 if self._out is not None:
                     self._out.charts.append(chart)

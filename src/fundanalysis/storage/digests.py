@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from fundanalysis import config
-from fundanalysis.storage.catalog import input_files, list_years, policy_file
+from fundanalysis.storage.catalog import input_files, policy_file
 
 #: What a digest takes instead of the bytes of a file that leads outside the data folder (such a
 #: file is never read, so no digest of what was read can equal it).
@@ -93,12 +93,6 @@ def input_digest_now(data_dir: Path, fund: str, year: int) -> str | None:
 
 
 #: Written beside processed tables: the input digest they were made from.
-
-
-def data_digest(data_dir: Path, fund: str) -> tuple[tuple[int, str], ...]:
-    """Every year of a fund with input and its input digest: the fund's state, for caching."""
-    return tuple((y, input_digest(data_dir, fund, y)) for y in list_years(data_dir, fund)
-                 if input_files(data_dir, fund, y))
 
 
 def file_digest(path: Path) -> str:

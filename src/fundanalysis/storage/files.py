@@ -365,3 +365,16 @@ def cached_text(name: str, make: Callable[[], str]) -> str:
         with contextlib.suppress(OSError, StorageError):
             write_text(path, text)
         return text
+
+
+def private_dir(prefix: str) -> Path:
+    """A new folder in the system's temporary folder that only the user can open (mode 0700),
+    e.g. for a Jupyter kernel's connection file and IPC sockets."""
+    return Path(tempfile.mkdtemp(prefix=prefix))
+
+
+def remove_private_dir(folder: Path, prefix: str) -> None:
+    """Remove a folder :func:`private_dir` made with ``prefix`` (any other folder is left alone)."""
+    folder = Path(folder)
+    if folder.name.startswith(prefix) and folder.is_dir() and not folder.is_symlink():
+        shutil.rmtree(folder, ignore_errors=True)

@@ -79,6 +79,27 @@ def read_current(data_dir: Path, fund: str, year: int) -> tuple[dict[str, pd.Dat
     return tables, _recorded(pdir / CHECKED) == parquet_digests(pdir)
 
 
+def snapshot_of(data_dir: Path, fund: str, year: int, digest: str | None) -> Path | None:
+    """The folder of a year's published processed tables (the version the link points to now),
+    if they were made from input with ``digest``; else None. A build hands it to its notebooks,
+    so they read exactly the tables it validated, whatever is saved or cleaned meanwhile."""
+    version = processed_dir(data_dir, fund, year).resolve()
+    if digest is None or not version.is_dir() or _recorded(version / MADE_FROM).get("input_digest") != digest:
+        return None
+    return version
+
+
+def read_snapshot(folder: Path) -> dict[str, pd.DataFrame]:
+    """The tables of a processed snapshot folder (see :func:`snapshot_of`), whose Parquet bytes
+    must be those that passed the schemas; ValueError if the folder is gone or changed."""
+    folder = Path(folder)
+    checked = _recorded(folder / CHECKED)
+    if not checked or checked != parquet_digests(folder):
+        raise ValueError(f"{folder}: the processed tables this build validated are gone or changed "
+                         "(replaced by another command?); run the build again")
+    return {Path(name).stem: pd.read_parquet(folder / name) for name in sorted(checked)}
+
+
 def current_record(data_dir: Path, fund: str, year: int) -> dict[str, object] | None:
     """What a build needs to know of a year's processed tables without reading them: None unless
     they were made from the current input and code and their bytes are those that passed the

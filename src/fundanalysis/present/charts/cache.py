@@ -12,8 +12,9 @@ Sound by construction: the key holds the names read and the exact contents of ea
 which case drawing it again would read the same tables and give the same bytes. Iterating over
 the tables counts as reading all of them, and which tables exist.
 
-Builds turn the cache on in the process their notebooks fork from (:func:`configure`); a
-``--force`` build draws everything and refreshes the cache. Elsewhere (an analyst's notebook)
+The cache is a :class:`ChartStore` handed to :func:`render` by whoever draws: a build's notebooks
+get its folder as a parameter (``Report.load(chart_cache=...)``); a ``--force`` build draws
+everything and refreshes the cache (``read=False``). Without a store (an analyst's notebook)
 charts are always drawn.
 """
 
@@ -39,21 +40,17 @@ ALL = "*"
 
 
 @dataclass(frozen=True)
-class _Config:
+class ChartStore:
+    """Rendered charts kept in the folder ``root``; ``read=False`` draws every chart but still
+    stores it (a ``--force`` build)."""
+
     root: Path
-    read: bool
+    read: bool = True
 
-
-_ACTIVE: _Config | None = None
-
-
-def configure(root: str | Path | None, read: bool = True) -> None:
-    """Keep rendered charts in ``root`` (None: draw every chart); ``read=False`` draws them all
-    but still stores them."""
-    global _ACTIVE
-    _ACTIVE = _Config(Path(root), read) if root else None
-    if _ACTIVE is not None:
-        _fixed_parts()  # worked out once, before notebooks fork
+    @classmethod
+    def at(cls, root: str | Path | None, read: bool = True) -> ChartStore | None:
+        """A store in ``root``, or None (no cache) when ``root`` is None or empty."""
+        return cls(Path(root), read) if root and str(root) else None
 
 
 class _Recording(dict):  # type: ignore[type-arg]
@@ -160,13 +157,14 @@ def _key(base: str, tables: Mapping[str, Any], names: list[str]) -> str:
     return h.hexdigest()
 
 
-def render(spec: Any, fmt: str = "png", dpi: int = config.CHART_DPI) -> bytes:
-    """A chart spec's figure as PNG/SVG bytes: from the cache when its inputs are unchanged,
-    else drawn (and stored, when the cache is on)."""
-    return render_variants([spec], fmt, dpi)[0]
+def render(spec: Any, fmt: str = "png", dpi: int = config.CHART_DPI, store: ChartStore | None = None) -> bytes:
+    """A chart spec's figure as PNG/SVG bytes: from ``store`` when its inputs are unchanged,
+    else drawn (and stored, when there is a store)."""
+    return render_variants([spec], fmt, dpi, store)[0]
 
 
-def render_variants(specs: Sequence[Any], fmt: str = "png", dpi: int = config.CHART_DPI) -> list[bytes]:
+def render_variants(specs: Sequence[Any], fmt: str = "png", dpi: int = config.CHART_DPI,
+                    store: ChartStore | None = None) -> list[bytes]:
     """Several variants of one chart (its themes) as :func:`render` gives each.
 
     Those drawn are drawn in one :func:`metrics.computed_once` scope, so the metrics they show are
@@ -178,7 +176,7 @@ def render_variants(specs: Sequence[Any], fmt: str = "png", dpi: int = config.CH
     from fundanalysis.analysis import metrics
     from fundanalysis.present import charts
 
-    cfg, out = _ACTIVE, [b""] * len(specs)
+    cfg, out = store, [b""] * len(specs)
     todo: list[tuple[int, Any, str | None]] = []
     for i, spec in enumerate(specs):
         make = spec.make
