@@ -166,6 +166,66 @@ def test_a_bare_fraction_in_the_form_is_a_located_refusal(form_data: Path) -> No
     assert summary.exit_code == EXIT_BAD_INPUT and "实际完成值" in summary.stderr
 
 
+@pytest.mark.parametrize("rate", ["95", 95, "95.6", "0.956", 0.956, "1", 1.026],
+                         ids=["text-95", "number-95", "text-95.6", "text-0.956", "number-0.956", "text-1", "over-1"])
+def test_a_bare_stated_rate_is_ambiguous(rate: Any) -> None:
+    """执行率 95 was read as 9500% and 0.956 as 95.6% whatever the form showed: a bare rate is refused."""
+    with pytest.raises(targets.TargetError, match=r"执行率 .* has no %: is it .*% or .*%\? Write the %"):
+        targets.parse_rate(rate)
+
+
+@pytest.mark.parametrize(("rate", "expected"), [("95.6%", "0.956"), ("95.6％", "0.956"), ("0%", "0"), (0, "0"),
+                                                ("102.6%", "1.026")])
+def test_a_stated_rate_with_its_percent_is_read(rate: Any, expected: str) -> None:
+    from decimal import Decimal
+
+    assert targets.parse_rate(rate) == Decimal(expected)
+
+
+def test_a_rate_read_without_its_cell_format_is_read_as_excel_stores_it() -> None:
+    from decimal import Decimal
+
+    # the filed-form reader (review) gets a percentage cell's stored number: 0.956 shown as 95.6%
+    assert targets.parse_rate(0.956, bare_fraction=True) == Decimal("0.956")
+
+
+@pytest.mark.parametrize(("value", "fmt", "readings"),
+                         [(0.956, "General", ("0.956%", "95.6%")), (95.6, "General", ("95.6%", "9560%")),
+                          ("0.956", "@", ("0.956%", "95.6%"))],
+                         ids=["fraction-number", "percent-number", "fraction-text"])
+def test_a_bare_stated_rate_in_the_form_is_a_located_refusal(form_data: Path, value: Any, fmt: str,
+                                                             readings: tuple[str, str]) -> None:
+    book = next((form_data / "raw" / FORM_FUND / FORM_YEAR).glob("*.xlsx"))
+
+    def bare(wb: Workbook) -> None:
+        wb["资金来源"]["F3"].value = value
+        wb["资金来源"]["F3"].number_format = fmt
+
+    edit_workbook(book, bare)
+    code, problems = check_json(form_data, FORM_YEAR)
+    assert code == EXIT_BAD_INPUT
+    assert any(p["sheet"] == "资金来源" and p["row"] == 3 and p["column"] == "执行率"
+               and all(r in p["reason"] for r in readings) for p in problems), problems
+    summary = cli("summary", "--year", FORM_YEAR, "--data-dir", str(form_data))
+    assert summary.exit_code == EXIT_BAD_INPUT and "执行率" in summary.stderr
+
+
+def test_a_stated_rate_formatted_as_a_percentage_is_read_as_shown(form_data: Path) -> None:
+    """0.956 in a cell formatted 0.0% is what the form shows: 95.6%."""
+    book = next((form_data / "raw" / FORM_FUND / FORM_YEAR).glob("*.xlsx"))
+
+    def formatted(wb: Workbook) -> None:
+        wb["资金来源"]["F3"].value = 0.956
+        wb["资金来源"]["F3"].number_format = "0.0%"
+
+    edit_workbook(book, formatted)
+    code, problems = check_json(form_data, FORM_YEAR)
+    assert code == EXIT_OK, problems
+    assert cli("clean", "--year", FORM_YEAR, "--data-dir", str(form_data)).exit_code == EXIT_OK
+    money = pd.read_csv(form_data / "processed" / FORM_FUND / FORM_YEAR / "money_sources.csv", dtype=str)
+    assert "95.6%" in set(money["stated_rate"].dropna())
+
+
 # ================================================================== budget phases below zero
 
 

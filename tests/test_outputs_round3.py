@@ -172,43 +172,44 @@ def test_the_library_refuses_too(project: dict[str, Path]) -> None:
 # ------------------------------------------------------------------- 2. the site index (harm 5)
 
 
-def _publish_and_index(out: Path, fund: str, year: int, start: float) -> None:
-    """The end of one fund's build, in a process of its own: publish the year, then write the
-    indexes (the summary is synthetic: only what the index pages show)."""
+def _publish_then_index_slowly(out: Path, fund: str, start: float, pause: float) -> None:
+    """The end of one fund's build, in a thread of its own: publish the year at ``start``, then
+    write the indexes. A fund whose summary is unreadable (listed first) makes the index writer
+    say a note in the middle of its listing; ``say`` pauses for ``pause`` seconds there, so the
+    listing this writer took is ``pause`` seconds old when it writes."""
     from fundanalysis.pipeline.orchestrate import _write_indexes
 
     summary = {"fund_name": f"合成资金 {fund}", "issuer": "合成部门", "budget_yuan": 100, "spent_yuan": 50,
                "utilisation": 0.5}
-    st = files.make_staging(files.ensure_dir(catalog.fund_output(out, fund)), str(year))
+    st = files.make_staging(files.ensure_dir(catalog.fund_output(out, fund)), "2019")
     (st / "summary.json").write_text(json.dumps(summary, ensure_ascii=False), encoding="utf-8")
     time.sleep(max(0.0, start - time.time()))
-    files.publish_dir(st, catalog.year_output(out, fund, year))
-    _write_indexes(out, lambda _: None)
+    files.publish_dir(st, catalog.year_output(out, fund, 2019))
+    _write_indexes(out, lambda _: time.sleep(pause))
 
 
 @pytest.mark.slow
 def test_funds_published_at_once_are_all_listed(tmp_path: Path) -> None:
-    """Six funds' builds finishing within milliseconds, in processes of their own, fifteen rounds:
-    every index lists every fund and year published."""
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("fork")
+    """Six funds publish 10 ms apart; each then writes the indexes, the earliest pausing longest
+    between listing the published folders and writing (so, without the index lock, the first
+    writer's listing, which lacks the five later funds, would be written last and lose them).
+    Five rounds: the site index lists every fund every time."""
     funds = [f"synthetic-{i}" for i in range(6)]
-    for round_ in range(15):
+    for round_ in range(5):
         out = tmp_path / f"round-{round_}"
+        broken = catalog.year_output(out, "0-synthetic-unreadable", 2019)  # sorts first: read first
+        broken.mkdir(parents=True)
+        (broken / "summary.json").write_text("{not json", encoding="utf-8")
         start = time.time() + 0.3
-        # publishes a few milliseconds apart: one lands while another build lists the published folders
-        procs = [ctx.Process(target=_publish_and_index, args=(out, f, 2019 + i % 2, start + 0.01 * i))
-                 for i, f in enumerate(funds)]
-        for p in procs:
-            p.start()
-        for p in procs:
-            p.join(60)
-            assert p.exitcode == 0
+        with ThreadPoolExecutor(len(funds)) as pool:
+            done = [pool.submit(_publish_then_index_slowly, out, f, start + 0.01 * i, 0.08 * (len(funds) - i))
+                    for i, f in enumerate(funds)]
+            for d in done:
+                d.result(timeout=120)
         text = (out / "index.html").read_text(encoding="utf-8")
         assert [f for f in funds if f'href="{f}/index.html"' not in text] == [], f"round {round_}"
-        for i, f in enumerate(funds):
-            assert f'href="{2019 + i % 2}/index.html"' in (out / f / "index.html").read_text(encoding="utf-8")
+        for f in funds:
+            assert 'href="2019/index.html"' in (out / f / "index.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
