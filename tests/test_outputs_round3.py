@@ -488,6 +488,64 @@ def test_a_bad_input_run_writes_its_log_status_and_tells_someone(project: dict[s
     assert "exit 2 (bad input)" in stdin and "log:" in stdin
 
 
+BUILDERS = {  # the commands besides report that write into the output folder, on the broken 2019 input
+    "charts": ("charts", "--fund", FUND, "--year", 2019),
+    "export": ("export", "--xlsx", "--fund", FUND, "--year", 2019),
+    "brief": ("brief", "--docx", "--fund", FUND, "--year", 2019),
+    "scorecard": ("scorecard", "--xlsx", "--fund", FUND, "--year", 2019),
+}
+
+
+@pytest.mark.parametrize("command", sorted(BUILDERS))
+def test_every_writer_logs_and_records_a_bad_input_run(project: dict[str, Path], command: str) -> None:
+    """A nightly ``charts``, ``export``, ``brief`` or ``scorecard --xlsx`` that meets bad input leaves
+    what a nightly ``report`` leaves: a log naming the problem and its run in status.json."""
+    _break(project["data"])
+    before = tree(project["base"], skip=("outputs",))
+    proc = cli(*BUILDERS[command], "--data-dir", project["data"], "--out-dir", project["out"], timeout=300)
+    assert proc.returncode == EXIT_BAD_INPUT, proc.stderr
+    assert tree(project["base"], skip=("outputs",)) == before
+    logs = list((project["out"] / "logs").glob("run-*.log"))
+    assert len(logs) == 1 and "fund-2019.xlsx" in logs[0].read_text(encoding="utf-8")
+    assert f"fundanalysis {command} --fund {FUND} --year=2019" in logs[0].read_text(encoding="utf-8")
+    status = json.loads((project["out"] / "status.json").read_text(encoding="utf-8"))
+    assert status["last_run"]["command"].startswith(f"{command} --fund {FUND}")
+    assert (status["last_run"]["exit_code"], status["last_run"]["result"]) == (EXIT_BAD_INPUT, "bad input")
+    assert status["last_run"]["log"] == str(logs[0])
+    if command == "charts":  # exports charts; it builds no report, so no year's report is judged
+        assert status["funds"] == {}
+    else:
+        assert status["funds"][FUND]["2019"]["last_failure"]["exit_code"] == EXIT_BAD_INPUT
+
+
+def test_a_writer_run_without_a_data_folder_is_logged(tmp_path: Path) -> None:
+    out = tmp_path / "outputs"
+    out.mkdir()
+    proc = cli("charts", "--fund", FUND, "--year", 2019, "--data-dir", tmp_path / "missing", "--out-dir", out)
+    assert proc.returncode == EXIT_BAD_INPUT and "data folder does not exist" in proc.stderr
+    status = json.loads((out / "status.json").read_text(encoding="utf-8"))
+    assert status["last_run"]["result"] == "bad input" and "data folder does not exist" in status["last_run"]["summary"]
+    assert "SystemExit" not in status["last_run"]["summary"]
+
+
+def test_a_scorecard_that_only_prints_records_nothing(project: dict[str, Path]) -> None:
+    proc = cli("scorecard", "--fund", FUND, "--year", 2019, "--data-dir", project["data"],
+               "--out-dir", project["out"])
+    assert proc.returncode == EXIT_OK, proc.stderr
+    assert not project["out"].exists()
+
+
+@pytest.mark.slow
+def test_a_good_charts_run_records_its_run(project: dict[str, Path]) -> None:
+    proc = cli("charts", "--fund", FUND, "--year", 2019, "--format", "svg", "--data-dir", project["data"],
+               "--out-dir", project["out"])
+    assert proc.returncode == EXIT_OK, proc.stderr
+    status = json.loads((project["out"] / "status.json").read_text(encoding="utf-8"))
+    assert status["last_run"]["command"] == f"charts --fund {FUND} --year=2019"
+    assert (status["last_run"]["exit_code"], status["last_run"]["result"]) == (0, "ok")
+    assert "log" not in status["last_run"] and not (project["out"] / "logs").exists()
+
+
 @pytest.mark.slow
 def test_a_good_run_records_success_and_runs_no_hook(project: dict[str, Path]) -> None:
     told = project["base"] / "told.txt"
