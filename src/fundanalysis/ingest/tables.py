@@ -129,6 +129,7 @@ def read_sheet(spec: SheetSpec, raw: RawSheet, problems: list[Problem], notes: l
     _bad_cell_problems(spec, raw, found, bad, cells.reported)
     cells.formats = _money_formats(spec, raw, found)
     _hidden_notes(spec, raw, found, cells.frame, notes)
+    _default_unit_notes(spec, raw, found, cells, notes)
     frame = cells.frame
     out = pd.DataFrame({c.field: frame[found[c.field]] for c in spec.columns
                         if c.field in found}, index=frame.index)
@@ -242,6 +243,38 @@ def _money_formats(spec: SheetSpec, raw: RawSheet, found: dict[str, int]
         if f is not None and (spec.column(f).kind in MONEY_KINDS or spec.column(f).kind == "shown"):
             out[(r, f)] = fmt
     return out
+
+
+_BARE_NUMBER_RE = r"[-+]?[0-9][0-9,]*(?:\.[0-9]+)?"
+
+
+def _bare_rows(values: pd.Series, rows: pd.Series) -> list[int]:
+    """The rows whose value is a bare number: a number cell, or text that is digits alone."""
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        return [int(r) for r in rows[values.notna().to_numpy()]]
+    text = values.map(lambda v: str(v) if isinstance(v, int | float) and not isinstance(v, bool)
+                      and v == v else v if isinstance(v, str) else None).astype(clean._FAST_STR)
+    bare = text.str.normalize("NFKC").str.replace(r"\s", "", regex=True).str.fullmatch(_BARE_NUMBER_RE)
+    return [int(r) for r in rows[bare.fillna(False).astype(bool).to_numpy()]]
+
+
+def _default_unit_notes(spec: SheetSpec, raw: RawSheet, found: dict[str, int], cells: SheetCells,
+                        notes: list[str]) -> None:
+    """Say so where bare numbers are read in the default unit (万元) because the money column's
+    header states no unit: how those amounts were read is then in the output, never silent.
+    A number cell whose format shows a unit is read in that unit and is not counted."""
+    frame = cells.frame
+    for col in spec.columns:
+        if col.kind not in MONEY_KINDS or col.field not in found or col.field in cells.units:
+            continue
+        rows = [r for r in _bare_rows(frame[found[col.field]], frame[ROW])
+                if not (cells.formats.get((r, col.field)) and cells.formats[(r, col.field)].unit)]
+        if rows:
+            shown = ", ".join(map(str, rows[:5])) + (" …" if len(rows) > 5 else "")
+            where = f"{raw.row_kind}{'s' if len(rows) > 1 else ''} {shown}"
+            notes.append(f"{raw.file}, sheet {raw.name!r}, column {col.header!r}: {len(rows)} bare number(s) "
+                         f"({where}) read in {DEFAULT_MONEY_UNIT}, the default unit, as the header states none; "
+                         f"write {col.header}（万元） or {col.header}（元） in the header to state it")
 
 
 def _hidden_notes(spec: SheetSpec, raw: RawSheet, found: dict[str, int], frame: pd.DataFrame,
