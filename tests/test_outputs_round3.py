@@ -604,3 +604,17 @@ def test_check_json_with_a_missing_data_folder_prints_json(tmp_path: Path) -> No
     problems = json.loads(proc.stdout)
     assert problems[0]["file"] == str(tmp_path / "nowhere") and "does not exist" in problems[0]["reason"]
     assert not list(tmp_path.iterdir())
+
+
+def test_the_cron_examples_keep_crons_mail() -> None:
+    """The documented cron lines run the scheduled command, never throw its output away (cron
+    mails what a job prints) and hold no % (cron turns it into a new line)."""
+    from conftest import ROOT
+
+    text = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line[:1].isdigit() and "fundanalysis report" in line]
+    assert len(lines) >= 2, lines
+    for line in lines:
+        assert "/dev/null" not in line and "%" not in line, line
+        assert '|| echo "$out"' in line, line  # a failed run prints its output, so cron mails it
+    assert "MAILTO=" in text
