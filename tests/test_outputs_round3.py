@@ -118,6 +118,8 @@ WRITERS = {
                               "--out-dir", out),
     "scorecard --xlsx": lambda p, out: ("scorecard", "--xlsx", "--fund", FUND, "--year", 2019, "--data-dir",
                                         p["data"], "--out-dir", out),
+    "brief": lambda p, out: ("brief", "--docx", "--fund", FUND, "--year", 2019, "--data-dir", p["data"],
+                             "--out-dir", out),
     "extract": lambda p, out: ("extract", "--fund", FUND, "--year", 2019, "--data-dir", p["data"], "--out-dir", out,
                                raw_year(p["data"], 2019) / "self-evaluation-report.txt"),
 }
@@ -129,6 +131,20 @@ def test_every_writer_refuses_an_output_folder_inside_raw(project: dict[str, Pat
     proc = cli(*WRITERS[command](project, _inside_raw(project)), timeout=120)
     assert proc.returncode == EXIT_STORAGE, proc.stderr
     assert "raw" in proc.stderr and str(_inside_raw(project)) in proc.stderr
+    assert tree(project["base"]) == before
+
+
+@pytest.mark.parametrize("where", ["inside-raw", "around-data"])
+def test_review_refuses_an_output_folder_inside_raw(project: dict[str, Path], where: str) -> None:
+    """``review`` has no --data-dir: the data folder it guards is the one the other commands use by
+    default (``data`` in the folder it is run from)."""
+    forms = project["base"] / "forms"
+    forms.mkdir()
+    out = _inside_raw(project) if where == "inside-raw" else project["base"]
+    before = tree(project["base"])
+    proc = cli("review", forms, "--year", 2031, "--out-dir", out, timeout=120, cwd=project["base"])
+    assert proc.returncode == EXIT_STORAGE, proc.stderr
+    assert str(project["data"]) in proc.stderr and ("raw" in proc.stderr or "inside the output folder" in proc.stderr)
     assert tree(project["base"]) == before
 
 

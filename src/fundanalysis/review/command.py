@@ -16,7 +16,7 @@ from fundanalysis.config import EXIT_BAD_INPUT, EXIT_BUILD_FAILED, MAX_YEAR, MIN
 from fundanalysis.errors import printable
 from fundanalysis.review import outputs
 from fundanalysis.review.run import INLINE, boilerplate_findings, default_workers, form_files, prioritize, review_files
-from fundanalysis.storage import files
+from fundanalysis.storage import catalog, files
 
 
 def review_dir(out_dir: Path, name: str, year: int) -> Path:
@@ -47,6 +47,7 @@ def review_command(folder: Path, year: int, name: str | None, scheduler: str | N
     Writes <out-dir>/review/<NAME>/<YEAR>/: review.json, review-list.xlsx, index.html (overview) and
     forms/<priority>.html for each form with findings.
     """
+    catalog.check_output_place(out_dir, Path("data"))  # never into data/raw (the default data folder)
     name = name or folder.resolve().name
     if not name or "/" in name or "\\" in name or name.startswith("."):
         click.echo(f"Bad input: --name {printable(repr(name))} is not a folder name.", err=True)
