@@ -245,17 +245,24 @@ def _money_formats(spec: SheetSpec, raw: RawSheet, found: dict[str, int]
     return out
 
 
-_BARE_NUMBER_RE = r"[-+]?[0-9][0-9,]*(?:\.[0-9]+)?"
+#: A bare number as typed: digits (full-width too), separators, spaces; no unit, no mark.
+_BARE_NUMBER_RE = r"[ \t\u3000]*[-+－＋]?[0-9０-９][0-9０-９,，.． \t\u3000]*"
 
 
-def _bare_rows(values: pd.Series, rows: pd.Series) -> list[int]:
-    """The rows whose value is a bare number: a number cell, or text that is digits alone."""
+def _bare_cells(values: pd.Series) -> np.ndarray:
+    """Which values are a bare number: a number cell, or text that is digits alone (booleans)."""
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
-        return [int(r) for r in rows[values.notna().to_numpy()]]
-    text = values.map(lambda v: str(v) if isinstance(v, int | float) and not isinstance(v, bool)
-                      and v == v else v if isinstance(v, str) else None).astype(clean._FAST_STR)
-    bare = text.str.normalize("NFKC").str.replace(r"\s", "", regex=True).str.fullmatch(_BARE_NUMBER_RE)
-    return [int(r) for r in rows[bare.fillna(False).astype(bool).to_numpy()]]
+        return values.notna().to_numpy()
+    if isinstance(values.dtype, pd.StringDtype):  # a column read as a column: no value by value
+        text = values.astype(clean._FAST_STR)
+    else:
+        text = values.map(lambda v: str(v) if isinstance(v, int | float) and not isinstance(v, bool)
+                          and v == v else v if isinstance(v, str) else None).astype(clean._FAST_STR)
+    out = np.zeros(len(text), dtype=bool)
+    maybe = (text.notna() & ~text.str.endswith("元")).fillna(False).to_numpy(dtype=bool)  # 71.9万元: not bare
+    if maybe.any():
+        out[maybe] = text[maybe].str.fullmatch(_BARE_NUMBER_RE).fillna(False).to_numpy(dtype=bool)
+    return out
 
 
 def _default_unit_notes(spec: SheetSpec, raw: RawSheet, found: dict[str, int], cells: SheetCells,
@@ -267,11 +274,16 @@ def _default_unit_notes(spec: SheetSpec, raw: RawSheet, found: dict[str, int], c
     for col in spec.columns:
         if col.kind not in MONEY_KINDS or col.field not in found or col.field in cells.units:
             continue
-        rows = [r for r in _bare_rows(frame[found[col.field]], frame[ROW])
-                if not (cells.formats.get((r, col.field)) and cells.formats[(r, col.field)].unit)]
-        if rows:
-            shown = ", ".join(map(str, rows[:5])) + (" …" if len(rows) > 5 else "")
-            where = f"{raw.row_kind}{'s' if len(rows) > 1 else ''} {shown}"
+        bare = _bare_cells(frame[found[col.field]])
+        if not bare.any():
+            continue
+        rows = frame[ROW].to_numpy()[bare]
+        shown_unit = {r for (r, f), fmt in cells.formats.items() if f == col.field and fmt.unit}
+        if shown_unit:
+            rows = rows[~np.isin(rows, list(shown_unit))]
+        if len(rows):
+            shown = ", ".join(str(int(r)) for r in rows[:5]) + (" …" if len(rows) > 5 else "")
+            where = f"row{'s' if len(rows) > 1 else ''} {shown}"  # as the other notes say it, CSV too
             notes.append(f"{raw.file}, sheet {raw.name!r}, column {col.header!r}: {len(rows)} bare number(s) "
                          f"({where}) read in {DEFAULT_MONEY_UNIT}, the default unit, as the header states none; "
                          f"write {col.header}（万元） or {col.header}（元） in the header to state it")
