@@ -355,6 +355,21 @@ def _form_actual(value: object, fmt: str = "General") -> Callable[[openpyxl.Work
     return fn
 
 
+def _form_rate(value: object, fmt: str = "General") -> Callable[[openpyxl.Workbook], None]:
+    """Every stated 执行率 of the form's money block written as ``value`` in format ``fmt`` (a bare
+    rate is ambiguous unless the cell shows %)."""
+    def fn(wb: openpyxl.Workbook) -> None:
+        if "资金来源" in wb.sheetnames:
+            ws = wb["资金来源"]
+            heads = [c.value for c in ws[1]]
+            if "执行率" in heads:
+                for r in range(2, ws.max_row + 1):
+                    if ws.cell(r, heads.index("执行率") + 1).value is not None:
+                        cell = ws.cell(r, heads.index("执行率") + 1, value)
+                        cell.number_format = fmt
+    return fn
+
+
 OPTIONAL_SHEETS = ["资金组成", "支出明细", "资金到位", "报告总计", "奖励类别", "媒体单位", "宣传项目",
                    "排名与成果", "分项构成", "对比基数"]
 EDITS = st.lists(st.one_of(
@@ -376,6 +391,8 @@ EDITS = st.lists(st.one_of(
                     ).map(lambda a: _phases(*a)),
     st.sampled_from([(0.97, "General"), (0.97, "0%"), ("0.97", "General"), (97, "General"), ("1", "General")]
                     ).map(lambda a: _form_actual(*a)),
+    st.sampled_from([(0.956, "General"), (0.956, "0.0%"), ("95.6", "General"), (95.6, "General"), ("95.6%", "@")]
+                    ).map(lambda a: _form_rate(*a)),
 ), max_size=4)
 #: Workbooks to vary: the e-government fund (parts, lines, instalments, 分), Changzhou 2019
 #: (awards, media, rankings) and the self-evaluation form (targets, actuals, money block).

@@ -120,6 +120,53 @@ def test_a_marked_amount_in_a_workbook_is_yuan(data: Path) -> None:
     assert media_amount(data) == 71_900_000
 
 
+DEFAULT_UNIT_NOTE = "read in 万元, the default unit, as the header states none"
+
+
+def test_a_bare_number_under_a_header_without_a_unit_is_read_in_wan_and_said_so(data: Path) -> None:
+    """719000 under 金额 (no unit) is 719000万元 by the workbook's stated default (the template's
+    header notes: 纯数字按万元计); the run says so, located, with how to state the unit instead."""
+    edit_workbook(workbook_path(data), set_media_amount(719000))
+    assert media_amount(data) == 719_000 * 10_000 * 100
+    done = cli("check", "--year", YEAR, "--data-dir", str(data))
+    assert done.exit_code == EXIT_OK
+    note = next(line for line in done.stderr.splitlines() if DEFAULT_UNIT_NOTE in line)
+    assert "sheet '媒体单位', column '金额': 1 bare number(s) (row 2)" in note
+    assert "金额（万元） or 金额（元）" in note
+
+
+@pytest.mark.parametrize(("value", "header", "fen"),
+                         [(719000, "金额（元）", 71_900_000), ("719,000", "金额（元）", 71_900_000),
+                          (71.9, "金额（万元）", 71_900_000), ("71.9万元", "金额", 71_900_000)],
+                         ids=["yuan-header", "yuan-header-text", "wan-header", "unit-in-cell"])
+def test_an_amount_whose_unit_is_stated_gets_no_note(data: Path, value: Any, header: str, fen: int) -> None:
+    edit_workbook(workbook_path(data), set_media_amount(value, header))
+    assert media_amount(data) == fen
+    done = cli("check", "--year", YEAR, "--data-dir", str(data))
+    assert done.exit_code == EXIT_OK and DEFAULT_UNIT_NOTE not in done.stderr
+
+
+def test_a_number_formatted_with_its_unit_gets_no_note(data: Path) -> None:
+    def yuan(wb: Workbook) -> None:
+        set_media_amount(719000)(wb)
+        ws = wb["媒体单位"]
+        ws[find_cell(ws, "金额", "常州日报")].number_format = '#,##0"元"'
+
+    edit_workbook(workbook_path(data), yuan)
+    assert media_amount(data) == 71_900_000
+    assert DEFAULT_UNIT_NOTE not in cli("check", "--year", YEAR, "--data-dir", str(data)).stderr
+
+
+def test_the_shipped_workbook_states_every_unit_and_a_bare_form_is_said(form_data: Path) -> None:
+    """The 2019 workbook writes a unit in every amount: no note. The synthetic form's money block
+    gives bare numbers under headers without a unit: each column is named once, with its rows."""
+    assert DEFAULT_UNIT_NOTE not in cli("check", "--year", YEAR, "--data-dir", str(REPO_DATA_DIR)).stderr
+    notes = [line for line in cli("check", "--year", FORM_YEAR, "--data-dir", str(form_data)).stderr.splitlines()
+             if DEFAULT_UNIT_NOTE in line]
+    assert [n.split("column ")[1].split(":")[0] for n in notes] == ["'年初预算数'", "'全年预算数'", "'全年执行数'"]
+    assert "(rows 2, 3, 4)" in notes[1]
+
+
 def test_a_marked_amount_under_a_wan_header_is_refused(case: Case) -> None:  # noqa: F811
     """The mark says 元, the header says 万元: which is meant is not known, so it is a located refusal."""
     edit(case, set_media_amount("RMB 719,000", "金额（万元）"))
@@ -164,6 +211,66 @@ def test_a_bare_fraction_in_the_form_is_a_located_refusal(form_data: Path) -> No
                and "97%" in p["reason"] and "0.97%" in p["reason"] for p in problems), problems
     summary = cli("summary", "--year", FORM_YEAR, "--data-dir", str(form_data))
     assert summary.exit_code == EXIT_BAD_INPUT and "实际完成值" in summary.stderr
+
+
+@pytest.mark.parametrize("rate", ["95", 95, "95.6", "0.956", 0.956, "1", 1.026],
+                         ids=["text-95", "number-95", "text-95.6", "text-0.956", "number-0.956", "text-1", "over-1"])
+def test_a_bare_stated_rate_is_ambiguous(rate: Any) -> None:
+    """执行率 95 was read as 9500% and 0.956 as 95.6% whatever the form showed: a bare rate is refused."""
+    with pytest.raises(targets.TargetError, match=r"执行率 .* has no %: is it .*% or .*%\? Write the %"):
+        targets.parse_rate(rate)
+
+
+@pytest.mark.parametrize(("rate", "expected"), [("95.6%", "0.956"), ("95.6％", "0.956"), ("0%", "0"), (0, "0"),
+                                                ("102.6%", "1.026")])
+def test_a_stated_rate_with_its_percent_is_read(rate: Any, expected: str) -> None:
+    from decimal import Decimal
+
+    assert targets.parse_rate(rate) == Decimal(expected)
+
+
+def test_a_rate_read_without_its_cell_format_is_read_as_excel_stores_it() -> None:
+    from decimal import Decimal
+
+    # the filed-form reader (review) gets a percentage cell's stored number: 0.956 shown as 95.6%
+    assert targets.parse_rate(0.956, bare_fraction=True) == Decimal("0.956")
+
+
+@pytest.mark.parametrize(("value", "fmt", "readings"),
+                         [(0.956, "General", ("0.956%", "95.6%")), (95.6, "General", ("95.6%", "9560%")),
+                          ("0.956", "@", ("0.956%", "95.6%"))],
+                         ids=["fraction-number", "percent-number", "fraction-text"])
+def test_a_bare_stated_rate_in_the_form_is_a_located_refusal(form_data: Path, value: Any, fmt: str,
+                                                             readings: tuple[str, str]) -> None:
+    book = next((form_data / "raw" / FORM_FUND / FORM_YEAR).glob("*.xlsx"))
+
+    def bare(wb: Workbook) -> None:
+        wb["资金来源"]["F3"].value = value
+        wb["资金来源"]["F3"].number_format = fmt
+
+    edit_workbook(book, bare)
+    code, problems = check_json(form_data, FORM_YEAR)
+    assert code == EXIT_BAD_INPUT
+    assert any(p["sheet"] == "资金来源" and p["row"] == 3 and p["column"] == "执行率"
+               and all(r in p["reason"] for r in readings) for p in problems), problems
+    summary = cli("summary", "--year", FORM_YEAR, "--data-dir", str(form_data))
+    assert summary.exit_code == EXIT_BAD_INPUT and "执行率" in summary.stderr
+
+
+def test_a_stated_rate_formatted_as_a_percentage_is_read_as_shown(form_data: Path) -> None:
+    """0.956 in a cell formatted 0.0% is what the form shows: 95.6%."""
+    book = next((form_data / "raw" / FORM_FUND / FORM_YEAR).glob("*.xlsx"))
+
+    def formatted(wb: Workbook) -> None:
+        wb["资金来源"]["F3"].value = 0.956
+        wb["资金来源"]["F3"].number_format = "0.0%"
+
+    edit_workbook(book, formatted)
+    code, problems = check_json(form_data, FORM_YEAR)
+    assert code == EXIT_OK, problems
+    assert cli("clean", "--year", FORM_YEAR, "--data-dir", str(form_data)).exit_code == EXIT_OK
+    money = pd.read_csv(form_data / "processed" / FORM_FUND / FORM_YEAR / "money_sources.csv", dtype=str)
+    assert "95.6%" in set(money["stated_rate"].dropna())
 
 
 # ================================================================== budget phases below zero

@@ -118,6 +118,8 @@ WRITERS = {
                               "--out-dir", out),
     "scorecard --xlsx": lambda p, out: ("scorecard", "--xlsx", "--fund", FUND, "--year", 2019, "--data-dir",
                                         p["data"], "--out-dir", out),
+    "brief": lambda p, out: ("brief", "--docx", "--fund", FUND, "--year", 2019, "--data-dir", p["data"],
+                             "--out-dir", out),
     "extract": lambda p, out: ("extract", "--fund", FUND, "--year", 2019, "--data-dir", p["data"], "--out-dir", out,
                                raw_year(p["data"], 2019) / "self-evaluation-report.txt"),
 }
@@ -129,6 +131,20 @@ def test_every_writer_refuses_an_output_folder_inside_raw(project: dict[str, Pat
     proc = cli(*WRITERS[command](project, _inside_raw(project)), timeout=120)
     assert proc.returncode == EXIT_STORAGE, proc.stderr
     assert "raw" in proc.stderr and str(_inside_raw(project)) in proc.stderr
+    assert tree(project["base"]) == before
+
+
+@pytest.mark.parametrize("where", ["inside-raw", "around-data"])
+def test_review_refuses_an_output_folder_inside_raw(project: dict[str, Path], where: str) -> None:
+    """``review`` has no --data-dir: the data folder it guards is the one the other commands use by
+    default (``data`` in the folder it is run from)."""
+    forms = project["base"] / "forms"
+    forms.mkdir()
+    out = _inside_raw(project) if where == "inside-raw" else project["base"]
+    before = tree(project["base"])
+    proc = cli("review", forms, "--year", 2031, "--out-dir", out, timeout=120, cwd=project["base"])
+    assert proc.returncode == EXIT_STORAGE, proc.stderr
+    assert str(project["data"]) in proc.stderr and ("raw" in proc.stderr or "inside the output folder" in proc.stderr)
     assert tree(project["base"]) == before
 
 
@@ -172,43 +188,44 @@ def test_the_library_refuses_too(project: dict[str, Path]) -> None:
 # ------------------------------------------------------------------- 2. the site index (harm 5)
 
 
-def _publish_and_index(out: Path, fund: str, year: int, start: float) -> None:
-    """The end of one fund's build, in a process of its own: publish the year, then write the
-    indexes (the summary is synthetic: only what the index pages show)."""
+def _publish_then_index_slowly(out: Path, fund: str, start: float, pause: float) -> None:
+    """The end of one fund's build, in a thread of its own: publish the year at ``start``, then
+    write the indexes. A fund whose summary is unreadable (listed first) makes the index writer
+    say a note in the middle of its listing; ``say`` pauses for ``pause`` seconds there, so the
+    listing this writer took is ``pause`` seconds old when it writes."""
     from fundanalysis.pipeline.orchestrate import _write_indexes
 
     summary = {"fund_name": f"合成资金 {fund}", "issuer": "合成部门", "budget_yuan": 100, "spent_yuan": 50,
                "utilisation": 0.5}
-    st = files.make_staging(files.ensure_dir(catalog.fund_output(out, fund)), str(year))
+    st = files.make_staging(files.ensure_dir(catalog.fund_output(out, fund)), "2019")
     (st / "summary.json").write_text(json.dumps(summary, ensure_ascii=False), encoding="utf-8")
     time.sleep(max(0.0, start - time.time()))
-    files.publish_dir(st, catalog.year_output(out, fund, year))
-    _write_indexes(out, lambda _: None)
+    files.publish_dir(st, catalog.year_output(out, fund, 2019))
+    _write_indexes(out, lambda _: time.sleep(pause))
 
 
 @pytest.mark.slow
 def test_funds_published_at_once_are_all_listed(tmp_path: Path) -> None:
-    """Six funds' builds finishing within milliseconds, in processes of their own, fifteen rounds:
-    every index lists every fund and year published."""
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("fork")
+    """Six funds publish 10 ms apart; each then writes the indexes, the earliest pausing longest
+    between listing the published folders and writing (so, without the index lock, the first
+    writer's listing, which lacks the five later funds, would be written last and lose them).
+    Five rounds: the site index lists every fund every time."""
     funds = [f"synthetic-{i}" for i in range(6)]
-    for round_ in range(15):
+    for round_ in range(5):
         out = tmp_path / f"round-{round_}"
+        broken = catalog.year_output(out, "0-synthetic-unreadable", 2019)  # sorts first: read first
+        broken.mkdir(parents=True)
+        (broken / "summary.json").write_text("{not json", encoding="utf-8")
         start = time.time() + 0.3
-        # publishes a few milliseconds apart: one lands while another build lists the published folders
-        procs = [ctx.Process(target=_publish_and_index, args=(out, f, 2019 + i % 2, start + 0.01 * i))
-                 for i, f in enumerate(funds)]
-        for p in procs:
-            p.start()
-        for p in procs:
-            p.join(60)
-            assert p.exitcode == 0
+        with ThreadPoolExecutor(len(funds)) as pool:
+            done = [pool.submit(_publish_then_index_slowly, out, f, start + 0.01 * i, 0.08 * (len(funds) - i))
+                    for i, f in enumerate(funds)]
+            for d in done:
+                d.result(timeout=120)
         text = (out / "index.html").read_text(encoding="utf-8")
         assert [f for f in funds if f'href="{f}/index.html"' not in text] == [], f"round {round_}"
-        for i, f in enumerate(funds):
-            assert f'href="{2019 + i % 2}/index.html"' in (out / f / "index.html").read_text(encoding="utf-8")
+        for f in funds:
+            assert 'href="2019/index.html"' in (out / f / "index.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
@@ -487,6 +504,64 @@ def test_a_bad_input_run_writes_its_log_status_and_tells_someone(project: dict[s
     assert "exit 2 (bad input)" in stdin and "log:" in stdin
 
 
+BUILDERS = {  # the commands besides report that write into the output folder, on the broken 2019 input
+    "charts": ("charts", "--fund", FUND, "--year", 2019),
+    "export": ("export", "--xlsx", "--fund", FUND, "--year", 2019),
+    "brief": ("brief", "--docx", "--fund", FUND, "--year", 2019),
+    "scorecard": ("scorecard", "--xlsx", "--fund", FUND, "--year", 2019),
+}
+
+
+@pytest.mark.parametrize("command", sorted(BUILDERS))
+def test_every_writer_logs_and_records_a_bad_input_run(project: dict[str, Path], command: str) -> None:
+    """A nightly ``charts``, ``export``, ``brief`` or ``scorecard --xlsx`` that meets bad input leaves
+    what a nightly ``report`` leaves: a log naming the problem and its run in status.json."""
+    _break(project["data"])
+    before = tree(project["base"], skip=("outputs",))
+    proc = cli(*BUILDERS[command], "--data-dir", project["data"], "--out-dir", project["out"], timeout=300)
+    assert proc.returncode == EXIT_BAD_INPUT, proc.stderr
+    assert tree(project["base"], skip=("outputs",)) == before
+    logs = list((project["out"] / "logs").glob("run-*.log"))
+    assert len(logs) == 1 and "fund-2019.xlsx" in logs[0].read_text(encoding="utf-8")
+    assert f"fundanalysis {command} --fund {FUND} --year=2019" in logs[0].read_text(encoding="utf-8")
+    status = json.loads((project["out"] / "status.json").read_text(encoding="utf-8"))
+    assert status["last_run"]["command"].startswith(f"{command} --fund {FUND}")
+    assert (status["last_run"]["exit_code"], status["last_run"]["result"]) == (EXIT_BAD_INPUT, "bad input")
+    assert status["last_run"]["log"] == str(logs[0])
+    if command == "charts":  # exports charts; it builds no report, so no year's report is judged
+        assert status["funds"] == {}
+    else:
+        assert status["funds"][FUND]["2019"]["last_failure"]["exit_code"] == EXIT_BAD_INPUT
+
+
+def test_a_writer_run_without_a_data_folder_is_logged(tmp_path: Path) -> None:
+    out = tmp_path / "outputs"
+    out.mkdir()
+    proc = cli("charts", "--fund", FUND, "--year", 2019, "--data-dir", tmp_path / "missing", "--out-dir", out)
+    assert proc.returncode == EXIT_BAD_INPUT and "data folder does not exist" in proc.stderr
+    status = json.loads((out / "status.json").read_text(encoding="utf-8"))
+    assert status["last_run"]["result"] == "bad input" and "data folder does not exist" in status["last_run"]["summary"]
+    assert "SystemExit" not in status["last_run"]["summary"]
+
+
+def test_a_scorecard_that_only_prints_records_nothing(project: dict[str, Path]) -> None:
+    proc = cli("scorecard", "--fund", FUND, "--year", 2019, "--data-dir", project["data"],
+               "--out-dir", project["out"])
+    assert proc.returncode == EXIT_OK, proc.stderr
+    assert not project["out"].exists()
+
+
+@pytest.mark.slow
+def test_a_good_charts_run_records_its_run(project: dict[str, Path]) -> None:
+    proc = cli("charts", "--fund", FUND, "--year", 2019, "--format", "svg", "--data-dir", project["data"],
+               "--out-dir", project["out"])
+    assert proc.returncode == EXIT_OK, proc.stderr
+    status = json.loads((project["out"] / "status.json").read_text(encoding="utf-8"))
+    assert status["last_run"]["command"] == f"charts --fund {FUND} --year=2019"
+    assert (status["last_run"]["exit_code"], status["last_run"]["result"]) == (0, "ok")
+    assert "log" not in status["last_run"] and not (project["out"] / "logs").exists()
+
+
 @pytest.mark.slow
 def test_a_good_run_records_success_and_runs_no_hook(project: dict[str, Path]) -> None:
     told = project["base"] / "told.txt"
@@ -545,3 +620,17 @@ def test_check_json_with_a_missing_data_folder_prints_json(tmp_path: Path) -> No
     problems = json.loads(proc.stdout)
     assert problems[0]["file"] == str(tmp_path / "nowhere") and "does not exist" in problems[0]["reason"]
     assert not list(tmp_path.iterdir())
+
+
+def test_the_cron_examples_keep_crons_mail() -> None:
+    """The documented cron lines run the scheduled command, never throw its output away (cron
+    mails what a job prints) and hold no % (cron turns it into a new line)."""
+    from conftest import ROOT
+
+    text = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line[:1].isdigit() and "fundanalysis report" in line]
+    assert len(lines) >= 2, lines
+    for line in lines:
+        assert "/dev/null" not in line and "%" not in line, line
+        assert '|| echo "$out"' in line, line  # a failed run prints its output, so cron mails it
+    assert "MAILTO=" in text

@@ -229,7 +229,18 @@ def test_chart_export_refuses_a_folder_it_did_not_create(project: Path) -> None:
     done = cli("charts", "--year", YEAR, "--data-dir", str(project / "data"), "--out-dir",
                str(project / "outputs"), "--format", "png", "--dpi", "72")
     assert done.exit_code == EXIT_STORAGE, done.output
-    assert tree(project) == before
+    # the run is recorded, as every run of a writer is (docs/operations.md); nothing else changed
+    after = tree(project)
+    status = json.loads(after.pop("./outputs/status.json"))
+    assert (status["last_run"]["command"], status["last_run"]["result"]) == ("charts --year=2019", "cannot write")
+    logs = {k for k in after if k.startswith("./outputs/logs/run-")}
+    assert len(logs) == 1 and "refusing to replace it" in after[next(iter(logs))].decode()
+    for k in logs:
+        del after[k]
+    before.pop("./outputs/status.json", None)
+    after.pop("./outputs/logs", None)
+    before.pop("./outputs/logs", None)
+    assert after == before
 
 
 def test_template_refuses_to_overwrite_without_force(tmp_path: Path) -> None:

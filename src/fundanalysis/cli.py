@@ -8,11 +8,13 @@ data folder); see docs/operations.md.
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import json
 import os
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, NoReturn
 
@@ -139,6 +141,38 @@ def _output_dir(out_dir: Path, data_dir: Path) -> Path:
     """The output folder resolved; refused (exit 4) inside the data folder's raw/ or around the data folder."""
     catalog.check_output_place(out_dir, data_dir)
     return out_dir.resolve()
+
+
+def _records_run(name: str, builds: bool) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """A command that writes into the output folder records its run as ``report`` does (see
+    docs/operations.md): ``status.json`` (its last run and, for a command that builds the year,
+    that year's last success or failure) and, when it fails (bad input included), a log in
+    ``<out-dir>/logs/``. ``scorecard`` records only with ``--xlsx`` (without it, it only prints)."""
+    def wrap(fn: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(fn)
+        def run(**kw: Any) -> None:
+            import shlex
+
+            if kw.get("xlsx") is False:
+                return fn(**kw)
+            command = shlex.join([name, *(["--fund", kw["fund"]] if kw.get("fund") else []), f"--year={kw['year']}",
+                                  *(["--xlsx"] if kw.get("xlsx") else [])])
+            planned: list[tuple[str, int]] = []
+            try:
+                if not catalog.is_dir(kw["data_dir"]):
+                    raise InputError([Problem(str(kw["data_dir"]), None, None, None, None,
+                                              "data folder does not exist")])
+                if builds:
+                    planned.append((catalog.resolve_fund(kw["data_dir"].resolve(), kw.get("fund")), kw["year"]))
+                fn(**kw)
+            except BaseException as exc:
+                code = _exit_code(exc)
+                if code is not None:
+                    _tell_failure(exc, code, command, kw["data_dir"], kw["out_dir"], None, planned, None)
+                raise
+            _record(command, 0, "", kw["data_dir"], kw["out_dir"], None, planned)
+        return run
+    return wrap
 
 
 def _require_data_dir(data_dir: Path) -> Path:
@@ -279,6 +313,7 @@ def template(fund: str | None, year: int, out_dir: Path, data_dir: Path, force: 
               help=_("Also make sure the filled form (Excel) is in <out-dir>/<FUND>/<YEAR>/ "
                      "(builds the year if needed)."))
 @click.option("--json", "as_json", is_flag=True, help=_("Print the scorecard as JSON (summary.json's 'scorecard')."))
+@_records_run("scorecard", builds=True)
 def scorecard(fund: str | None, year: int, data_dir: Path, out_dir: Path, xlsx: bool, as_json: bool) -> None:
     """Score the year's self-evaluation form (项目支出绩效自评表) under the fund's policy.
 
@@ -332,6 +367,7 @@ def scorecard(fund: str | None, year: int, data_dir: Path, out_dir: Path, xlsx: 
 @OUT_DIR_OPT
 @click.option("--xlsx", is_flag=True, required=True,
               help=_("Write the computed tables as one Excel workbook (the only format for now)."))
+@_records_run("export", builds=True)
 def export(fund: str | None, year: int, data_dir: Path, out_dir: Path, xlsx: bool) -> None:
     """Make sure the year's computed tables are in <out-dir>/<FUND>/<YEAR>/ as Excel (万元, Chinese
     headers; linked from the year's index page), building the year if its report is not current."""
@@ -549,6 +585,7 @@ def _report_targets(data_dir: Path, fund: str | None, years: tuple[int, ...],
               default=("png", "svg"), show_default=True, help=_("File formats (repeatable)."))
 @click.option("--dpi", type=click.IntRange(50, 1200), default=200, show_default=True,
               help=_("Resolution of the PNG files (dots per inch)."))
+@_records_run("charts", builds=False)
 def charts(fund: str | None, year: int, data_dir: Path, out_dir: Path, formats: tuple[str, ...],
            dpi: int) -> None:
     """Export every chart of YEAR to <out-dir>/<FUND>/exports/<YEAR>/charts/ for briefings."""
@@ -570,6 +607,7 @@ def charts(fund: str | None, year: int, data_dir: Path, out_dir: Path, formats: 
 @click.option("--pptx", is_flag=True, help=_("The PowerPoint deck (汇报)."))
 @click.option("--reference-docx", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help=_("A Word document whose styles and page setup the briefing takes (default: the shipped one)."))
+@_records_run("brief", builds=True)
 def brief(fund: str | None, year: int, data_dir: Path, out_dir: Path, docx: bool, pptx: bool,
           reference_docx: Path | None) -> None:
     """Write YEAR's briefing (Word and PowerPoint; both unless one is asked for) into

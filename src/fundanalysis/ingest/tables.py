@@ -128,6 +128,7 @@ def read_sheet(spec: SheetSpec, raw: RawSheet, problems: list[Problem], notes: l
     _bad_cell_problems(spec, raw, found, bad, cells.reported)
     cells.formats = _money_formats(spec, raw, found)
     _hidden_notes(spec, raw, found, cells.frame, notes)
+    _default_unit_notes(spec, raw, found, cells, notes)
     frame = cells.frame
     out = pd.DataFrame({c.field: frame[found[c.field]] for c in spec.columns
                         if c.field in found}, index=frame.index)
@@ -241,6 +242,50 @@ def _money_formats(spec: SheetSpec, raw: RawSheet, found: dict[str, int]
         if f is not None and (spec.column(f).kind in MONEY_KINDS or spec.column(f).kind == "shown"):
             out[(r, f)] = fmt
     return out
+
+
+#: A bare number as typed: digits (full-width too), separators, spaces; no unit, no mark.
+_BARE_NUMBER_RE = r"[ \t\u3000]*[-+－＋]?[0-9０-９][0-9０-９,，.． \t\u3000]*"
+
+
+def _bare_cells(values: pd.Series) -> np.ndarray:
+    """Which values are a bare number: a number cell, or text that is digits alone (booleans)."""
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        return values.notna().to_numpy()
+    if isinstance(values.dtype, pd.StringDtype):  # a column read as a column: no value by value
+        text = values.astype(clean._FAST_STR)
+    else:
+        text = values.map(lambda v: str(v) if isinstance(v, int | float) and not isinstance(v, bool)
+                          and v == v else v if isinstance(v, str) else None).astype(clean._FAST_STR)
+    out = np.zeros(len(text), dtype=bool)
+    maybe = (text.notna() & ~text.str.endswith("元")).fillna(False).to_numpy(dtype=bool)  # 71.9万元: not bare
+    if maybe.any():
+        out[maybe] = text[maybe].str.fullmatch(_BARE_NUMBER_RE).fillna(False).to_numpy(dtype=bool)
+    return out
+
+
+def _default_unit_notes(spec: SheetSpec, raw: RawSheet, found: dict[str, int], cells: SheetCells,
+                        notes: list[str]) -> None:
+    """Say so where bare numbers are read in the default unit (万元) because the money column's
+    header states no unit: how those amounts were read is then in the output, never silent.
+    A number cell whose format shows a unit is read in that unit and is not counted."""
+    frame = cells.frame
+    for col in spec.columns:
+        if col.kind not in MONEY_KINDS or col.field not in found or col.field in cells.units:
+            continue
+        bare = _bare_cells(frame[found[col.field]])
+        if not bare.any():
+            continue
+        rows = frame[ROW].to_numpy()[bare]
+        shown_unit = {r for (r, f), fmt in cells.formats.items() if f == col.field and fmt.unit}
+        if shown_unit:
+            rows = rows[~np.isin(rows, list(shown_unit))]
+        if len(rows):
+            shown = ", ".join(str(int(r)) for r in rows[:5]) + (" …" if len(rows) > 5 else "")
+            where = f"row{'s' if len(rows) > 1 else ''} {shown}"  # as the other notes say it, CSV too
+            notes.append(f"{raw.file}, sheet {raw.name!r}, column {col.header!r}: {len(rows)} bare number(s) "
+                         f"({where}) read in {DEFAULT_MONEY_UNIT}, the default unit, as the header states none; "
+                         f"write {col.header}（万元） or {col.header}（元） in the header to state it")
 
 
 def _hidden_notes(spec: SheetSpec, raw: RawSheet, found: dict[str, int], frame: pd.DataFrame,

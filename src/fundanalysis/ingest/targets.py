@@ -475,13 +475,20 @@ def parse_points(value: Any, *, required: bool) -> Decimal | None:
     return points
 
 
-def parse_rate(value: Any) -> Decimal | None:
+def parse_rate(value: Any, *, bare_fraction: bool = False) -> Decimal | None:
     """Read a stated 执行率 as a fraction that keeps its written precision (None when blank).
 
-    A number without % is read as a fraction (Excel stores 95% as 0.95).
+    A rate is written with % (a cell formatted as a percentage is read as the form shows it,
+    with its %). A bare number is ambiguous, 0.95 (95% or 0.95%?) as much as 95 (95% or
+    9500%?), and refused; 0 is 0 either way. ``bare_fraction`` reads a bare number as Excel
+    stores a percentage (0.95 is 95%), for cells read without their number format.
 
-    >>> parse_rate("95.0%"), parse_rate(0.912), parse_rate("—")
-    (Decimal('0.950'), Decimal('0.912'), None)
+    >>> parse_rate("95.0%"), parse_rate(0.912, bare_fraction=True), parse_rate("—"), parse_rate(0)
+    (Decimal('0.950'), Decimal('0.912'), None, Decimal('0'))
+    >>> parse_rate("95")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    fundanalysis.ingest.targets.TargetError: 执行率 '95' has no %: is it 95% or 9500%? Write the % ...
     """
     text = _norm(_as_text(value))
     if text == "" or text in _DASHES:
@@ -493,7 +500,13 @@ def parse_rate(value: Any) -> Decimal | None:
         raise TargetError(f"{value!r} is not a rate such as 95.0%") from None
     if not rate.is_finite() or rate < 0:
         raise TargetError(f"{value!r} is not a non-negative rate")
-    return rate.scaleb(-2) if percent else rate
+    if percent:
+        return rate.scaleb(-2)
+    if rate == 0 or bare_fraction:
+        return rate
+    readings = sorted((rate, rate.scaleb(2)))
+    raise TargetError(f"执行率 {text!r} has no %: is it {readings[0].normalize():f}% or "
+                      f"{readings[1].normalize():f}%? Write the % (or format the cell as a percentage)")
 
 
 _BLOCK_POINTS_RE = re.compile(r"[(（]\s*\d+(?:\.\d+)?\s*分\s*[)）]$")

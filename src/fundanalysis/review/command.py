@@ -51,6 +51,7 @@ def review_command(folder: str, year: int, name: str | None, scheduler: str | No
     forms/<priority>.html for each form with findings. FOLDER is a local folder or an fsspec URL
     (file:///shared/forms, s3://bucket/forms with s3fs installed), read where the workers run.
     """
+    catalog.check_output_place(out_dir, Path("data"))  # never into data/raw (the default data folder)
     if is_url(folder):
         where: Location = folder.rstrip("/")
         name = name or PurePosixPath(folder.split("://", 1)[1].rstrip("/")).name

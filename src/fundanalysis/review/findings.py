@@ -151,7 +151,7 @@ def _cells(*cells: Cell | None) -> tuple[Cell, ...]:
 def _money_rows(form: FiledForm) -> tuple[MoneyRow, ...]:
     return tuple(MoneyRow(m.category, m.approved, m.budget, m.executed,
                           weight=parse_points(m.weight, required=False),
-                          stated_rate=parse_rate(m.stated_rate),
+                          stated_rate=parse_rate(m.stated_rate, bare_fraction=True),
                           stated_score=parse_points(m.stated_score, required=False), row=m.row)
                  for m in form.money)
 

@@ -48,6 +48,7 @@ from fundanalysis.ingest.targets import (
     TargetError,
     fund_category,
     is_total_row,
+    parse_rate,
 )
 from fundanalysis.storage.forms import Location, form_grids
 
@@ -208,7 +209,8 @@ class FiledForm:
         ref = f"{self.file}:{self.sheet}"
         money = pd.DataFrame([{
             "category": m.label, "initial_fen": m.approved, "annual_fen": m.budget, "executed_fen": m.executed,
-            "weight": _shown(m.weight), "stated_rate": _shown(m.stated_rate), "stated_score": _shown(m.stated_score),
+            "weight": _shown(m.weight), "stated_rate": _rate_shown(m.stated_rate),
+            "stated_score": _shown(m.stated_score),
             "input_ref": f"{ref}:{m.row}",
         } for m in self.money], columns=["category", "initial_fen", "annual_fen", "executed_fen", "weight",
                                          "stated_rate", "stated_score", "input_ref"])
@@ -235,6 +237,16 @@ def _shown(value: Any) -> Any:
         return _float_text(value)
     text = str(value).strip()
     return text or None
+
+
+def _rate_shown(value: Any) -> Any:
+    """A rate cell as the processed tables keep it: with its % (a form's number is a percentage as
+    Excel stores it, 0.95 for 95%), or as written when it is not a rate (the scoring says why)."""
+    try:
+        rate = parse_rate(value, bare_fraction=True)
+    except TargetError:
+        return _shown(value)
+    return None if rate is None else f"{rate.scaleb(2):f}%"
 
 
 def _float_text(value: float) -> str:
