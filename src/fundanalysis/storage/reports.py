@@ -344,7 +344,8 @@ class _Numbering:
 
     def _num_pr(self, paragraph: Any) -> tuple[str, int] | None:
         qn = self._qn
-        for owner in (paragraph._p.pPr, getattr(getattr(paragraph.style, "element", None), "pPr", None)):
+        for owner in (paragraph.paragraph_format.element.pPr,  # the paragraph's own w:p element
+                      getattr(getattr(paragraph.style, "element", None), "pPr", None)):
             num_pr = owner.find(qn("w:numPr")) if owner is not None else None
             if num_pr is not None:
                 num_id = self._val(num_pr, "w:numId")
