@@ -132,7 +132,7 @@ def parse_money(value: Any, default_unit: str = DEFAULT_MONEY_UNIT, signed: bool
     elif isinstance(value, float | np.floating):
         if not np.isfinite(value):
             raise CleanError(f"amount {value!r} is not a finite number")
-        text = _float_text(value)
+        text = _float_text(float(value))
     elif isinstance(value, Decimal):
         text = format(value, "f")
     elif isinstance(value, str):

@@ -33,6 +33,7 @@ from fundanalysis.ingest.specs import (
     SheetSpec,
 )
 from fundanalysis.storage.rawsheet import NumberFormat, RawSheet
+from fundanalysis.storage.textsheets import ColumnarSheet
 
 ROW = "_row"
 MONEY_KINDS = ("money", "signed_money")
@@ -551,11 +552,12 @@ def _parse_text_column(values: pd.Series, fieldname: str, required: bool,
     texts: list[str | None] = []
     control: list[bool] = []
     for v in cells:
-        text: str | None = str(v)
+        raw = str(v)
+        text: str | None = raw
         has_control = False
-        if _NEEDS_CLEANING_RE.search(text):  # most texts have nothing to clean
-            has_control = _CONTROL_RE.search(text) is not None
-            text = _RUNS_RE.sub(" ", _DROP_RE.sub("", text)).strip() or None
+        if _NEEDS_CLEANING_RE.search(raw):  # most texts have nothing to clean
+            has_control = _CONTROL_RE.search(raw) is not None
+            text = _RUNS_RE.sub(" ", _DROP_RE.sub("", raw)).strip() or None
         if numbered and text is not None:
             text = clean.strip_name_numbering(text)
         texts.append(text)
@@ -735,8 +737,8 @@ def build_tables(sheets: Mapping[str, RawSheet], year: int) -> Parsed:
     notes: list[str] = []
     files = sorted({s.file for s in sheets.values()}) or ["input"]
     main_file = next((f for f in files if f.endswith((".xlsx", ".xlsm"))), files[0])
-    for raw in sheets.values():
-        notes.extend(n for n in raw.notes if n not in notes)
+    for read in sheets.values():
+        notes.extend(n for n in read.notes if n not in notes)
     sheets = match_sheets(sheets, problems, notes)
     parsed: dict[str, pd.DataFrame] = {}
     for spec in SHEETS:
@@ -749,7 +751,7 @@ def build_tables(sheets: Mapping[str, RawSheet], year: int) -> Parsed:
         frame = parse_sheet(spec, raw, problems, notes)
         if frame is not None:
             parsed[spec.table] = frame
-        if isinstance(getattr(raw, "frame", None), pd.DataFrame):
+        if isinstance(raw, ColumnarSheet):
             raw.frame = raw.frame.iloc[:0]  # a long sheet's columns as read are not needed any more
             _release_memory()
     _cross_checks(parsed, sheets, year, problems)

@@ -443,8 +443,8 @@ def pdf_text(path: Path, data: bytes) -> tuple[str, list[str]]:
         notes.append(f"{path.name}: page(s) {', '.join(empty_pages[:10])}{' …' if len(empty_pages) > 10 else ''} "
                      "have no text (images?) and were skipped")
     if garbled:
-        pages = [str(i + 1) for i in sorted(garbled)]
-        notes.append(f"{path.name}: the text of page(s) {', '.join(pages[:10])}{' …' if len(pages) > 10 else ''} "
+        unread = [str(i + 1) for i in sorted(garbled)]
+        notes.append(f"{path.name}: the text of page(s) {', '.join(unread[:10])}{' …' if len(unread) > 10 else ''} "
                      "cannot be read (fonts without a character mapping) and was skipped")
     return "\n".join(texts), notes
 

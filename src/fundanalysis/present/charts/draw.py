@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
-from matplotlib.text import Text
+from matplotlib.text import Annotation, Text
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from fundanalysis import config
@@ -41,7 +41,7 @@ class _Chart:
     theme: Theme
     rows: float = 1.0
     label_lines: int = 1
-    ends: list[tuple[Text, float]] = field(default_factory=list)
+    ends: list[tuple[Annotation, float]] = field(default_factory=list)
 
 
 def _lead_color(t: Theme, values: Sequence[int], i: int) -> str:
@@ -109,7 +109,9 @@ def _finish(ch: _Chart, title: str, subtitle: str, notes: Sequence[str],
             source: str) -> Figure:
     """Lay out title, subtitle, plot and notes in inches so nothing overlaps or is cut off."""
     fig, ax, t = ch.fig, ch.ax, ch.theme
-    r = fig.canvas.get_renderer()
+    canvas = fig.canvas
+    assert isinstance(canvas, FigureCanvasAgg)  # as _new_chart made it
+    r = canvas.get_renderer()
     pad, w = 0.12, t.width
 
     def chars(size: float) -> int:  # CJK characters per line across the figure
@@ -185,7 +187,7 @@ def _fit_right(ch: _Chart, r: RendererAgg) -> None:
     wa = ax.bbox.width
     cap = max(x1, x0 + (max(end for _, end in ch.ends) - x0) * FIT_SPAN)
 
-    def needed(text: Text, end: float) -> float:
+    def needed(text: Annotation, end: float) -> float:
         room = wa - text.get_window_extent(r).width - 6
         return x0 + (end - x0) * wa / room if room > 0 else float("inf")
 

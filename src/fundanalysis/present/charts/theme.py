@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib as mpl
 from matplotlib import font_manager
+from matplotlib.rcsetup import cycler
 
 from fundanalysis.storage import fonts
 
@@ -84,7 +86,7 @@ def theme_rc(theme: Theme | None = None) -> dict[str, object]:
         "svg.fonttype": "path",
         "axes.edgecolor": t.grid,
         "axes.labelcolor": t.muted,
-        "axes.prop_cycle": mpl.cycler(color=list(t.series)),
+        "axes.prop_cycle": cycler(color=list(t.series)),
         "xtick.color": t.muted,
         "ytick.color": t.muted,
         "figure.facecolor": "white",
@@ -99,5 +101,5 @@ def apply_theme(theme: Theme | None = None) -> None:
     mpl.rcParams.update(theme_rc(theme))
 
 
-def _font(t: Theme, size: float, color: str | None = None) -> dict[str, object]:
+def _font(t: Theme, size: float, color: str | None = None) -> dict[str, Any]:
     return {"fontfamily": t.families(), "fontsize": size, "color": color or t.text}
