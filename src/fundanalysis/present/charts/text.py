@@ -62,7 +62,8 @@ def wrap_text(text: str, width: int, max_lines: int = 4) -> str:
         n = math.ceil(total / limit)
         tries = [_greedy_wrap(para, w) for w in range(math.ceil(total / n), limit + 1)]
         fitting: list[list[str]] = [ls for ls in tries if len(ls) <= n] or [tries[-1]]
-        lines_out.extend(max(fitting, key=_nice_breaks))  # first of the best: most balanced
+        best = max(fitting, key=_nice_breaks)  # first of the best: most balanced
+        lines_out.extend(best)
     if len(lines_out) > max_lines:
         lines_out = [*lines_out[:max_lines - 1], shorten(lines_out[max_lines - 1] + "……", 2 * width)]
     return "\n".join(lines_out)
