@@ -8,7 +8,7 @@ import pandera.pandas as pa
 import pytest
 from pandera.errors import SchemaErrors
 
-from fundanalysis.ingest.schemas import TEXT, SchemaViolation, validate_tables
+from fundanalysis.ingest.schemas import SchemaViolation, text_column, validate_tables
 
 
 def _items(title: pd.Series) -> pd.DataFrame:
@@ -34,7 +34,7 @@ COLUMNS = [
 def test_text_columns_are_accepted_only_with_a_string_dtype(title: pd.Series, accepted: bool) -> None:
     """A text column of the schemas (nullable here, so only the dtype is checked) passes exactly
     when it holds pandas' string dtype."""
-    schema = pa.DataFrameSchema({"title": pa.Column(TEXT, nullable=True)})
+    schema = pa.DataFrameSchema({"title": text_column(nullable=True)})
     try:
         schema.validate(pd.DataFrame({"title": title}), lazy=True)
         passed = True
@@ -51,5 +51,6 @@ def test_a_number_in_a_text_column_is_named_with_its_row() -> None:
     lines = str(err.value).splitlines()
     assert lines[0] == "table media_items:"
     assert len(lines) == 3  # the header and one failure: the number, in row 1 (its index)
-    assert lines[2].split() == ["title", "dtype('string[pyarrow]')", "7", "1"]
+    words = lines[2].split()
+    assert words[0] == "title" and "string dtype" in lines[2] and words[-2:] == ["7", "1"]
     assert validate_tables({"media_items": _items(pd.Series(["标题", "另一个"], dtype="string"))})
