@@ -5,6 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
+OLDEST := .venv-oldest
 STAMP  := $(VENV)/.installed-dev
 YEARS  ?=
 YEAR   ?= 2019
@@ -17,7 +18,7 @@ FUND_ARG = $(if $(FUND),--fund $(FUND),)
 # (about 3 s per test process). Let Python cache bytecode (__pycache__ is git-ignored).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: help install report charts summary export test test-fast lint lab bench extract-eval browser-deps clean-outputs
+.PHONY: help install report charts summary export test test-fast test-oldest typecheck lint lab bench extract-eval browser-deps clean-outputs
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -60,6 +61,16 @@ test: $(STAMP) browser-deps ## Set up, then run ruff and every test
 test-fast: $(STAMP) ## The edit loop: ruff and the unit tests (no builds, no browser), under a minute
 	$(BIN)/ruff check $(wildcard src tests benchmarks)
 	HYPOTHESIS_PROFILE=fast $(BIN)/python -m pytest -q -m "not slow and not browser" -n 2 -p no:cacheprovider
+
+test-oldest: $(STAMP) ## The unit tests on the oldest versions pyproject.toml allows (.venv-oldest; pins in ci/oldest.txt)
+	$(BIN)/python ci/oldest.py
+	@test -x $(OLDEST)/bin/python || $(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install --quiet --upgrade pip
+	$(OLDEST)/bin/python -m pip install --quiet -c ci/oldest.txt -e '.[dev]'
+	HYPOTHESIS_PROFILE=fast $(OLDEST)/bin/python -m pytest -q -m "not slow and not browser" -n 2 -p no:cacheprovider
+
+typecheck: $(STAMP) ## mypy on the package (settings in pyproject.toml)
+	$(BIN)/mypy src/fundanalysis
 
 lint: $(STAMP) ## ruff
 	$(BIN)/ruff check $(wildcard src tests benchmarks)

@@ -35,18 +35,9 @@ from fundanalysis.present import fmt
 
 
 def money_series(s: pd.Series, *args: object) -> tuple[pd.Series, pd.Series]:
-    """``parse_money_series`` cell by cell (short columns) and in columns (long ones): both
-    paths must give the same amounts and reasons; the columnar result is returned."""
-    cells = clean._parse_money_cells(s, *args) if args else clean._parse_money_cells(s, config.DEFAULT_MONEY_UNIT)
-    saved = clean.SHORT_COLUMN
-    clean.SHORT_COLUMN = -1  # force the columnar path, whatever the length
-    try:
-        columns = clean.parse_money_series(s, *args)
-    finally:
-        clean.SHORT_COLUMN = saved
-    pd.testing.assert_series_equal(cells[0], columns[0])
-    pd.testing.assert_series_equal(cells[1], columns[1])
-    return columns
+    """``parse_money_series`` with the column's default unit unless given."""
+    return clean.parse_money_series(s, *args) if args else clean.parse_money_series(s, config.DEFAULT_MONEY_UNIT)
+
 
 MONEY_CASES = [
     # report-style text
@@ -179,7 +170,7 @@ def test_clean_error_is_a_value_error() -> None:
         parse_money("abc")
 
 
-# ----------------------------------------------------- vectorised versus scalar
+# ----------------------------------------------------- a column reads each cell as parse_money does
 
 SERIES_VALUES: list[object] = [
     *[t for t, _ in MONEY_CASES],

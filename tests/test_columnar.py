@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fundanalysis.errors import InputError
@@ -266,7 +266,7 @@ def test_whitespace_classes_match_python() -> None:
     assert blank == [c for c in chars if c.isspace()]
 
 
-# ------------------------------------------------------------------ short columns, cell by cell
+# ------------------------------------------------------------------ text columns
 
 _PIECES = [*"企业公司（）()一二三、1.．０ aZ", "\t", "\n", "\u3000", "\xa0", "\u200b", "\x07", "\x1f", "\x85",
            "\ufeff", "  ", "（一）", "1、", "3.", "二、", "(12)"]
@@ -275,65 +275,45 @@ _CELLS = st.lists(st.one_of(_CELL_TEXT, st.none(), st.just(float("nan")), st.int
                             st.floats(allow_nan=False, allow_infinity=False, width=32)), max_size=12)
 
 
-def _text_column(values: list[Any], fieldname: str, required: bool, short: int, repeats: bool = True,
-                 own: dict[str, Any] | None = None) -> tuple[pd.Series, list[tuple[Any, str]]]:
-    """``_parse_text_column`` cell by cell (``short`` ≥ the length), or in Arrow: over the distinct
-    values (``repeats``) or, as for a long column of different names, over the column itself."""
+def _text_column(values: list[Any], fieldname: str, required: bool) -> tuple[pd.Series, list[tuple[Any, str]]]:
+    """``_parse_text_column`` on a column of object cells (index from 5), with the problems it reports."""
     from fundanalysis.ingest import tables
 
     problems: list[tuple[Any, str]] = []
-    saved, saved_repeats = clean.SHORT_COLUMN, tables._repeats
-    clean.SHORT_COLUMN = short
-    if not repeats:
-        tables._repeats = lambda values, sample=0: False
-    try:
-        out = tables._parse_text_column(pd.Series(values, dtype=object, index=range(5, 5 + len(values))),
-                                        fieldname, required, lambda i, why: problems.append((i, why)), own)
-    finally:
-        clean.SHORT_COLUMN, tables._repeats = saved, saved_repeats
+    out = tables._parse_text_column(pd.Series(values, dtype=object, index=range(5, 5 + len(values))),
+                                    fieldname, required, lambda i, why: problems.append((i, why)))
     return out, problems
 
 
 @given(_CELLS, st.sampled_from(["outlet", "category", "source", "name"]), st.booleans())
 @settings(max_examples=150)
-def test_short_text_columns_cleaned_cell_by_cell_as_in_columns(values: list[Any], fieldname: str,
-                                                               required: bool) -> None:
-    """A report's short columns are cleaned cell by cell in Python; long ones in Arrow. Both give
-    the same texts (numbering, spaces, invisible characters) and the same problems, in order."""
-    cells, cell_problems = _text_column(values, fieldname, required, short=len(values))
-    columns, column_problems = _text_column(values, fieldname, required, short=-1)
-    pd.testing.assert_series_equal(cells, columns)
-    assert cell_problems == column_problems
+def test_cleaned_text_is_left_as_it_is_when_cleaned_again(values: list[Any], fieldname: str,
+                                                          required: bool) -> None:
+    """Cleaning is idempotent: a cleaned column cleaned again is unchanged and has no control
+    character left to report; blank cells (and cells left empty) are NA, reported when required."""
+    out, problems = _text_column(values, fieldname, required)
+    again, problems_again = _text_column(out.tolist(), fieldname, required)
+    assert again.tolist() == out.tolist()
+    assert not [p for p in problems_again if "control character" in p[1]]
+    empty = [i for i, v in out.items() if pd.isna(v)]
+    assert [i for i, why in problems if why == "value is empty"] == (empty if required else [])
 
 
-@given(_CELLS, st.sampled_from(["outlet", "source", "name"]), st.booleans())
-@example(["企业\u3000", "公司a", "a\u200b", "(12)", "  ", "", None, "企业 公司", "一\x07"], "name", True)
-@settings(max_examples=150)
-def test_long_name_columns_cleaned_as_cell_by_cell(values: list[Any], fieldname: str, required: bool) -> None:
-    """A long column of different names is searched once for names that are their own key, and only
-    the others are looked at for cleaning: the same texts and problems as cell by cell. The rows
-    handed on for keying are exactly those whose text is its own name key, and keying the column
-    with them gives what keying it afresh gives."""
-    cells, cell_problems = _text_column(values, fieldname, required, short=len(values))
-    own: dict[str, Any] = {}
-    columns, column_problems = _text_column(values, fieldname, required, short=-1, repeats=False, own=own)
-    pd.testing.assert_series_equal(cells, columns)
-    assert cell_problems == column_problems
-    if fieldname == "outlet":  # a numbered field: its numbering may still change a name, so no hint
-        assert own == {}
-        return
-    # of the cells' characters, these are their own key: ideographs, digits, lower case, ( ) . - +
-    own_chars = set("企业公司一二三()0123456789.-+ae")
-    text = [None if v is None or v != v else str(v) for v in values]
-    assert own[fieldname].tolist() == [bool(t) and set(t) <= own_chars for t in text]
-    assert all(cells.iloc[i] == t == clean.name_key(t) for i, t in enumerate(text) if own[fieldname][i])
-    assert clean.name_keys(columns, own[fieldname]).tolist() == clean.name_keys(columns).tolist()
-
-
-def test_short_text_column_example() -> None:
-    out, problems = _text_column([" （一）贯标\u3000", "a\x07b", None, "  "], "category", True, short=64)
+def test_text_column_example() -> None:
+    out, problems = _text_column([" （一）贯标\u3000", "a\x07b", None, "  "], "category", True)
     assert out.tolist()[:2] == ["贯标", "ab"] and out.isna().tolist() == [False, False, True, True]
     assert [i for i, _ in problems] == [6, 7, 8] and "control character" in problems[0][1]
+
+
+@pytest.mark.parametrize("repeat", [1, 3000])
+def test_text_cells_are_cleaned_alike_in_a_short_and_a_long_column(repeat: int) -> None:
+    """Numbers become their text, invisible characters go, white-space runs become one space, and
+    only the numbered fields lose their list numbering, whatever the column's length."""
+    cells = ["（一）贯标", "企业\u200b公司", "a\t\tb", 2019, 3.5, "  x  ", "\ufeff"]
+    for fieldname, first in (("name", "（一）贯标"), ("category", "贯标")):
+        out, problems = _text_column(cells * repeat, fieldname, False)
+        assert out.tolist()[:7] == [first, "企业公司", "a b", "2019", "3.5", "x", pd.NA]
+        assert out.tolist() == out.tolist()[:7] * repeat and problems == []
 
 
 def test_all_distinct_counts_key_numbers_and_falls_back_to_hashing() -> None:

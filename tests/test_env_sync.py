@@ -134,7 +134,7 @@ def _bump(text: str, old: str, new: str) -> str:
     ("which", "old", "new", "message"),
     [
         ("environment", "pandas>=2.2,<4", "pandas>=2.2,<5", "pandas: pyproject.toml says"),
-        ("pyproject", '"click>=8.1,<9"', '"click>=8.2,<9"', "click: pyproject.toml says"),
+        ("pyproject", '"click>=8.2,<9"', '"click>=8.3,<9"', "click: pyproject.toml says"),
         ("pyproject", '"pylopdf-fonts-zh-cn==0.1.1"', '"pylopdf-fonts-zh-cn==0.1.2"',
          "pylopdf-fonts-zh-cn: pyproject.toml says"),
         ("environment", "  - tqdm>=4.66,<5\n", "", "tqdm: missing from environment.yml"),

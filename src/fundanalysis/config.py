@@ -57,8 +57,8 @@ MAX_COLUMN_TOTAL_YUAN = 10**15
 #: Longest name shown in a chart label before it is shortened with "…" (tables show it whole).
 CHART_LABEL_MAX_CHARS = 60
 #: Resolution of the report's chart images (dots per inch). Charts are laid out at this resolution
-#: too, so the text measured for the layout is measured once for the image (see charts.draw).
+#: too (see charts.draw).
 CHART_DPI = 150
-#: zlib level for chart PNGs (their rows unfiltered, see charts._rgb_png). Charts are flat colour and
-#: text: level 3 is the last of zlib's fast matching; level 4 doubles the time for ~7 % fewer bytes.
+#: zlib level for chart PNGs (Pillow's ``compress_level``, through matplotlib's savefig). Charts are flat
+#: colour and text: level 3 is the last of zlib's fast matching; higher levels cost time for few bytes.
 PNG_COMPRESS_LEVEL = 3

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from fundanalysis.analysis.figures import Figure, Ref, ref_of
@@ -139,31 +140,27 @@ def level_totals(categories: pd.DataFrame) -> pd.DataFrame:
             .sort_values("amount_fen", ascending=False).reset_index(drop=True))
 
 
-def _in_scope(df: pd.DataFrame, part: str | None, known: set[str] | None) -> list[bool] | None:
-    """Per row of ``df``, whether it is in ``part``, or, with ``part`` None and ``known`` given, in
-    no known part (a missing part is none); None: every row. A table without a part column has
-    no row in any scope but the whole. Lists, not selections: the spending tables are a report's
-    few rows, where pandas' fixed cost per operation is most of the time."""
+def in_scope(df: pd.DataFrame, part: str | None, known: set[str] | None) -> pd.DataFrame:
+    """The rows of ``df`` in ``part``, or, with ``part`` None and ``known`` given, in no known part
+    (a missing part is none); with both None, every row. A table without a part column has no row
+    in any scope but the whole.
+
+    >>> df = pd.DataFrame({"part": pd.array(["甲", None, "乙"], dtype="string"), "x": [1, 2, 3]})
+    >>> in_scope(df, "甲", None)["x"].tolist(), in_scope(df, None, {"甲"})["x"].tolist()
+    ([1], [2, 3])
+    """
+    return df[_scope_mask(df, part, known)]
+
+
+def _scope_mask(df: pd.DataFrame, part: str | None, known: set[str] | None) -> np.ndarray:
+    """Per row of ``df``, whether it is in scope (:func:`in_scope`)."""
     if "part" not in df:
-        return None if part is None and known is None else [False] * len(df)
+        return np.full(len(df), part is None and known is None)
     if part is not None:
-        if pd.isna(part):
-            return [False] * len(df)
-        return [not pd.isna(v) and v == part for v in df["part"].tolist()]
+        return np.zeros(len(df), dtype=bool) if pd.isna(part) else df["part"].eq(part).fillna(False).to_numpy(bool)
     if known is not None:
-        return [pd.isna(v) or v not in known for v in df["part"].tolist()]
-    return None
-
-
-def _rows_in_scope(df: pd.DataFrame, column: str, scope: list[bool] | None) -> list[Any]:
-    """The column's values in the rows of ``scope``, missing ones included."""
-    values = df[column].tolist()
-    return values if scope is None else [v for v, keep in zip(values, scope, strict=True) if keep]
-
-
-def _values_in_scope(df: pd.DataFrame, column: str, scope: list[bool] | None) -> list[Any]:
-    """The column's non-missing values in the rows of ``scope``."""
-    return [v for v in _rows_in_scope(df, column, scope) if not pd.isna(v)]
+        return ~df["part"].isin(known).fillna(False).to_numpy(bool)
+    return np.ones(len(df), dtype=bool)
 
 
 #: Where spending is written: the table and its amount column (a line counts once executed).
@@ -171,14 +168,14 @@ SPENDING = (("award_categories", "amount_fen"), ("media_outlets", "amount_fen"),
 
 
 def _spending_amounts(tables: Tables, part: str | None = None, known: set[str] | None = None
-                      ) -> list[tuple[str, list[Any]]]:
+                      ) -> list[tuple[str, pd.Series]]:
     """Each spending table with amounts in scope, and those amounts."""
     out = []
     for name, col in SPENDING:
         df = tables.get(name)
         if df is not None and len(df):
-            amounts = _values_in_scope(df, col, _in_scope(df, part, known))
-            if amounts:
+            amounts = in_scope(df, part, known)[col].dropna()
+            if len(amounts):
                 out.append((name, amounts))
     return out
 
@@ -201,23 +198,23 @@ def projects(tables: Tables, part: str | None = None, known: set[str] | None = N
     ``part`` None counts everything, or, with ``known`` (the parts the input names), only the
     rows whose part is none of them.
     """
-    counts: list[int] = []
-    uncounted = 0  # rows in scope that give no count: then the count of the others is not the count
+    counts: list[pd.Series] = []
+    complete = True  # a row in scope without a count: the count of the others is not the count
     for name, col in (("award_categories", "recipients"), ("media_outlets", "item_count")):
         df = tables.get(name)
         if df is not None and col in df:
-            values = _rows_in_scope(df, col, _in_scope(df, part, known))
-            counts += [int(v) for v in values if not pd.isna(v)]
-            uncounted += sum(1 for v in values if pd.isna(v))
+            values = in_scope(df, part, known)[col]
+            counts.append(values.dropna())
+            complete &= bool(values.notna().all())
     lines = tables.get("lines")
     if lines is not None and "quantity" in lines:
-        scope = _in_scope(lines, part, known)
-        rows = list(zip(_rows_in_scope(lines, "quantity", scope), _rows_in_scope(lines, "quantity_unit", scope),
-                        strict=True))
-        counted = [int(q) for q, unit in rows if not pd.isna(unit) and str(unit) in ("项", "个") and not pd.isna(q)]
-        counts += counted
-        uncounted += len(rows) - len(counted)
-    return sum(counts) if counts and not uncounted else None
+        sel = in_scope(lines, part, known)
+        unit = sel["quantity_unit"].astype("string").fillna("")
+        counted = sel.loc[unit.isin(["项", "个"]).to_numpy(dtype=bool), "quantity"].dropna()
+        counts.append(counted)
+        complete &= len(counted) == len(sel)
+    found = [int(v) for c in counts for v in c.tolist()]
+    return sum(found) if found and complete else None
 
 
 def spent(tables: Tables, part: str | None = None, known: set[str] | None = None) -> int:
@@ -242,7 +239,7 @@ def phase_lines(tables: Tables, column: str, part: str | None = None, known: set
     lines = tables.get("lines")
     if lines is None or not len(lines):
         return []
-    return _rows_in_scope(lines, column, _in_scope(lines, part, known))
+    return in_scope(lines, part, known)[column].tolist()
 
 
 @dataclass(frozen=True)
@@ -348,12 +345,12 @@ def spending_rows(tables: Tables, part: str | None = None, known: set[str] | Non
         df = tables.get(name)
         if df is None or not len(df):
             continue
-        scope = _in_scope(df, part, known)
+        scope = _scope_mask(df, part, known)
         kinds = row_kinds(tables, name)
         sheet, header = _SHEET_OF[name]
         refs = [ref_of(r, header, sheet) for r in df.to_dict("records")]
-        for i, (v, k, ref) in enumerate(zip(df[col].tolist(), kinds, refs, strict=True)):
-            if (scope is None or scope[i]) and not pd.isna(v):
+        for keep, v, k, ref in zip(scope, df[col].tolist(), kinds, refs, strict=True):
+            if keep and not pd.isna(v):
                 out.append(SpendingRow(int(v), k, ref))
     return out
 

@@ -24,8 +24,6 @@ FEN = 2
 
 #: Largest count accepted (a count beyond it is a typo).
 MAX_COUNT = 2**53
-#: Integer digits that always fit in int64 (the vectorised path's safe width).
-_SAFE_DIGITS = 18
 #: Thousands separators: a comma is only read as one between groups of three digits.
 _GROUPED_RE = re.compile(r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?\D*$")
 
@@ -134,7 +132,7 @@ def parse_money(value: Any, default_unit: str = DEFAULT_MONEY_UNIT, signed: bool
     elif isinstance(value, float | np.floating):
         if not np.isfinite(value):
             raise CleanError(f"amount {value!r} is not a finite number")
-        text = _float_text(value)
+        text = _float_text(float(value))
     elif isinstance(value, Decimal):
         text = format(value, "f")
     elif isinstance(value, str):
@@ -177,131 +175,65 @@ def _is_junk_unit(unit: str) -> bool:
     return any(ch in unit for ch in "元万亿") and re.search(r"[^\u4e00-\u9fff]", unit) is not None
 
 
+def distinct_cells(s: pd.Series) -> tuple[np.ndarray, list[Any]]:
+    """The column as codes into its distinct cells (first seen first); a missing cell (None, NaN,
+    NA) has code -1. Cells of mixed types are told apart by type as well as value (``1``, ``1.0``
+    and ``True`` are three cells, which a parser reads or refuses differently).
+
+    >>> codes, cells = distinct_cells(pd.Series(["5万元", 1, None, "5万元", True, 1.0], dtype=object))
+    >>> codes.tolist(), cells
+    ([0, 1, -1, 0, 2, 3], ['5万元', 1, True, 1.0])
+    """
+    if s.dtype != object:
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        return codes, list(uniques)
+    seen: dict[tuple[type, Any], int] = {}
+    cells: list[Any] = []
+    codes = np.empty(len(s), dtype=np.intp)
+    for k, v in enumerate(s.tolist()):
+        if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
+            codes[k] = -1
+            continue
+        key = (type(v), v)
+        code = seen.get(key)
+        if code is None:
+            code = seen[key] = len(cells)
+            cells.append(v)
+        codes[k] = code
+    return codes, cells
+
+
 def parse_money_series(
     s: pd.Series, default_unit: str = DEFAULT_MONEY_UNIT, signed: bool = False
 ) -> tuple[pd.Series, pd.Series]:
-    """Vectorised :func:`parse_money` over a Series.
+    """:func:`parse_money` over a column, each distinct cell once (:func:`distinct_cells`).
 
-    Returns ``(fen, error)``: ``fen`` is nullable Int64 分 (NA where the value is
-    blank or bad) and ``error`` holds a reason for each bad value (NA elsewhere).
-    Valid values are parsed with vectorised string operations; only bad rows are
-    explained one at a time. A long column (text read column by column, or cells) is
-    parsed one distinct value at a time; a short one (a report's few rows) cell by cell with
-    :func:`parse_money` itself, where pandas' per-operation cost would dominate.
+    Returns ``(fen, error)``: ``fen`` is nullable Int64 分 (NA where the value is blank or bad)
+    and ``error`` holds :func:`parse_money`'s reason for each bad value (NA elsewhere).
+
+    >>> fen, err = parse_money_series(pd.Series(["71.9万元", 5, None, "x", "71.9万元"]))
+    >>> fen.tolist()
+    [71900000, 5000000, <NA>, <NA>, 71900000]
+    >>> err[3]
+    "amount 'x' is not a number with a unit such as 万元"
     """
-    if len(s) <= SHORT_COLUMN:
-        return _parse_money_cells(s, default_unit, signed)
-    if len(s) > 1000:
-        # long columns repeat their amounts: parse each distinct value once, then spread back
-        # (cells of mixed types are compared as objects, text columns in Arrow)
-        codes, uniques = pd.factorize(s.astype(object) if s.dtype == object else s, use_na_sentinel=True)
-        if not len(uniques):  # every cell is blank: nothing to parse (or to take from)
-            return (pd.Series(pd.NA, index=s.index, dtype="Int64"),
-                    pd.Series(pd.NA, index=s.index, dtype="object"))
-        if len(uniques) < len(s) // 2:
-            yu, er = _parse_money_values(pd.Series(uniques, dtype=object if s.dtype == object else None),
-                                         default_unit, signed)
-            have = codes >= 0
-            take = codes.clip(min=0)
-            vals = yu.astype("Int64").array.take(take)
-            vals[~have] = pd.NA
-            errs = er.to_numpy()[take].copy()
-            errs[~have] = pd.NA
-            return pd.Series(vals, index=s.index), pd.Series(errs, index=s.index, dtype="object")
-    return _parse_money_values(s, default_unit, signed)
-
-
-#: Columns up to this length are parsed cell by cell (the vectorised path pays ~30 ms in pandas
-#: operations whatever the length); tests run both paths on the same values.
-SHORT_COLUMN = 64
-
-
-def _parse_money_cells(s: pd.Series, default_unit: str, signed: bool = False
-                       ) -> tuple[pd.Series, pd.Series]:
-    """:func:`parse_money` on each cell: blank → NA without an error, a bad cell → NA and its reason."""
+    codes, cells = distinct_cells(s)
     fen: list[Any] = []
-    err: list[Any] = []
-    for v in s.tolist():
-        if v is pd.NA or v is pd.NaT or _is_blank(v):
+    why: list[Any] = []
+    for v in cells:
+        if _is_blank(v):
             fen.append(pd.NA)
-            err.append(pd.NA)
+            why.append(pd.NA)
             continue
         try:
             fen.append(parse_money(v, default_unit, signed))
-            err.append(pd.NA)
+            why.append(pd.NA)
         except CleanError as exc:
             fen.append(pd.NA)
-            err.append(str(exc))
-    return (pd.Series(pd.array(fen, dtype="Int64"), index=s.index),
-            pd.Series(err, index=s.index, dtype="object"))
-
-
-def _parse_money_values(s: pd.Series, default_unit: str, signed: bool = False
-                        ) -> tuple[pd.Series, pd.Series]:
-    """The vectorised parse behind :func:`parse_money_series`."""
-    out = pd.Series(pd.NA, index=s.index, dtype="Int64")
-    err = pd.Series(pd.NA, index=s.index, dtype="object")
-    if s.empty:
-        return out, err
-    text = _as_text(s)
-    nfkc = text.str.normalize("NFKC")
-    marked = nfkc.str.contains(CURRENCY_MARKS, regex=True).fillna(False).astype(bool)
-    norm = nfkc.str.replace(f"[ \t\r\n\f\v]|{CURRENCY_MARKS}", "", regex=True)
-    blank = (text.isna() | (text.str.strip() == "")).fillna(True).astype(bool)
-    parts = norm.str.extract(r"^(?P<sign>[-+]?)(?P<int>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)"
-                             r"(?:\.(?P<frac>[0-9]+))?(?P<unit>[^0-9]*)$")
-    parts["int"] = parts["int"].str.replace(",", "", regex=False)
-    bare = (parts["unit"] == "").fillna(False).astype(bool)
-    unit = parts["unit"].mask(bare & marked, "元").mask(bare & ~marked, default_unit)
-    frac = parts["frac"].fillna("")
-    foreign = (norm.str.count(r"\d") != text.str.count(_PLAIN_DIGITS)).fillna(False)
-    ok = (parts["int"].notna() & unit.isin(list(MONEY_UNITS)) & (parts["sign"] != "-")
-          & ~foreign.astype(bool)).fillna(False).astype(bool)
-    for u, to_yuan in MONEY_UNITS.items():
-        exp = to_yuan + FEN
-        sel = ok & (unit == u).fillna(False).astype(bool)
-        if not sel.any():
-            continue
-        f = frac[sel]
-        whole = (f.str.len() <= exp) | (f.str.slice(exp).str.strip("0") == "")
-        # too many digits for int64: leave it to the scalar parser, which says so
-        fits = parts.loc[sel, "int"].str.lstrip("0").str.len() <= _SAFE_DIGITS - exp
-        ok.loc[sel] = (whole & fits).fillna(False).astype(bool).to_numpy()
-        sel = sel & ok
-        if not sel.any():
-            continue
-        ints = parts.loc[sel, "int"].astype("int64")
-        if exp:
-            fvals = frac[sel].str.slice(0, exp).str.pad(exp, side="right", fillchar="0")
-            ints = ints * (10**exp) + fvals.astype("int64")
-        too_big = (ints > MAX_AMOUNT_YUAN * 10**FEN).fillna(False).astype(bool)
-        ok.loc[too_big[too_big].index] = False  # the scalar parser says why
-        out.loc[sel] = ints.where(~too_big, 0).astype("int64").to_numpy()
-    out[~ok] = pd.NA
-    bad = (~ok & ~blank).to_numpy()
-    for idx in s.index[bad]:
-        try:
-            out.loc[idx] = parse_money(s.loc[idx], default_unit, signed)
-        except CleanError as exc:
-            err.loc[idx] = str(exc)
-    return out, err
-
-
-def _as_text(s: pd.Series) -> pd.Series:
-    """Render cells as text for parsing; numbers keep their exact shortest form."""
-    if isinstance(s.dtype, pd.StringDtype):
-        return s.astype(_FAST_STR)
-    if pd.api.types.is_integer_dtype(s.dtype):
-        return s.astype(_FAST_STR)
-    if pd.api.types.is_float_dtype(s.dtype):
-        txt = s.map(_float_text, na_action="ignore").astype(_FAST_STR)
-        return txt.mask(s.isna())
-    obj = s.astype(object)
-    is_float = obj.map(lambda v: isinstance(v, float)).astype(bool)
-    txt = obj.astype(_FAST_STR)
-    if is_float.any():
-        txt[is_float] = _as_text(obj[is_float].astype("float64"))
-    return txt
+            why.append(str(exc))
+    out = pd.array(fen, dtype="Int64").take(codes, allow_fill=True)
+    err = np.array([*why, pd.NA], dtype=object)[codes]  # code -1: the NA at the end
+    return pd.Series(out, index=s.index), pd.Series(err, index=s.index, dtype="object")
 
 
 def _float_text(value: float) -> str:
@@ -580,15 +512,13 @@ def own_keys(s: pd.Series) -> np.ndarray:
     return pc.fill_null(pc.match_substring_regex(arr, _OWN_KEY_RE2), False).to_numpy(zero_copy_only=False)
 
 
-def name_keys(s: pd.Series, own: np.ndarray | None = None) -> pd.Series:
+def name_keys(s: pd.Series) -> pd.Series:
     """Vectorised :func:`name_key` (blank → empty string), as Arrow-backed strings.
 
     Names that are their own key (:func:`own_keys`, most Chinese names) are kept; other names
     made only of the common characters (:data:`_PLAIN_NAME_RE2`) are keyed in Arrow (NFKC, lower
     case, spaces dropped: the same as :func:`name_key` for them); any other name by
-    :func:`name_key` itself. ``own``, when given, marks names already found to be their own key
-    (by position; any it leaves out are keyed the long way, with the same result), so a column
-    that was just looked at is not looked at again.
+    :func:`name_key` itself.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -596,8 +526,7 @@ def name_keys(s: pd.Series, own: np.ndarray | None = None) -> pd.Series:
     text = s.astype(_FAST_STR).fillna("")
     got = pa.array(text.array)
     arr = got if isinstance(got, pa.ChunkedArray) else pa.chunked_array([got], got.type)
-    if own is None:
-        own = own_keys(text)
+    own = own_keys(text)
     if own.all():
         return pd.Series(text.array, index=s.index, dtype=_FAST_STR)
     out = text.reset_index(drop=True)

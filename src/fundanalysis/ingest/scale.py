@@ -54,8 +54,8 @@ def _where(ref: object) -> tuple[str | None, int | None]:
     """File and Excel row from an ``input_ref`` (``file:sheet:row``)."""
     if ref is None or pd.isna(ref):
         return None, None
-    file, _, row = str(ref).rpartition(":")
-    file = file.rpartition(":")[0] or None
+    head, _, row = str(ref).rpartition(":")
+    file = head.rpartition(":")[0] or None
     return file, int(row) if row.isdigit() else None
 
 

@@ -32,6 +32,7 @@ from fundanalysis.ingest.specs import (
     SheetSpec,
 )
 from fundanalysis.storage.rawsheet import NumberFormat, RawSheet
+from fundanalysis.storage.textsheets import ColumnarSheet
 
 ROW = "_row"
 MONEY_KINDS = ("money", "signed_money")
@@ -449,9 +450,8 @@ _EMPTY_DTYPE = {"text": "string", "shown": "string", "fraction": "string", "mone
 
 
 def _parse_column(spec: SheetSpec, raw: RawSheet, cells: SheetCells, fieldname: str,
-                  problems: list[Problem], own: dict[str, np.ndarray] | None = None) -> pd.Series:
-    """Parse one column to its kind; bad cells are reported and become NA (``own``: see
-    :func:`_parse_text_column`)."""
+                  problems: list[Problem]) -> pd.Series:
+    """Parse one column to its kind; bad cells are reported and become NA."""
     frame = cells.frame
     col = spec.column(fieldname)
     if fieldname not in frame:
@@ -473,34 +473,17 @@ def _parse_column(spec: SheetSpec, raw: RawSheet, cells: SheetCells, fieldname: 
         return _parse_money_column(values, col.required, cells.units.get(fieldname), bad, formats,
                                    signed=col.kind == "signed_money")
     if col.kind == "text":
-        return _parse_text_column(values, fieldname, col.required, bad, own)
+        return _parse_text_column(values, fieldname, col.required, bad)
     if col.kind == "shown":
         shown = values.copy()
         for i, r in (rows.items() if cells.formats else ()):
             fmt = cells.formats.get((int(r), fieldname))
             if fmt is not None:
                 shown.loc[i] = _as_shown(values.loc[i], fmt)
-        return _parse_text_column(shown, fieldname, col.required, bad, own)
+        return _parse_text_column(shown, fieldname, col.required, bad)
     parser = {"count": clean.parse_count, "year": clean.parse_year, "rank": clean.parse_rank,
               "fraction": clean.parse_fraction}[col.kind]
-    if values.dtype != object and len(values) > 1000:  # a column read as a column: each value once
-        return _parse_distinct(values, parser, col.kind, col.required, bad)
-    out: list[Any] = []
-    for i, v in values.items():
-        if _blank(v):
-            if col.required:
-                bad(i, "value is empty")
-            out.append(None)
-            continue
-        try:
-            out.append(parser(v))
-        except clean.CleanError as exc:
-            bad(i, str(exc))
-            out.append(None)
-    if col.kind == "fraction":
-        return pd.Series([None if x is None else str(x) for x in out], index=values.index,
-                         dtype="string")
-    return pd.Series(out, index=values.index, dtype="Int64")
+    return _parse_distinct(values, parser, col.kind, col.required, bad)
 
 
 def _as_shown(value: Any, fmt: NumberFormat) -> Any:
@@ -565,27 +548,26 @@ def _parse_money_column(values: pd.Series, required: bool, unit: str | None,
 
 def _parse_distinct(values: pd.Series, parser: Callable[[Any], Any], kind: str, required: bool,
                     bad: Callable[[Any, str], None]) -> pd.Series:
-    """:func:`_parse_column`'s per-value parsers, run once per distinct value of a typed column."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    """:func:`_parse_column`'s per-value parsers, run once per distinct cell (:func:`clean.distinct_cells`);
+    a refused cell is reported on every row that holds it, a blank one when the column is required."""
+    codes, cells = clean.distinct_cells(values)
     parsed: list[Any] = []
-    errors: dict[int, str] = {}
-    for k, v in enumerate(uniques):
+    why: list[str | None] = []
+    for v in cells:
         if _blank(v):
             parsed.append(None)
-            errors[k] = "value is empty" if required else ""
+            why.append("value is empty" if required else None)
             continue
         try:
             parsed.append(parser(v))
+            why.append(None)
         except clean.CleanError as exc:
             parsed.append(None)
-            errors[k] = str(exc)
-    for k, reason in errors.items():
-        if reason:
-            for i in values.index[codes == k]:
-                bad(i, reason)
-    if required:
-        for i in values.index[codes < 0]:
-            bad(i, "value is empty")
+            why.append(str(exc))
+    reasons = np.array([*why, "value is empty" if required else None], dtype=object)[codes]
+    for i, reason in zip(values.index, reasons, strict=True):
+        if reason is not None:
+            bad(i, reason)
     if kind == "fraction":
         u = pd.array([None if x is None else str(x) for x in parsed], dtype="string")
     else:
@@ -605,66 +587,30 @@ _NEEDS_CLEANING = (f"^$|^[{_WHITESPACE}]|[{_WHITESPACE}]$|  |[\t\r\n\x0c\x0b\u30
 
 
 def _parse_text_column(values: pd.Series, fieldname: str, required: bool,
-                       bad: Callable[[Any, str], None], own: dict[str, np.ndarray] | None = None
-                       ) -> pd.Series:
-    """Text with whitespace collapsed; names lose their list numbering. Each distinct text is
-    cleaned once (a long column repeats its categories, levels and sources); a short column
-    cell by cell (:func:`_clean_text_cells`).
-
-    A long column of different names is first searched for names that are their own name key
-    (:func:`clean.own_keys`: most Chinese names), which cleaning leaves as they are; only the
-    others are looked at for cleaning. Those rows are put in ``own`` under the field's name, so
-    that keying the column (:func:`_name_key_column`) need not search it again.
-    """
-    categorical = isinstance(values.dtype, pd.CategoricalDtype)
-    if len(values) <= clean.SHORT_COLUMN and not categorical:
-        return _clean_text_cells(values, fieldname, required, bad)
-    codes: np.ndarray | None
-    if categorical:  # read as a dictionary: its texts, and codes
-        text = values
-        codes = values.cat.codes.to_numpy()
-        u = pd.Series(values.cat.categories, dtype=pd.StringDtype("pyarrow"))
-    else:
-        text = (values.astype(pd.StringDtype("pyarrow")) if isinstance(values.dtype, pd.StringDtype) else
-                pd.Series(values.astype(object).where(values.notna(), None), dtype=pd.StringDtype("pyarrow")))
-        if _repeats(text):
-            codes, uniques = pd.factorize(text, use_na_sentinel=True)
-            u = pd.Series(uniques, dtype=pd.StringDtype("pyarrow"))
-        else:  # names, each different: clean the column itself
-            codes, u = None, text.reset_index(drop=True)
-    # only text that cleaning would change is cleaned (most names have nothing to clean)
-    if codes is None and not categorical:
-        keyed = clean.own_keys(u)  # names that are their own key have nothing to clean
-        dirty = np.zeros(len(u), dtype=bool)
-        others = np.flatnonzero(~keyed)
-        dirty[others] = u.iloc[others].str.contains(_NEEDS_CLEANING, regex=True).fillna(False
-                                                                                  ).astype(bool).to_numpy()
-        if own is not None and fieldname not in NUMBERED_FIELDS:  # (numbering may still go)
-            own[fieldname] = keyed
-    else:
-        dirty = u.str.contains(_NEEDS_CLEANING, regex=True).fillna(False).astype(bool).to_numpy()
-    changed = bool(dirty.any())
-    control = np.zeros(len(u), dtype=bool)
-    if dirty.any():
-        d = u[dirty]
-        control[dirty] = d.str.contains(clean.CONTROL_CLASS, regex=True).fillna(False).astype(bool).to_numpy()
-        d = d.str.replace(_DROP, "", regex=True).str.replace(clean.SPACE_RUNS, " ", regex=True).str.strip()
-        u = u.copy()
-        u[dirty] = d.mask(d == "").to_numpy()
-    if control.any():
-        flagged = control if codes is None else np.isin(codes, np.flatnonzero(control))
-        for i in text.index[flagged]:
-            _control_problem(bad, i, str(text.loc[i]))
-    u = u.astype("string")
-    if fieldname in NUMBERED_FIELDS:
-        stripped = clean.strip_numbering_series(u)
-        changed = changed or not stripped.equals(u)
-        u = stripped
-    if not changed and not categorical:  # nothing to clean: the column as read
-        out = text.astype("string")
-    else:
-        out = pd.Series(u.array if codes is None else u.array.take(codes, allow_fill=True), index=values.index
-                        ).astype("string")
+                       bad: Callable[[Any, str], None]) -> pd.Series:
+    """Text with whitespace collapsed and control and invisible characters dropped (a control
+    character is reported); names lose their list numbering. Each distinct cell is cleaned once
+    (:func:`clean.distinct_cells`: a long column repeats its categories, levels and sources)."""
+    codes, cells = clean.distinct_cells(values)
+    numbered = fieldname in NUMBERED_FIELDS
+    texts: list[str | None] = []
+    control: list[bool] = []
+    for v in cells:
+        raw = str(v)
+        text: str | None = raw
+        has_control = False
+        if _NEEDS_CLEANING_RE.search(raw):  # most texts have nothing to clean
+            has_control = _CONTROL_RE.search(raw) is not None
+            text = _RUNS_RE.sub(" ", _DROP_RE.sub("", raw)).strip() or None
+        if numbered and text is not None:
+            text = clean.strip_name_numbering(text)
+        texts.append(text)
+        control.append(has_control)
+    if any(control):
+        for i, flagged in zip(values.index, np.array([*control, False])[codes], strict=True):
+            if flagged:
+                _control_problem(bad, i, str(values.loc[i]))
+    out = pd.Series(pd.array(texts, dtype="string").take(codes, allow_fill=True), index=values.index)
     if required:
         for i in out[out.isna()].index:
             bad(i, "value is empty")
@@ -672,9 +618,9 @@ def _parse_text_column(values: pd.Series, fieldname: str, required: bool,
 
 
 _NEEDS_CLEANING_RE = re.compile(_NEEDS_CLEANING)
-_CONTROL_RE = re.compile(clean.CONTROL_CLASS)
 _DROP_RE = re.compile(_DROP)
 _RUNS_RE = re.compile(clean.SPACE_RUNS)
+_CONTROL_RE = re.compile(clean.CONTROL_CLASS)
 
 
 def _control_problem(bad: Callable[[Any, str], None], i: Any, text: str) -> None:
@@ -684,32 +630,6 @@ def _control_problem(bad: Callable[[Any, str], None], i: Any, text: str) -> None
         "what is shown or printed; delete it")
 
 
-def _clean_text_cells(values: pd.Series, fieldname: str, required: bool,
-                      bad: Callable[[Any, str], None]) -> pd.Series:
-    """:func:`_parse_text_column` for a short column, in plain Python (the columnar path costs
-    ~5 ms in pandas operations per column, whatever its length); tests hold the two equal."""
-    name = fieldname in NUMBERED_FIELDS
-    out: list[Any] = []
-    empty: list[Any] = []
-    for i, v in zip(values.index, values.tolist(), strict=True):
-        if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
-            text = None
-        else:
-            text = str(v)
-            if _NEEDS_CLEANING_RE.search(text):
-                if _CONTROL_RE.search(text):
-                    _control_problem(bad, i, text)
-                text = _RUNS_RE.sub(" ", _DROP_RE.sub("", text)).strip() or None
-            if name and text is not None:
-                text = clean.strip_name_numbering(text)
-        if text is None and required:
-            empty.append(i)
-        out.append(text)
-    for i in empty:  # after the control characters, as the columnar path reports them
-        bad(i, "value is empty")
-    return pd.Series(pd.array(out, dtype="string"), index=values.index)
-
-
 def parse_sheet(spec: SheetSpec, raw: RawSheet, problems: list[Problem], notes: list[str]
                 ) -> pd.DataFrame | None:
     """Parse one sheet into a typed frame; problems are appended, never raised."""
@@ -717,11 +637,10 @@ def parse_sheet(spec: SheetSpec, raw: RawSheet, problems: list[Problem], notes: 
     if cells is None:
         return None
     columns: dict[str, Any] = {}
-    own: dict[str, np.ndarray] = {}  # rows of long name columns known to be their own key
     for c in spec.columns:
-        columns[c.field] = _parse_column(spec, raw, cells, c.field, problems, own)
+        columns[c.field] = _parse_column(spec, raw, cells, c.field, problems)
         if c.field in spec.key:  # how names compare, computed once (duplicates here, spellings later)
-            columns[KEY + c.field] = _name_key_column(columns[c.field], own.pop(c.field, None))
+            columns[KEY + c.field] = _name_key_column(columns[c.field])
     out = pd.DataFrame({c.field: columns[c.field] for c in spec.columns})
     out["input_ref"] = _input_refs(f"{raw.file}:{raw.name}:", cells.frame[ROW])
     out[ROW] = cells.frame[ROW]
@@ -736,12 +655,6 @@ def parse_sheet(spec: SheetSpec, raw: RawSheet, problems: list[Problem], notes: 
 KEY = "_key:"
 
 
-def _repeats(values: pd.Series, sample: int = 10_000) -> bool:
-    """Whether a column repeats its values enough that working on its distinct values pays (short
-    columns always; long ones when their first rows repeat)."""
-    return len(values) <= sample or values.iloc[:sample].nunique(dropna=True) < sample // 2
-
-
 def _release_memory() -> None:
     """Give back to the system the memory Arrow holds on to after a long column's temporaries."""
     import pyarrow as pa
@@ -749,19 +662,17 @@ def _release_memory() -> None:
     pa.default_memory_pool().release_unused()
 
 
-def _name_key_column(values: pd.Series, own: np.ndarray | None = None) -> np.ndarray:
+def _name_key_column(values: pd.Series) -> np.ndarray:
     """Row by row, a number standing for the row's name key (:func:`clean.name_keys`; equal numbers:
-    names compare the same), each distinct value keyed once when values repeat (``own``: rows
-    already known to be their own key, as :func:`_parse_text_column` found them)."""
-    if _repeats(values):
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        keys = clean.name_keys(pd.Series(uniques, dtype=values.dtype if len(uniques) else object))
-        # a blank value's key is "" (as name_keys gives it): append it, so that it gets its number too
-        key_codes = pd.factorize(pd.concat([keys, pd.Series([""], dtype=keys.dtype)], ignore_index=True))[0]
-        return np.where(codes >= 0, key_codes[codes.clip(min=0)], key_codes[-1]).astype(np.int64)
-    codes = pd.factorize(clean.name_keys(values, own))[0].astype(np.int64)
+    names compare the same; a blank value's key is "", as name_keys gives it), each distinct value
+    keyed once."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    keys = clean.name_keys(pd.Series(uniques, dtype=values.dtype if len(uniques) else object))
+    # the blank value's key is appended, so that it gets its number too
+    key_codes = pd.factorize(pd.concat([keys, pd.Series([""], dtype=keys.dtype)], ignore_index=True))[0]
+    out = np.where(codes >= 0, key_codes[codes.clip(min=0)], key_codes[-1]).astype(np.int64)
     _release_memory()
-    return codes
+    return out
 
 
 def _input_refs(prefix: str, rows: pd.Series) -> pd.Series:
@@ -870,8 +781,8 @@ def build_tables(sheets: Mapping[str, RawSheet], year: int) -> Parsed:
     notes: list[str] = []
     files = sorted({s.file for s in sheets.values()}) or ["input"]
     main_file = next((f for f in files if f.endswith((".xlsx", ".xlsm"))), files[0])
-    for raw in sheets.values():
-        notes.extend(n for n in raw.notes if n not in notes)
+    for read in sheets.values():
+        notes.extend(n for n in read.notes if n not in notes)
     sheets = match_sheets(sheets, problems, notes)
     parsed: dict[str, pd.DataFrame] = {}
     for spec in SHEETS:
@@ -884,7 +795,7 @@ def build_tables(sheets: Mapping[str, RawSheet], year: int) -> Parsed:
         frame = parse_sheet(spec, raw, problems, notes)
         if frame is not None:
             parsed[spec.table] = frame
-        if isinstance(getattr(raw, "frame", None), pd.DataFrame):
+        if isinstance(raw, ColumnarSheet):
             raw.frame = raw.frame.iloc[:0]  # a long sheet's columns as read are not needed any more
             _release_memory()
     _cross_checks(parsed, sheets, year, problems)

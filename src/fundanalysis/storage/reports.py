@@ -344,7 +344,8 @@ class _Numbering:
 
     def _num_pr(self, paragraph: Any) -> tuple[str, int] | None:
         qn = self._qn
-        for owner in (paragraph._p.pPr, getattr(getattr(paragraph.style, "element", None), "pPr", None)):
+        for owner in (paragraph.paragraph_format.element.pPr,  # the paragraph's own w:p element
+                      getattr(getattr(paragraph.style, "element", None), "pPr", None)):
             num_pr = owner.find(qn("w:numPr")) if owner is not None else None
             if num_pr is not None:
                 num_id = self._val(num_pr, "w:numId")
@@ -442,8 +443,8 @@ def pdf_text(path: Path, data: bytes) -> tuple[str, list[str]]:
         notes.append(f"{path.name}: page(s) {', '.join(empty_pages[:10])}{' …' if len(empty_pages) > 10 else ''} "
                      "have no text (images?) and were skipped")
     if garbled:
-        pages = [str(i + 1) for i in sorted(garbled)]
-        notes.append(f"{path.name}: the text of page(s) {', '.join(pages[:10])}{' …' if len(pages) > 10 else ''} "
+        unread = [str(i + 1) for i in sorted(garbled)]
+        notes.append(f"{path.name}: the text of page(s) {', '.join(unread[:10])}{' …' if len(unread) > 10 else ''} "
                      "cannot be read (fonts without a character mapping) and was skipped")
     return "\n".join(texts), notes
 

@@ -238,16 +238,11 @@ class _GridScan:
     alone are a row's number, counted when the element is a row (``<row>``, ``<x:row>``).
     """
 
-    #: The reference reading of an ``r`` attribute (:meth:`_slow`); :meth:`_fast` reads the usual
-    #: forms the same way with numpy and leaves any other chunk to this.
+    #: An ``r`` attribute as python-calamine reads it.
     _ATTR = re.compile(rb'(?<=[ \t\r\n"\'])r[ \t\r\n]*=[ \t\r\n]*(["\'])([A-Za-z]*)([0-9]+)\1')
     #: Bytes kept from the previous chunk: a reference or row tag split by a chunk edge is whole
     #: in the next window.
     _KEEP = 256
-    #: The widest value the fast path reads (3 letters, 7 digits, the closing quote).
-    _WIDE = 11
-    #: Windows shorter than this are read by :meth:`_slow` alone.
-    _SMALL = 1 << 14
 
     def __init__(self) -> None:
         self.max_row = 0
@@ -263,13 +258,8 @@ class _GridScan:
         """Scan the next bytes (the last bytes of the previous chunk are scanned again)."""
         buf = self._tail + chunk
         self.cells += self._cell_tags(buf, len(self._tail))
-        found = self._fast(buf)
-        if found is None:
-            cols, rows, row_attrs = self._slow(buf)
-            self.unusual = self.unusual or _UNUSUAL_ATTRIBUTES.search(buf) is not None
-        else:
-            cols, rows, row_attrs, single_quoted = found
-            self.unusual = self.unusual or single_quoted
+        cols, rows, row_attrs = self._attributes(buf)
+        self.unusual = self.unusual or _UNUSUAL_ATTRIBUTES.search(buf) is not None
         self.columns = max(self.columns, cols)
         top = max(self.max_row, rows)
         for pos, number in row_attrs:  # a row's own number below its cells: is it a row's?
@@ -310,7 +300,7 @@ class _GridScan:
         return name == b"row" or name.endswith(b":row")
 
     @classmethod
-    def _slow(cls, buf: bytes) -> tuple[int, int, list[tuple[int, int]]]:
+    def _attributes(cls, buf: bytes) -> tuple[int, int, list[tuple[int, int]]]:
         """(farthest column, farthest cell row, [(position, number) of digit-only values])."""
         cols = rows = 0
         row_attrs: list[tuple[int, int]] = []
@@ -324,53 +314,6 @@ class _GridScan:
                 col = col * 26 + ch - 64
             cols, rows = max(cols, col), max(rows, digits)
         return cols, rows, row_attrs
-
-    @classmethod
-    def _fast(cls, buf: bytes) -> tuple[int, int, list[tuple[int, int]], bool] | None:
-        """:meth:`_slow` in numpy, for a chunk whose ``r`` attributes are written ``r="A1"`` (or
-        with single quotes) and at most 10 letters and digits long; None when any ``=`` has white
-        space beside it or a value is longer, so that the chunk is read by :meth:`_slow`. The last
-        item says whether any ``=`` is followed by a single quote."""
-        import numpy as np
-
-        if len(buf) < cls._SMALL:
-            return None  # numpy's fixed costs exceed the regex's on a few bytes
-        n, pad, wide = len(buf), 2, cls._WIDE
-        a = np.zeros(n + pad + wide + 1, dtype=np.uint8)
-        a[pad:pad + n] = np.frombuffer(buf, dtype=np.uint8)
-        eq = np.flatnonzero(a == 61)  # "="
-        if not len(eq):
-            return 0, 0, [], False
-        space = np.array([32, 9, 13, 10], dtype=np.uint8)
-        if np.isin(a[eq - 1], space).any() or np.isin(a[eq + 1], space).any():
-            return None
-        quote = a[eq + 1]
-        single_quoted = bool((quote == 39).any())
-        eq = eq[(a[eq - 1] == 114) & np.isin(a[eq - 2], np.array([32, 9, 13, 10, 34, 39], dtype=np.uint8))
-                & ((quote == 34) | (quote == 39))]
-        if not len(eq):
-            return 0, 0, [], single_quoted
-        quote = a[eq + 1]
-        v = a[(eq + 2)[:, None] + np.arange(wide)]  # the value's first bytes, a row per attribute
-        up = v & 0xDF
-        letter = (up >= 65) & (up <= 90)
-        digit = (v >= 48) & (v <= 57)
-        shut = np.zeros((len(eq), 1), dtype=bool)
-        n_letters = np.argmin(np.hstack([letter, shut]), axis=1)
-        run = np.argmin(np.hstack([np.where(np.arange(wide) < n_letters[:, None], letter, digit), shut]), axis=1)
-        if (run >= wide).any():
-            return None  # letters and digits fill the window: a value longer than any sane one
-        value = (run > n_letters) & (v[np.arange(len(eq)), run] == quote)
-        col = np.zeros(len(eq), dtype=np.int64)  # at most 10 letters or digits: int64 holds them
-        row = np.zeros(len(eq), dtype=np.int64)
-        for j in range(wide):
-            col = np.where(j < n_letters, col * 26 + up[:, j].astype(np.int64) - 64, col)
-            row = np.where((j >= n_letters) & (j < run), row * 10 + v[:, j].astype(np.int64) - 48, row)
-        cell = value & (n_letters >= 1)
-        cols = int(col[cell].max()) if cell.any() else 0
-        rows = int(row[cell].max()) if cell.any() else 0
-        alone = np.flatnonzero(value & (n_letters == 0) & (row > rows))
-        return cols, rows, [(int(eq[i]) - pad - 1, int(row[i])) for i in alone], single_quoted
 
 
 class _MarkerScan:

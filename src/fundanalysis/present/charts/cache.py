@@ -53,7 +53,7 @@ class ChartStore:
         return cls(Path(root), read) if root and str(root) else None
 
 
-class _Recording(dict):  # type: ignore[type-arg]
+class _Recording(dict):
     """The year's tables, noting the names a chart looks up (or :data:`ALL`)."""
 
     def __init__(self, tables: Mapping[str, Any]):
@@ -194,9 +194,9 @@ def render_variants(specs: Sequence[Any], fmt: str = "png", dpi: int = config.CH
         todo.append((i, spec, base))
     views: dict[int, _Recording] = {}
     with metrics.computed_once():
-        for i, spec, base in todo:
+        for i, spec, drawn_base in todo:
             make = spec.make
-            if base is None:
+            if drawn_base is None:
                 out[i] = charts.render(make(), fmt, dpi)
                 continue
             assert cfg is not None
@@ -204,8 +204,8 @@ def render_variants(specs: Sequence[Any], fmt: str = "png", dpi: int = config.CH
             seen = views.setdefault(id(tables), _Recording(tables))
             out[i] = data = charts.render(make.func(seen, *rest, **make.keywords), fmt, dpi)
             names = sorted(seen.names)
-            blobs.put(cfg.root, f"{_key(base, tables, names)}.{fmt}", data)
-            blobs.put(cfg.root, f"{base}.reads", json.dumps(names).encode())
+            blobs.put(cfg.root, f"{_key(drawn_base, tables, names)}.{fmt}", data)
+            blobs.put(cfg.root, f"{drawn_base}.reads", json.dumps(names).encode())
     return out
 
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import matplotlib as mpl
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties, fontManager
-from matplotlib.text import Text
+from matplotlib.text import Annotation, Text
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from fundanalysis import config
@@ -43,7 +41,7 @@ class _Chart:
     theme: Theme
     rows: float = 1.0
     label_lines: int = 1
-    ends: list[tuple[Text, float]] = field(default_factory=list)
+    ends: list[tuple[Annotation, float]] = field(default_factory=list)
 
 
 def _lead_color(t: Theme, values: Sequence[int], i: int) -> str:
@@ -61,54 +59,11 @@ class ChartFigure(Figure):
         return render(self, "png", dpi=110)
 
 
-#: Text extents measured in this process: (text, font files, size, dpi, hinting, hinting factor,
-#: kerning factor) → (width, height, descent). What FreeType is asked is exactly what the key holds.
-_EXTENTS: dict[tuple[object, ...], tuple[float, float, float]] = {}
-#: Entries kept before the memo starts afresh (a report's charts measure a few hundred texts).
-_EXTENTS_MAX = 20_000
-
-
-class _Renderer(RendererAgg):
-    """Agg, remembering the extent of each text it measured, for any figure of this process.
-
-    A chart measures its text to lay itself out, then draws at the same resolution into a new
-    renderer (the figure's size changed): matplotlib's own cache is per renderer, so each text
-    would be laid out by FreeType twice. Here the second time is a lookup.
-    """
-
-    def get_text_width_height_descent(self, s: str, prop: FontProperties, ismath: bool | str
-                                      ) -> tuple[float, float, float]:
-        if ismath:
-            return super().get_text_width_height_descent(s, prop, ismath)
-        rc = mpl.rcParams
-        key = (s, tuple(fontManager._find_fonts_by_props(prop)), prop.get_size_in_points(), self.dpi,
-               get_hinting_flag(), rc["text.hinting_factor"], rc["text.kerning_factor"])
-        got = _EXTENTS.get(key)
-        if got is None:
-            got = super().get_text_width_height_descent(s, prop, ismath)
-            if len(_EXTENTS) >= _EXTENTS_MAX:
-                _EXTENTS.clear()
-            _EXTENTS[key] = got
-        return got
-
-
-class _Canvas(FigureCanvasAgg):
-    """Agg with :class:`_Renderer`."""
-
-    def get_renderer(self) -> RendererAgg:
-        w, h = self.figure.bbox.size
-        key = w, h, self.figure.dpi
-        if self._lastKey != key:
-            self.renderer = _Renderer(w, h, self.figure.dpi)
-            self._lastKey = key
-        return self.renderer
-
-
 def _new_chart(theme: Theme | None) -> _Chart:
     t = theme or THEME
-    # laid out at the resolution it is drawn at in reports, so each text is measured once
+    # laid out at the resolution it is drawn at in reports
     fig = ChartFigure(figsize=(t.width, 4.0), dpi=config.CHART_DPI, facecolor="white")
-    _Canvas(fig)
+    FigureCanvasAgg(fig)
     ax = fig.add_axes((0.3, 0.2, 0.6, 0.6))
     ax.set_facecolor("white")
     for side in ("top", "right", "left"):
@@ -154,7 +109,9 @@ def _finish(ch: _Chart, title: str, subtitle: str, notes: Sequence[str],
             source: str) -> Figure:
     """Lay out title, subtitle, plot and notes in inches so nothing overlaps or is cut off."""
     fig, ax, t = ch.fig, ch.ax, ch.theme
-    r = fig.canvas.get_renderer()
+    canvas = fig.canvas
+    assert isinstance(canvas, FigureCanvasAgg)  # as _new_chart made it
+    r = canvas.get_renderer()
     pad, w = 0.12, t.width
 
     def chars(size: float) -> int:  # CJK characters per line across the figure
@@ -230,7 +187,7 @@ def _fit_right(ch: _Chart, r: RendererAgg) -> None:
     wa = ax.bbox.width
     cap = max(x1, x0 + (max(end for _, end in ch.ends) - x0) * FIT_SPAN)
 
-    def needed(text: Text, end: float) -> float:
+    def needed(text: Annotation, end: float) -> float:
         room = wa - text.get_window_extent(r).width - 6
         return x0 + (end - x0) * wa / room if room > 0 else float("inf")
 

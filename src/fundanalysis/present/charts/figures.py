@@ -31,7 +31,7 @@ LONG_LABEL_CHARS = 15  # … of an indicator label
 
 def source_note(tables: Tables, names: Sequence[str] = ()) -> str:
     """``资料来源：<report>`` for the tables a chart draws on."""
-    return "资料来源：" + "；".join(words.report_names(tables, names))
+    return "资料来源：" + "；".join(words.report_names(tables, tuple(names)))
 
 
 def _fund(tables: Tables) -> pd.Series:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from itertools import pairwise
 
 from fundanalysis.present import fmt
@@ -60,14 +61,15 @@ def wrap_text(text: str, width: int, max_lines: int = 4) -> str:
             continue
         n = math.ceil(total / limit)
         tries = [_greedy_wrap(para, w) for w in range(math.ceil(total / n), limit + 1)]
-        fitting = [ls for ls in tries if len(ls) <= n] or [tries[-1]]
-        lines_out.extend(max(fitting, key=_nice_breaks))  # first of the best: most balanced
+        fitting: list[list[str]] = [ls for ls in tries if len(ls) <= n] or [tries[-1]]
+        best = max(fitting, key=_nice_breaks)  # first of the best: most balanced
+        lines_out.extend(best)
     if len(lines_out) > max_lines:
         lines_out = [*lines_out[:max_lines - 1], shorten(lines_out[max_lines - 1] + "……", 2 * width)]
     return "\n".join(lines_out)
 
 
-def _nice_breaks(lines: list[str]) -> int:
+def _nice_breaks(lines: Sequence[str]) -> int:
     """How many line breaks fall at punctuation or brackets."""
     return sum(a[-1] in _BREAK_AFTER or b[0] in _NO_LINE_END for a, b in pairwise(lines))
 

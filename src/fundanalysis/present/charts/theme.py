@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib as mpl
-from matplotlib import font_manager
+from matplotlib import font_manager, style
+from matplotlib.rcsetup import cycler
 
 from fundanalysis.storage import fonts
 
@@ -75,7 +77,7 @@ NARROW_THEME = Theme(width=4.8, title_size=16.0, subtitle_size=11.5, label_size=
                      note_size=10.0, value_label_lines=2)
 
 
-def theme_rc(theme: Theme | None = None) -> dict[str, object]:
+def theme_rc(theme: Theme | None = None) -> dict[str, Any]:
     """rcParams matching the theme, for pyplot users and notebooks."""
     t = theme or THEME
     return {
@@ -84,7 +86,7 @@ def theme_rc(theme: Theme | None = None) -> dict[str, object]:
         "svg.fonttype": "path",
         "axes.edgecolor": t.grid,
         "axes.labelcolor": t.muted,
-        "axes.prop_cycle": mpl.cycler(color=list(t.series)),
+        "axes.prop_cycle": cycler(color=list(t.series)),
         "xtick.color": t.muted,
         "ytick.color": t.muted,
         "figure.facecolor": "white",
@@ -96,8 +98,8 @@ def apply_theme(theme: Theme | None = None) -> None:
 
     The chart functions do not need this; it is for ad-hoc pyplot charts in notebooks.
     """
-    mpl.rcParams.update(theme_rc(theme))
+    style.use(theme_rc(theme))
 
 
-def _font(t: Theme, size: float, color: str | None = None) -> dict[str, object]:
+def _font(t: Theme, size: float, color: str | None = None) -> dict[str, Any]:
     return {"fontfamily": t.families(), "fontsize": size, "color": color or t.text}
