@@ -75,7 +75,8 @@ typecheck: $(STAMP) ## mypy on the package (settings in pyproject.toml)
 lint: $(STAMP) ## ruff
 	$(BIN)/ruff check $(wildcard src tests benchmarks)
 
-lab: $(STAMP) ## Start JupyterLab on the project (kernel "fundanalysis"; LAB_ARGS="--no-browser --port 8890")
+lab: $(STAMP) ## Install JupyterLab (the lab extra) and start it on the project (kernel "fundanalysis"; LAB_ARGS="--no-browser --port 8890")
+	$(BIN)/python -m pip install --quiet -e '.[dev,lab]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name fundanalysis --display-name "fundanalysis (Python 3.11)" >/dev/null
 	$(BIN)/python -m ipykernel install --user --name fundanalysis --display-name "fundanalysis (Python 3.11)" >/dev/null
 	@if [ -d .git ]; then $(BIN)/nbstripout --install --attributes .gitattributes && \

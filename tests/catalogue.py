@@ -2,7 +2,7 @@
 
 ``python -m tests.catalogue update`` adds every message marked in the package (``_("…")``,
 ``N_("…")``), every command's help and click's own messages to
-``src/fundanalysis/locale/zh_CN/LC_MESSAGES/fundanalysis.po`` (keeping the translations it has,
+``src/fundanalysis/translations/zh_CN/LC_MESSAGES/fundanalysis.po`` (keeping the translations it has,
 dropping messages no longer used), then compiles the ``.mo``; ``compile`` only compiles. Fill in
 the new ``msgstr`` entries between the two. Uses Babel (a dev dependency); ``tests/test_i18n.py``
 checks that the catalogue translates all of them and that the ``.mo`` is the ``.po`` compiled.

@@ -26,10 +26,11 @@ Deps = dict[str, SpecifierSet]
 
 
 def pyproject_deps(text: str) -> tuple[Deps, dict[str, Any]]:
-    """Runtime dependencies of pyproject.toml by canonical name, and the whole project table."""
+    """Runtime dependencies of pyproject.toml (with the ``lab`` extra: the conda environment is the
+    analysts' own, JupyterLab included) by canonical name, and the whole project table."""
     project = tomllib.loads(text)["project"]
     deps: Deps = {}
-    for line in project["dependencies"]:
+    for line in [*project["dependencies"], *project.get("optional-dependencies", {}).get("lab", [])]:
         req = Requirement(line)
         assert not req.marker and not req.extras, f"keep {line!r} plain, or teach this test"
         name = canonicalize_name(req.name)

@@ -23,9 +23,6 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "fundanalysis"
 
-#: Files being rewritten on another branch (the notebook engine, the command's quick exit, the
-#: lean imports); removed at merge.
-REWRITTEN_ON_ANOTHER_BRANCH = frozenset({"pipeline/", "cli.py", "optional.py"})
 
 #: Calls that end the interpreter or change its machinery behind its back.
 FORBIDDEN_CALLS = frozenset({"os._exit", "atexit._run_exitfuncs", "threading._shutdown", "gc.freeze"})
@@ -146,13 +143,7 @@ def findings(source: str, filename: str = "<snippet>") -> list[str]:
 
 
 def _modules() -> list[Path]:
-    out = []
-    for path in sorted(PACKAGE.rglob("*.py")):
-        rel = path.relative_to(PACKAGE).as_posix()
-        if not any(rel == skip or (skip.endswith("/") and rel.startswith(skip))
-                   for skip in REWRITTEN_ON_ANOTHER_BRANCH):
-            out.append(path)
-    return out
+    return sorted(PACKAGE.rglob("*.py"))
 
 
 def test_the_package_uses_no_private_api_and_patches_nothing() -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import inspect
 import json
 import os
 import sys
@@ -29,7 +28,7 @@ from fundanalysis.config import (
     MIN_YEAR,
 )
 from fundanalysis.errors import BuildError, InputError, Interrupted, LockedError, Problem, StorageError, printable
-from fundanalysis.i18n import N_, _, use_for_click
+from fundanalysis.i18n import N_, TranslatedCommand, _, command_help, use_for_click
 from fundanalysis.storage import catalog, files
 
 use_for_click()  # click's own words (Usage:, Options:, Error: …) in the same language as ours
@@ -57,19 +56,6 @@ def _note(text: str) -> None:
     """A note on stderr (a located ``warning:`` keeps its own prefix)."""
     click.echo(printable(text) if text.startswith("warning: ") else _("note: {text}").format(text=printable(text)),
                err=True)
-
-
-def command_help(text: str | None) -> str | None:
-    """A command's help (its docstring) in the current language; the catalogue's entry is the
-    docstring as click shows it (:func:`inspect.cleandoc`)."""
-    return _(inspect.cleandoc(text)) if text else text
-
-
-class TranslatedCommand(click.Command):
-    """A command whose help is said in the current language (see :func:`command_help`)."""
-
-    def __init__(self, *args: Any, help: str | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, help=command_help(help), **kwargs)
 
 
 class GuardedGroup(click.Group):

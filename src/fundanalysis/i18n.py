@@ -2,7 +2,7 @@
 
 The command line's help, messages and progress lines, and the frame of a located input error
 (文件 / 工作表 / 第 N 行 / 列 / 值 / 原因), are marked with :func:`_` and translated through the stdlib
-:mod:`gettext` from the catalogue shipped in the package (``locale/zh_CN/LC_MESSAGES/fundanalysis.po``
+:mod:`gettext` from the catalogue shipped in the package (``translations/zh_CN/LC_MESSAGES/fundanalysis.po``
 and its compiled ``.mo``). The language follows the environment as GNU programs do: the first of
 ``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``, ``LANG`` that is set decides, Chinese when it names a
 Chinese locale (``zh_CN.UTF-8``); ``FUNDANALYSIS_LANG=zh|en`` overrides it. No locale at all
@@ -13,13 +13,17 @@ Chinese locale (``zh_CN.UTF-8``); ``FUNDANALYSIS_LANG=zh|en`` overrides it. No l
 from __future__ import annotations
 
 import gettext
+import inspect
 import os
 from pathlib import Path
+from typing import Any
+
+import click
 
 #: The gettext domain: the catalogue's file name.
 DOMAIN = "fundanalysis"
 #: Where the catalogues live, inside the package.
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LOCALE_DIR = Path(__file__).resolve().parent / "translations"
 #: The environment variable that overrides the locale's language (``zh`` or ``en``).
 OVERRIDE = "FUNDANALYSIS_LANG"
 #: The languages :data:`OVERRIDE` accepts, with the catalogue each uses (English has none).
@@ -66,3 +70,16 @@ def use_for_click() -> None:
     chosen = chosen_language()
     if chosen:
         os.environ["LANGUAGE"] = chosen
+
+
+def command_help(text: str | None) -> str | None:
+    """A command's help (its docstring) in the current language; the catalogue's entry is the
+    docstring as click shows it (:func:`inspect.cleandoc`)."""
+    return _(inspect.cleandoc(text)) if text else text
+
+
+class TranslatedCommand(click.Command):
+    """A command whose help is said in the current language (see :func:`command_help`)."""
+
+    def __init__(self, *args: Any, help: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, help=command_help(help), **kwargs)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import click
 
-from fundanalysis.cli import TranslatedCommand
 from fundanalysis.config import DATA_DIR, MAX_YEAR, MIN_YEAR
 from fundanalysis.errors import InputError, Problem, StorageError, printable
 from fundanalysis.extract.compare import (
@@ -26,7 +25,7 @@ from fundanalysis.extract.compare import (
 )
 from fundanalysis.extract.draft import CHECKLIST, TO_CHECK, Draft, build_draft, check_draft, draft_name, draft_workbook
 from fundanalysis.extract.engine import extract
-from fundanalysis.i18n import _
+from fundanalysis.i18n import TranslatedCommand, _
 from fundanalysis.storage import catalog, files
 from fundanalysis.storage.reports import ReportText, read_report, time_budget
 

@@ -12,10 +12,9 @@ from pathlib import Path, PurePosixPath
 
 import click
 
-from fundanalysis.cli import TranslatedCommand
 from fundanalysis.config import EXIT_BAD_INPUT, EXIT_BUILD_FAILED, MAX_YEAR, MIN_YEAR
 from fundanalysis.errors import printable
-from fundanalysis.i18n import _
+from fundanalysis.i18n import TranslatedCommand, _
 from fundanalysis.review import outputs
 from fundanalysis.review.run import INLINE, boilerplate_findings, default_workers, form_files, prioritize, review_files
 from fundanalysis.storage import catalog, files
