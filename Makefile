@@ -54,8 +54,9 @@ browser-deps: ## Install Debian's chromium + chromedriver for the browser test (
 	  echo "WARNING: chromium/chromedriver missing and not root: the browser test will be skipped"; \
 	fi
 
-test: $(STAMP) browser-deps ## Set up, then run ruff and every test
+test: $(STAMP) browser-deps ## Set up, then run ruff, mypy and every test
 	$(BIN)/ruff check $(wildcard src tests benchmarks)
+	$(BIN)/mypy src/fundanalysis
 	$(BIN)/python -m pytest -q
 
 test-fast: $(STAMP) ## The edit loop: ruff and the unit tests (no builds, no browser), under a minute
@@ -72,8 +73,9 @@ test-oldest: $(STAMP) ## The unit tests on the oldest versions pyproject.toml al
 typecheck: $(STAMP) ## mypy on the package (settings in pyproject.toml)
 	$(BIN)/mypy src/fundanalysis
 
-lint: $(STAMP) ## ruff
+lint: $(STAMP) ## ruff and mypy
 	$(BIN)/ruff check $(wildcard src tests benchmarks)
+	$(BIN)/mypy src/fundanalysis
 
 lab: $(STAMP) ## Install JupyterLab (the lab extra) and start it on the project (kernel "fundanalysis"; LAB_ARGS="--no-browser --port 8890")
 	$(BIN)/python -m pip install --quiet -e '.[dev,lab]'

@@ -460,7 +460,8 @@ def _current(data_dir: Path, out_dir: Path, notebooks_dir: Path | None,
     from fundanalysis.config import REPORT_NOTEBOOKS_DIR
     from fundanalysis.pipeline.fingerprint import fingerprint, published_fingerprint
 
-    ok, failed = [], []
+    ok: list[tuple[str, int]] = []
+    failed: list[tuple[str, int]] = []
     prints: dict[str, str] = {}
     nbs = (notebooks_dir or REPORT_NOTEBOOKS_DIR).resolve()
     for f, y in planned:
@@ -511,7 +512,7 @@ def _report(fund: str | None, years: tuple[int, ...], data_dir: Path, out_dir: P
         raise InputError([Problem(str(data_dir), None, None, None, None, N_("data folder does not exist"))])
     data_dir = data_dir.resolve()
     out_dir = _output_dir(out_dir, data_dir)
-    kwargs = {"notebooks_dir": notebooks_dir.resolve()} if notebooks_dir else {}
+    kwargs: dict[str, Any] = {"notebooks_dir": notebooks_dir.resolve()} if notebooks_dir else {}
     if watch:
         from fundanalysis.pipeline.watch import CodeChanged, restart, watch_reports
 

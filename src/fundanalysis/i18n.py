@@ -82,4 +82,5 @@ class TranslatedCommand(click.Command):
     """A command whose help is said in the current language (see :func:`command_help`)."""
 
     def __init__(self, *args: Any, help: str | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, help=command_help(help), **kwargs)
+        kwargs["help"] = command_help(help)
+        super().__init__(*args, **kwargs)

@@ -19,5 +19,5 @@ def open_doubts(tables: Mapping[str, object]) -> int:
     for df in tables.values():
         col = getattr(df, "columns", ())
         if TO_CHECK.field in col:
-            n += sum(1 for v in df[TO_CHECK.field] if isinstance(v, str) and v.strip())  # type: ignore[index]
+            n += sum(1 for v in df[TO_CHECK.field] if isinstance(v, str) and v.strip())  # type: ignore[index,misc]
     return n

@@ -405,7 +405,7 @@ def execution_of(tables: Tables, row: pd.Series | dict[str, Any], part: str | No
     only when every part has one. Else unknown.
     """
     stated = row.get("executed_fen") if hasattr(row, "get") else None
-    word = _word(row)  # type: ignore[arg-type]
+    word = _word(row)
     if stated is not None and not pd.isna(stated):
         kind = MoneyKind.EXECUTED if word is None else money_kind(word)
         return Execution(int(stated), SpentBasis.STATED, word, kind,
@@ -423,11 +423,11 @@ def execution_of(tables: Tables, row: pd.Series | dict[str, Any], part: str | No
         kinds = {e.kind for e in figures}
         if len(kinds) != 1 or any(e.fen is None for e in figures):  # the figures do not cover the whole
             return Execution(None, None, word, MoneyKind.UNSTATED)
-        kind = kinds.pop()
+        one_kind = kinds.pop()
         fen = sum(int(e.fen) for e in figures if e.fen is not None)
         refs = tuple(r for e in figures for r in e.figure.refs)
         w = word or next((e.word for e in figures if e.word), None)
-        return Execution(fen, SpentBasis.SUM_OF_LINES, w, kind, Figure.summed(fen, refs))
+        return Execution(fen, SpentBasis.SUM_OF_LINES, w, one_kind, Figure.summed(fen, refs))
     rows = spending_rows(tables, part, known)
     if not rows:
         return Execution(None, None, word)

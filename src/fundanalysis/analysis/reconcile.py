@@ -64,6 +64,8 @@ def check(name: str, rule: Rule, stated_value: Any, computed: Any, unit: Any, so
     >>> r["difference"], r["ok"]
     (0, True)
     """
+    diff: int | Fraction | str | None
+    ok: bool | None
     if stated_value is None or computed is None:
         diff, ok = None, None
         if isinstance(stated_value, Fraction):

@@ -424,13 +424,13 @@ def money_block(rows: Iterable[MoneyRow]) -> MoneyBlock:
         else:
             effective[phase] = stated
     budget, executed, approved = effective[Phase.BUDGET], effective[Phase.EXECUTED], effective[Phase.APPROVED]
-    for r in [total, *sources]:
-        if r is None or r.stated_rate is None:
+    for line in (total, *sources):
+        if line is None or line.stated_rate is None:
             continue
-        b, e = (budget, executed) if r is total else (r.budget, r.executed)
+        b, e = (budget, executed) if line is total else (line.budget, line.executed)
         rate = Fraction(e, b) if b and e is not None else None
-        checks.append(Check(CheckCode.STATED_RATE, r.category, r.stated_rate, rate,
-                            None if rate is None else agrees(r.stated_rate, rate), r.row))
+        checks.append(Check(CheckCode.STATED_RATE, line.category, line.stated_rate, rate,
+                            None if rate is None else agrees(line.stated_rate, rate), line.row))
     return MoneyBlock(
         approved, budget, executed,
         rate=Fraction(executed, budget) if budget and executed is not None else None,

@@ -203,7 +203,8 @@ def record(se: SelfEvaluation) -> dict[str, Any]:
     from fundanalysis.analysis.scoring import CheckCode
 
     b = se.budget
-    ok_by_row = {c.row: c.ok for c in se.checks if c.code is CheckCode.STATED_SCORE and c.row is not None}
+    ok_by_row: dict[int | None, bool | None] = {
+        c.row: c.ok for c in se.checks if c.code is CheckCode.STATED_SCORE and c.row is not None}
     budget_ok = next((c.ok for c in se.checks if c.code is CheckCode.STATED_SCORE and c.subject == "budget"), None)
     return {
         "total": se.total,

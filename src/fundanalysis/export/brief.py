@@ -448,7 +448,7 @@ def docx_bytes(b: Briefing, reference: Path | None = None) -> bytes:
         if not child.tag.endswith("}sectPr"):
             body.remove(child)
     section = doc.sections[-1]
-    width = section.page_width - section.left_margin - section.right_margin
+    width = int(section.page_width or 0) - int(section.left_margin or 0) - int(section.right_margin or 0)
     styles = {s.name for s in doc.styles}
 
     def style(name: str, fallback: str = "Normal") -> str:

@@ -414,16 +414,17 @@ def compare(found: Iterable[CompareRow], reference: Iterable[CompareRow],
                     figures.append(Figure("missing", sheet, c, r.row.label(), shown_ref, None, r.row.section))
         for j, t in enumerate(texts):
             best = best_of[j]
-            r = refs[best] if best is not None else None
+            ref_side = refs[best] if best is not None else None
             for c in columns:
                 v = t.canon.get(c)
                 if v is None:
                     continue
                 in_ref = sheet in assessed and c in assessed[sheet]
-                ref_v = r.canon.get(c) if r is not None else None
+                ref_v = ref_side.canon.get(c) if ref_side is not None else None
                 right = ref_v is not None and same(sheet, c, v, ref_v)
-                fig = Figure("extra", sheet, c, (r.row if r is not None else t.row).label(),
-                             None if r is None else show(sheet, c, r.row.cells.get(c), reference_is_table),
+                label = (ref_side.row if ref_side is not None else t.row).label()
+                ref_shown = None if ref_side is None else show(sheet, c, ref_side.row.cells.get(c), reference_is_table)
+                fig = Figure("extra", sheet, c, label, ref_shown,
                              show(sheet, c, t.row.cells.get(c)), *t.row.origin(c), t.row.doubts_for(c),
                              assessed=in_ref or ref_v is not None, right=right)
                 text_figures.append(fig)

@@ -382,8 +382,8 @@ def _sheet_doubts(spec: SheetSpec, rows: list[_Acc]) -> None:
         empty = [c.header for c in spec.columns if c.required and c.header not in (SOURCE,)
                  and acc.values.get(c.header) is None]
         if empty and not (spec.name == "排名与成果" and empty == ["数值", "单位"]):
-            for c in empty:
-                acc.note(_REQUIRED.format(column=c), [c])
+            for header in empty:
+                acc.note(_REQUIRED.format(column=header), [header])
         elif empty:
             acc.note(_REQUIRED.format(column="数值"), empty)
         for c in spec.columns:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property, lru_cache
+from typing import Any
 
 from fundanalysis.extract import numerals as nm
 from fundanalysis.extract.text import Document, Heading, Section, Sentence, bracket_pairs, split_clauses
@@ -513,7 +514,8 @@ def _core(text: str) -> str:
             text = text[:m.start()] + text[m.end():]
     text = _SHARE_RE.sub("", text)
     text = _TARGET_RE.sub("", nm.halfwidth(text))
-    spans = [(f.start, f.end) for f in (*nm.find_counts(text), *nm.find_percents(text), *nm.find_amounts(text))]
+    found: list[Any] = [*nm.find_counts(text), *nm.find_percents(text), *nm.find_amounts(text)]
+    spans = [(f.start, f.end) for f in found]
     for a, b in sorted(spans, reverse=True):
         text = text[:a] + text[b:]
     text = re.sub(r"\s+", "", text)
@@ -1120,7 +1122,7 @@ def among(ctx: Context) -> Iterable[Hit]:
     if not heads:
         return
     at = heads[0].end()
-    items = []
+    items: list[Any] = []
     for a, b in split_clauses(ctx.text[at:]):
         a, b = a + at, b + at
         amts = [m for m in ctx.amounts() if a <= m.start < b]
@@ -1308,8 +1310,9 @@ def stated_total(ctx: Context) -> Iterable[Hit]:
     part = part_heading(ctx.doc, ctx.section)
     part_name = part.title if part else None
     doubts: tuple[str, ...] = ()
-    if part is None and ctx.section.at_level(2) is not None and _TOPIC_RE.search(ctx.section.at_level(2).title) is None:
-        part_name = ctx.section.at_level(2).title  # a numbered heading nothing shows to be a part: marked
+    level2 = ctx.section.at_level(2)
+    if part is None and level2 is not None and _TOPIC_RE.search(level2.title) is None:
+        part_name = level2.title  # a numbered heading nothing shows to be a part: marked
         doubts = (DOUBT["part_subheading"].format(title=part_name),)
     for check, pattern in _TOTAL_RES:
         for m in pattern.finditer(ctx.norm):
@@ -1393,7 +1396,7 @@ def budget_phase(ctx: Context) -> Iterable[Hit]:
         if re.search(r"包括|包含|用于", between):
             continue  # 项目支出包括委员活动经费36.3万元: a list of lines, not the phase's amount
         amount = nm.find_amounts(ctx.text[n.start("amt"):n.end("amt")])[0].amount
-        kind = m.lastgroup
+        kind = m.lastgroup or ""
         named = _NAMED_SUBJECT.search(ctx.norm[:m.start()])
         if named and kind not in fields:  # 某某建设项目到位资金629.5万元: may be one project's, not the fund's
             doubts.append(DOUBT["named_subject"].format(name=named.group(0).lstrip("，。；,;：:")))

@@ -362,7 +362,8 @@ class _Plan:
 
 def _expected(shown: list[Section], record: dict[str, Any]) -> dict[str, float]:
     """Each section's expected running time (see :attr:`_Plan.expected`)."""
-    before = record.get("sections") if isinstance(record.get("sections"), dict) else {}
+    sections = record.get("sections")
+    before: dict[str, Any] = sections if isinstance(sections, dict) else {}
     seconds = {}
     for s in shown:
         old = before.get(s.slug)
@@ -752,17 +753,19 @@ def _make_year_extras(plan: _Plan, st: Path) -> _Extras:
         return _Extras(summary, form if form in reuse else None, (book,) if book in reuse else (), counts,
                        briefs, reused=True)
     files.write_text(st / "summary.json", summary_json(summary))
-    form = form_xlsx(tables)
-    form_name = catalog.form_name(fund, year) if form is not None else None
-    if form is not None:
-        files.write_bytes(st / form_name, form)
+    form_bytes = form_xlsx(tables)
+    form_name = catalog.form_name(fund, year) if form_bytes is not None else None
+    if form_bytes is not None and form_name is not None:
+        files.write_bytes(st / form_name, form_bytes)
     workbooks = _tables_workbook(fund, year, tables, summary, st)
     if plan.brief:
         from fundanalysis.export.brief import brief_files
         from fundanalysis.pipeline.sections import discover_sections
 
         sections = discover_sections()
-        for name, data in brief_files(fund, year, plan.data_dir, sections, plan.brief, plan.reference_docx).items():
+        data_dir = plan.data_dir
+        assert data_dir is not None, "a plan that makes briefings knows its data folder"
+        for name, data in brief_files(fund, year, data_dir, sections, plan.brief, plan.reference_docx).items():
             files.write_bytes(st / name, data)
     return _Extras(summary, form_name, workbooks, counts, briefs)
 

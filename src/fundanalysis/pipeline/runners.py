@@ -132,7 +132,7 @@ def _engine() -> str:
     """
     from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
 
-    class SavedWhenDone(NotebookExecutionManager):  # type: ignore[misc]
+    class SavedWhenDone(NotebookExecutionManager):
         """papermill's execution manager, saving only from ``notebook_complete``."""
 
         done = False
@@ -145,7 +145,7 @@ def _engine() -> str:
             self.done = True
             super().notebook_complete(**kwargs)
 
-    class KernelEngine(NBClientEngine):  # type: ignore[misc]
+    class KernelEngine(NBClientEngine):
         """nbclient in a started kernel (``km``), the notebook saved when it ends."""
 
         @classmethod
@@ -279,7 +279,7 @@ class OrderedSlots:
         """Let later tickets pass this one (its notebook will not run, or has started)."""
         with self._cond:
             if ticket in self._queued:
-                self._queued.discard(ticket)  # type: ignore[arg-type]
+                self._queued.discard(ticket)
                 self._cond.notify_all()
 
     def close(self) -> None:
@@ -302,7 +302,7 @@ class OrderedSlots:
                     break
                 self._cond.wait()
             self._free -= 1
-            self._queued.discard(ticket)  # type: ignore[arg-type]
+            self._queued.discard(ticket)
             self._cond.notify_all()
         began = time.perf_counter()
         try:

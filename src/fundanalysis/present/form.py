@@ -110,7 +110,8 @@ def goals_html(se: SelfEvaluation) -> str:
 
 def indicator_frame(se: SelfEvaluation) -> pd.DataFrame:
     """One row per indicator: target, actual, weight, stated and computed score, rule, agreement."""
-    ok_by_row = {c.row: c.ok for c in se.checks if str(c.code) == "stated_score" and c.row is not None}
+    ok_by_row: dict[int | None, bool | None] = {
+        c.row: c.ok for c in se.checks if str(c.code) == "stated_score" and c.row is not None}
     return pd.DataFrame([{
         "level1": s.indicator.level1, "level2": s.indicator.level2, "name": s.indicator.name,
         "target": s.indicator.target.text or words.NOT_STATED, "actual": s.indicator.actual.text,

@@ -26,7 +26,7 @@ from fundanalysis.ingest.clean import is_text_rank
 from fundanalysis.ingest.load import load_tables
 from fundanalysis.present import fmt, form, narrative, words
 from fundanalysis.present.page import key_figure_tiles
-from fundanalysis.present.shown import Chart, Shown, say_html
+from fundanalysis.present.shown import Chart, Charts, Shown, say_html
 from fundanalysis.present.styled import styled_table
 from fundanalysis.storage import catalog, files
 from fundanalysis.storage.processed import read_snapshot
@@ -35,6 +35,9 @@ from fundanalysis.vocab import MoneyKind
 
 if TYPE_CHECKING:
     from fundanalysis.present.charts.cache import ChartStore
+
+#: A table's columns as shown: name → (header, formatter or None).
+Columns = dict[str, tuple[str, Callable[..., str] | None]]
 
 
 def _heading(method: Callable[..., None]) -> Callable[..., Shown]:
@@ -182,7 +185,7 @@ class Report:
                 else:
                     from IPython.display import display
 
-                    display(Shown(charts=[chart]))
+                    display(Shown(charts=Charts([chart])))
                 if self.charts_dir is not None:
                     files.write_bytes(self.charts_dir / f"{slug}.png", png)
 
@@ -235,8 +238,8 @@ class Report:
                                 for p, b in zip(u["budget_phase"], u["budget_basis"], strict=True)],
                          budget_from=[words.provenance(f.record()) for f in u["budget_figure"]],
                          spent_from=[words.provenance(f.record()) for f in u["spent_figure"]])
-        columns = {"scope_name": ("范围", None), "budget_fen": ("预算（万元）", _money), "basis": ("预算口径", None),
-                   "budget_from": ("预算来源", None)}
+        columns: Columns = {"scope_name": ("范围", None), "budget_fen": ("预算（万元）", _money),
+                            "basis": ("预算口径", None), "budget_from": ("预算来源", None)}
         if u["allocated_fen"].notna().any():
             columns["allocated_fen"] = ("已安排（万元）", _money)
         if u["spent_fen"].notna().any() or not u["allocated_fen"].notna().any():
@@ -261,7 +264,7 @@ class Report:
             self._show(self._say("报告未把资金分为若干部分。"))
             return
         word = self.spent_word
-        columns = {"part": ("部分", None), "department": ("负责处室", None), "projects": ("项目数", fmt.count)}
+        columns: Columns = {"part": ("部分", None), "department": ("负责处室", None), "projects": ("项目数", fmt.count)}
         if p["spent_fen"].notna().any() or not p["allocated_fen"].notna().any():
             columns.update({"spent_fen": (f"已{word}资金（万元）", _money), "share": ("占比", _pct1)})
         if p["allocated_fen"].notna().any():

@@ -198,7 +198,8 @@ def _has_text(value: Any) -> bool:
 def _indicator_findings(form: FiledForm, scored: Sequence[ScoredIndicator], checks: Sequence[Check],
                         policy: Policy) -> list[Finding]:
     cells_of = dict(form.indicators)
-    ok_of = {c.row: c.ok for c in checks if c.code is CheckCode.STATED_SCORE and c.row is not None}
+    ok_of: dict[int | None, bool | None] = {
+        c.row: c.ok for c in checks if c.code is CheckCode.STATED_SCORE and c.row is not None}
     out: list[Finding] = []
     for s in scored:
         i, r = s.indicator, s.result

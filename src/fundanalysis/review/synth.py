@@ -94,7 +94,7 @@ def clean_form(index: int, year: int, rng: random.Random) -> FormSpec:
     exec_carry = min(carry, executed) - (rng.randint(0, carry // 3) if carry else 0)
     exec_appr = executed - exec_carry
     rate = Fraction(executed, budget)
-    money = [
+    money: list[dict[str, Any]] = [
         {"label": "年度资金总额", "approved": budget, "budget": budget, "executed": executed, "weight": Fraction(10),
          "rate": rate, "score": _cents(10 * rate)},
         {"label": "其中：当年财政拨款", "approved": budget, "budget": appropriation, "executed": exec_appr,
@@ -106,7 +106,7 @@ def clean_form(index: int, year: int, rng: random.Random) -> FormSpec:
     ]
     n, m = rng.randint(50, 200), rng.randint(5, 20)
     demo_done = m - rng.randint(0, 1)
-    ind = [
+    ind: list[tuple[Any, ...]] = [
         ("产出指标", "数量指标", "支持企业数", "≥", f"≥{n}家", f"{n + rng.randint(0, 10)}家", 15, Fraction(15), None),
         ("产出指标", "数量指标", "示范项目数", "=", f"={m}个", f"{demo_done}个", 10,
          _cents(Fraction(10 * demo_done, m)), f"第{index}号：1个项目延期（合成）" if demo_done < m else None),
@@ -121,7 +121,8 @@ def clean_form(index: int, year: int, rng: random.Random) -> FormSpec:
         ("满意度指标", "服务对象满意度指标", "企业满意度", "≥", "≥90%", f"{rng.randint(90, 99)}%",
          10, Fraction(10), None),
     ]
-    indicators = [{"level1": a, "level2": b, "name": c, "nature": d, "target": e, "actual": f, "weight": Fraction(g),
+    indicators: list[dict[str, Any]] = [{"level1": a, "level2": b, "name": c, "nature": d, "target": e, "actual": f,
+                                        "weight": Fraction(g),
                    "score": h, "deviation": i, "evidence": f"佐证：第{index}号验收报告" if c == "数字化水平" else None}
                   for a, b, c, d, e, f, g, h, i in ind]
     goals = (f"第{index}号合成项目：支持{n}家企业完成数字化改造，建设{m}个示范项目（合成）。",
