@@ -152,3 +152,16 @@ def test_a_problem_reads_as_before_in_english() -> None:
     assert str(p) == "fund-2019.xlsx, sheet '奖励类别', row 7, column '奖励金额', value '7x万元': not an amount"
     line = Problem("t.csv", None, 3, None, None, "bad", row_kind="line")
     assert str(line) == "t.csv, line 3: bad"
+
+
+@pytest.mark.slow
+def test_the_build_log_holds_what_the_user_was_told_in_their_language(data_2019: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    done = _run("report", "--year", "2019", "--data-dir", str(data_2019), "--out-dir", str(out),
+                FUNDANALYSIS_LANG="zh")
+    assert done.returncode == 0, done.stderr
+    assert "已发布" in done.stderr  # told on the terminal ...
+    (log,) = sorted((out / "logs").glob("build-*.log"))
+    text = log.read_text(encoding="utf-8")
+    told = [line for line in done.stderr.splitlines() if "已发布" in line]
+    assert told and all(line in text for line in told)  # ... and the same lines, in Chinese, in the log

@@ -169,6 +169,7 @@ def _build_reports_once(targets: Sequence[FundYear], data_dir: Path, out_dir: Pa
             log.addHandler(handler)
             log.setLevel(logging.INFO)
             say(i18n._("log: {path}").format(path=log_path))
+            say = _logged(say)  # what the user is told goes into the log too, in the user's language
             log.info("validated %d year(s) (%d from current processed tables) by %.2fs", len(loaded),
                      sum(v.from_processed for v in loaded.values()), validated - began)
             try:
@@ -236,6 +237,15 @@ def _validate(data_dir: Path, targets: Sequence[FundYear], force: bool) -> dict[
     if problems:
         raise InputError(problems)
     return loaded
+
+
+def _logged(say: Callable[[str], None]) -> Callable[[str], None]:
+    """``say`` that also writes each line into the build's log (as the user reads it: in Chinese
+    under a Chinese locale, see :mod:`fundanalysis.i18n`)."""
+    def both(text: str) -> None:
+        say(text)
+        log.info("%s", text)
+    return both
 
 
 def _read_published(path: Path, name: str, say: Callable[[str], None]) -> dict[str, Any] | None:
