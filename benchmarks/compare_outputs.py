@@ -13,11 +13,15 @@ the two index pages:
   made from the summaries: the input digest is salted with the library's code digest, so it
   differs between two trees by design) and the id papermill gives its injected-parameters cell
   (random in every run);
-- charts (``*.png``) and every other file: bytes equal;
+- charts (``*.png``, and the PNGs embedded in pages as ``data:`` URIs): the same pixels (as RGBA),
+  size and resolution — the encoder's bytes may differ (chart PNGs are matplotlib's own since 0.5.0,
+  written by a hand-made encoder before);
+- every other file: bytes equal;
 - workbooks (``*.xlsx``): every zip member equal except ``docProps/core.xml`` (its creation time);
-- executed notebooks (``notebooks/*.ipynb``): the outputs of every cell equal but for their
-  execution counts (their metadata holds papermill's times and the parameters, which name this
-  build's own folders; a kernel reused after a reset keeps counting);
+- executed notebooks (``notebooks/*.ipynb``): the outputs of every cell equal (their PNGs by
+  pixels, as in the pages) but for their execution counts (their metadata holds papermill's times
+  and the parameters, which name this build's own folders; a kernel reused after a reset keeps
+  counting);
 - the folder's ``.fundanalysis-owned`` marker (the id of the process that made it) is not compared;
 - ``build.json`` is not compared (build times, seconds, and digests of the code); the sections
   built and the files each published must be the same set.
@@ -65,7 +69,25 @@ def build(tree: Path | None, year: int, work: Path) -> Path:
     return out
 
 
+_DATA_PNG = re.compile(r"data:image/png;base64,([A-Za-z0-9+/=]+)")
+
+
+def png_pixels(data: bytes) -> str:
+    """A PNG's size, resolution and RGBA pixels, as one digest."""
+    import hashlib
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as im:
+        rgba = im.convert("RGBA")
+        dpi = tuple(round(float(v)) for v in im.info.get("dpi", (0, 0)))
+        return hashlib.sha256(repr((rgba.size, dpi)).encode() + rgba.tobytes()).hexdigest()[:16]
+
+
 def blank(text: str) -> str:
+    import base64
+
+    text = _DATA_PNG.sub(lambda m: "png-pixels:" + png_pixels(base64.b64decode(m[1])), text)
     for pattern, repl in BLANKS:
         text = pattern.sub(repl, text)
     return text
@@ -95,8 +117,9 @@ def same(a: Path, b: Path) -> str | None:
         fa = {s: sorted(v.get("files", {})) for s, v in ra.get("sections", {}).items()}
         fb = {s: sorted(v.get("files", {})) for s, v in rb.get("sections", {}).items()}
         return None if fa == fb else f"sections' files differ: {fa} != {fb}"
-    if a.suffix == ".ipynb":
-        return None if outputs(a) == outputs(b) else "cell outputs differ"
+    if a.suffix == ".ipynb":  # the PNGs inside are compared by their pixels, as in the pages
+        oa, ob = (blank(json.dumps(outputs(p), ensure_ascii=False)) for p in (a, b))
+        return None if oa == ob else "cell outputs differ"
     if a.suffix == ".xlsx":
         return None if xlsx_members(a) == xlsx_members(b) else "workbook contents differ"
     if a.suffix in {".html", ".json"} or a.name.endswith(".html-fragment"):
@@ -105,6 +128,8 @@ def same(a: Path, b: Path) -> str | None:
             return None
         diff = difflib.unified_diff(ta.splitlines(), tb.splitlines(), lineterm="", n=0)
         return "text differs:\n" + "\n".join(line[:200] for line in list(diff)[:12])
+    if a.suffix == ".png":
+        return None if png_pixels(a.read_bytes()) == png_pixels(b.read_bytes()) else "pixels differ"
     return None if a.read_bytes() == b.read_bytes() else "bytes differ"
 
 
