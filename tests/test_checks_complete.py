@@ -13,6 +13,7 @@ import json
 import re
 import shutil
 from decimal import Decimal
+from fractions import Fraction
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -184,6 +185,31 @@ def test_a_yuan_among_wan_is_a_located_warning_and_a_finding(shapes: Path) -> No
 ])
 def test_column_outliers(amounts: list[int], flagged: list[int]) -> None:
     assert [i for i, _, _ in column_outliers(amounts)] == flagged
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.just(0), st.integers(-10**10, 10**10),
+                          st.sampled_from([1, 2, 2_000, 70_000_000, -3])), max_size=12))
+def test_an_outlier_is_out_of_scale_with_the_median_of_the_others(amounts: list[int | None]) -> None:
+    """The definition, stated directly: each non-zero amount against the exact median of the others."""
+    from statistics import median
+
+    present = [(i, a) for i, a in enumerate(amounts) if a]
+    expected = []
+    if len(present) >= 3:
+        for i, a in present:
+            mid = Fraction(median(Fraction(abs(b)) for j, b in present if j != i))
+            if mid and max(mid / abs(a), abs(a) / mid) > 10_000:
+                expected.append((i, int(mid), int(max(mid / abs(a), abs(a) / mid))))
+    assert column_outliers(amounts) == expected  # type: ignore[arg-type]
+
+
+def test_a_long_column_finds_its_one_outlier() -> None:
+    """12,001 amounts, as in a long recipient sheet (the others' medians come from one sort; the
+    scan of every amount against all the others took minutes here)."""
+    amounts = [1_000_000 + 37 * i for i in range(12_000)] + [3]
+    middle = Fraction(2 * 1_000_000 + 37 * 5_999 + 37 * 6_000, 2)  # the mean of the middle two of the others
+    assert [(i, mid) for i, mid, _ in column_outliers(amounts)] == [(12_000, int(middle))]
 
 
 def test_the_2019_checks_stay_as_they_were(reconciliation_2019: pd.DataFrame) -> None:

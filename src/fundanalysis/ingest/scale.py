@@ -87,16 +87,23 @@ def column_outliers(amounts: list[int]) -> list[tuple[int, int, int]]:
     present = [(i, int(a)) for i, a in enumerate(amounts) if a is not None and not pd.isna(a) and int(a)]
     if len(present) < MIN_AMOUNTS:
         return []
+    # the others' median for every amount from one sort: without the amount at sorted position k,
+    # the j-th of the others is s[j] below k and s[j + 1] from k on
+    order = sorted(range(len(present)), key=lambda p: abs(present[p][1]))
+    s = [abs(present[p][1]) for p in order]
+    m = len(s) - 1  # how many others each amount has
     out = []
-    for i, a in present:
-        others = [abs(b) for j, b in present if j != i]
-        mid = _median(others)
+    for k, p in enumerate(order):
+        def other(j: int, k: int = k) -> int:
+            return s[j] if j < k else s[j + 1]
+        mid = Fraction(other(m // 2)) if m % 2 else Fraction(other(m // 2 - 1) + other(m // 2), 2)
         if not mid:
             continue
+        i, a = present[p]
         ratio = max(mid / abs(a), abs(a) / mid)
         if ratio > RATIO:
             out.append((i, int(mid), int(ratio)))
-    return out
+    return sorted(out)
 
 
 def scale_outliers(tables: dict[str, pd.DataFrame]) -> list[Outlier]:
