@@ -121,7 +121,8 @@ ENGINE_NAME = "fundanalysis-kernel"
 @functools.cache
 def _engine() -> str:
     """Register, once, papermill's nbclient engine with an execution manager that saves the
-    executed notebook when it ends, not at every cell's start and end; return its name.
+    executed notebook when it starts (before any output) and when it ends, not at every cell's start
+    and end; return its name.
 
     papermill saves the whole notebook (validated by nbformat, its charts included: ~0.05–0.1 s for
     a report's) twice per cell, in the build's process, to show progress; it writes the finished
@@ -133,16 +134,21 @@ def _engine() -> str:
     from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
 
     class SavedWhenDone(NotebookExecutionManager):
-        """papermill's execution manager, saving only from ``notebook_complete``."""
+        """papermill's execution manager, saving from ``notebook_start`` (the notebook has no
+        outputs yet: a small write that shows the notebook is running) and ``notebook_complete``."""
 
-        done = False
+        saving = True
 
         def save(self, **kwargs: Any) -> None:
-            if self.done:
+            if self.saving:
                 super().save(**kwargs)
 
+        def notebook_start(self, **kwargs: Any) -> None:
+            super().notebook_start(**kwargs)
+            self.saving = False
+
         def notebook_complete(self, **kwargs: Any) -> None:
-            self.done = True
+            self.saving = True
             super().notebook_complete(**kwargs)
 
     class KernelEngine(NBClientEngine):
