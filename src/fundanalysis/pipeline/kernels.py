@@ -22,6 +22,7 @@ import queue
 import threading
 import time
 from pathlib import Path
+from typing import Any, cast
 
 from jupyter_client.manager import KernelManager
 
@@ -55,7 +56,7 @@ def warm_up() -> None:
 
     charts.register_fonts()
     with contextlib.suppress(Exception):
-        with mpl.rc_context(charts.theme_rc()):
+        with mpl.rc_context(cast(Any, charts.theme_rc())):  # a plain dict (matplotlib 3.11 types the keys)
             fig = Figure(figsize=(4, 2))
             ax = fig.add_subplot()
             ax.barh(["专项资金", "宣传经费"], [1.0, 2.0])
