@@ -631,9 +631,7 @@ def _run_all(plans: dict[FundYear, _Plan], sources: dict[FundYear, YearInput], o
 
 def _job(source: YearInput, out_dir: Path, dest: Path, timeout: int, ticket: int) -> Job:
     """One notebook's job: its fund-year as the build pinned it, where it writes, its place in the queue."""
-    return Job(source.fund, source.year, source.data_dir, out_dir, dest, timeout, ticket=ticket,
-               snapshot=source.snapshot, key_figures=source.key_figures, chart_cache=source.chart_cache,
-               redraw=source.redraw)
+    return Job(source, out_dir, dest, timeout, ticket=ticket)
 
 
 def _section_task(plan: _Plan, section: Section, job: Job, pool: KernelRunner) -> _Done:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from fundanalysis.errors import BuildError, StorageError
 from fundanalysis.pipeline.sections import Section
 from fundanalysis.storage import files, notebook_files
+from fundanalysis.storage.year_input import YearInput
 
 if TYPE_CHECKING:
     from jupyter_client.manager import KernelManager
@@ -79,11 +80,9 @@ def _status(ename: str, evalue: str) -> str:
 
 @dataclass(frozen=True)
 class Job:
-    """What a section notebook runs on: a fund's year, its folders, where it writes, its timeout."""
+    """What a section notebook runs on: its fund-year as the build pinned it, where it writes, its timeout."""
 
-    fund: str
-    year: int
-    data_dir: Path
+    source: YearInput
     out_dir: Path
     dest: Path
     timeout: int
@@ -91,14 +90,14 @@ class Job:
     charts: Path | None = None
     #: its place in the build's queue (see :meth:`KernelRunner.queue`): lower starts first; None: last
     ticket: int | None = None
-    #: the processed snapshot the build validated and wrote for this year (its folder): the
-    #: notebook reads exactly these tables, never the raw workbook (None: the notebook loads them)
-    snapshot: Path | None = None
-    #: the key figures of the fund's years, as the build worked them out (a file)
-    key_figures: Path | None = None
-    #: the folder of rendered charts kept by content, and whether to draw every chart anew (--force)
-    chart_cache: Path | None = None
-    redraw: bool = False
+
+    @property
+    def fund(self) -> str:
+        return self.source.fund
+
+    @property
+    def year(self) -> int:
+        return self.source.year
 
     @property
     def name(self) -> str:
@@ -107,10 +106,11 @@ class Job:
     def parameters(self, declared: tuple[str, ...] | None = None) -> dict[str, Any]:
         """The notebook's parameters (papermill injects them after its parameters cell): those of
         ``declared`` (the names its parameters cell assigns), or all when that is not known."""
-        values = {"fund": self.fund, "year": int(self.year), "data_dir": str(self.data_dir),
+        s = self.source
+        values = {"fund": s.fund, "year": int(s.year), "data_dir": str(s.data_dir),
                   "charts_dir": str(self.charts or self.dest / "charts"),
-                  "snapshot": str(self.snapshot or ""), "key_figures": str(self.key_figures or ""),
-                  "chart_cache": str(self.chart_cache or ""), "redraw": bool(self.redraw)}
+                  "snapshot": str(s.snapshot or ""), "key_figures": str(s.key_figures or ""),
+                  "chart_cache": str(s.chart_cache or ""), "redraw": bool(s.redraw)}
         return values if declared is None else {k: v for k, v in values.items() if k in declared}
 
 
