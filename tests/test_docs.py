@@ -48,3 +48,13 @@ def test_no_file_cites_a_document_outside_the_repository() -> None:
         if outside.search(f.read_text(encoding="utf-8")):
             hits.append(f.name)
     assert not hits, hits
+
+
+def test_the_package_says_the_version_pyproject_and_the_changelog_give() -> None:
+    import tomllib
+
+    import fundanalysis
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    assert fundanalysis.__version__ == version  # the pages' footer names it
+    assert f"## {version} " in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")

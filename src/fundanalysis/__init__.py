@@ -16,9 +16,11 @@ The names are loaded on first use, so ``import fundanalysis`` stays light for th
 
 from __future__ import annotations
 
+from importlib.metadata import version as _installed_version
 from typing import Any
 
-__version__ = "0.1.0"
+#: The installed package's version (pyproject.toml is its one source).
+__version__ = _installed_version("fundanalysis")
 
 _LAZY = {
     "load": ("fundanalysis.api", "load"),
